@@ -1,0 +1,1 @@
+"""The real adapters: database, mail, calendar, templates, signed links, Prefect API."""

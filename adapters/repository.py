@@ -1,0 +1,221 @@
+"""Reading and writing people and trajectories, with conditional (compare-and-set) updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from adapters.tables import people, trajectories
+from domain.errors import DomainError
+from domain.people import Application, Person, Role
+from domain.trajectory import Trajectory
+
+T = TypeVar("T")
+
+
+class Conflict(RuntimeError):
+    """Someone else changed the row first; load again and retry."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Repository:
+    """The store's one entry point; holds an engine, opens short transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- people --------------------------------------------------------------
+
+    def add_person(
+        self, cohort: str, application: Application, now: datetime, ineligible: list[str] | None = None
+    ) -> int:
+        row = {
+            "cohort": cohort,
+            "role": application.role.value,
+            "name": application.name,
+            "email": application.email.lower(),
+            "language": application.language.value,
+            "eligible": not ineligible,
+            "ineligible_reason": "; ".join(ineligible or []),
+            "years_experience": application.years_experience,
+            "application": application.model_dump(mode="json"),
+            "applied_at": now,
+        }
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.execute(insert(people).values(**row)).inserted_primary_key[0])
+        except IntegrityError as exc:
+            raise DomainError(
+                "email", f"er is al een aanmelding met {application.email} voor dit cohort"
+            ) from exc
+
+    def person(self, person_id: int) -> Person:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"person {person_id}")
+        return _person(row)
+
+    def application(self, person_id: int) -> Application:
+        with self.engine.connect() as conn:
+            data = conn.execute(select(people.c.application).where(people.c.id == person_id)).scalar_one()
+        return Application.model_validate(data)
+
+    def mentor_pool(self, cohort: str) -> list[Person]:
+        """Eligible mentors of a cohort."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(people)
+                .where(people.c.cohort == cohort, people.c.role == Role.MENTOR.value, people.c.eligible.is_(True))
+                .order_by(people.c.id)
+            ).mappings()
+            return [_person(r) for r in rows]
+
+    def people_of(self, cohort: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(people).where(people.c.cohort == cohort)).mappings()]
+
+    # --- trajectories --------------------------------------------------------
+
+    def add_trajectory(self, t: Trajectory, now: datetime) -> Trajectory:
+        with self.engine.begin() as conn:
+            new_id = conn.execute(
+                insert(trajectories).values(
+                    programme=t.programme, cohort=t.cohort, mentee_id=t.mentee_id, phase=t.phase.value,
+                    version=1, document={}, updated_at=now,
+                )
+            ).inserted_primary_key[0]
+            t = t.model_copy(update={"id": int(new_id)})
+            conn.execute(
+                update(trajectories).where(trajectories.c.id == new_id).values(document=t.model_dump(mode="json"))
+            )
+        return t
+
+    def trajectory(self, trajectory_id: int) -> tuple[Trajectory, int]:
+        """The aggregate and the version it was read at."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(trajectories.c.document, trajectories.c.version).where(trajectories.c.id == trajectory_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"trajectory {trajectory_id}")
+        return Trajectory.model_validate(row.document), row.version
+
+    def save(
+        self, t: Trajectory, expected_version: int, now: datetime, also: Callable[[Connection], None] | None = None
+    ) -> int:
+        """Write the aggregate only if nobody changed it since it was read.
+
+        ``also`` runs in the same transaction (e.g. marking a signed link as used), so
+        the act and its bookkeeping are written together or not at all.
+        """
+        with self.engine.begin() as conn:
+            if also is not None:
+                also(conn)
+            result = conn.execute(
+                update(trajectories)
+                .where(trajectories.c.id == t.id, trajectories.c.version == expected_version)
+                .values(
+                    document=t.model_dump(mode="json"), phase=t.phase.value,
+                    version=expected_version + 1, updated_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                raise Conflict(f"trajectory {t.id} changed since version {expected_version}")
+        return expected_version + 1
+
+    def change(
+        self,
+        trajectory_id: int,
+        act: Callable[[Trajectory], T],
+        now: datetime,
+        also: Callable[[Connection], None] | None = None,
+        attempts: int = 20,
+    ) -> T:
+        """Load, apply ``act`` and save; on a concurrent change, start again from a fresh read.
+
+        A ``DomainError`` from ``act`` propagates and nothing is written.
+        """
+        for _ in range(attempts):
+            t, version = self.trajectory(trajectory_id)
+            result = act(t)
+            try:
+                self.save(t, version, now, also)
+            except Conflict:
+                continue
+            return result
+        raise Conflict(f"trajectory {trajectory_id}: too many concurrent changes")
+
+    def trajectory_ids(self, cohort: str | None = None, active_only: bool = False) -> list[int]:
+        query = select(trajectories.c.id).order_by(trajectories.c.id)
+        if cohort:
+            query = query.where(trajectories.c.cohort == cohort)
+        if active_only:
+            query = query.where(trajectories.c.phase.not_in(["closed", "withdrawn"]))
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def count_trajectories(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(trajectories)).scalar_one())
+
+    # --- the run that orchestrates a trajectory ------------------------------
+
+    def set_flow_run(self, trajectory_id: int, flow_run_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(trajectories).where(trajectories.c.id == trajectory_id).values(flow_run_id=flow_run_id)
+            )
+
+    def run_info(self, trajectory_id: int) -> tuple[str | None, str | None, int]:
+        """(flow run id, key the run waits at, wake-ups so far)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(trajectories.c.flow_run_id, trajectories.c.wait_key, trajectories.c.wake_count).where(
+                    trajectories.c.id == trajectory_id
+                )
+            ).one()
+        return row.flow_run_id, row.wait_key, row.wake_count
+
+    def open_wait(self, trajectory_id: int, label: str) -> str:
+        """The key of the wait in force, fixed in the database before the run suspends.
+
+        A replayed run gets the same key back (and so Prefect's stored input); after a
+        recorded wake-up the next wait gets a fresh key.
+        """
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(trajectories.c.wait_key, trajectories.c.wake_count).where(trajectories.c.id == trajectory_id)
+            ).one()
+            if row.wait_key:
+                return row.wait_key
+            key = f"t{trajectory_id}-w{row.wake_count + 1:03d}-{label}"
+            conn.execute(update(trajectories).where(trajectories.c.id == trajectory_id).values(wait_key=key))
+            return key
+
+    def close_wait(self, trajectory_id: int, key: str) -> bool:
+        """Record the wake-up of the wait ``key``; False if it was recorded already."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(trajectories)
+                .where(trajectories.c.id == trajectory_id, trajectories.c.wait_key == key)
+                .values(wait_key=None, wake_count=trajectories.c.wake_count + 1)
+            )
+        return result.rowcount == 1
+
+
+def _person(row) -> Person:  # type: ignore[no-untyped-def]
+    app = row["application"]
+    return Person(
+        id=row["id"], role=Role(row["role"]), name=row["name"], email=row["email"],
+        phone=app.get("phone", ""), practice_name=app.get("practice_name", ""),
+        practice_address=app.get("practice_address"), big_number=app.get("big_number"),
+        language=row["language"],
+    )

@@ -1,0 +1,1 @@
+"""The programmes' rules and data: pure Python, no I/O, time passed in."""

@@ -1,0 +1,56 @@
+"""Time is an input: the domain and the flows ask a ``Clock``, never the system.
+
+The real and the compressed (demo) clocks live in ``adapters.clock``; this module
+holds the protocol, the fake for tests and the calendar arithmetic in Amsterdam time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs a timezone-aware start")
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+    def set(self, instant: datetime) -> None:
+        self._now = instant
+
+
+def local_date(instant: datetime) -> date:
+    """The calendar date of an instant in the Netherlands."""
+    return instant.astimezone(AMSTERDAM).date()
+
+
+def add_months(instant: datetime, months: int) -> datetime:
+    """Calendar months in Amsterdam time (31 Jan + 1 month = 28/29 Feb)."""
+    local = instant.astimezone(AMSTERDAM)
+    return (local.replace(tzinfo=None) + relativedelta(months=months)).replace(tzinfo=AMSTERDAM)
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole calendar days between two instants, counted on Amsterdam dates."""
+    return (local_date(later) - local_date(earlier)).days

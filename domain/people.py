@@ -1,0 +1,152 @@
+"""Participants, their applications and the mentor eligibility rule (seed 000)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+MIN_MENTOR_YEARS = 5
+MAX_YEARS_SINCE_STOPPING = 2
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+_POSTCODE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
+_PHONE = re.compile(r"^(\+31|0031|0)[1-9][0-9]{8}$")
+_BIG = re.compile(r"^[0-9]{11}$")
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    FACILITATOR = "facilitator"
+
+    @property
+    def label(self) -> str:
+        return {"mentor": "mentor", "mentee": "mentee", "facilitator": "procesfacilitator"}[self]
+
+
+class Language(StrEnum):
+    NL = "nl"
+    EN = "en"
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    street: Text
+    postcode: str
+    city: Text
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not _POSTCODE.match(value):
+            raise ValueError("geen geldige Nederlandse postcode (bijvoorbeeld 5611 AB)")
+        return f"{value[:4]} {value[-2:]}"
+
+    def one_line(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+
+class Application(BaseModel):
+    """What a GP fills in on the application form (aanmeldformulier)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    role: Role
+    name: Text
+    email: EmailStr
+    phone: str
+    practice_name: Text
+    practice_address: Address
+    big_number: str | None = Field(None, description="BIG-registratienummer, 11 cijfers")
+    years_experience: float = Field(ge=0, le=60, description="jaren ervaring als huisarts")
+    stopped_on: date | None = Field(None, description="gestopt als huisarts per")
+    learning_goals: str = Field("", max_length=4000)
+    topics: str = Field("", max_length=4000)
+    consent: bool
+    language: Language = Language.NL
+
+    @field_validator("role")
+    @classmethod
+    def _participant_role(cls, value: Role) -> Role:
+        if value is Role.FACILITATOR:
+            raise ValueError("aanmelden kan als mentor of als mentee")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        compact = re.sub(r"[\s\-().]", "", value)
+        if not _PHONE.match(compact):
+            raise ValueError("geen geldig Nederlands telefoonnummer (10 cijfers, bv. 040-1234567)")
+        return compact
+
+    @field_validator("big_number")
+    @classmethod
+    def _big(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _BIG.match(value.strip()):
+            raise ValueError("een BIG-nummer bestaat uit 11 cijfers")
+        return value.strip()
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("zonder instemming met de privacyverklaring kunnen wij u niet inschrijven")
+        return value
+
+    def completeness_errors(self) -> dict[str, str]:
+        """Role-specific required fields, named as the form names them."""
+        errors: dict[str, str] = {}
+        if self.role is Role.MENTEE and not self.learning_goals.strip():
+            errors["learning_goals"] = "beschrijf kort uw leerdoelen"
+        if self.role is Role.MENTOR and not self.topics.strip():
+            errors["topics"] = "noem de onderwerpen waarbij u kunt helpen"
+        return errors
+
+
+class Person(BaseModel):
+    """A participant as the store keeps them."""
+
+    id: int
+    role: Role
+    name: str
+    email: str
+    phone: str = ""
+    practice_name: str = ""
+    practice_address: Address | None = None
+    big_number: str | None = None
+    language: Language = Language.NL
+
+
+def mentor_ineligibility(years_experience: float, stopped_on: date | None, today: date) -> list[str]:
+    """Why a GP may not be a mentor (empty: eligible).
+
+    At least five years of (recent) experience as a GP; a GP who stopped may still
+    take part when that was at most two years ago (seed 000).
+    """
+    reasons: list[str] = []
+    if years_experience < MIN_MENTOR_YEARS:
+        reasons.append(
+            f"een mentor heeft minimaal {MIN_MENTOR_YEARS} jaar ervaring als huisarts "
+            f"(opgegeven: {years_experience:g})"
+        )
+    if stopped_on is not None:
+        if stopped_on > today:
+            return reasons
+        if stopped_on + relativedelta(years=MAX_YEARS_SINCE_STOPPING) < today:
+            reasons.append(
+                f"wie gestopt is als huisarts kan mentor zijn tot {MAX_YEARS_SINCE_STOPPING} "
+                f"jaar na het stoppen (gestopt per {stopped_on:%d-%m-%Y})"
+            )
+    return reasons

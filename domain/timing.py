@@ -1,0 +1,190 @@
+"""What is due when: open acts, reminders, escalations, timed requests, phase changes.
+
+The trajectory flow and the timer sweep call the same functions with the same
+``now``: the sweep wakes a run only when something here is due and not yet done,
+and the run then does it. Every notice has a key that is unique to its occasion,
+so sending it twice is impossible (the outbox refuses a known key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.people import Role
+from domain.phases import Phase
+from domain.rules import another_meeting_fits
+from domain.trajectory import EvaluationKind, Match, Trajectory
+
+REMINDER_DAYS = (7, 14)
+ESCALATION_DAYS = 21
+TOPICS_DAYS_BEFORE = 5
+
+
+@dataclass(frozen=True)
+class OpenAct:
+    """Someone has to do something; ``ref`` names this one occasion of it."""
+
+    ref: str
+    step: str
+    role: Role
+    since: datetime
+    meeting: int | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A timed message: a reminder, an escalation or a request before/after a meeting."""
+
+    key: str
+    template: str
+    to: Role
+    ref: str
+    step: str
+    meeting: int | None = None
+    about: Role | None = None  # for an escalation: who has not acted
+
+
+def open_acts(t: Trajectory) -> list[OpenAct]:
+    """Everyone the trajectory is waiting for, and since when."""
+    since = t.phase_since()
+    match = t.match
+    k = f"k{len(t.matches)}"
+    if t.phase is Phase.MATCHING:
+        return [OpenAct(f"{k}-match", "match", Role.FACILITATOR, since)]
+    if match is None:
+        return []
+    k = f"k{match.number}"
+    if t.phase is Phase.KENNISMAKING:
+        return [
+            OpenAct(f"{k}-kennismaking", "kennismaking", role, match.proposed_at)
+            for role in (Role.MENTEE, Role.MENTOR)
+            if role not in match.answers
+        ]
+    if t.phase is Phase.PLAN:
+        if match.plan is None:
+            return [OpenAct(f"{k}-plan", "plan", Role.MENTEE, since)]
+        signed = match.current_signatures()
+        return [
+            OpenAct(f"{k}-sign-v{match.plan.version}", "sign", role, match.plan.submitted_at)
+            for role in (Role.MENTEE, Role.MENTOR)
+            if role not in signed
+        ]
+    acts: list[OpenAct] = []
+    if t.phase in (Phase.INTERIM_EVALUATION, Phase.FINAL_EVALUATION):
+        kind = "interim" if t.phase is Phase.INTERIM_EVALUATION else "final"
+        acts.append(OpenAct(f"{k}-{kind}-evaluation", "evaluation", Role.FACILITATOR, since))
+    if t.phase.meets:
+        acts.extend(_meeting_acts(match, since, k))
+    return acts
+
+
+def _meeting_acts(match: Match, since: datetime, k: str) -> list[OpenAct]:
+    planned = match.planned_meeting()
+    if planned is not None:
+        # Open from the moment the meeting ends: did it take place?
+        return [
+            OpenAct(f"{k}-m{planned.number}-confirm", "confirm", Role.MENTEE, planned.ends_at, planned.number)
+        ]
+    if match.finished:
+        return []
+    held = match.held_meetings()
+    last = held[-1].starts_at if held else None
+    if match.ends_by is not None and not another_meeting_fits(last, match.ends_by):
+        return []
+    after = held[-1].number if held else 0
+    start = (held[-1].confirmed_at or held[-1].ends_at) if held else (match.signed_at or since)
+    return [OpenAct(f"{k}-propose-after-m{after}", "propose", Role.MENTEE, start)]
+
+
+def due_notices(t: Trajectory, now: datetime) -> list[Notice]:
+    """Every timed message due at ``now`` (sent or not: the outbox knows which were)."""
+    if t.phase.ended:
+        return []
+    notices: list[Notice] = []
+    for act in open_acts(t):
+        if act.step == "confirm" and now < act.since:
+            continue
+        if act.step == "confirm":
+            notices.append(
+                Notice(f"{act.ref}:request:{act.role}", "meeting_confirm_request", act.role,
+                       act.ref, act.step, act.meeting)
+            )
+        for n, days in enumerate(REMINDER_DAYS, start=1):
+            if now >= act.since + timedelta(days=days):
+                notices.append(
+                    Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
+                           act.step, act.meeting)
+                )
+        if act.role is not Role.FACILITATOR and now >= act.since + timedelta(days=ESCALATION_DAYS):
+            notices.append(
+                Notice(f"{act.ref}:escalation:{act.role}", "escalation", Role.FACILITATOR, act.ref,
+                       act.step, act.meeting, about=act.role)
+            )
+    match = t.match
+    if match is not None and t.phase.meets:
+        planned = match.planned_meeting()
+        if planned is not None and planned.starts_at - timedelta(days=TOPICS_DAYS_BEFORE) <= now < planned.starts_at:
+            notices.append(
+                Notice(f"k{match.number}-m{planned.number}:topics:mentee", "topics_request",
+                       Role.MENTEE, f"k{match.number}-m{planned.number}", "topics", planned.number)
+            )
+    return notices
+
+
+def due_evaluation(t: Trajectory, now: datetime) -> EvaluationKind | None:
+    """The evaluation whose moment has come and that has not started yet."""
+    match = t.match
+    if match is None or match.ends_by is None:
+        return None
+    if t.phase is Phase.MEETINGS:
+        interim = match.interim_due()
+        if interim is not None and now >= interim:
+            return EvaluationKind.INTERIM
+        if now >= match.ends_by:
+            return EvaluationKind.INTERIM
+    if t.phase is Phase.FURTHER_MEETINGS:
+        planned = match.planned_meeting()
+        held = match.held_meetings()
+        last = held[-1].starts_at if held else None
+        if now >= match.ends_by:
+            return EvaluationKind.FINAL
+        if planned is None and (match.finished or not another_meeting_fits(last, match.ends_by)):
+            return EvaluationKind.FINAL
+    return None
+
+
+def next_due(t: Trajectory, now: datetime) -> datetime | None:
+    """The earliest moment after ``now`` at which something becomes due (boards, timers)."""
+    candidates: list[datetime] = []
+    for act in open_acts(t):
+        if act.step == "confirm":
+            candidates.append(act.since)
+        candidates.extend(act.since + timedelta(days=d) for d in REMINDER_DAYS)
+        if act.role is not Role.FACILITATOR:
+            candidates.append(act.since + timedelta(days=ESCALATION_DAYS))
+    match = t.match
+    if match is not None and t.phase.meets:
+        planned = match.planned_meeting()
+        if planned is not None:
+            candidates.append(planned.starts_at - timedelta(days=TOPICS_DAYS_BEFORE))
+        interim = match.interim_due()
+        if interim is not None and t.phase is Phase.MEETINGS:
+            candidates.append(interim)
+        if match.ends_by is not None:
+            candidates.append(match.ends_by)
+    future = [c for c in candidates if c > now]
+    return min(future) if future else None
+
+
+__all__ = [
+    "ESCALATION_DAYS",
+    "REMINDER_DAYS",
+    "TOPICS_DAYS_BEFORE",
+    "Notice",
+    "OpenAct",
+    "due_evaluation",
+    "due_notices",
+    "next_due",
+    "open_acts",
+]
