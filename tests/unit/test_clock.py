@@ -1,0 +1,69 @@
+"""The clock protocol's fake and the calendar arithmetic in Amsterdam time."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from domain.clock import AMSTERDAM, FakeClock, add_months, days_between, local_date
+
+
+def test_fake_clock_refuses_a_naive_start():
+    with pytest.raises(ValueError):
+        FakeClock(datetime(2021, 2, 1, 9, 0))
+
+
+def test_fake_clock_stands_still_until_moved():
+    start = datetime(2021, 2, 1, 9, 0, tzinfo=AMSTERDAM)
+    clock = FakeClock(start)
+    assert clock.now() == start
+    assert clock.now() == start
+    assert clock.advance(days=7, hours=1) == datetime(2021, 2, 8, 10, 0, tzinfo=AMSTERDAM)
+    assert clock.now() == datetime(2021, 2, 8, 10, 0, tzinfo=AMSTERDAM)
+    later = datetime(2021, 6, 1, 12, 0, tzinfo=UTC)
+    clock.set(later)
+    assert clock.now() == later
+
+
+def test_local_date_is_the_amsterdam_date():
+    # 22:30 UTC in summer is 00:30 the next day in Amsterdam; in winter 23:30 the same day.
+    assert local_date(datetime(2021, 6, 30, 22, 30, tzinfo=UTC)) == date(2021, 7, 1)
+    assert local_date(datetime(2021, 1, 30, 22, 30, tzinfo=UTC)) == date(2021, 1, 30)
+    assert local_date(datetime(2021, 1, 30, 23, 30, tzinfo=UTC)) == date(2021, 1, 31)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2021, 1, 31), 1, date(2021, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2021, 5, 31), 9, date(2022, 2, 28)),
+        (date(2023, 5, 31), 9, date(2024, 2, 29)),
+        (date(2021, 3, 15), 4, date(2021, 7, 15)),
+        (date(2021, 10, 31), 4, date(2022, 2, 28)),
+    ],
+)
+def test_add_months_counts_calendar_months(start, months, expected):
+    instant = datetime(start.year, start.month, start.day, 10, 0, tzinfo=AMSTERDAM)
+    assert local_date(add_months(instant, months)) == expected
+
+
+def test_add_months_keeps_the_local_wall_time_across_dst():
+    winter = datetime(2021, 2, 1, 10, 0, tzinfo=AMSTERDAM)  # CET, 09:00 UTC
+    summer = add_months(winter, 4)
+    assert summer.astimezone(AMSTERDAM).hour == 10
+    assert summer.astimezone(UTC).hour == 8  # CEST
+
+
+def test_add_months_of_an_utc_instant_counts_on_the_amsterdam_date():
+    # 23:30 UTC on 31 January is 00:30 on 1 February in Amsterdam: + 1 month = 1 March.
+    instant = datetime(2021, 1, 31, 23, 30, tzinfo=UTC)
+    assert local_date(add_months(instant, 1)) == date(2021, 3, 1)
+
+
+def test_days_between_counts_amsterdam_dates():
+    late = datetime(2021, 3, 1, 23, 30, tzinfo=AMSTERDAM)
+    early_next = datetime(2021, 3, 2, 0, 30, tzinfo=AMSTERDAM)
+    assert days_between(late, early_next) == 1
+    assert days_between(early_next, late) == -1
+    # Same UTC date, different Amsterdam dates.
+    assert days_between(datetime(2021, 7, 1, 21, 0, tzinfo=UTC), datetime(2021, 7, 1, 22, 30, tzinfo=UTC)) == 1
