@@ -8,7 +8,16 @@ from enum import StrEnum
 from typing import Annotated
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
 MIN_MENTOR_YEARS = 5
 MAX_YEARS_SINCE_STOPPING = 2
@@ -80,6 +89,22 @@ class Application(BaseModel):
         if value is Role.FACILITATOR:
             raise ValueError("aanmelden kan als mentor of als mentee")
         return value
+
+    @field_validator("email", mode="wrap")
+    @classmethod
+    def _email(cls, value: object, handler: ValidatorFunctionWrapHandler) -> str:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError("geen geldig e-mailadres (bijvoorbeeld naam@praktijk.nl)") from None
+
+    @field_validator("years_experience", mode="wrap")
+    @classmethod
+    def _years(cls, value: object, handler: ValidatorFunctionWrapHandler) -> float:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError("vul het aantal jaren ervaring als huisarts in (0 tot en met 60)") from None
 
     @field_validator("phone")
     @classmethod
