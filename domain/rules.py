@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from domain.clock import add_months, local_date
+from domain.clock import AMSTERDAM, add_months, local_date
 from domain.errors import DomainError
 
 MIN_DAYS_BETWEEN_MEETINGS = 42
@@ -33,7 +33,9 @@ def interim_due(first_meeting: datetime) -> datetime:
 
 
 def earliest_next_meeting(previous: datetime) -> datetime:
-    return previous + timedelta(days=MIN_DAYS_BETWEEN_MEETINGS)
+    # Add days on the Amsterdam wall clock: 42 x 24 hours from a UTC or fixed-offset
+    # time lands on the day before when summer time ends in between.
+    return previous.astimezone(AMSTERDAM) + timedelta(days=MIN_DAYS_BETWEEN_MEETINGS)
 
 
 def check_meeting_start(
