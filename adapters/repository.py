@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -23,6 +24,20 @@ class Conflict(RuntimeError):
 
 class NotFound(LookupError):
     pass
+
+
+@dataclass(frozen=True)
+class WaitRow:
+    trajectory_id: int
+    flow_run_id: str | None
+    wait_key: str | None
+    wait_version: int | None
+    version: int
+
+    @property
+    def changed_since_wait(self) -> bool:
+        """Something was written after the run began to wait: it must look again."""
+        return self.wait_key is not None and self.wait_version is not None and self.version > self.wait_version
 
 
 class Repository:
@@ -168,6 +183,19 @@ class Repository:
 
     # --- the run that orchestrates a trajectory ------------------------------
 
+    def waits(self) -> list[WaitRow]:
+        """Every active trajectory with its run and wait, for the timer sweep."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    trajectories.c.id, trajectories.c.flow_run_id, trajectories.c.wait_key,
+                    trajectories.c.wait_version, trajectories.c.version,
+                )
+                .where(trajectories.c.phase.not_in(["closed", "withdrawn"]))
+                .order_by(trajectories.c.id)
+            ).all()
+        return [WaitRow(*r) for r in rows]
+
     def set_flow_run(self, trajectory_id: int, flow_run_id: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
@@ -184,20 +212,29 @@ class Repository:
             ).one()
         return row.flow_run_id, row.wait_key, row.wake_count
 
-    def open_wait(self, trajectory_id: int, label: str) -> str:
+    def open_wait(self, trajectory_id: int, label: str, seen_version: int) -> str | None:
         """The key of the wait in force, fixed in the database before the run suspends.
 
         A replayed run gets the same key back (and so Prefect's stored input); after a
-        recorded wake-up the next wait gets a fresh key.
+        recorded wake-up the next wait gets a fresh key. ``None`` when the trajectory
+        changed since the run read it at ``seen_version``: look again, do not wait.
         """
         with self.engine.begin() as conn:
             row = conn.execute(
-                select(trajectories.c.wait_key, trajectories.c.wake_count).where(trajectories.c.id == trajectory_id)
+                select(trajectories.c.wait_key, trajectories.c.wake_count, trajectories.c.version).where(
+                    trajectories.c.id == trajectory_id
+                )
             ).one()
             if row.wait_key:
                 return row.wait_key
+            if row.version != seen_version:
+                return None
             key = f"t{trajectory_id}-w{row.wake_count + 1:03d}-{label}"
-            conn.execute(update(trajectories).where(trajectories.c.id == trajectory_id).values(wait_key=key))
+            conn.execute(
+                update(trajectories)
+                .where(trajectories.c.id == trajectory_id)
+                .values(wait_key=key, wait_version=seen_version)
+            )
             return key
 
     def close_wait(self, trajectory_id: int, key: str) -> bool:
@@ -206,7 +243,7 @@ class Repository:
             result = conn.execute(
                 update(trajectories)
                 .where(trajectories.c.id == trajectory_id, trajectories.c.wait_key == key)
-                .values(wait_key=None, wake_count=trajectories.c.wake_count + 1)
+                .values(wait_key=None, wait_version=None, wake_count=trajectories.c.wake_count + 1)
             )
         return result.rowcount == 1
 

@@ -54,6 +54,7 @@ trajectories = Table(
     # The durable wait: the key the run suspends at, and how many wake-ups it had.
     Column("wait_key", String(120), nullable=True),
     Column("wake_count", Integer, nullable=False, default=0),
+    Column("wait_version", Integer, nullable=True),  # the document version the wait began at
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 

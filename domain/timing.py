@@ -43,6 +43,7 @@ class Notice:
     step: str
     meeting: int | None = None
     about: Role | None = None  # for an escalation: who has not acted
+    since: datetime | None = None  # when the act became open
 
 
 def open_acts(t: Trajectory) -> list[OpenAct]:
@@ -108,18 +109,18 @@ def due_notices(t: Trajectory, now: datetime) -> list[Notice]:
         if act.step == "confirm":
             notices.append(
                 Notice(f"{act.ref}:request:{act.role}", "meeting_confirm_request", act.role,
-                       act.ref, act.step, act.meeting)
+                       act.ref, act.step, act.meeting, since=act.since)
             )
         for n, days in enumerate(REMINDER_DAYS, start=1):
             if now >= act.since + timedelta(days=days):
                 notices.append(
                     Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
-                           act.step, act.meeting)
+                           act.step, act.meeting, since=act.since)
                 )
         if act.role is not Role.FACILITATOR and now >= act.since + timedelta(days=ESCALATION_DAYS):
             notices.append(
                 Notice(f"{act.ref}:escalation:{act.role}", "escalation", Role.FACILITATOR, act.ref,
-                       act.step, act.meeting, about=act.role)
+                       act.step, act.meeting, about=act.role, since=act.since)
             )
     match = t.match
     if match is not None and t.phase.meets:

@@ -1,0 +1,18 @@
+"""Phase 1, application: confirm to the mentee that the application arrived."""
+
+from __future__ import annotations
+
+from domain.people import Role
+from domain.phases import Phase
+from flows.common import send_all
+from tasks.messages import Message
+from tasks.store import Snapshot, confirm_application
+
+
+def confirm(s: Snapshot) -> None:
+    """Send the application confirmation and move on to matching."""
+    if s.trajectory.phase is not Phase.APPLICATION:
+        return
+    send_all([Message(trajectory_id=s.trajectory.id, occasion="application", template="application_confirmation",
+                      to=Role.MENTEE)])
+    confirm_application(s.trajectory.id)

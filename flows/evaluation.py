@@ -1,0 +1,45 @@
+"""Phases 7 and 9, interim and final evaluation.
+
+The facilitator contacts mentor and mentee (phone or mail) and records the outcome;
+each participant may also fill in a short form. Wait: ``EvaluationRecord`` from
+the facilitator (Prefect UI form or ``mentorschap evaluate``); meetings go on
+meanwhile during the interim evaluation.
+"""
+
+from __future__ import annotations
+
+from prefect import get_run_logger
+
+from domain.people import Role
+from domain.phases import Phase
+from domain.trajectory import EvaluationKind
+from flows.common import send_all, send_due_notices, wait
+from flows.inputs import EvaluationRecord
+from flows.meetings import attend
+from tasks.messages import Message
+from tasks.store import Snapshot, record_evaluation
+
+
+def evaluate(s: Snapshot) -> None:
+    t = s.trajectory
+    kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
+    k = f"k{t.require_match().number}"
+    send_all([
+        Message(trajectory_id=t.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_request", to=role,
+                link="evaluation", link_ref=f"{k}-{kind.value}-evaluation", link_extra={"kind": kind.value},
+                extra={"kind": kind.value})
+        for role in (Role.MENTEE, Role.MENTOR)
+    ] + [Message(trajectory_id=t.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_contact",
+                 to=Role.FACILITATOR, extra={"kind": kind.value})])
+    if kind is EvaluationKind.INTERIM:
+        attend(s)
+    else:
+        send_due_notices(s)
+
+    def record(received: EvaluationRecord) -> None:
+        if received.contact and received.outcome.strip():
+            refusal = record_evaluation(t.id, kind, received.contact, received.outcome)
+            if refusal:
+                get_run_logger().warning("evaluatie niet vastgelegd: %s", refusal)
+
+    wait(s, kind.value, EvaluationRecord, record)

@@ -1,0 +1,25 @@
+"""Phase 3, kennismaking: mentor and mentee meet and each says whether to continue.
+
+Wait: both answers, through the portal links in the invitation. If either
+declines, the trajectory goes back to matching (the facilitator is told there).
+"""
+
+from __future__ import annotations
+
+from domain.people import Role
+from flows.common import send_all, send_due_notices, wait
+from tasks.messages import Message
+from tasks.store import Snapshot
+
+
+def meet(s: Snapshot) -> None:
+    t = s.trajectory
+    match = t.require_match()
+    ref = f"k{match.number}-kennismaking"
+    send_all([
+        Message(trajectory_id=t.id, occasion=f"{ref}-invite", template="kennismaking_invitation", to=role,
+                link="kennismaking", link_ref=ref)
+        for role in (Role.MENTEE, Role.MENTOR)
+    ])
+    send_due_notices(s)
+    wait(s, "kennismaking")

@@ -1,0 +1,49 @@
+"""Phase 2, matching: the facilitator chooses a mentor from the cohort's pool.
+
+Wait: ``MentorChoice`` from the facilitator (Prefect UI form on this run, or
+``mentorschap match``); reminders to the facilitator after 7 and 14 days.
+"""
+
+from __future__ import annotations
+
+from prefect import get_run_logger
+
+from domain.people import Role
+from domain.trajectory import MatchOutcome
+from flows.common import send_all, send_due_notices, wait
+from flows.inputs import MentorChoice
+from tasks.messages import Message
+from tasks.store import Snapshot, choose_mentor
+
+
+def find_mentor(s: Snapshot) -> None:
+    t = s.trajectory
+    attempt = len(t.matches) + 1
+    messages = [Message(trajectory_id=t.id, occasion=f"k{attempt}-matching", template="matching_needed",
+                        to=Role.FACILITATOR)]
+    if t.matches:
+        previous = t.matches[-1]
+        if previous.outcome is MatchOutcome.DECLINED:
+            by = next((r for r, a in previous.answers.items() if not a.agree), Role.MENTEE)
+            reason = next((a.reason for a in previous.answers.values() if not a.agree), "")
+            messages.append(Message(trajectory_id=t.id, occasion=f"k{previous.number}-declined",
+                                    template="kennismaking_declined", to=Role.FACILITATOR,
+                                    extra={"reason": reason, "by_role": by.value}))
+        elif previous.outcome is MatchOutcome.ENDED:
+            reason = previous.ended_reason
+            messages += [
+                Message(trajectory_id=t.id, occasion=f"k{previous.number}-mentor-left", template="mentor_left",
+                        to=Role.MENTEE, extra={"reason": reason}),
+                Message(trajectory_id=t.id, occasion=f"k{previous.number}-mentor-left", template="withdrawn",
+                        to=Role.FACILITATOR, extra={"reason": reason, "by_role": Role.MENTOR.value}),
+            ]
+    send_all(messages)
+    send_due_notices(s)
+
+    def record(choice: MentorChoice) -> None:
+        if choice.mentor_id is not None:
+            refusal = choose_mentor(t.id, choice.mentor_id)
+            if refusal:
+                get_run_logger().warning("keuze niet verwerkt: %s", refusal)
+
+    wait(s, "matching", MentorChoice, record)

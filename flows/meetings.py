@@ -1,0 +1,68 @@
+"""Phases 6 and 8, meetings: at most once per six weeks, within nine months of signing.
+
+Waits: the mentee proposes a date (portal), confirms afterwards that it took place
+and proposes the next one in the same form, or reschedules. Timers: the topics
+request five days before a meeting, the confirmation request when it has ended,
+reminders, and the moment the interim (or final) evaluation is due.
+"""
+
+from __future__ import annotations
+
+from domain.people import Role
+from domain.timing import due_evaluation, open_acts
+from domain.trajectory import MeetingStatus
+from flows.common import send_all, send_due_notices, wait
+from tasks.messages import Message
+from tasks.store import Snapshot, start_evaluation
+
+BOTH = (Role.MENTEE, Role.MENTOR)
+
+
+def meeting_messages(s: Snapshot) -> list[Message]:
+    """Invitations (a new one for every change), cancellations and topics for the mentor."""
+    t = s.trajectory
+    match = t.matches[-1] if t.matches else None
+    if match is None or match.signed_at is None:
+        return []
+    k = f"k{match.number}"
+    messages: list[Message] = []
+    for m in match.meetings:
+        if m.status is MeetingStatus.CANCELLED:
+            messages += [Message(trajectory_id=t.id, occasion=f"{k}-m{m.number}-cancel", template="meeting_cancelled",
+                                 to=role, meeting=m.number, calendar="CANCEL") for role in BOTH]
+            continue
+        template = "meeting_invitation" if m.sequence == 0 else "meeting_updated"
+        messages += [Message(trajectory_id=t.id, occasion=f"{k}-m{m.number}-invite-s{m.sequence}", template=template,
+                             to=role, meeting=m.number, calendar="REQUEST") for role in BOTH]
+        if m.topics:
+            messages.append(Message(trajectory_id=t.id, occasion=f"{k}-m{m.number}-topics",
+                                    template="topics_for_mentor", to=Role.MENTOR, meeting=m.number,
+                                    extra={"topics": m.topics}))
+    return messages
+
+
+def attend(s: Snapshot) -> None:
+    """Everything the meeting phases send: news of the signing, invitations, requests."""
+    t = s.trajectory
+    match = t.require_match()
+    k = f"k{match.number}"
+    messages = [
+        Message(trajectory_id=t.id, occasion=f"{k}-signed", template="signed", to=role) for role in BOTH
+    ] + [Message(trajectory_id=t.id, occasion=f"{k}-signed", template="signed_plan", to=Role.FACILITATOR)]
+    messages += meeting_messages(s)
+    for act in open_acts(t):
+        if act.step == "propose":
+            messages.append(Message(trajectory_id=t.id, occasion=f"{act.ref}-request",
+                                    template="meeting_propose_request", to=Role.MENTEE, link="propose",
+                                    link_ref=act.ref))
+    send_all(messages)
+    send_due_notices(s)
+
+
+def hold(s: Snapshot) -> None:
+    attend(s)
+    kind = due_evaluation(s.trajectory, s.now)
+    if kind is not None:
+        start_evaluation(s.trajectory.id, kind)
+        return
+    wait(s, "meetings")

@@ -1,0 +1,85 @@
+"""The one place that builds the real services from settings.
+
+Nothing connects at import time: Prefect pickles served flows, and each run's
+process builds its services on first use (``services()``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from adapters.clock import ScaledClock, SystemClock
+from adapters.db import create_schema, make_engine
+from adapters.repository import Repository
+from domain.clock import Clock
+from mentorschap.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    repo: Repository
+    clock: Clock
+    cohort: str = "zob-2021"
+
+    @functools.cached_property
+    def links(self):  # type: ignore[no-untyped-def]
+        from adapters.links import Links
+
+        s = self.settings
+        return Links(s.signing_secret.get_secret_value(), s.portal_url, self.clock, s.link_valid_days, self.engine)
+
+    @functools.cached_property
+    def runs(self):  # type: ignore[no-untyped-def]
+        from adapters.prefect_api import RunControl
+
+        return RunControl(self.repo)
+
+    @functools.cached_property
+    def outbox(self):  # type: ignore[no-untyped-def]
+        from adapters.outbox import Outbox
+
+        return Outbox(self.engine)
+
+    @functools.cached_property
+    def renderer(self):  # type: ignore[no-untyped-def]
+        from adapters.rendering import Renderer
+
+        return Renderer(TEMPLATES / "email")
+
+    @functools.cached_property
+    def mailer(self):  # type: ignore[no-untyped-def]
+        from adapters.mail import SmtpMailer
+
+        s = self.settings
+        password = s.smtp_password.get_secret_value() if s.smtp_password else None
+        return SmtpMailer(s.smtp_host, s.smtp_port, s.smtp_username, password, s.smtp_starttls, s.smtp_timeout_seconds)
+
+
+def make_clock(settings: Settings) -> Clock:
+    if settings.clock_start is not None:
+        if settings.clock_anchor is None:
+            raise ValueError("MENTORSCHAP_CLOCK_ANCHOR: required with MENTORSCHAP_CLOCK_START")
+        return ScaledClock(settings.clock_start, settings.clock_anchor, settings.clock_speed)
+    return SystemClock()
+
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> Services:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return Services(settings=settings, engine=engine, repo=Repository(engine), clock=clock or make_clock(settings))
+
+
+@functools.cache
+def services() -> Services:
+    """This process's services, built once from the environment."""
+    return build()

@@ -1,0 +1,186 @@
+"""Sending one message: render, record in the outbox (once per key), deliver.
+
+The outbox key is ``t<trajectory>:<occasion>:<recipient role>``; the Message-ID is
+derived from it. A replayed run, a task retry or a second process that asks for the
+same key again never creates a second message; one crashed between the SMTP
+hand-off and the record re-sends the stored message, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from domain.clock import local_date
+from domain.people import Person, Role
+from domain.rules import earliest_next_meeting
+from domain.trajectory import Match, Trajectory
+from mentorschap.bootstrap import Services, services
+
+
+class Message(BaseModel):
+    """One message to one participant (or the facilitator) about one occasion."""
+
+    trajectory_id: int
+    occasion: str = Field(description="unique within the trajectory, e.g. 'k1-sign-v2-request'")
+    template: str
+    to: Role
+    link: str | None = Field(None, description="portal action for a personal link")
+    link_ref: str = ""
+    link_extra: dict[str, Any] = Field(default_factory=dict)
+    meeting: int | None = None
+    calendar: Literal["REQUEST", "CANCEL"] | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"t{self.trajectory_id}:{self.occasion}:{self.to.value}"
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int | None
+    name: str
+    email: str
+    phone: str = ""
+    practice_name: str = ""
+    address: str = ""
+    language: str = "nl"
+
+
+def _view(p: Person) -> PersonView:
+    address = p.practice_address.one_line() if p.practice_address else ""
+    return PersonView(p.id, p.name, p.email, p.phone, p.practice_name, address, p.language.value)
+
+
+@task(name="send message", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=[2, 10, 30, 120])
+def send(message: Message) -> str:
+    """Render and record the message (once), then deliver it; returns the outbox key."""
+    svc = services()
+    log = get_run_logger()
+    now = svc.clock.now()
+    if not svc.outbox.known([message.key]):
+        mime = compose(svc, message, now)
+        if svc.outbox.enqueue(message.key, mime, message.trajectory_id, message.template, now):
+            log.info("bericht %s (%s) klaargezet voor %s", message.template, message.occasion, message.to.value)
+    _run(svc.outbox.deliver(message.key, svc.mailer, now))
+    return message.key
+
+
+def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-untyped-def]
+    """Build the complete MIME message for ``message`` from the database's current state."""
+    from adapters.calendar import meeting_ics
+    from adapters.mail import build_message, message_id_for
+
+    s = svc.settings
+    t, _ = svc.repo.trajectory(message.trajectory_id)
+    mentee = _view(svc.repo.person(t.mentee_id))
+    match = _relevant_match(t, message)
+    mentor = _view(svc.repo.person(match.mentor_id)) if match else None
+    facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
+    recipient = {Role.MENTEE: mentee, Role.MENTOR: mentor, Role.FACILITATOR: facilitator}[message.to]
+    if recipient is None:
+        raise ValueError(f"{message.key}: no {message.to.value} to send to")
+    other = mentor if message.to is Role.MENTEE else mentee
+    action_url = None
+    if message.link:
+        action_url = svc.links.make(
+            recipient.id, message.to.value, t.id, message.link, message.link_ref or message.occasion,
+            message.link_extra,
+        )
+    context = _context(svc, t, match, message, recipient, other, mentee, mentor, facilitator, action_url)
+    rendered = svc.renderer.render(message.template, recipient.language, context)
+    ics = None
+    if message.calendar and match and message.meeting is not None:
+        meeting = match.meeting(message.meeting)
+        ics = meeting_ics(
+            uid=f"mentorschap-t{t.id}-k{match.number}-m{meeting.number}@{s.message_domain}",
+            sequence=meeting.sequence,
+            method=message.calendar,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            summary=f"Mentorschap: bijeenkomst {meeting.number} ({mentee.name} en {mentor.name})"
+            if mentor else f"Mentorschap: bijeenkomst {meeting.number}",
+            description=rendered.text,
+            location=(f"{mentor.practice_name}, {mentor.address}" if mentor else ""),
+            organizer=(s.sender_name, s.sender_address),
+            attendees=[(mentee.name, mentee.email)] + ([(mentor.name, mentor.email)] if mentor else []),
+            stamp=now,
+        )
+    return build_message(
+        rendered,
+        sender=(s.sender_name, s.sender_address),
+        to=(recipient.name, recipient.email),
+        message_id=message_id_for(message.key, s.message_domain),
+        ics=ics,
+        ics_method=message.calendar,
+    )
+
+
+def _relevant_match(t: Trajectory, message: Message) -> Match | None:
+    """The match the message is about: the current one, or the last one for after-the-fact news."""
+    if t.match is not None:
+        return t.match
+    return t.matches[-1] if t.matches else None
+
+
+def _context(svc, t, match, message, recipient, other, mentee, mentor, facilitator, action_url) -> dict:  # type: ignore[no-untyped-def]
+    s = svc.settings
+    plan = match.plan if match else None
+    meeting = match.meeting(message.meeting) if (match and message.meeting is not None) else None
+    held = match.held_meetings() if match else []
+    ends_by: date | None = local_date(match.ends_by) if match and match.ends_by else None
+    earliest = local_date(earliest_next_meeting(held[-1].starts_at)) if held else None
+    people = {Role.MENTEE: mentee, Role.MENTOR: mentor}
+    signatures = []
+    if match:
+        for role, sig in match.current_signatures().items():
+            signatures.append({"name": people[role].name if people[role] else "", "role": role.value,
+                               "signed_at": sig.signed_at})
+    return {
+        "person": recipient,
+        "programme_name": s.sender_name,
+        "facilitator": facilitator,
+        "portal_url": s.portal_url,
+        "action_url": action_url,
+        "trajectory_id": t.id,
+        "cohort": t.cohort,
+        "role": message.to.value,
+        "mentee": mentee,
+        "mentor": mentor,
+        "other": other,
+        "plan": plan,
+        "meeting": meeting,
+        "location": f"{mentor.practice_name}, {mentor.address}" if mentor else "",
+        "ends_by": ends_by,
+        "earliest": earliest,
+        "signatures": signatures,
+        "meetings_held": len(held),
+        "about": people.get(Role(message.extra["about_role"])) if message.extra.get("about_role") else None,
+        "ui_hint": f"in de Prefect UI (het wachtende traject {t.id}) of met `mentorschap` op de opdrachtregel",
+        **message.extra,
+    }
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    """Run a coroutine to completion from sync code, whether or not a loop is running here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@task(name="which messages are new", cache_policy=NO_CACHE)
+def unsent(messages: list[Message]) -> list[Message]:
+    """The messages whose key the outbox does not know yet (saves a task run per known one)."""
+    known = services().outbox.known([m.key for m in messages])
+    return [m for m in messages if m.key not in known]

@@ -1,0 +1,93 @@
+"""Tasks that read and change the record of truth.
+
+Each change is a domain method applied through a conditional update, so a replayed
+run that calls it again changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+from domain.errors import DomainError
+from domain.trajectory import EvaluationKind, Trajectory
+from mentorschap.bootstrap import services
+
+
+class Snapshot(BaseModel):
+    """The trajectory as the database has it now, and the clock's now."""
+
+    trajectory: Trajectory
+    version: int
+    now: datetime
+
+
+@task(name="load trajectory", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def load(trajectory_id: int) -> Snapshot:
+    """Read the trajectory; every decision of the flow starts from this."""
+    svc = services()
+    t, version = svc.repo.trajectory(trajectory_id)
+    return Snapshot(trajectory=t, version=version, now=svc.clock.now())
+
+
+@task(name="confirm application", cache_policy=NO_CACHE)
+def confirm_application(trajectory_id: int) -> None:
+    svc = services()
+    svc.repo.change(trajectory_id, lambda t: t.confirm_application(svc.clock.now()), svc.clock.now())
+
+
+@task(name="choose mentor", cache_policy=NO_CACHE)
+def choose_mentor(trajectory_id: int, mentor_id: int) -> str:
+    """Record the facilitator's choice; an unknown or excluded mentor is refused with the reason."""
+    svc = services()
+    t, _ = svc.repo.trajectory(trajectory_id)
+    pool = {p.id for p in svc.repo.mentor_pool(t.cohort)}
+    if mentor_id not in pool:
+        return f"mentor {mentor_id} staat niet in de mentorenpool van {t.cohort}"
+    try:
+        svc.repo.change(trajectory_id, lambda t: t.choose_mentor(mentor_id, svc.clock.now()), svc.clock.now())
+    except DomainError as exc:
+        return exc.reason
+    return ""
+
+
+@task(name="comment on plan", cache_policy=NO_CACHE)
+def comment_plan(trajectory_id: int, comment: str) -> None:
+    svc = services()
+    svc.repo.change(trajectory_id, lambda t: t.comment_plan(comment, svc.clock.now()), svc.clock.now())
+
+
+@task(name="start evaluation", cache_policy=NO_CACHE)
+def start_evaluation(trajectory_id: int, kind: EvaluationKind) -> None:
+    svc = services()
+    svc.repo.change(trajectory_id, lambda t: t.start_evaluation(kind, svc.clock.now()), svc.clock.now())
+
+
+@task(name="record evaluation", cache_policy=NO_CACHE)
+def record_evaluation(trajectory_id: int, kind: EvaluationKind, contact: str, outcome: str) -> str:
+    """Write the facilitator's record of the evaluation contact; returns a refusal reason or ''."""
+    svc = services()
+    try:
+        svc.repo.change(
+            trajectory_id, lambda t: t.record_evaluation(kind, contact, outcome, svc.clock.now()), svc.clock.now()
+        )
+    except DomainError as exc:
+        return f"{exc.field}: {exc.reason}"
+    return ""
+
+
+@task(name="open wait", cache_policy=NO_CACHE)
+def open_wait(trajectory_id: int, label: str, seen_version: int) -> str | None:
+    """Fix the key of the coming wait in the database (the same key on every replay).
+
+    None when the trajectory changed after the flow read it: the flow looks again.
+    """
+    return services().repo.open_wait(trajectory_id, label, seen_version)
+
+
+@task(name="record wake-up", cache_policy=NO_CACHE)
+def record_wake(trajectory_id: int, key: str) -> bool:
+    return services().repo.close_wait(trajectory_id, key)
