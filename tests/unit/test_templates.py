@@ -1,0 +1,158 @@
+"""Every e-mail in the catalogue renders in both languages with the keys the flows pass."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from jinja2 import UndefinedError
+
+from adapters.rendering import Renderer, format_date, format_datetime, messages
+
+CATALOGUE = {
+    "application_confirmation", "mentor_ineligible", "matching_needed", "kennismaking_invitation",
+    "kennismaking_declined", "plan_request", "plan_for_review", "sign_request", "signed", "signed_plan",
+    "meeting_propose_request", "meeting_invitation", "meeting_updated", "meeting_cancelled", "topics_request",
+    "topics_for_mentor", "meeting_confirm_request", "reminder", "escalation", "evaluation_request",
+    "evaluation_contact", "closed", "withdrawn", "mentor_left",
+}
+
+STARTS = datetime(2021, 3, 9, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (winter time)
+
+
+def person(name: str, email: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        name=name, email=email, phone="0401234567", practice_name=f"Praktijk {name}",
+        address="Markt 1, 5611 AB Eindhoven",
+    )
+
+
+MENTEE = person("Anna de Vries", "anna@example.org")
+MENTOR = {"name": "Bram <Bakker>", "email": "bram@example.org", "phone": "0407654321",
+          "practice_name": "Huisartsen & Co", "address": "Stratumseind 2, 5611 EN Eindhoven"}
+PLAN = SimpleNamespace(version=2, goals=["Beter delegeren", "Grenzen stellen"], text="Regel 1\nRegel 2")
+MEETING = SimpleNamespace(number=1, starts_at=STARTS, ends_at=STARTS + timedelta(minutes=90))
+SIGNATURES = [
+    {"name": MENTEE.name, "role": "mentee", "signed_at": STARTS - timedelta(days=30)},
+    {"name": MENTOR["name"], "role": "mentor", "signed_at": STARTS - timedelta(days=29)},
+]
+
+EXTRA: dict[str, dict] = {
+    "application_confirmation": {"role": "mentee", "cohort": "2021-voorjaar"},
+    "mentor_ineligible": {"reasons": ["minder dan 5 jaar ervaring", "gestopt in 2015"]},
+    "matching_needed": {"mentee": MENTEE, "ui_hint": "mentorschap match 7 --mentor 12"},
+    "kennismaking_invitation": {"other": MENTOR, "mentee": MENTEE, "mentor": MENTOR},
+    "kennismaking_declined": {"mentee": MENTEE, "mentor": MENTOR, "reason": "klik niet", "by_role": "mentor"},
+    "plan_request": {"mentor": MENTOR},
+    "plan_for_review": {"plan": PLAN, "mentee": MENTEE, "mentor": MENTOR},
+    "sign_request": {"plan": PLAN, "other": MENTOR},
+    "signed": {"plan": PLAN, "ends_by": date(2021, 11, 9), "signatures": SIGNATURES},
+    "signed_plan": {"plan": PLAN, "ends_by": date(2021, 11, 9), "signatures": SIGNATURES,
+                    "mentee": MENTEE, "mentor": MENTOR},
+    "meeting_propose_request": {"earliest": date(2021, 4, 20), "ends_by": date(2021, 11, 9)},
+    "meeting_invitation": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR},
+    "meeting_updated": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR},
+    "meeting_cancelled": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR},
+    "topics_request": {"meeting": MEETING},
+    "topics_for_mentor": {"meeting": MEETING, "topics": "Casus: lastige patiënt\nPlanning", "mentee": MENTEE},
+    "meeting_confirm_request": {"meeting": MEETING},
+    "reminder": {"step_label": "uw mentorschapsplan schrijven", "n": 2, "since": date(2021, 2, 1)},
+    "escalation": {"about": MENTEE, "about_role": "mentee", "step_label": "plan schrijven",
+                   "since": date(2021, 2, 1)},
+    "evaluation_request": {"kind": "interim"},
+    "evaluation_contact": {"kind": "final", "mentee": MENTEE, "mentor": MENTOR,
+                           "ui_hint": "Prefect UI: open de wachtende run en vul het formulier in"},
+    "closed": {"meetings_held": 6},
+    "withdrawn": {"by_role": "mentee", "reason": "verhuizing", "mentee": MENTEE},
+    "mentor_left": {"reason": "ziekte"},
+}
+
+
+def context(message: str, action_url: str | None = "https://portal.example.org/a/abc?x=1&y=2") -> dict:
+    return {
+        "person": MENTEE, "programme_name": "Mentorschap Zuidoost-Brabant",
+        "facilitator": {"name": "Fenna Facilitator", "email": "facilitator@example.org"},
+        "portal_url": "https://portal.example.org", "action_url": action_url, "trajectory_id": 7,
+        **EXTRA[message],
+    }
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def test_the_catalogue_is_complete_in_both_languages(renderer: Renderer) -> None:
+    assert set(messages()) == CATALOGUE
+    assert set(renderer.messages("en")) == CATALOGUE
+    assert set(EXTRA) == CATALOGUE
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("message", sorted(CATALOGUE))
+@pytest.mark.parametrize("action_url", ["https://portal.example.org/a/abc?x=1&y=2", None])
+def test_every_message_renders(renderer: Renderer, message: str, language: str, action_url: str | None) -> None:
+    out = renderer.render(message, language, context(message, action_url))
+    assert out.subject and "\n" not in out.subject and "{" not in out.subject
+    assert MENTEE.name in out.text
+    assert "{{" not in out.text and "{%" not in out.html
+    assert out.html.lstrip().startswith("<!DOCTYPE html>")
+    assert f'lang="{language}"' in out.html
+    if action_url:
+        assert action_url in out.text
+        assert action_url.replace("&", "&amp;") in out.html
+
+
+@pytest.mark.parametrize("message", sorted(CATALOGUE))
+def test_the_two_languages_differ(renderer: Renderer, message: str) -> None:
+    nl = renderer.render(message, "nl", context(message))
+    en = renderer.render(message, "en", context(message))
+    assert nl.text != en.text
+    assert nl.subject != en.subject
+
+
+def test_html_is_escaped_and_text_is_not(renderer: Renderer) -> None:
+    out = renderer.render("kennismaking_invitation", "nl", context("kennismaking_invitation"))
+    assert "Bram &lt;Bakker&gt;" in out.html and "Huisartsen &amp; Co" in out.html
+    assert "Bram <Bakker>" in out.text and "Huisartsen & Co" in out.text
+    assert "Bram <Bakker>" in out.subject
+
+
+def test_a_missing_key_fails_loudly(renderer: Renderer) -> None:
+    ctx = context("meeting_invitation")
+    del ctx["location"]
+    with pytest.raises(UndefinedError):
+        renderer.render("meeting_invitation", "nl", ctx)
+
+
+def test_an_unknown_language_falls_back_to_dutch(renderer: Renderer) -> None:
+    assert renderer.render("closed", "fy", context("closed")) == renderer.render("closed", "nl", context("closed"))
+
+
+def test_dates_in_dutch_and_english_in_amsterdam_time() -> None:
+    assert format_datetime(STARTS, "nl") == "dinsdag 9 maart 2021 om 14:00"
+    assert format_datetime(STARTS, "en") == "Tuesday 9 March 2021 at 14:00"
+    summer = datetime(2021, 7, 1, 23, 30, tzinfo=UTC)  # already 2 July in Amsterdam
+    assert format_date(summer, "nl") == "vrijdag 2 juli 2021"
+    assert format_date(date(2021, 11, 9), "en") == "Tuesday 9 November 2021"
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("message", ["meeting_invitation", "meeting_updated"])
+def test_invitations_say_no_calendar_reply_is_needed(renderer: Renderer, message: str, language: str) -> None:
+    out = renderer.render(message, language, context(message))
+    words = {"nl": "hoeft de agenda-uitnodiging niet te accepteren", "en": "no need to accept"}[language]
+    assert words in out.text and words in out.html
+    when = {"nl": "dinsdag 9 maart 2021 om 14:00", "en": "Tuesday 9 March 2021 at 14:00"}[language]
+    assert when in out.text and "15:30" in out.text
+
+
+def test_subjects_follow_the_context(renderer: Renderer) -> None:
+    first = renderer.render("reminder", "nl", {**context("reminder"), "n": 1})
+    second = renderer.render("reminder", "nl", context("reminder"))
+    assert first.subject == "Herinnering: uw mentorschapsplan schrijven"
+    assert second.subject.startswith("Tweede herinnering")
+    ctx = {**context("application_confirmation"), "role": "mentor"}
+    mentor = renderer.render("application_confirmation", "nl", ctx)
+    assert "mentortraining" in mentor.text
