@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     clock_anchor: datetime | None = None
     clock_speed: float = 1.0
 
+    sweep_interval_seconds: float = Field(900, description="how often the timer sweep runs")
+
     language: str = "nl"
     var_dir: Path = Path("var")
 

@@ -1,0 +1,40 @@
+"""The served deployments: the trajectory (started per mentee) and the timer sweep (scheduled).
+
+Run with ``python -m deployments.serve``; the process executes each flow run in a
+subprocess, so a suspended trajectory holds no process and a resumed one starts anew.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+
+from flows.sweep import timer_sweep
+from flows.trajectory import mentee_trajectory
+from mentorschap.settings import Settings
+
+
+def deployments(settings: Settings) -> list[RunnerDeployment]:
+    return [
+        mentee_trajectory.to_deployment(
+            name="mentee-trajectory",
+            tags=["programma:peer"],
+            description="Eén mentee-traject, van aanmelding tot eindevaluatie (gestart door de portal).",
+        ),
+        timer_sweep.to_deployment(
+            name="timer-sweep",
+            interval=timedelta(seconds=settings.sweep_interval_seconds),
+            tags=["timers"],
+            description="Herinneringen, verzoeken rond bijeenkomsten en evaluaties; bezorgt blijven-liggende mail.",
+        ),
+    ]
+
+
+def main() -> None:
+    serve(*deployments(Settings()), limit=8)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The command line: ``mentorschap export``, and the facilitator's acts without the UI."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from domain.errors import DomainError
+from domain.people import Role
+from domain.trajectory import EvaluationKind
+
+app = typer.Typer(help="Mentorschap: mentorship trajectories for GPs, orchestrated by Prefect.", no_args_is_help=True)
+
+
+def _svc():  # type: ignore[no-untyped-def]
+    from mentorschap.bootstrap import services
+
+    return services()
+
+
+def _act(trajectory_id: int, act, woken_by: str = "facilitator") -> None:  # type: ignore[no-untyped-def]
+    svc = _svc()
+    try:
+        svc.repo.change(trajectory_id, act, svc.clock.now())
+    except DomainError as exc:
+        typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
+        raise typer.Exit(2) from exc
+    woke = svc.runs.wake(trajectory_id, woken_by)
+    typer.echo("vastgelegd" + ("; traject gewekt" if woke else "; de timer-sweep wekt het traject"))
+
+
+@app.command()
+def export(
+    cohort: Annotated[str | None, typer.Option(help="only this cohort")] = None,
+) -> None:
+    """Print every trajectory as JSON (participants, phases, meetings, signatures, evaluations)."""
+    from mentorschap.export import export_trajectories
+
+    typer.echo(json.dumps(export_trajectories(_svc().repo, cohort), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def status() -> None:
+    """One line per trajectory: id, phase, mentee, mentor."""
+    svc = _svc()
+    for tid in svc.repo.trajectory_ids():
+        t, _ = svc.repo.trajectory(tid)
+        mentor = svc.repo.person(t.mentor_id).name if t.mentor_id else "-"
+        typer.echo(f"{tid:4d}  {t.phase.label:22s} {svc.repo.person(t.mentee_id).name:28s} {mentor}")
+
+
+@app.command()
+def pool(cohort: Annotated[str | None, typer.Option()] = None) -> None:
+    """The eligible mentors of the cohort."""
+    svc = _svc()
+    for p in svc.repo.mentor_pool(cohort or svc.cohort):
+        typer.echo(f"{p.id:4d}  {p.name:28s} {p.practice_name}")
+
+
+@app.command()
+def match(trajectory_id: int, mentor_id: int) -> None:
+    """Choose a mentor for a mentee waiting in matching."""
+    svc = _svc()
+    t, _ = svc.repo.trajectory(trajectory_id)
+    if mentor_id not in {p.id for p in svc.repo.mentor_pool(t.cohort)}:
+        typer.echo(f"geweigerd: mentor_id: {mentor_id} staat niet in de mentorenpool", err=True)
+        raise typer.Exit(2)
+    _act(trajectory_id, lambda t: t.choose_mentor(mentor_id, svc.clock.now()))
+
+
+@app.command()
+def evaluate(
+    trajectory_id: int,
+    contact: Annotated[str, typer.Option(help="phone, mail or meeting")],
+    outcome: Annotated[str, typer.Option(help="short summary of the contact")],
+    kind: Annotated[str, typer.Option(help="interim or final")] = "interim",
+) -> None:
+    """Record the outcome of the interim or final evaluation contact."""
+    svc = _svc()
+    _act(trajectory_id, lambda t: t.record_evaluation(EvaluationKind(kind), contact, outcome, svc.clock.now()))
+
+
+@app.command()
+def withdraw(
+    trajectory_id: int,
+    reason: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="mentee, mentor or facilitator")] = "facilitator",
+) -> None:
+    """End a trajectory (mentee/facilitator) or take the mentor out (back to matching)."""
+    svc = _svc()
+    _act(trajectory_id, lambda t: t.withdraw(Role(role), reason, svc.clock.now()))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Starting the real parts as local processes: Prefect server, runner, SMTP, portal.
+
+Used by ``make demo`` and by the tests that need a served deployment. Every child
+gets the same environment, so all of them share one database and one clock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+@dataclass
+class Stack:
+    """A set of child processes sharing one environment."""
+
+    home: Path
+    env: dict[str, str]
+    logs: Path
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, home: Path, extra_env: dict[str, str], prefect_port: int | None = None) -> Stack:
+        home.mkdir(parents=True, exist_ok=True)
+        logs = home / "logs"
+        logs.mkdir(exist_ok=True)
+        port = prefect_port or free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MENTORSCHAP_"))}
+        env.update({
+            "PREFECT_HOME": str(home / "prefect"),
+            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+            "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(extra_env)
+        return cls(home=home, env=env, logs=logs)
+
+    @property
+    def api_url(self) -> str:
+        return self.env["PREFECT_API_URL"]
+
+    @property
+    def ui_url(self) -> str:
+        return self.env["PREFECT_UI_URL"]
+
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
+        proc = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def start_prefect(self) -> None:
+        proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start"])
+        wait_http(self.api_url + "/health", timeout=120, proc=proc)
+
+    def start_runner(self) -> None:
+        self.spawn("runner", [sys.executable, "-m", "deployments.serve"])
+        self._wait_deployments(["mentee-trajectory/mentee-trajectory", "timer-sweep/timer-sweep"])
+
+    def start_mailserver(self, maildir: Path, port: int) -> None:
+        self.spawn("smtp", [sys.executable, "-m", "demo.mailserver", "--maildir", str(maildir), "--port", str(port)])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise TimeoutError("SMTP server did not start")
+
+    def start_portal(self, port: int) -> None:
+        proc = self.spawn("portal", [sys.executable, "-m", "uvicorn", "--factory", "mentorschap.web:make_app",
+                                     "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"])
+        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60, proc=proc)
+
+    def _wait_deployments(self, names: list[str], timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = 0
+            for name in names:
+                r = httpx.get(f"{self.api_url}/deployments/name/{name}", timeout=5)
+                found += r.status_code == 200
+            if found == len(names):
+                return
+            if self.procs["runner"].poll() is not None:
+                raise RuntimeError("the runner exited; see " + str(self.logs / "runner.log"))
+            time.sleep(0.5)
+        raise TimeoutError("deployments did not appear")
+
+    def stop(self, name: str, timeout: float = 15) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.procs)):
+            self.stop(name)

@@ -1,0 +1,12 @@
+"""The portal's ASGI factory for uvicorn: services are built in the serving process."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def make_app() -> FastAPI:
+    from mentorschap.bootstrap import services
+    from portal.app import create_app
+
+    return create_app(services())
