@@ -148,7 +148,8 @@ def due_evaluation(t: Trajectory, now: datetime) -> EvaluationKind | None:
         planned = match.planned_meeting()
         held = match.held_meetings()
         last = held[-1].starts_at if held else None
-        if now >= match.ends_by:
+        # A meeting on the end date itself is allowed: the final waits until it is over.
+        if now >= match.ends_by and (planned is None or now >= planned.ends_at):
             return EvaluationKind.FINAL
         if planned is None and (match.finished or not another_meeting_fits(last, match.ends_by)):
             return EvaluationKind.FINAL
