@@ -374,3 +374,11 @@ def test_next_due_is_strictly_in_the_future_and_the_earliest(phase_builder):
     # Nothing new is due in between, and something is due at that moment.
     assert keys(due_notices(t, moment - SECOND)) == keys(due_notices(t, now))
     assert keys(due_notices(t, moment)) != keys(due_notices(t, now))
+
+
+def test_final_waits_for_a_meeting_on_the_end_date_itself():
+    # Signed at 10:00, so the end is 1 Nov 10:00; a meeting at 14:00 that day is allowed.
+    t = further_meetings()
+    meeting = t.propose_meeting(at(2021, 11, 1, 14), at(2021, 10, 1))
+    assert due_evaluation(t, at(2021, 11, 1, 10, 30)) is None
+    assert due_evaluation(t, meeting.ends_at) is EvaluationKind.FINAL
