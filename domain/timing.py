@@ -77,6 +77,8 @@ def open_acts(t: Trajectory) -> list[OpenAct]:
         acts.append(OpenAct(f"{k}-{kind}-evaluation", "evaluation", Role.FACILITATOR, since))
     if t.phase.meets:
         acts.extend(_meeting_acts(match, since, k))
+    elif t.phase is Phase.FINAL_EVALUATION and (planned := match.planned_meeting()) is not None:
+        acts.append(OpenAct(f"{k}-m{planned.number}-confirm", "confirm", Role.MENTEE, planned.ends_at, planned.number))
     return acts
 
 

@@ -334,8 +334,14 @@ class Trajectory(BaseModel):
         self._note(now, f"onderwerpen voor bijeenkomst {number} doorgegeven", Role.MENTEE)
 
     def confirm_meeting(self, number: int, now: datetime, last: bool = False) -> Meeting:
-        """The mentee confirms a meeting took place; ``last`` says the pair is done."""
-        match = self._require_meeting_phase()
+        """The mentee confirms a meeting took place; ``last`` says the pair is done.
+
+        Also during the final evaluation: a meeting on the last day is confirmed afterwards.
+        """
+        if self.phase is Phase.FINAL_EVALUATION:
+            match = self.require_match()
+        else:
+            match = self._require_meeting_phase()
         meeting = match.meeting(number)
         if meeting.status is MeetingStatus.HELD:
             return meeting

@@ -1,0 +1,39 @@
+"""The fictional people of the demo cohort (Zuidoost-Brabant, February 2021)."""
+
+from __future__ import annotations
+
+MENTORS = [
+    {"name": "Dr. Anneke van Dijk", "email": "a.vandijk@huisartsen-strijp.example", "phone": "040-2123456",
+     "practice_name": "Huisartsenpraktijk Strijp", "street": "Hoogstraat 12", "postcode": "5615 PA",
+     "city": "Eindhoven", "years_experience": "22", "topics": "praktijkvoering; werk-privébalans; lastige gesprekken"},
+    {"name": "Dr. Pieter Janssens", "email": "p.janssens@gezondheidscentrum-geldrop.example", "phone": "040-2856789",
+     "practice_name": "Gezondheidscentrum Geldrop", "street": "Heuvel 3", "postcode": "5664 HK", "city": "Geldrop",
+     "years_experience": "15", "topics": "associëren en praktijkovername; leidinggeven aan het team"},
+    {"name": "Dr. Marloes Hendriks", "email": "m.hendriks@praktijk-helmond.example", "phone": "0492-512345",
+     "practice_name": "Praktijk De Kasteeltuin", "street": "Kasteellaan 8", "postcode": "5701 NN", "city": "Helmond",
+     "years_experience": "19", "topics": "grenzen stellen; omgaan met fouten en klachten; ANW-diensten"},
+    {"name": "Dr. Kees Verhoeven", "email": "k.verhoeven@example.org", "phone": "040-2211223",
+     "practice_name": "(gestopt) Huisartsenpraktijk Woensel", "street": "Kruisstraat 40", "postcode": "5612 CJ",
+     "city": "Eindhoven", "years_experience": "30", "stopped_on": "2017-06-30",
+     "topics": "loopbaankeuzes"},  # stopped more than two years ago: not eligible
+]
+
+MENTEES = [
+    {"name": "Sanne de Vries", "email": "s.devries@huisartsen-veldhoven.example", "phone": "040-2534567",
+     "practice_name": "Huisartsen Veldhoven-Zuid", "street": "Dorpstraat 21", "postcode": "5504 HB",
+     "city": "Veldhoven", "years_experience": "2",
+     "learning_goals": "Mijn eigen weg vinden als waarnemer; grenzen stellen aan mijn werkweek."},
+    {"name": "Youssef el Amrani", "email": "y.elamrani@praktijk-nuenen.example", "phone": "040-2834455",
+     "practice_name": "Praktijk Nuenen Centrum", "street": "Parkstraat 5", "postcode": "5671 GE", "city": "Nuenen",
+     "years_experience": "3", "learning_goals": "Voorbereiden op associëren; leidinggeven aan assistentes.",
+     "language": "en"},
+    {"name": "Lotte Bakker", "email": "l.bakker@huisartsen-mierlo.example", "phone": "0492-661234",
+     "practice_name": "Huisartsen Mierlo", "street": "Santheuvel 9", "postcode": "5731 CX", "city": "Mierlo",
+     "years_experience": "1", "learning_goals": "Omgaan met klachten en fouten; ANW-diensten zonder uitputting."},
+]
+
+# Scripted choices of the simulated facilitator: mentee index -> mentors to try in order.
+# Youssef's first kennismaking fails and he is rematched.
+MATCH_PLAN = {0: [0], 1: [2, 1], 2: [2]}
+DECLINES = {(1, 0)}  # (mentee index, match attempt index) where the mentee says no
+SLOW_MENTOR_SIGNATURE = 0  # this mentee's mentor signs late, so a reminder goes out
