@@ -15,7 +15,6 @@ import shutil
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 

@@ -338,10 +338,7 @@ class Trajectory(BaseModel):
 
         Also during the final evaluation: a meeting on the last day is confirmed afterwards.
         """
-        if self.phase is Phase.FINAL_EVALUATION:
-            match = self.require_match()
-        else:
-            match = self._require_meeting_phase()
+        match = self.require_match() if self.phase is Phase.FINAL_EVALUATION else self._require_meeting_phase()
         meeting = match.meeting(number)
         if meeting.status is MeetingStatus.HELD:
             return meeting
