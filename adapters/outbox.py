@@ -1,0 +1,242 @@
+"""The outbox: every e-mail is stored under its idempotency key before it is sent.
+
+A key is inserted once and its message never changes, so a replayed flow cannot send
+a second, different mail. Sending claims the row with a conditional update
+(pending → sending), so two processes never hand the same row to SMTP at once; a row
+left in 'sending' by a crashed sender is claimed again after ``stale_after``. The
+stored message carries its Message-ID, so such a re-send is recognisably the same
+mail (at-least-once delivery, de-duplicable by the receiver).
+
+Register the table by importing this module (``adapters.tables`` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from adapters.db import metadata
+from adapters.mail import Mailer, PermanentMailError, TemporaryMailError
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False, unique=True),
+    Column("message_id", String(200), nullable=False),
+    Column("trajectory_id", Integer, nullable=True, index=True),
+    Column("template", String(64), nullable=False),
+    Column("recipient_email", String(320), nullable=False),
+    Column("recipient_name", String(200), nullable=False, default=""),
+    Column("subject", String(500), nullable=False),
+    Column("mime", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False, default=OutboxStatus.PENDING.value, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+)
+
+_CHUNK = 500  # keys per IN (...) query, well below SQLite's variable limit
+
+
+def _utc(instant: datetime) -> datetime:
+    """Stored in UTC: SQLite keeps no offset, and UTC strings sort like instants."""
+    if instant.tzinfo is None:
+        raise ValueError("the outbox needs timezone-aware datetimes")
+    return instant.astimezone(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def serialize(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def parse(data: bytes) -> EmailMessage:
+    return message_from_bytes(data, policy=policy.default)  # type: ignore[return-value]
+
+
+class Outbox:
+    """Stores, claims and delivers messages; one short transaction per call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def enqueue(
+        self, key: str, message: EmailMessage, trajectory_id: int | None, template: str, now: datetime
+    ) -> bool:
+        """Store the message under ``key``; False (and nothing changed) if the key is known."""
+        message_id = message["Message-ID"]
+        if not message_id:
+            raise ValueError("a message needs a Message-ID before it goes into the outbox")
+        [(name, email)] = getaddresses([str(message["To"])])
+        row = {
+            "key": key, "message_id": str(message_id), "trajectory_id": trajectory_id, "template": template,
+            "recipient_email": email, "recipient_name": name, "subject": str(message["Subject"] or ""),
+            "mime": serialize(message), "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
+            "created_at": _utc(now),
+        }
+        with self.engine.begin() as conn:
+            if conn.execute(select(outbox.c.id).where(outbox.c.key == key)).first() is not None:
+                return False
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(outbox).values(**row))
+            except IntegrityError:  # another process inserted it just now
+                return False
+        return True
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """The subset of ``keys`` that is in the outbox (sent or not)."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
+                found.update(conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
+        return found
+
+    def claim(self, key: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> EmailMessage | None:
+        """Take the row for sending; None if it is sent, failed, unknown or someone else is sending it."""
+        now = _utc(now)
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.key == key,
+                    or_(
+                        outbox.c.status == OutboxStatus.PENDING.value,
+                        and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_at <= now - stale_after),
+                    ),
+                )
+                .values(status=OutboxStatus.SENDING.value, claimed_at=now)
+            )
+            if claimed.rowcount != 1:
+                return None
+            data = conn.execute(select(outbox.c.mime).where(outbox.c.key == key)).scalar_one()
+        return parse(data)
+
+    def mark_sent(self, key: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.key == key, outbox.c.status == OutboxStatus.SENDING.value)
+                .values(status=OutboxStatus.SENT.value, sent_at=_utc(now), attempts=outbox.c.attempts + 1,
+                        last_error="")
+            )
+
+    def mark_failed(self, key: str, error: str, now: datetime, permanent: bool) -> None:
+        """A temporary failure puts the row back to pending; a permanent one parks it as failed."""
+        status = OutboxStatus.FAILED if permanent else OutboxStatus.PENDING
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.key == key, outbox.c.status == OutboxStatus.SENDING.value)
+                .values(status=status.value, attempts=outbox.c.attempts + 1, last_error=error[:2000],
+                        claimed_at=_utc(now))
+            )
+
+    def status(self, key: str) -> OutboxStatus | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(outbox.c.status).where(outbox.c.key == key)).scalar_one_or_none()
+        return OutboxStatus(value) if value is not None else None
+
+    def message(self, key: str) -> EmailMessage:
+        with self.engine.connect() as conn:
+            data = conn.execute(select(outbox.c.mime).where(outbox.c.key == key)).scalar_one_or_none()
+        if data is None:
+            raise KeyError(key)
+        return parse(data)
+
+    def pending_keys(
+        self, limit: int = 100, now: datetime | None = None, stale_after: timedelta = STALE_AFTER
+    ) -> list[str]:
+        """Keys waiting to be sent, oldest first; with ``now``, also rows a crashed sender left behind."""
+        waiting = outbox.c.status == OutboxStatus.PENDING.value
+        if now is not None:
+            waiting = or_(
+                waiting,
+                and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_at <= _utc(now) - stale_after),
+            )
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(outbox.c.key).where(waiting).order_by(outbox.c.id).limit(limit)).scalars())
+
+    async def deliver(
+        self, key: str, mailer: Mailer, now: datetime, stale_after: timedelta = STALE_AFTER
+    ) -> str:
+        """Claim, send, record. Returns the row's status afterwards ('sent', 'sending', 'failed').
+
+        A temporary failure leaves the row pending and re-raises, so a task retry tries
+        again; a permanent one marks it failed and returns 'failed'.
+        """
+        message = self.claim(key, now, stale_after)
+        if message is None:
+            current = self.status(key)
+            if current is None:
+                raise KeyError(f"no outbox message with key {key!r}")
+            return current.value
+        try:
+            await mailer.send(message)
+        except TemporaryMailError as exc:
+            self.mark_failed(key, str(exc), now, permanent=False)
+            raise
+        except PermanentMailError as exc:
+            self.mark_failed(key, str(exc), now, permanent=True)
+            return OutboxStatus.FAILED.value
+        except BaseException as exc:
+            # Anything unexpected (including cancellation): do not leave the row stuck in 'sending'.
+            self.mark_failed(key, f"{type(exc).__name__}: {exc}", now, permanent=False)
+            raise
+        self.mark_sent(key, now)
+        return OutboxStatus.SENT.value
+
+    def rows(self, trajectory_id: int | None = None) -> list[dict[str, Any]]:
+        """Every row (oldest first) without the message body, for inspection and tests."""
+        columns = [c for c in outbox.c if c.name != "mime"]
+        query = select(*columns).order_by(outbox.c.id)
+        if trajectory_id is not None:
+            query = query.where(outbox.c.trajectory_id == trajectory_id)
+        with self.engine.connect() as conn:
+            result = [dict(r) for r in conn.execute(query).mappings()]
+        for row in result:
+            for name in ("created_at", "claimed_at", "sent_at"):
+                row[name] = _aware(row[name])
+        return result

@@ -1,0 +1,1 @@
+"""The demo: a small cohort in compressed time, on the real parts."""
