@@ -1,0 +1,1 @@
+"""The participant portal: application forms and the pages behind personal links."""

@@ -1,0 +1,269 @@
+"""The acts a personal link allows: what the page shows, and the domain call the form makes.
+
+``view`` gathers what is at stake for the page; ``build`` turns the posted form into one
+function on the trajectory, which the portal runs inside ``Repository.change`` together
+with marking the link used. The function first checks that the link still belongs to
+this trajectory's current participant, so an old mentor's link cannot act for a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from adapters.links import LinkClaim, LinkError
+from adapters.repository import Repository
+from domain.clock import local_date
+from domain.errors import DomainError
+from domain.people import Person, Role
+from domain.rules import earliest_next_meeting
+from domain.trajectory import EvaluationKind, Match, Trajectory
+from portal.forms import checked, parse_local, text
+
+Act = Callable[[Trajectory], str]
+
+
+def check_binding(t: Trajectory, claim: LinkClaim) -> None:
+    """The link's person must still be this trajectory's participant in the link's role."""
+    if t.phase.ended:
+        raise LinkError("closed")
+    expected = t.mentee_id if claim.role is Role.MENTEE else t.mentor_id
+    if claim.person_id != expected:
+        raise LinkError("not_yours")
+
+
+def meeting_number(claim: LinkClaim) -> int:
+    try:
+        return int(claim.extra["meeting"])
+    except (KeyError, TypeError, ValueError):
+        raise LinkError("invalid") from None
+
+
+def evaluation_kind(claim: LinkClaim) -> EvaluationKind:
+    try:
+        return EvaluationKind(claim.extra.get("kind"))
+    except ValueError:
+        raise LinkError("invalid") from None
+
+
+def plan_version(claim: LinkClaim) -> int:
+    try:
+        return int(claim.extra["plan_version"])
+    except (KeyError, TypeError, ValueError):
+        raise LinkError("invalid") from None
+
+
+# --- what the page shows -----------------------------------------------------------
+
+
+def view(repo: Repository, t: Trajectory, claim: LinkClaim, now: datetime) -> dict[str, Any]:
+    """Everything the action's page needs besides the form values and errors."""
+    match = t.match
+    if match is None and claim.action != "withdraw":
+        raise LinkError("closed")  # the match this link was about has ended
+    ctx: dict[str, Any] = {"t": t, "match": match, "other": _other(repo, t, claim), "notice": ""}
+    if claim.action == "kennismaking" and match is not None:
+        ctx["answered"] = match.answers.get(claim.role)
+    elif claim.action == "plan":
+        ctx["plan"] = match.plan if match else None
+    elif claim.action == "sign":
+        version = plan_version(claim)
+        plan = match.plan if match else None
+        ctx.update(
+            plan=plan,
+            link_version=version,
+            stale=plan is not None and plan.version != version,
+            signed=match is not None and claim.role in match.current_signatures(),
+            mentee=repo.person(t.mentee_id),
+            mentor=repo.person(match.mentor_id) if match else None,
+        )
+    elif claim.action == "propose" and match is not None:
+        ctx.update(_window(match, now, after=None))
+        ctx["place"] = ctx["other"]
+    elif claim.action == "confirm" and match is not None:
+        meeting = match.meeting(meeting_number(claim))
+        ctx.update(meeting=meeting, **_window(match, now, after=meeting.starts_at))
+    elif claim.action == "topics" and match is not None:
+        ctx["meeting"] = match.meeting(meeting_number(claim))
+    elif claim.action == "evaluation":
+        ctx["kind"] = evaluation_kind(claim)
+    return ctx
+
+
+def _other(repo: Repository, t: Trajectory, claim: LinkClaim) -> Person | None:
+    """The other participant, whose contact details each may see after matching."""
+    if t.mentor_id is None:
+        return None
+    return repo.person(t.mentor_id if claim.role is Role.MENTEE else t.mentee_id)
+
+
+def _window(match: Match, now: datetime, after: datetime | None) -> dict[str, date | None]:
+    """The first and last date a (next) meeting may have: 42 days after any other, before the end."""
+    starts = [m.starts_at for m in match.active_meetings()]
+    if after is not None:
+        starts.append(after)
+    earliest = local_date(now) + timedelta(days=1)
+    if starts:
+        earliest = max(earliest, local_date(earliest_next_meeting(max(starts))))
+    return {"earliest": earliest, "ends_by": local_date(match.ends_by) if match.ends_by else None}
+
+
+# --- what the form does ------------------------------------------------------------
+
+
+def build(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    """The act of the posted form; a ``DomainError`` for input that cannot even be read."""
+    return _BUILDERS[claim.action](claim, form, now)
+
+
+def _kennismaking(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    answer = text(form, "agree")
+    if answer not in ("yes", "no"):
+        raise DomainError("agree", "kies ja of nee")
+    reason = text(form, "reason")
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.answer_kennismaking(claim.role, answer == "yes", reason, now)
+        return "kennismaking_yes" if answer == "yes" else "kennismaking_no"
+
+    return act
+
+
+def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    goals = text(form, "goals").splitlines()
+    body = text(form, "text")
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.submit_plan(goals, body, now)
+        return "plan"
+
+    return act
+
+
+def _sign(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    version = plan_version(claim)
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        both = t.sign(claim.role, claim.person_id, version, now)
+        return "signed_both" if both else "signed"
+
+    return act
+
+
+def _propose(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    starts_at = parse_local(text(form, "date"), text(form, "time"), "starts_at")
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.propose_meeting(starts_at, now)
+        return "proposed"
+
+    return act
+
+
+def _confirm(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    number = meeting_number(claim)
+    if text(form, "choice") == "reschedule":
+        new_start = parse_local(text(form, "new_date"), text(form, "new_time"), "new_starts_at")
+
+        def reschedule(t: Trajectory) -> str:
+            check_binding(t, claim)
+            try:
+                t.reschedule_meeting(number, new_start, now)
+            except DomainError as exc:
+                raise DomainError("new_starts_at" if exc.field == "starts_at" else exc.field, exc.reason) from None
+            return "rescheduled"
+
+        return reschedule
+
+    last = checked(form, "last")
+    next_start = None
+    if text(form, "next_date") or text(form, "next_time"):
+        if last:
+            raise DomainError("last", "na de laatste bijeenkomst volgt geen nieuwe; laat de datum leeg of vink dit uit")
+        next_start = parse_local(text(form, "next_date"), text(form, "next_time"), "next_starts_at")
+
+    def held(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.confirm_meeting(number, now, last=last)
+        if next_start is None:
+            return "held_last" if last else "held"
+        try:
+            t.propose_meeting(next_start, now)
+        except DomainError as exc:
+            raise DomainError("next_starts_at" if exc.field == "starts_at" else exc.field, exc.reason) from None
+        return "held_next"
+
+    return held
+
+
+def _topics(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    number = meeting_number(claim)
+    topics = text(form, "topics")
+    if not topics:
+        raise DomainError("topics", "noem minstens één onderwerp")
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.record_topics(number, topics, now)
+        return "topics"
+
+    return act
+
+
+EVALUATION_PARTS = (
+    ("went_well", "Wat ging goed"),
+    ("could_be_better", "Wat kan beter"),
+    ("remarks", "Verder"),
+)
+
+
+def _evaluation(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    kind = evaluation_kind(claim)
+    answers = "\n\n".join(f"{label}:\n{text(form, name)}" for name, label in EVALUATION_PARTS if text(form, name))
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.add_evaluation_form(kind, claim.role, answers, now)
+        return "evaluation"
+
+    return act
+
+
+def _withdraw(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    reason = text(form, "reason")
+
+    def act(t: Trajectory) -> str:
+        check_binding(t, claim)
+        t.withdraw(claim.role, reason, now)
+        return "withdrawn"
+
+    return act
+
+
+_BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = {
+    "kennismaking": _kennismaking,
+    "plan": _plan,
+    "sign": _sign,
+    "propose": _propose,
+    "confirm": _confirm,
+    "topics": _topics,
+    "evaluation": _evaluation,
+    "withdraw": _withdraw,
+}
+
+# The form fields of each action: a refusal about any other field is shown above the form.
+FORM_FIELDS: dict[str, set[str]] = {
+    "kennismaking": {"agree", "reason"},
+    "plan": {"goals", "text"},
+    "sign": set(),
+    "propose": {"starts_at"},
+    "confirm": {"new_starts_at", "next_starts_at", "last"},
+    "topics": {"topics"},
+    "evaluation": set(),
+    "withdraw": {"reason"},
+}

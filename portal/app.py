@@ -1,0 +1,224 @@
+"""The participant portal: apply, and act through personal links (phone first, no JavaScript).
+
+Every act is written to the database first, together with marking its link used, in
+one transaction; only then is the trajectory's run woken. A lost wake-up changes
+nothing: the timer sweep wakes any run whose wait is already satisfied.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import text as sql
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from adapters.links import LinkClaim, LinkError
+from adapters.repository import Conflict, NotFound
+from domain.clock import AMSTERDAM, local_date
+from domain.errors import DomainError
+from domain.people import Role, mentor_ineligibility
+from domain.trajectory import Trajectory
+from portal import acts
+from portal.forms import application_values, parse_application
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "portal"
+
+# HTTP status of each refused link.
+LINK_STATUS = {"invalid": 403, "not_yours": 403, "unknown": 404, "expired": 410, "used": 410, "closed": 410}
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined)
+    env.filters["day"] = lambda d: d.strftime("%d-%m-%Y") if d else ""
+    env.filters["local"] = lambda t: t.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if t else ""
+    return env
+
+
+def create_app(services: Any) -> FastAPI:
+    """The portal on the given services (repo, clock, links, runs, settings, cohort)."""
+    app = FastAPI(title="Mentorschap portal", docs_url=None, redoc_url=None, openapi_url=None)
+    env = _environment()
+    settings = services.settings
+
+    def render(template: str, lang: str, /, status: int = 200, **ctx: Any) -> HTMLResponse:
+        lang = "en" if lang == "en" else "nl"
+        page = env.get_template(template).render(
+            lang=lang,
+            tr=lambda nl, en: en if lang == "en" else nl,
+            facilitator_name=settings.facilitator_name,
+            facilitator_address=settings.facilitator_address,
+            **ctx,
+        )
+        return HTMLResponse(page, status_code=status)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        # The token in the URL is the key: never leak it to other sites, never cache the page.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if request.url.path.startswith("/a/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # --- small pages -----------------------------------------------------------
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with services.repo.engine.connect() as conn:
+                conn.execute(sql("SELECT 1"))
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(lang: str = "nl") -> HTMLResponse:
+        return render("choose.html.j2", lang)
+
+    @app.get("/privacy", response_class=HTMLResponse)
+    def privacy(lang: str = "nl") -> HTMLResponse:
+        return render("privacy.html.j2", lang)
+
+    # --- applying ----------------------------------------------------------------
+
+    @app.get("/apply", response_class=HTMLResponse)
+    def apply_form(role: str = "", lang: str = "nl") -> HTMLResponse:
+        if role not in (Role.MENTEE.value, Role.MENTOR.value):
+            return render("choose.html.j2", lang, status=400 if role else 200)
+        values = application_values({"language": lang})
+        return render("apply.html.j2", lang, role=role, values=values, errors={})
+
+    @app.post("/apply", response_class=HTMLResponse)
+    async def apply_submit(request: Request, role: str = "") -> HTMLResponse:
+        if role not in (Role.MENTEE.value, Role.MENTOR.value):
+            return render("choose.html.j2", "nl", status=400)
+        values = application_values(await request.form())
+        return await run_in_threadpool(_apply, Role(role), values)
+
+    def _apply(role: Role, values: dict[str, Any]) -> HTMLResponse:
+        lang = values["language"]
+        application, errors = parse_application(role, values)
+        if application is None:
+            return render("apply.html.j2", lang, status=422, role=role.value, values=values, errors=errors)
+        now = services.clock.now()
+        reasons = (
+            mentor_ineligibility(application.years_experience, application.stopped_on, local_date(now))
+            if role is Role.MENTOR else []
+        )
+        try:
+            person_id = services.repo.add_person(services.cohort, application, now, ineligible=reasons or None)
+        except DomainError as exc:
+            return render(
+                "apply.html.j2", lang, status=422, role=role.value, values=values, errors={exc.field: exc.reason}
+            )
+        if reasons:
+            return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=reasons)
+        if role is Role.MENTEE:
+            t = services.repo.add_trajectory(Trajectory.apply(services.cohort, person_id, now), now)
+            try:
+                services.runs.start(
+                    t.id, name=f"mentee {person_id}",
+                    tags=["mentee", f"cohort:{services.cohort}", f"trajectory:{t.id}"],
+                )
+            except Exception:
+                # The application is stored; the sweep (or the CLI) starts the run later.
+                log.exception("trajectory %s: could not start its run", t.id)
+        return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
+
+    # --- acting through a personal link -----------------------------------------
+
+    def _language(person_id: int | None) -> str:
+        if person_id is None:
+            return "nl"
+        try:
+            return services.repo.person(person_id).language.value
+        except NotFound:
+            return "nl"
+
+    def _refused(token: str, reason: str) -> HTMLResponse:
+        try:
+            person_id: int | None = services.links.read(token).person_id
+        except LinkError:
+            person_id = None
+        return render("link_error.html.j2", _language(person_id), status=LINK_STATUS.get(reason, 400), reason=reason)
+
+    def _load(token: str) -> tuple[LinkClaim, Trajectory]:
+        claim = services.links.verify(token, services.repo.engine)
+        try:
+            t, _version = services.repo.trajectory(claim.trajectory_id)
+        except NotFound:
+            raise LinkError("unknown") from None
+        acts.check_binding(t, claim)
+        return claim, t
+
+    def _page(
+        claim: LinkClaim, t: Trajectory, now: datetime, status: int = 200,
+        values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        person = services.repo.person(claim.person_id)
+        errors = errors or {}
+        general = [reason for field, reason in errors.items() if field not in acts.FORM_FIELDS[claim.action]]
+        return render(
+            f"act_{claim.action}.html.j2", person.language.value, status=status,
+            claim=claim, person=person, role=claim.role.value, now=now,
+            values=values or {}, errors=errors, general=general, **acts.view(services.repo, t, claim, now),
+        )
+
+    @app.get("/a/{token}", response_class=HTMLResponse)
+    def act_form(token: str) -> HTMLResponse:
+        try:
+            claim, t = _load(token)
+            return _page(claim, t, services.clock.now())
+        except LinkError as exc:
+            return _refused(token, exc.reason)
+        except DomainError:
+            return _refused(token, "closed")
+
+    @app.post("/a/{token}", response_class=HTMLResponse)
+    async def act_submit(token: str, request: Request) -> HTMLResponse:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        return await run_in_threadpool(_act, token, form)
+
+    def _act(token: str, form: dict[str, str]) -> HTMLResponse:
+        try:
+            claim, t = _load(token)
+        except LinkError as exc:
+            return _refused(token, exc.reason)
+        now = services.clock.now()
+        try:
+            act = acts.build(claim, form, now)
+            outcome = services.repo.change(
+                claim.trajectory_id, act, now, also=services.links.consume_statement(claim, now)
+            )
+        except LinkError as exc:
+            return _refused(token, exc.reason)
+        except DomainError as exc:
+            fresh, _ = services.repo.trajectory(claim.trajectory_id)
+            return _page(claim, fresh, now, status=422, values=form, errors={exc.field: exc.reason})
+        except IntegrityError:
+            return _refused(token, "used")  # a second use raced the first and lost
+        except Conflict:
+            return render("busy.html.j2", _language(claim.person_id), status=503)
+        try:
+            services.runs.wake(claim.trajectory_id, "participant", note=f"{claim.action} {claim.ref}")
+        except Exception:
+            log.warning("trajectory %s: wake-up failed; the sweep will wake it", claim.trajectory_id, exc_info=True)
+        t, _ = services.repo.trajectory(claim.trajectory_id)
+        return render(
+            "done.html.j2", _language(claim.person_id), outcome=outcome, claim=claim, t=t,
+            role=claim.role.value, match=t.match,
+        )
+
+    return app

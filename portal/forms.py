@@ -1,0 +1,105 @@
+"""Reading HTML forms into domain inputs, and pydantic's refusals into Dutch, per field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.clock import AMSTERDAM
+from domain.errors import DomainError
+from domain.people import Application, Role
+
+APPLY_FIELDS = (
+    "name", "email", "phone", "practice_name", "street", "postcode", "city", "big_number",
+    "years_experience", "stopped_on", "learning_goals", "topics", "language",
+)
+TRUE = {"on", "yes", "ja", "1", "true"}
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def checked(form: Mapping[str, Any], name: str) -> bool:
+    return text(form, name).lower() in TRUE
+
+
+def application_values(form: Mapping[str, Any]) -> dict[str, Any]:
+    """What was typed, to show the form again as it was filled in."""
+    values: dict[str, Any] = {name: text(form, name) for name in APPLY_FIELDS}
+    values["language"] = values["language"] if values["language"] in ("nl", "en") else "nl"
+    values["consent"] = checked(form, "consent")
+    return values
+
+
+def parse_application(role: Role, values: dict[str, Any]) -> tuple[Application | None, dict[str, str]]:
+    """The application, or the reason for every field that is wrong (form field names)."""
+    data = {
+        "role": role,
+        "name": values["name"],
+        "email": values["email"],
+        "phone": values["phone"],
+        "practice_name": values["practice_name"],
+        "practice_address": {"street": values["street"], "postcode": values["postcode"], "city": values["city"]},
+        "big_number": values["big_number"] or None,
+        "years_experience": values["years_experience"].replace(",", ".") or None,
+        "stopped_on": (values["stopped_on"] or None) if role is Role.MENTOR else None,
+        "learning_goals": values["learning_goals"] if role is Role.MENTEE else "",
+        "topics": values["topics"] if role is Role.MENTOR else "",
+        "consent": values["consent"],
+        "language": values["language"],
+    }
+    errors: dict[str, str] = {}
+    application: Application | None = None
+    try:
+        application = Application.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            errors.setdefault(field_of(error["loc"]), dutch_reason(error))
+    rough = application or Application.model_construct(
+        role=role, learning_goals=data["learning_goals"], topics=data["topics"]
+    )
+    for name, reason in rough.completeness_errors().items():
+        errors.setdefault(name, reason)
+    return (None if errors else application), errors
+
+
+def field_of(loc: tuple[int | str, ...]) -> str:
+    """The form field of a pydantic error location (the address is three fields)."""
+    if len(loc) > 1 and loc[0] == "practice_address":
+        return str(loc[1])
+    return str(loc[0]) if loc else "form"
+
+
+def dutch_reason(error: Any) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind in ("missing", "string_too_short", "string_type"):
+        return "vul dit veld in"
+    if kind == "string_too_long":
+        return f"te lang (maximaal {ctx.get('max_length')} tekens)"
+    if kind.startswith("date"):
+        return "geen geldige datum"
+    if kind == "enum":
+        return "kies een van de mogelijkheden"
+    return "deze waarde klopt niet"
+
+
+def parse_local(day: str, clock_time: str, field: str) -> datetime:
+    """A date and time typed in Amsterdam time, as an aware instant."""
+    if not day or not clock_time:
+        raise DomainError(field, "vul een datum en een tijd in")
+    try:
+        parsed_day = date.fromisoformat(day) if "-" in day and len(day.split("-")[0]) == 4 else (
+            datetime.strptime(day, "%d-%m-%Y").date()
+        )
+        parsed_time = time.fromisoformat(clock_time)
+    except ValueError:
+        raise DomainError(field, "geen geldige datum of tijd (bijvoorbeeld 15-03-2021 en 13:30)") from None
+    return datetime.combine(parsed_day, parsed_time.replace(second=0, microsecond=0), tzinfo=AMSTERDAM)

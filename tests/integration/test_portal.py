@@ -1,0 +1,525 @@
+"""The participant portal against a real SQLite file, a fake clock and a recording fake for the runs."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.db import create_schema, make_engine
+from adapters.links import Links
+from adapters.repository import Repository
+from domain.clock import AMSTERDAM, FakeClock, local_date
+from domain.people import Role
+from domain.phases import Phase
+from domain.trajectory import EvaluationKind, MeetingStatus, Trajectory
+from mentorschap.settings import Settings
+from portal.app import create_app
+
+SECRET = "integration-test-secret-0123456789abcdef"
+COHORT = "2021-02"
+START = datetime(2021, 1, 11, 9, 0, tzinfo=AMSTERDAM)
+
+
+@dataclass
+class FakeRuns:
+    """Records what the portal asks of the trajectory runs; may be told to fail."""
+
+    fail: bool = False
+    started: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    woken: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def start(self, trajectory_id: int, name: str | None = None, tags: list[str] | None = None) -> str:
+        if self.fail:
+            raise ConnectionError("Prefect server unreachable")
+        self.started.append((trajectory_id, name or "", tags or []))
+        return f"run-{trajectory_id}"
+
+    def wake(self, trajectory_id: int, woken_by: str, note: str = "") -> bool:
+        if self.fail:
+            raise ConnectionError("Prefect server unreachable")
+        self.woken.append((trajectory_id, woken_by, note))
+        return True
+
+
+@dataclass
+class World:
+    client: TestClient
+    repo: Repository
+    clock: FakeClock
+    links: Links
+    runs: FakeRuns
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def link(self, person_id: int, role: str, trajectory_id: int, action: str, ref: str, **extra: Any) -> str:
+        """The path of a personal link, as the client requests it."""
+        return "/a/" + self.links.make(person_id, role, trajectory_id, action, ref, extra).rsplit("/a/", 1)[1]
+
+    def trajectory(self, trajectory_id: int) -> tuple[Trajectory, int]:
+        return self.repo.trajectory(trajectory_id)
+
+
+@pytest.fixture
+def world(tmp_path) -> World:
+    engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+    create_schema(engine)
+    clock = FakeClock(START)
+    settings = Settings(
+        environment="test", portal_url="http://testserver", facilitator_name="Fien Facilitator",
+        facilitator_address="fien@kring.example.org", link_valid_days=30,
+    )
+    links = Links(SECRET, settings.portal_url, clock, valid_days=settings.link_valid_days)
+    runs = FakeRuns()
+    repo = Repository(engine)
+    services = SimpleNamespace(repo=repo, clock=clock, links=links, runs=runs, settings=settings, cohort=COHORT)
+    return World(TestClient(create_app(services)), repo, clock, links, runs)
+
+
+def application(role: str = "mentee", **changes: str) -> dict[str, str]:
+    form = {
+        "name": "Anna de Vries",
+        "email": "anna@praktijk.example.nl",
+        "phone": "040-1234567",
+        "practice_name": "Huisartsenpraktijk De Linde",
+        "street": "Lindelaan 4",
+        "postcode": "5611 AB",
+        "city": "Eindhoven",
+        "big_number": "",
+        "years_experience": "2",
+        "language": "nl",
+        "consent": "yes",
+    }
+    if role == "mentee":
+        form["learning_goals"] = "Grenzen stellen\nPraktijkvoering"
+    else:
+        form.update(
+            name="Bert Jansen", email="bert@praktijk.example.nl", years_experience="12",
+            topics="Praktijkvoering, samenwerking", stopped_on="",
+        )
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def field_error(page: str, name: str) -> str:
+    found = re.search(rf'id="err-{name}">(.*?)</p>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def apply(world: World, role: str = "mentee", **changes: str):  # type: ignore[no-untyped-def]
+    return world.client.post(f"/apply?role={role}", data=application(role, **changes))
+
+
+def only_person_id(world: World, role: str, email: str) -> int:
+    rows = [r for r in world.repo.people_of(COHORT) if r["role"] == role and r["email"] == email]
+    assert len(rows) == 1
+    return int(rows[0]["id"])
+
+
+@pytest.fixture
+def pair(world: World) -> tuple[int, int, int]:
+    """A mentee who applied through the portal, matched by the facilitator with an eligible mentor."""
+    assert apply(world, "mentee").status_code == 200
+    assert apply(world, "mentor").status_code == 200
+    mentee_id = only_person_id(world, "mentee", "anna@praktijk.example.nl")
+    mentor_id = only_person_id(world, "mentor", "bert@praktijk.example.nl")
+    (tid,) = world.repo.trajectory_ids(COHORT)
+
+    def match(t: Trajectory) -> None:
+        t.confirm_application(world.now())
+        t.choose_mentor(mentor_id, world.now())
+
+    world.repo.change(tid, match, world.now())
+    return tid, mentee_id, mentor_id
+
+
+def signed(world: World, pair: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Bring the pair to the meetings phase through the domain directly (not what these tests are about)."""
+    tid, mentee_id, mentor_id = pair
+
+    def agree_plan_sign(t: Trajectory) -> None:
+        now = world.now()
+        t.answer_kennismaking(Role.MENTEE, True, "", now)
+        t.answer_kennismaking(Role.MENTOR, True, "", now)
+        t.submit_plan(["Grenzen stellen"], "Ik wil leren nee zeggen.", now)
+        t.sign(Role.MENTEE, mentee_id, 1, now)
+        t.sign(Role.MENTOR, mentor_id, 1, now)
+
+    world.repo.change(tid, agree_plan_sign, world.now())
+    return pair
+
+
+def when(day: date, at: str = "14:00") -> dict[str, str]:
+    return {"date": day.isoformat(), "time": at}
+
+
+# --- applying ------------------------------------------------------------------------
+
+
+def test_a_valid_mentee_application_stores_the_mentee_starts_a_trajectory_and_its_run(world: World) -> None:
+    page = apply(world, "mentee")
+    assert page.status_code == 200
+    assert "Dank u wel voor uw aanmelding" in page.text
+    mentee_id = only_person_id(world, "mentee", "anna@praktijk.example.nl")
+    (tid,) = world.repo.trajectory_ids(COHORT)
+    t, version = world.trajectory(tid)
+    assert (t.mentee_id, t.cohort, t.phase, version) == (mentee_id, COHORT, Phase.APPLICATION, 1)
+    assert world.repo.application(mentee_id).practice_address.postcode == "5611 AB"
+    assert world.runs.started == [(tid, f"mentee {mentee_id}", ["mentee", f"cohort:{COHORT}", f"trajectory:{tid}"])]
+
+
+@pytest.mark.parametrize(
+    ("field_name", "value", "reason"),
+    [
+        ("name", "", "vul dit veld in"),
+        ("email", "anna-at-praktijk", "geen geldig e-mailadres"),
+        ("phone", "12345", "geen geldig Nederlands telefoonnummer"),
+        ("practice_name", "", "vul dit veld in"),
+        ("street", "", "vul dit veld in"),
+        ("postcode", "0611 A", "geen geldige Nederlandse postcode"),
+        ("city", "", "vul dit veld in"),
+        ("big_number", "1234", "11 cijfers"),
+        ("years_experience", "veel", "jaren ervaring"),
+        ("years_experience", "75", "jaren ervaring"),
+        ("learning_goals", "", "beschrijf kort uw leerdoelen"),
+        ("consent", None, "zonder instemming met de privacyverklaring"),
+    ],
+)
+def test_every_invalid_field_is_shown_at_that_field_with_its_reason_and_nothing_is_written(
+    world: World, field_name: str, value: str | None, reason: str
+) -> None:
+    form = application("mentee", **{field_name: value})  # type: ignore[arg-type]
+    page = world.client.post("/apply?role=mentee", data=form)
+    assert page.status_code == 422
+    assert reason in field_error(page.text, field_name)
+    assert 'value="Huisartsenpraktijk De Linde"' in page.text or field_name == "practice_name"
+    assert ("Grenzen stellen" in page.text) or field_name == "learning_goals"
+    assert world.repo.people_of(COHORT) == []
+    assert world.repo.count_trajectories() == 0
+    assert world.runs.started == []
+
+
+def test_an_empty_form_names_every_missing_field_at_once(world: World) -> None:
+    page = world.client.post("/apply?role=mentor", data={})
+    assert page.status_code == 422
+    for name in ("name", "email", "phone", "practice_name", "street", "postcode", "city", "years_experience",
+                 "topics", "consent"):
+        assert field_error(page.text, name), name
+    assert world.repo.people_of(COHORT) == []
+
+
+def test_a_mentor_with_too_little_experience_is_told_why_and_kept_out_of_the_pool(world: World) -> None:
+    page = apply(world, "mentor", years_experience="3")
+    assert page.status_code == 200
+    assert "minimaal 5 jaar ervaring als huisarts" in page.text
+    (row,) = world.repo.people_of(COHORT)
+    assert row["eligible"] is False and "minimaal 5 jaar" in row["ineligible_reason"]
+    assert world.repo.mentor_pool(COHORT) == []
+    assert world.repo.count_trajectories() == 0 and world.runs.started == []
+
+
+def test_a_mentor_who_stopped_more_than_two_years_ago_is_told_why(world: World) -> None:
+    page = apply(world, "mentor", stopped_on=(local_date(START) - timedelta(days=3 * 365)).isoformat())
+    assert "gestopt" in page.text and "2 jaar na het stoppen" in page.text
+    assert world.repo.mentor_pool(COHORT) == []
+
+
+def test_an_eligible_mentor_joins_the_pool(world: World) -> None:
+    page = apply(world, "mentor", stopped_on=(local_date(START) - timedelta(days=200)).isoformat())
+    assert "groep mentoren" in page.text
+    assert [p.name for p in world.repo.mentor_pool(COHORT)] == ["Bert Jansen"]
+    assert world.runs.started == []
+
+
+def test_a_second_application_with_the_same_email_is_refused_at_the_email_field(world: World) -> None:
+    assert apply(world, "mentee").status_code == 200
+    page = apply(world, "mentee", email="ANNA@praktijk.example.nl", name="Anna 2")
+    assert page.status_code == 422
+    assert "er is al een aanmelding" in field_error(page.text, "email")
+    assert 'value="Anna 2"' in page.text
+    assert world.repo.count_trajectories() == 1 and len(world.runs.started) == 1
+
+
+def test_an_application_is_kept_when_the_run_cannot_be_started(world: World) -> None:
+    world.runs.fail = True
+    page = apply(world, "mentee")
+    assert page.status_code == 200 and "Dank u wel" in page.text
+    assert world.repo.count_trajectories() == 1
+
+
+def test_the_privacy_statement_says_what_who_and_how_long(world: World) -> None:
+    page = world.client.get("/privacy").text
+    for words in ("Wat wij bewaren", "Wie het ziet", "Hoe lang", "procesfacilitator", "vertrouwelijk",
+                  "twee jaar nadat uw traject is afgesloten"):
+        assert words in page
+    assert 'href="/privacy' in world.client.get("/apply?role=mentee").text
+
+
+def test_pages_fit_a_phone_and_need_no_javascript(world: World) -> None:
+    for path in ("/", "/apply?role=mentee", "/apply?role=mentor", "/privacy"):
+        page = world.client.get(path)
+        assert page.status_code == 200
+        assert 'name="viewport" content="width=device-width, initial-scale=1"' in page.text
+        assert "<script" not in page.text
+
+
+def test_health(world: World) -> None:
+    assert world.client.get("/healthz").json() == {"status": "ok"}
+
+
+# --- acting through links ------------------------------------------------------------
+
+
+def test_a_whole_sequence_of_acts_through_links_moves_the_trajectory(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    c = world.client
+
+    for pid, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        link = world.link(pid, role, tid, "kennismaking", "k1-kennismaking")
+        assert "verder met elkaar" in c.get(link).text
+        assert c.post(link, data={"agree": "yes"}).status_code == 200
+    assert world.trajectory(tid)[0].phase is Phase.PLAN
+
+    link = world.link(mentee_id, "mentee", tid, "plan", "k1-plan")
+    page = c.post(link, data={"goals": "Grenzen stellen\n\nPraktijkvoering ", "text": "Ik wil leren nee zeggen."})
+    assert "Uw plan is ingediend" in page.text
+    plan = world.trajectory(tid)[0].match.plan
+    assert (plan.version, plan.goals) == (1, ["Grenzen stellen", "Praktijkvoering"])
+
+    for pid, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        link = world.link(pid, role, tid, "sign", "k1-sign-v1", plan_version=1)
+        assert "Ik onderteken" in c.get(link).text
+        assert c.post(link, data={}).status_code == 200
+    t, _ = world.trajectory(tid)
+    assert t.phase is Phase.MEETINGS and t.match.signed_at == world.now()
+
+    first = local_date(world.now()) + timedelta(days=14)
+    link = world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0")
+    page = c.get(link).text
+    assert "Bert Jansen" in page and "Lindelaan 4" in page  # at the mentor's practice
+    assert c.post(link, data=when(first)).status_code == 200
+    (meeting,) = world.trajectory(tid)[0].match.meetings
+    assert meeting.starts_at == datetime.combine(first, datetime.min.time(), AMSTERDAM).replace(hour=14)
+
+    world.clock.set(meeting.ends_at + timedelta(hours=1))
+    second = first + timedelta(days=49)
+    link = world.link(mentee_id, "mentee", tid, "confirm", "k1-m1-confirm", meeting=1)
+    page = c.post(link, data={"choice": "held", "next_date": second.isoformat(), "next_time": "09:30"})
+    assert page.status_code == 200 and "09:30" in page.text
+    m1, m2 = world.trajectory(tid)[0].match.meetings
+    assert m1.status is MeetingStatus.HELD and m2.status is MeetingStatus.PLANNED
+    assert local_date(m2.starts_at) == second
+
+    assert [w[:2] for w in world.runs.woken] == [(tid, "participant")] * 7
+
+
+def test_a_forged_token_is_refused_and_changes_nothing(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    i = len("/a/") + 5
+    forged = link[:i] + ("x" if link[i] != "x" else "y") + link[i + 1:]
+    _, before = world.trajectory(tid)
+    assert world.client.get(forged).status_code == 403
+    page = world.client.post(forged, data={"agree": "yes"})
+    assert page.status_code == 403 and "Deze link klopt niet" in page.text and "fien@kring.example.org" in page.text
+    assert world.trajectory(tid)[1] == before and world.runs.woken == []
+
+
+def test_a_token_signed_with_another_secret_is_refused(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    other = Links("someone-elses-secret-0123456789abcdef", "http://testserver", world.clock, 30)
+    link = "/a/" + other.make(mentee_id, "mentee", tid, "withdraw", "withdraw").rsplit("/a/", 1)[1]
+    _, before = world.trajectory(tid)
+    assert world.client.post(link, data={"reason": "geen tijd"}).status_code == 403
+    t, version = world.trajectory(tid)
+    assert version == before and t.phase is Phase.KENNISMAKING
+
+
+def test_an_expired_link_is_refused_and_changes_nothing(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    world.clock.advance(days=31)
+    _, before = world.trajectory(tid)
+    assert world.client.get(link).status_code == 410
+    page = world.client.post(link, data={"agree": "yes"})
+    assert page.status_code == 410 and "verlopen" in page.text and "Fien Facilitator" in page.text
+    assert world.trajectory(tid)[1] == before and world.runs.woken == []
+
+
+def test_a_link_works_once(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    assert world.client.post(link, data={"agree": "yes"}).status_code == 200
+    _, after_first = world.trajectory(tid)
+    again = world.client.post(link, data={"agree": "no", "reason": "toch niet"})
+    assert again.status_code == 410 and "al gebruikt" in again.text
+    assert world.client.get(link).status_code == 410
+    t, version = world.trajectory(tid)
+    assert version == after_first and t.match.answers[Role.MENTEE].agree is True
+    assert len(world.runs.woken) == 1
+
+
+def test_a_mentors_sign_link_signs_as_the_mentor_whatever_the_form_says(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    world.repo.change(tid, lambda t: (t.answer_kennismaking(Role.MENTEE, True, "", world.now()),
+                                      t.answer_kennismaking(Role.MENTOR, True, "", world.now()),
+                                      t.submit_plan(["Doel"], "Plan.", world.now())), world.now())
+    link = world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1)
+    page = world.client.post(link, data={"role": "mentee", "person_id": str(mentee_id)})
+    assert page.status_code == 200
+    assert set(world.trajectory(tid)[0].match.current_signatures()) == {Role.MENTOR}
+
+
+def test_a_link_for_a_person_who_is_not_the_participant_in_that_role_is_refused(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    world.repo.change(tid, lambda t: (t.answer_kennismaking(Role.MENTEE, True, "", world.now()),
+                                      t.answer_kennismaking(Role.MENTOR, True, "", world.now()),
+                                      t.submit_plan(["Doel"], "Plan.", world.now())), world.now())
+    link = world.link(mentee_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1)  # mentor role, mentee's id
+    _, before = world.trajectory(tid)
+    assert world.client.get(link).status_code == 403
+    assert world.client.post(link, data={}).status_code == 403
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.signatures == []
+
+
+def test_the_sign_page_shows_the_plan_of_its_version_and_a_changed_plan_refuses_the_old_link(
+    world: World, pair
+) -> None:
+    tid, mentee_id, mentor_id = pair
+    c = world.client
+    for pid, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        c.post(world.link(pid, role, tid, "kennismaking", "k1-kennismaking"), data={"agree": "yes"})
+    plan_link = world.link(mentee_id, "mentee", tid, "plan", "k1-plan")
+    c.post(plan_link, data={"goals": "Nee zeggen", "text": "Eerste versie & <b>vet</b>"})
+    old = world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1)
+    page = c.get(old).text
+    assert "versie 1" in page and "Eerste versie &amp; &lt;b&gt;vet&lt;/b&gt;" in page and "Nee zeggen" in page
+    assert "Intentieverklaring" in page and "Ik onderteken" in page
+
+    c.post(world.link(mentee_id, "mentee", tid, "plan", "k1-plan-2"), data={"goals": "Nee zeggen", "text": "Tweede"})
+    page = c.get(old).text
+    assert "Het plan is gewijzigd" in page and "Ik onderteken" not in page and "Tweede" in page
+    _, before = world.trajectory(tid)
+    refused = c.post(old, data={})
+    assert refused.status_code == 422 and "het plan is gewijzigd (nu versie 2)" in refused.text
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.signatures == []
+
+    new = world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v2", plan_version=2)
+    assert "versie 2" in c.get(new).text
+    assert c.post(new, data={}).status_code == 200
+    assert world.trajectory(tid)[0].match.current_signatures()[Role.MENTOR].plan_version == 2
+
+
+def test_a_meeting_41_days_after_the_previous_is_refused_with_the_dutch_reason(world: World, pair) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    first = local_date(world.now()) + timedelta(days=10)
+    world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"), data=when(first))
+    world.clock.advance(days=11)
+    confirm = world.link(mentee_id, "mentee", tid, "confirm", "k1-m1-confirm", meeting=1)
+    _, before = world.trajectory(tid)
+    page = world.client.post(confirm, data={"choice": "held", "next_date": (first + timedelta(days=41)).isoformat(),
+                                            "next_time": "14:00"})
+    assert page.status_code == 422
+    reason = field_error(page.text, "next_starts_at")
+    assert "minder dan 6 weken (42 dagen)" in reason
+    assert f"op zijn vroegst {first + timedelta(days=42):%d-%m-%Y}" in reason
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.meetings[0].status is MeetingStatus.PLANNED  # not even the confirmation
+    # The link was not used up: the corrected form goes through.
+    ok = world.client.post(confirm, data={"choice": "held", "next_date": (first + timedelta(days=42)).isoformat(),
+                                          "next_time": "14:00"})
+    assert ok.status_code == 200
+    assert len(world.trajectory(tid)[0].match.active_meetings()) == 2
+
+
+def test_the_propose_page_shows_the_earliest_date_and_the_end(world: World, pair) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    link = world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0")
+    page = world.client.get(link).text
+    t, _ = world.trajectory(tid)
+    assert f"{local_date(t.match.ends_by):%d-%m-%Y}" in page
+    assert f"{local_date(world.now()) + timedelta(days=1):%d-%m-%Y}" in page
+    page = world.client.post(link, data={"date": "", "time": ""})
+    assert "vul een datum en een tijd in" in field_error(page.text, "starts_at")
+
+
+def test_a_meeting_can_be_rescheduled_and_topics_recorded(world: World, pair) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    first = local_date(world.now()) + timedelta(days=10)
+    world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"), data=when(first))
+    world.clock.advance(days=11)
+    confirm = world.link(mentee_id, "mentee", tid, "confirm", "k1-m1-confirm", meeting=1)
+    later = first + timedelta(days=7)
+    page = world.client.post(confirm, data={"choice": "reschedule", "new_date": later.isoformat(), "new_time": "10:00"})
+    assert page.status_code == 200
+    (meeting,) = world.trajectory(tid)[0].match.meetings
+    assert local_date(meeting.starts_at) == later and meeting.sequence == 1
+    topics = world.link(mentee_id, "mentee", tid, "topics", "k1-m1-topics", meeting=1)
+    assert world.client.post(topics, data={"topics": "Werkdruk"}).status_code == 200
+    assert world.trajectory(tid)[0].match.meetings[0].topics == "Werkdruk"
+
+
+def test_a_no_after_kennismaking_needs_a_reason(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    _, before = world.trajectory(tid)
+    page = world.client.post(link, data={"agree": "no", "reason": " "})
+    assert page.status_code == 422 and "geef kort aan waarom" in field_error(page.text, "reason")
+    assert world.trajectory(tid)[1] == before
+    assert world.client.post(link, data={"agree": "no", "reason": "klik was er niet"}).status_code == 200
+    assert world.trajectory(tid)[0].phase is Phase.MATCHING
+
+
+def test_an_evaluation_form_and_a_withdrawal(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = signed(world, pair)
+    world.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, world.now()), world.now())
+    link = world.link(mentor_id, "mentor", tid, "evaluation", "k1-interim-evaluation", kind="interim")
+    assert "Tussenevaluatie" in world.client.get(link).text
+    assert world.client.post(link, data={"went_well": "Open gesprekken"}).status_code == 200
+    forms = world.trajectory(tid)[0].match.evaluations["interim"].forms
+    assert "Open gesprekken" in forms[Role.MENTOR]
+
+    withdraw = world.link(mentee_id, "mentee", tid, "withdraw", "withdraw")
+    assert world.client.post(withdraw, data={"reason": "ziek"}).status_code == 200
+    assert world.trajectory(tid)[0].phase is Phase.WITHDRAWN
+    # Every other link of this trajectory is now moot.
+    assert world.client.get(world.link(mentee_id, "mentee", tid, "topics", "x", meeting=1)).status_code == 410
+
+
+def test_a_failed_wake_up_still_confirms_the_act(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    world.runs.fail = True
+    page = world.client.post(world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking"),
+                             data={"agree": "yes"})
+    assert page.status_code == 200 and "vastgelegd" in page.text
+    assert Role.MENTEE in world.trajectory(tid)[0].match.answers
+
+
+def test_an_english_speaking_participant_gets_english_pages(world: World) -> None:
+    apply(world, "mentee", language="en", email="emma@praktijk.example.nl", name="Emma")
+    apply(world, "mentor")
+    mentee_id = only_person_id(world, "mentee", "emma@praktijk.example.nl")
+    mentor_id = only_person_id(world, "mentor", "bert@praktijk.example.nl")
+    (tid,) = world.repo.trajectory_ids(COHORT)
+    world.repo.change(tid, lambda t: (t.confirm_application(world.now()), t.choose_mentor(mentor_id, world.now())),
+                      world.now())
+    page = world.client.get(world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")).text
+    assert "continue together" in page and 'lang="en"' in page
+    assert "verder met elkaar" in world.client.get(
+        world.link(mentor_id, "mentor", tid, "kennismaking", "k1-kennismaking")).text
+
+
+def test_link_pages_are_not_cached_and_leak_no_referrer(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    response = world.client.get(world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking"))
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["referrer-policy"] == "no-referrer"
