@@ -11,11 +11,21 @@ import argparse
 import contextlib
 import mailbox
 import signal
+import socket
 import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+
+def open_maildir(path: Path) -> mailbox.Maildir:
+    """The Maildir at ``path``, creating it (and its tmp/new/cur folders) when needed."""
+    for sub in ("tmp", "new", "cur"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return mailbox.Maildir(str(path), create=False)
 
 
 class MaildirHandler:
@@ -23,13 +33,13 @@ class MaildirHandler:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.maildir = mailbox.Maildir(str(self.path), create=True)
+        self.maildir = open_maildir(self.path)
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content
         data = content if isinstance(content, bytes) else content.encode("utf-8")
+        data = data.replace(b"\r\n", b"\n")  # local delivery: Unix line endings, as a Maildir expects
         with self._lock:
             self.maildir.add(data)
         return "250 Message accepted for delivery"
@@ -72,9 +82,20 @@ class MaildirServer:
 
     def messages(self) -> list[bytes]:
         """Every stored message, raw, oldest first (by arrival in the Maildir)."""
-        box = mailbox.Maildir(str(self.path), create=True)
-        keys = sorted(box.keys(), key=lambda k: box.get_message(k).get_date())
+        box = open_maildir(self.path)
+        keys = sorted(box.keys(), key=lambda k: (box.get_message(k).get_date(), k))
         return [box.get_bytes(k) for k in keys]
+
+    def read(self) -> list[EmailMessage]:
+        """Every stored message, parsed with the standard library."""
+        return [message_from_bytes(raw, policy=policy.default) for raw in self.messages()]  # type: ignore[misc]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port with nothing listening on it (the OS picked it and we let it go again)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -14,17 +11,6 @@ from sqlalchemy import Engine
 from adapters.db import make_engine, metadata
 from adapters.outbox import Outbox, outbox
 from demo.mailserver import MaildirServer
-
-
-def free_port() -> int:
-    """A loopback port with nothing listening on it (the OS picked it and we let it go)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def read_maildir(server: MaildirServer) -> list[EmailMessage]:
-    return [message_from_bytes(raw, policy=policy.default) for raw in server.messages()]  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -41,5 +27,6 @@ def box(outbox_engine: Engine) -> Outbox:
 
 @pytest.fixture
 def smtp(tmp_path: Path) -> Iterator[MaildirServer]:
+    """A real SMTP server on a loopback port that files every message into a Maildir."""
     with MaildirServer(tmp_path / "maildir") as server:
         yield server

@@ -1,0 +1,112 @@
+"""MIME structure of the messages and SMTP delivery to a real server on loopback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.calendar import meeting_ics
+from adapters.mail import PermanentMailError, SmtpMailer, TemporaryMailError, build_message, message_id_for
+from adapters.rendering import Rendered
+from demo.mailserver import MaildirHandler, MaildirServer, free_port
+
+SENDER = ("Mentorschap Zuidoost-Brabant", "mentorschap@example.org")
+TO = ("Anna de Vries, huisarts", "anna@example.org")
+NOW = datetime(2021, 2, 20, 8, 30, tzinfo=UTC)
+RENDERED = Rendered(subject="Uitnodiging: bijeenkomst één", text="Beste Anna,\n\nTot dinsdag.\n",
+                    html="<!DOCTYPE html><p>Beste Anna,</p>\n")
+
+
+def ics(method: str = "REQUEST", sequence: int = 0) -> bytes:
+    starts = datetime(2021, 3, 9, 13, 0, tzinfo=UTC)
+    return meeting_ics("m1@example.org", sequence, method, starts, starts + timedelta(minutes=90),  # type: ignore[arg-type]
+                       "Bijeenkomst 1", "Geen reactie nodig", "Praktijk", SENDER, [TO], NOW)
+
+
+def test_message_id_is_stable_per_key() -> None:
+    first = message_id_for("t7:k1-plan:request:mentee", "mentorschap.example.org")
+    assert first == message_id_for("t7:k1-plan:request:mentee", "mentorschap.example.org")
+    assert first != message_id_for("t7:k1-plan:reminder-1:mentee", "mentorschap.example.org")
+    local, domain = first.strip("<>").split("@")
+    assert len(local) == 32 and domain == "mentorschap.example.org"
+    assert first.startswith("<") and first.endswith(">")
+
+
+def test_a_plain_message_is_text_and_html() -> None:
+    msg = build_message(RENDERED, SENDER, TO, "<abc@example.org>", date=NOW)
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    assert parsed["Subject"] == RENDERED.subject
+    assert parsed["Message-ID"] == "<abc@example.org>"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["To"].addresses[0].display_name == TO[0]
+    assert parsed["From"].addresses[0].addr_spec == SENDER[1]
+    assert parsed["Date"].datetime == NOW
+    assert parsed.get_body(("plain",)).get_content() == RENDERED.text  # type: ignore[union-attr]
+    assert all(b < 128 for b in msg.as_bytes()), "7-bit clean for any relay"
+
+
+def test_an_invitation_is_inline_and_attached() -> None:
+    data = ics("CANCEL", 3)
+    msg = build_message(RENDERED, SENDER, TO, "<abc@example.org>", data, "CANCEL", date=NOW)
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    alternative, attachment = list(parsed.iter_parts())
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, html, calendar = list(alternative.iter_parts())
+    assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_param("method") == "CANCEL" and calendar.get_content_charset() == "utf-8"
+    assert calendar.get_content_disposition() is None  # inline
+    assert "METHOD:CANCEL" in calendar.get_content()
+    assert attachment.get_filename() == "invitation.ics"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_content() == data
+
+
+def test_method_must_match_the_calendar() -> None:
+    with pytest.raises(ValueError):
+        build_message(RENDERED, SENDER, TO, "<abc@example.org>", ics("REQUEST"), "CANCEL")
+    with pytest.raises(ValueError):
+        build_message(RENDERED, SENDER, TO, "<abc@example.org>", ics("REQUEST"), None)
+
+
+async def test_smtp_hands_the_message_to_a_real_server(smtp: MaildirServer) -> None:
+    msg = build_message(RENDERED, SENDER, TO, message_id_for("k", "example.org"), ics(), "REQUEST", date=NOW)
+    await SmtpMailer("127.0.0.1", smtp.port).send(msg)
+    [received] = smtp.read()
+    assert received["Message-ID"] == message_id_for("k", "example.org")
+    assert received["Subject"] == RENDERED.subject
+    assert received.get_body(("plain",)).get_content() == RENDERED.text  # type: ignore[union-attr]
+
+
+async def test_nothing_listening_is_a_temporary_failure() -> None:
+    msg = build_message(RENDERED, SENDER, TO, "<abc@example.org>", date=NOW)
+    with pytest.raises(TemporaryMailError):
+        await SmtpMailer("127.0.0.1", free_port(), timeout=2).send(msg)
+
+
+class RefusingHandler(MaildirHandler):
+    def __init__(self, path: Path, reply: str) -> None:
+        super().__init__(path)
+        self.reply = reply
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return self.reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [("550 5.1.1 No such user here", PermanentMailError), ("451 4.3.0 Mailbox busy, try later", TemporaryMailError)],
+)
+async def test_refusals_are_sorted_by_reply_code(tmp_path: Path, reply: str, error: type[Exception]) -> None:
+    msg = build_message(RENDERED, SENDER, TO, "<abc@example.org>", date=NOW)
+    with MaildirServer(tmp_path, handler=RefusingHandler(tmp_path, reply)) as server:
+        with pytest.raises(error, match=reply[:3]):
+            await SmtpMailer("127.0.0.1", server.port).send(msg)
+        assert server.messages() == []
