@@ -523,3 +523,46 @@ def test_link_pages_are_not_cached_and_leak_no_referrer(world: World, pair) -> N
     response = world.client.get(world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking"))
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+class RacyLinks(Links):
+    """Links whose check for use comes too late, as when two taps arrive at the same moment."""
+
+    def verify(self, token: str, engine: Any = None) -> Any:
+        return super().verify(token)
+
+
+def test_a_second_use_that_races_past_the_check_is_rolled_back_whole(world: World, pair) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    first = local_date(world.now()) + timedelta(days=10)
+    world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"), data=when(first))
+    racy = RacyLinks(SECRET, "http://testserver", world.clock, 30)
+    services = SimpleNamespace(repo=world.repo, clock=world.clock, links=racy, runs=world.runs,
+                               settings=Settings(environment="test"), cohort=COHORT)
+    client = TestClient(create_app(services))
+    link = world.link(mentee_id, "mentee", tid, "topics", "k1-m1-topics", meeting=1)
+    assert client.post(link, data={"topics": "Werkdruk"}).status_code == 200
+    _, after_first = world.trajectory(tid)
+    # The act itself would be allowed again (topics may be rewritten): only the used link stops it.
+    second = client.post(link, data={"topics": "Iets anders"})
+    assert second.status_code == 410 and "al gebruikt" in second.text
+    t, version = world.trajectory(tid)
+    assert version == after_first and t.match.meetings[0].topics == "Werkdruk"
+
+
+def test_every_action_page_renders_without_javascript(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = signed(world, pair)
+    first = local_date(world.now()) + timedelta(days=10)
+    world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"), data=when(first))
+    world.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, world.now()), world.now())
+    pages = [
+        (mentee_id, "mentee", "kennismaking", {}), (mentee_id, "mentee", "plan", {}),
+        (mentor_id, "mentor", "sign", {"plan_version": 1}), (mentee_id, "mentee", "propose", {}),
+        (mentee_id, "mentee", "confirm", {"meeting": 1}), (mentee_id, "mentee", "topics", {"meeting": 1}),
+        (mentor_id, "mentor", "evaluation", {"kind": "interim"}), (mentor_id, "mentor", "withdraw", {}),
+        (mentee_id, "mentee", "withdraw", {}),
+    ]
+    for pid, role, action, extra in pages:
+        page = world.client.get(world.link(pid, role, tid, action, f"ref-{action}", **extra))
+        assert page.status_code == 200, action
+        assert ("<script" not in page.text and "<form" in page.text) or action in ("kennismaking", "sign"), action
