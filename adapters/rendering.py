@@ -43,8 +43,14 @@ class Rendered:
     html: str
 
 
-def _local(value: date | datetime) -> date | datetime:
-    """Aware datetimes are shown in Amsterdam time; plain dates stay as they are."""
+def _local(value: date | datetime | str) -> date | datetime:
+    """Aware datetimes are shown in Amsterdam time; plain dates stay as they are.
+
+    ISO strings are accepted too: a context that went through JSON (a Prefect task
+    parameter) arrives with its dates as text.
+    """
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"refusing to render a naive datetime: {value!r}")
@@ -52,19 +58,19 @@ def _local(value: date | datetime) -> date | datetime:
     return value
 
 
-def format_date(value: date | datetime, language: str = DEFAULT_LANGUAGE) -> str:
+def format_date(value: date | datetime | str, language: str = DEFAULT_LANGUAGE) -> str:
     """``dinsdag 9 maart 2021`` / ``Tuesday 9 March 2021``."""
     lang = language if language in _WEEKDAYS else DEFAULT_LANGUAGE
     d = _local(value)
     return f"{_WEEKDAYS[lang][d.weekday()]} {d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
 
 
-def format_time(value: datetime) -> str:
+def format_time(value: datetime | str) -> str:
     """``14:00`` in Amsterdam time."""
     return f"{_local(value):%H:%M}"
 
 
-def format_datetime(value: datetime, language: str = DEFAULT_LANGUAGE) -> str:
+def format_datetime(value: datetime | str, language: str = DEFAULT_LANGUAGE) -> str:
     """``dinsdag 9 maart 2021 om 14:00`` / ``Tuesday 9 March 2021 at 14:00``."""
     lang = language if language in _AT else DEFAULT_LANGUAGE
     return f"{format_date(value, lang)} {_AT[lang]} {format_time(value)}"

@@ -138,6 +138,13 @@ def test_dates_in_dutch_and_english_in_amsterdam_time() -> None:
     assert format_date(date(2021, 11, 9), "en") == "Tuesday 9 November 2021"
 
 
+def test_dates_that_went_through_json_render_the_same() -> None:
+    assert format_date("2021-11-09", "nl") == "dinsdag 9 november 2021"
+    assert format_datetime(STARTS.isoformat(), "nl") == "dinsdag 9 maart 2021 om 14:00"
+    with pytest.raises(ValueError, match="naive"):
+        format_datetime("2021-03-09T14:00:00")
+
+
 @pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("message", ["meeting_invitation", "meeting_updated"])
 def test_invitations_say_no_calendar_reply_is_needed(renderer: Renderer, message: str, language: str) -> None:
