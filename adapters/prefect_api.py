@@ -15,6 +15,7 @@ from uuid import UUID
 from prefect import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
+from prefect.states import Scheduled
 
 from adapters.repository import Repository
 
@@ -57,6 +58,19 @@ class RunControl:
         if state.state_details.pause_key != wait_key:
             return run_id, None
         return run_id, wait_key
+
+    def revive_if_crashed(self, trajectory_id: int) -> bool:
+        """Schedule a crashed run again: it replays from the top and finds its place in the database."""
+        run_id, _, _ = self.repo.run_info(trajectory_id)
+        if not run_id:
+            return False
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(UUID(run_id))
+            if run.state is None or run.state.type is not StateType.CRASHED:
+                return False
+            client.set_flow_run_state(UUID(run_id), Scheduled(name="Herstart na crash"), force=True)
+        log.warning("trajectory %s: crashed run %s scheduled again", trajectory_id, run_id)
+        return True
 
     def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict[str, Any] | None = None) -> bool:
         """Resume the run if it waits at our key; False when it does not (the sweep will)."""

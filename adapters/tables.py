@@ -66,3 +66,4 @@ used_links = Table(
     Column("step", String(120), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
+import adapters.outbox  # noqa: E402,F401  (registers the outbox table)

@@ -47,6 +47,7 @@ def find_due() -> list[tuple[int, str]]:
             due.append((row.trajectory_id, "changed"))
             continue
         if row.wait_key is None:
+            due.append((row.trajectory_id, "crashed?"))
             continue
         t, version = svc.repo.trajectory(row.trajectory_id)
         snapshot = Snapshot(trajectory=t, version=version, now=now)
@@ -66,6 +67,8 @@ def wake(due: list[tuple[int, str]]) -> int:
         if why == "start":
             svc.runs.start(trajectory_id)
             woken += 1
+        elif why == "crashed?":
+            woken += svc.runs.revive_if_crashed(trajectory_id)
         elif svc.runs.wake(trajectory_id, "timer", note=why):
             woken += 1
     return woken

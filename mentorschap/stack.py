@@ -125,6 +125,13 @@ class Stack:
             time.sleep(0.5)
         raise TimeoutError("deployments did not appear")
 
+    def wait_idle(self, name: str, timeout: float = 60) -> None:
+        """Wait until the process has no children (the runner is between flow runs)."""
+        proc = self.procs[name]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _children(proc.pid):
+            time.sleep(0.2)
+
     def stop(self, name: str, timeout: float = 15) -> None:
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
@@ -139,3 +146,15 @@ class Stack:
     def stop_all(self) -> None:
         for name in reversed(list(self.procs)):
             self.stop(name)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found

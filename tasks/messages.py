@@ -121,6 +121,7 @@ def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-
         message_id=message_id_for(message.key, s.message_domain),
         ics=ics,
         ics_method=message.calendar,
+        date=now,
     )
 
 

@@ -1,0 +1,158 @@
+"""A real Prefect server and served deployments: suspend, sign-off in the portal, resume, restart.
+
+Slow (a server and a runner start); one module-scoped stack serves every test here.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import os
+import re
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mentorschap.stack import ROOT, Stack, free_port
+
+pytestmark = pytest.mark.slow
+
+LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
+MENTOR = {"name": "Dr. Anneke van Dijk", "email": "anneke@example.org", "phone": "040-2123456",
+          "practice_name": "Praktijk Strijp", "street": "Hoogstraat 12", "postcode": "5615 PA", "city": "Eindhoven",
+          "years_experience": "20", "topics": "praktijkvoering", "consent": "on"}
+MENTEE = {"name": "Sanne de Vries", "email": "sanne@example.org", "phone": "040-2534567",
+          "practice_name": "Huisartsen Veldhoven", "street": "Dorpstraat 21", "postcode": "5504 HB",
+          "city": "Veldhoven", "years_experience": "2", "learning_goals": "grenzen stellen", "consent": "on"}
+
+
+@pytest.fixture(scope="module")
+def stack():
+    # Under var/ (not pytest's tmp) so the processes' logs outlive the run for a post-mortem.
+    home = ROOT / "var" / "tests" / f"stack-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    smtp_port, portal_port = free_port(), free_port()
+    env = {
+        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
+        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
+        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
+        "MENTORSCHAP_SIGNING_SECRET": "test-secret-for-the-served-deployment",
+        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
+        "MENTORSCHAP_CLOCK_START": "2021-01-18T08:00:00+00:00",
+        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
+        "MENTORSCHAP_CLOCK_SPEED": "1",
+    }
+    s = Stack.create(home, env)
+    saved = dict(os.environ)
+    os.environ.update(s.env)
+    from mentorschap.bootstrap import services
+
+    services.cache_clear()
+    try:
+        s.start_mailserver(home / "maildir", smtp_port)
+        s.start_prefect()
+        s.start_runner()
+        s.start_portal(portal_port)
+        s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
+        s.maildir = home / "maildir"  # type: ignore[attr-defined]
+        yield s
+    finally:
+        s.stop_all()
+        services.cache_clear()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def svc():
+    from mentorschap.bootstrap import services
+
+    return services()
+
+
+def wait_until(what: str, check, timeout: float = 90):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def mails(maildir: Path) -> list[email.message.EmailMessage]:
+    box = mailbox.Maildir(maildir, create=True)
+    return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in box.iterkeys()]
+
+
+def link_for(maildir: Path, to: str, action: str) -> str:
+    """The newest personal link of ``action`` in mail to ``to``."""
+    for msg in reversed(sorted(mails(maildir), key=lambda m: m["Date"].datetime)):
+        if to not in str(msg["To"]):
+            continue
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        for url in LINK.findall(text):
+            if svc().links.read(url.rsplit("/", 1)[1]).action == action:
+                return url
+    return ""
+
+
+def suspended_at(tid: int, label: str) -> bool:
+    _, key = svc().runs.waiting_at(tid)
+    return bool(key and key.endswith(label))
+
+
+def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack):
+    http = httpx.Client(timeout=30)
+    assert http.post(f"{stack.portal}/apply?role=mentor", data=MENTOR).status_code == 200
+    assert http.post(f"{stack.portal}/apply?role=mentee", data=MENTEE).status_code == 200
+    tid = svc().repo.trajectory_ids()[-1]
+    mentor_id = svc().repo.mentor_pool(svc().cohort)[0].id
+
+    # The run confirms the application and suspends for the facilitator's choice: no process held.
+    wait_until("matching wait", lambda: suspended_at(tid, "matching"))
+    assert any("sanne@example.org" in str(m["To"]) for m in mails(stack.maildir))
+
+    # The facilitator answers the run's input form through the Prefect API (as the UI does).
+    assert svc().runs.wake(tid, "facilitator", extra={"mentor_id": mentor_id})
+    wait_until("kennismaking wait", lambda: suspended_at(tid, "kennismaking"))
+    assert svc().repo.trajectory(tid)[0].mentor_id == mentor_id
+
+    # Both say yes through their personal links; each POST records first, then resumes the run.
+    for who in ("sanne@example.org", "anneke@example.org"):
+        url = wait_until("kennismaking link", lambda who=who: link_for(stack.maildir, who, "kennismaking"))
+        assert http.post(url, data={"agree": "yes"}).status_code == 200
+    wait_until("plan wait", lambda: suspended_at(tid, "plan") and svc().repo.trajectory(tid)[0].phase == "plan")
+
+    # Restart the Prefect server and the runner in the middle of the trajectory (no run in flight).
+    stack.wait_idle("runner")
+    stack.stop("runner")
+    stack.stop("prefect-server")
+    stack.start_prefect()
+    stack.start_runner()
+    assert suspended_at(tid, "plan")
+
+    url = wait_until("plan link", lambda: link_for(stack.maildir, "sanne@example.org", "plan"))
+    r = http.post(url, data={"goals": "Grenzen stellen\nEigen stijl", "text": "Eén A4 met mijn plan."})
+    assert r.status_code == 200
+    for who in ("sanne@example.org", "anneke@example.org"):
+        url = wait_until("sign link", lambda who=who: link_for(stack.maildir, who, "sign"))
+        page = http.get(url)
+        assert "Eén A4 met mijn plan." in page.text
+        assert http.post(url, data={}).status_code == 200
+        # A replayed link changes nothing and says so.
+        assert http.post(url, data={}).status_code in (400, 403, 409, 410)
+
+    wait_until("meetings wait", lambda: suspended_at(tid, "meetings"), timeout=120)
+    t, _ = svc().repo.trajectory(tid)
+    assert t.phase == "meetings" and t.match.signed_at is not None
+    subjects = [str(m["Subject"]) for m in mails(stack.maildir)]
+    message_ids = [m["Message-ID"] for m in mails(stack.maildir)]
+    assert len(message_ids) == len(set(message_ids)), "a message was sent twice"
+    assert len(subjects) >= 9
+    _, _, wakes = svc().repo.run_info(tid)
+    assert wakes >= 4
