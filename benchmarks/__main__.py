@@ -1,0 +1,52 @@
+"""Run every benchmark module in this package, print its figures and merge them into var/bench/results.json.
+
+Usage: ``python -m benchmarks`` (all) or ``python -m benchmarks matching`` (only the named modules).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+import time
+from pathlib import Path
+
+import benchmarks
+
+RESULTS = Path("var/bench/results.json")
+
+
+def modules(selected: list[str]) -> list[str]:
+    names = sorted(info.name for info in pkgutil.iter_modules(benchmarks.__path__) if not info.name.startswith("_"))
+    unknown = set(selected) - set(names)
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; available: {', '.join(names)}")
+    return [name for name in names if not selected or name in selected]
+
+
+def merge(figures: dict[str, float | int], path: Path = RESULTS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    existing.update(figures)
+    path.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    for name in modules(argv):
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"== {name} ==", flush=True)
+        started = time.perf_counter()
+        figures = module.run()
+        width = max(map(len, figures), default=0)
+        for key, value in figures.items():
+            shown = f"{value:,.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+            print(f"  {key:<{width}}  {shown}")
+        print(f"  ({time.perf_counter() - started:.1f} s in all)")
+        merge(figures)
+    print(f"written to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
