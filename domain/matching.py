@@ -318,7 +318,6 @@ def fit_matrix(mentees: Sequence[MenteeProfile], mentors: Sequence[MentorProfile
 def _proposal(table: _Table, method: Literal["optimaal", "gretig"], chosen: dict[int, int]) -> Proposal:
     allowed = table.allowed
     capacity = np.array([mentor.capacity for mentor in table.mentors], dtype=np.int64)
-    load = np.bincount(np.array(list(chosen.values()), dtype=np.int64), minlength=len(table.mentors))
     pairs: list[Pair] = []
     unmatched: list[Unmatched] = []
     for i, mentee in enumerate(table.mentees):
@@ -328,12 +327,12 @@ def _proposal(table: _Table, method: Literal["optimaal", "gretig"], chosen: dict
             pairs.append(Pair(mentee_id=mentee.id, mentor_id=table.mentors[j].id, score=score.total,
                               explanation=score.explanation))
             continue
-        unmatched.append(Unmatched(mentee_id=mentee.id, reason=_reason(table, i, allowed[i], capacity, load)))
+        unmatched.append(Unmatched(mentee_id=mentee.id, reason=_reason(table, i, allowed[i], capacity)))
     total = sum(int(table.micro[i, j]) for i, j in chosen.items()) / MICRO
     return Proposal(method=method, pairs=pairs, unmatched=unmatched, total_fit=total)
 
 
-def _reason(table: _Table, i: int, allowed: np.ndarray, capacity: np.ndarray, load: np.ndarray) -> str:
+def _reason(table: _Table, i: int, allowed: np.ndarray, capacity: np.ndarray) -> str:
     if not table.mentors or capacity.sum() == 0:
         return "er zijn geen mentoren met plaats in deze ronde"
     candidates = allowed & (capacity > 0)
@@ -349,10 +348,9 @@ def _reason(table: _Table, i: int, allowed: np.ndarray, capacity: np.ndarray, lo
             return "geen enkele mentor heeft plaats"
         return "alle mentoren met plaats zijn uitgesloten: " + ", ".join(details)
     n = int(candidates.sum())
-    if (load[candidates] >= capacity[candidates]).all():
-        return (f"geen mentorcapaciteit meer over: de {n} mentor{'en' if n > 1 else ''} die in aanmerking "
-                f"{'komen' if n > 1 else 'komt'} {'zijn' if n > 1 else 'is'} vol")
-    return "niet gekoppeld: een andere verdeling gaf een hogere totale fit"
+    if n == 1:
+        return "geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol"
+    return f"geen mentorcapaciteit meer over: de {n} mentoren die in aanmerking komen zijn vol"
 
 
 def _capacity_columns(table: _Table) -> np.ndarray:
