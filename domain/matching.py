@@ -378,7 +378,7 @@ def propose(
     if len(table.mentees) and len(columns):
         allowed = table.allowed
         bonus = (len(table.mentees) + 1) * MICRO if coverage_first else 0
-        profit = np.where(allowed, table.micro + bonus, 0)[:, columns].astype(np.float64)
+        profit = np.where(allowed, (table.micro + bonus).astype(np.float64), 0.0).take(columns, axis=1)
         rows, cols = linear_sum_assignment(profit, maximize=True)
         for i, c in zip(rows.tolist(), cols.tolist(), strict=True):
             if allowed[i, columns[c]]:
