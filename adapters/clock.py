@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 class SystemClock:
@@ -25,7 +25,8 @@ class ScaledClock:
         self.start, self.anchor, self.speed = start, anchor, speed
 
     def now(self) -> datetime:
-        return self.start + (datetime.now(UTC) - self.anchor) * self.speed
+        """Simulated now; it stands still at ``start`` until the anchor comes (set ahead for start-up)."""
+        return self.start + max(datetime.now(UTC) - self.anchor, timedelta(0)) * self.speed
 
     def real_instant(self, simulated: datetime) -> datetime:
         """When, in real time, the simulated instant comes."""

@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -23,7 +23,8 @@ from mentorschap.stack import ROOT, Stack, free_port
 
 VAR = ROOT / "var" / "demo"
 SIM_START = datetime(2021, 1, 18, 8, 0, tzinfo=UTC)
-DAYS_PER_SECOND = float(os.environ.get("DEMO_DAYS_PER_SECOND", "1.4"))
+DAYS_PER_SECOND = float(os.environ.get("DEMO_DAYS_PER_SECOND", "1.2"))
+STARTUP_SECONDS = 40
 DEADLINE_SECONDS = float(os.environ.get("DEMO_DEADLINE_SECONDS", "600"))
 
 
@@ -43,7 +44,8 @@ def main() -> int:
     VAR.mkdir(parents=True)
     smtp_port, portal_port = free_port(), free_port()
     portal = f"http://127.0.0.1:{portal_port}"
-    anchor = datetime.now(UTC)
+    # The simulated clock stands still at SIM_START until the stack is up (about half a minute).
+    anchor = datetime.now(UTC) + timedelta(seconds=STARTUP_SECONDS)
     env = {
         "MENTORSCHAP_DATABASE_URL": f"sqlite:///{VAR / 'mentorschap.db'}",
         "MENTORSCHAP_SMTP_PORT": str(smtp_port),
@@ -59,8 +61,9 @@ def main() -> int:
     }
     stack = Stack.create(VAR, env)
     os.environ.update(stack.env)  # this process is the facilitator's and the participants' machine
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
     from demo.people import Facilitator, Participants
-    from flows.sweep import timer_sweep
+    from flows.sweep import sweep_now
     from mentorschap.bootstrap import services
 
     svc = services()
@@ -93,8 +96,8 @@ def main() -> int:
             participants.read_mail()
             participants.act_when_due()
             facilitator.act()
-            if time.monotonic() - last_sweep > 2.0:
-                timer_sweep()
+            if time.monotonic() - last_sweep > 1.0:
+                sweep_now()
                 last_sweep = time.monotonic()
             active = 0
             for tid in svc.repo.trajectory_ids():
@@ -109,7 +112,7 @@ def main() -> int:
                 print("The demo did not finish in time; see the logs in", stack.logs, file=sys.stderr)
                 return 1
             time.sleep(0.3)
-        timer_sweep()  # deliver what is left
+        sweep_now()  # deliver what is left
         elapsed = time.monotonic() - started
         summary = summarize(svc, elapsed)
         (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
