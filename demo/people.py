@@ -39,6 +39,10 @@ class Planned:
     trajectory_id: int = field(compare=False)
     extra: dict = field(compare=False, default_factory=dict)
 
+    @property
+    def occasion(self) -> tuple[int, int, str]:
+        return (self.person_id, self.trajectory_id, self.ref)
+
 
 class Participants:
     """Everyone with a mailbox: reads new mail, plans the act, does it when its time comes."""
@@ -47,7 +51,7 @@ class Participants:
         self.svc = svc
         self.box = mailbox.Maildir(maildir, factory=None, create=True)
         self.seen: set[str] = set()
-        self.done: set[tuple[int, str]] = set()
+        self.done: set[tuple[int, int, str]] = set()  # (person, trajectory, occasion)
         self.queue: list[Planned] = []
         self.mentee_index = mentee_index  # mentee person id -> index in the cast
         self.http = httpx.Client(timeout=30, follow_redirects=True)
@@ -67,9 +71,8 @@ class Participants:
 
     def _plan(self, url: str, now: datetime) -> None:
         claim = self.svc.links.read(url.rsplit("/", 1)[1])
-        if (claim.person_id, claim.ref) in self.done or any(
-            p.person_id == claim.person_id and p.ref == claim.ref for p in self.queue
-        ):
+        occasion = (claim.person_id, claim.trajectory_id, claim.ref)
+        if occasion in self.done or any(p.occasion == occasion for p in self.queue):
             return
         delay = self._delay(claim.action, claim.role, claim.trajectory_id)
         self.queue.append(Planned(now + delay, url, claim.action, claim.person_id, claim.ref,
@@ -96,14 +99,14 @@ class Participants:
                 continue
             page = self.http.get(planned.url)
             if page.status_code != 200:
-                self.done.add((planned.person_id, planned.ref))
+                self.done.add(planned.occasion)
                 continue
             response = self.http.post(planned.url, data=form)
             if response.status_code == 200 and 'class="error' not in response.text:
-                self.done.add((planned.person_id, planned.ref))
+                self.done.add(planned.occasion)
                 self.acts += 1
             elif response.status_code in (400, 403, 410):
-                self.done.add((planned.person_id, planned.ref))
+                self.done.add(planned.occasion)
 
     def _form(self, p: Planned, now: datetime) -> dict | None:
         t, _ = self.svc.repo.trajectory(p.trajectory_id)
