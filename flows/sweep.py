@@ -1,10 +1,13 @@
 """The timer sweep: the one place where time moves trajectories on.
 
-Runs on a schedule. It delivers mail left pending (SMTP down, a crashed sender),
-starts runs that were never started, and wakes each suspended run that has
-something due (a reminder, a request, an evaluation) or whose database changed
-after it began to wait (a wake-up lost to a crash or a race). A run is only woken
-while it waits at the key the database names.
+Runs on a schedule. It delivers mail left pending (SMTP down, a crashed sender) and
+sends the timed notices (reminders, escalations, the topics request before and the
+confirmation request after a meeting) itself: they change no state, so waking a run
+for each would only cost a process start. It wakes a suspended run when its phase
+must change (an evaluation is due) or when the database changed after it began to
+wait (a wake-up lost to a crash or a race), starts runs never started, and
+reschedules crashed ones. A run is only woken while it waits at the key the
+database names.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.timing import due_evaluation, due_notices
 from flows.common import notice_message
 from mentorschap.bootstrap import services
-from tasks.messages import _run
+from tasks.messages import _run, send
 from tasks.store import Snapshot
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,24 @@ def deliver_pending(limit: int = 200) -> int:
     return delivered
 
 
+@task(name="send due notices", cache_policy=NO_CACHE)
+def send_notices() -> int:
+    """Reminders, escalations and meeting requests due now, for every active trajectory."""
+    svc = services()
+    now = svc.clock.now()
+    sent = 0
+    for trajectory_id in svc.repo.trajectory_ids(active_only=True):
+        t, version = svc.repo.trajectory(trajectory_id)
+        snapshot = Snapshot(trajectory=t, version=version, now=now)
+        messages = [notice_message(snapshot, n) for n in due_notices(t, now)]
+        known = svc.outbox.known([m.key for m in messages])
+        for message in messages:
+            if message.key not in known:
+                send.fn(message)
+                sent += 1
+    return sent
+
+
 @task(name="find due trajectories", cache_policy=NO_CACHE)
 def find_due() -> list[tuple[int, str]]:
     """(trajectory id, why) for every run that should look again now."""
@@ -46,19 +67,11 @@ def find_due() -> list[tuple[int, str]]:
     for row in svc.repo.waits():
         if row.flow_run_id is None:
             due.append((row.trajectory_id, "start"))
-            continue
-        if row.changed_since_wait:
+        elif row.changed_since_wait:
             due.append((row.trajectory_id, "changed"))
-            continue
-        if row.wait_key is None:
+        elif row.wait_key is None:
             due.append((row.trajectory_id, "crashed?"))
-            continue
-        t, version = svc.repo.trajectory(row.trajectory_id)
-        snapshot = Snapshot(trajectory=t, version=version, now=now)
-        keys = [notice_message(snapshot, n).key for n in due_notices(t, now)]
-        if set(keys) - svc.outbox.known(keys):
-            due.append((row.trajectory_id, "notice"))
-        elif due_evaluation(t, now) is not None:
+        elif due_evaluation(svc.repo.trajectory(row.trajectory_id)[0], now) is not None:
             due.append((row.trajectory_id, "evaluation"))
     return due
 
@@ -82,13 +95,15 @@ def wake(due: list[tuple[int, str]]) -> int:
 def timer_sweep() -> dict[str, int]:
     """Deliver pending mail and wake every trajectory with something due."""
     delivered = deliver_pending()
+    notices = send_notices()
     due = find_due()
     woken = wake(due) if due else 0
-    return {"delivered": delivered, "due": len(due), "woken": woken}
+    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken}
 
 
 def sweep_now() -> dict[str, int]:
     """The same sweep without a flow run of its own (the demo's fast timer, the CLI)."""
     delivered = deliver_pending.fn()
+    notices = send_notices.fn()
     due = find_due.fn()
-    return {"delivered": delivered, "due": len(due), "woken": wake.fn(due) if due else 0}
+    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": wake.fn(due) if due else 0}

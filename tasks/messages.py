@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from pydantic import BaseModel, Field
 
 from domain.clock import local_date
@@ -64,7 +66,7 @@ def _view(p: Person) -> PersonView:
 def send(message: Message) -> str:
     """Render and record the message (once), then deliver it; returns the outbox key."""
     svc = services()
-    log = get_run_logger()
+    log = _logger()
     now = svc.clock.now()
     if not svc.outbox.known([message.key]):
         mime = compose(svc, message, now)
@@ -168,6 +170,14 @@ def _context(svc, t, match, message, recipient, other, mentee, mentor, facilitat
         "ui_hint": f"in de Prefect UI (het wachtende traject {t.id}) of met `mentorschap` op de opdrachtregel",
         **message.extra,
     }
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """The run's logger inside Prefect, a plain one when called without a run (sweep_now)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 def _run(coro):  # type: ignore[no-untyped-def]
