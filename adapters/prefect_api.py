@@ -59,6 +59,15 @@ class RunControl:
             return run_id, None
         return run_id, wait_key
 
+    def state(self, trajectory_id: int) -> str | None:
+        """The Prefect state type of the trajectory's run (e.g. 'PAUSED', 'COMPLETED')."""
+        run_id, _, _ = self.repo.run_info(trajectory_id)
+        if not run_id:
+            return None
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(UUID(run_id))
+        return run.state.type.value if run.state else None
+
     def revive_if_crashed(self, trajectory_id: int) -> bool:
         """Schedule a crashed run again: it replays from the top and finds its place in the database."""
         run_id, _, _ = self.repo.run_info(trajectory_id)

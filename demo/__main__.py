@@ -23,7 +23,7 @@ from mentorschap.stack import ROOT, Stack, free_port
 
 VAR = ROOT / "var" / "demo"
 SIM_START = datetime(2021, 1, 18, 8, 0, tzinfo=UTC)
-DAYS_PER_SECOND = float(os.environ.get("DEMO_DAYS_PER_SECOND", "1.2"))
+DAYS_PER_SECOND = float(os.environ.get("DEMO_DAYS_PER_SECOND", "1.4"))
 STARTUP_SECONDS = 40
 DEADLINE_SECONDS = float(os.environ.get("DEMO_DEADLINE_SECONDS", "600"))
 
@@ -105,7 +105,8 @@ def main() -> int:
                 if phases.get(tid) != t.phase.value:
                     phases[tid] = t.phase.value
                     say(clock, f"traject {tid} ({svc.repo.person(t.mentee_id).name}): {t.phase.label}")
-                active += not t.phase.ended
+                # Ended in the database and the run finished (its closing mail sent).
+                active += not t.phase.ended or svc.runs.state(tid) != "COMPLETED"
             if not active:
                 break
             if time.monotonic() - started > DEADLINE_SECONDS:
