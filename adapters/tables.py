@@ -66,4 +66,5 @@ used_links = Table(
     Column("step", String(120), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
+import adapters.artifacts  # noqa: E402  (registers the published-artifacts table)
 import adapters.outbox  # noqa: E402,F401  (registers the outbox table)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from prefect import get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
 from domain.clock import local_date
@@ -17,7 +18,7 @@ from domain.people import Role
 from domain.timing import Notice, due_notices
 from flows.inputs import Wake
 from tasks.messages import Message, send, unsent
-from tasks.store import Snapshot, open_wait, record_wake
+from tasks.store import Snapshot, Steering, open_wait, record_wake, steer
 
 W = TypeVar("W", bound=Wake)
 
@@ -85,6 +86,10 @@ def wait(s: Snapshot, label: str, model: type[W] = Wake, handle: Callable[[W], N
     if key is None:
         return None
     received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
+    steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
+    if steering:
+        for refusal in steer(trajectory_id, steering):
+            get_run_logger().warning("niet uitgevoerd: %s", refusal)
     if handle is not None:
         handle(received)
     record_wake(trajectory_id, key)

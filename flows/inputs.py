@@ -8,6 +8,7 @@ the same model as the human step it interrupts.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from prefect.input import RunInput
@@ -17,10 +18,18 @@ WokenBy = Literal["facilitator", "participant", "timer"]
 
 
 class Wake(RunInput):
-    """Wake the trajectory so it looks at the database again."""
+    """Wake the trajectory so it looks at the database again; the facilitator may also steer it."""
 
     woken_by: WokenBy = Field("facilitator", description="Wie maakt het traject wakker")
     note: str = Field("", description="Toelichting (optioneel)")
+    move_meeting: int | None = Field(
+        None, description="Bijeenkomst verzetten: nummer van de bijeenkomst (binnen de regels: 6 weken, 9 maanden)"
+    )
+    move_to: datetime | None = Field(None, description="Nieuwe datum en tijd voor die bijeenkomst")
+    rematch_reason: str = Field(
+        "", description="Nieuwe match starten: de mentor stopt; geef de reden (de mentee gaat terug naar matching)"
+    )
+    end_reason: str = Field("", description="Traject vroegtijdig beëindigen: geef de reden")
 
 
 class MentorChoice(Wake):

@@ -8,6 +8,7 @@ from prefect import flow
 
 from domain.phases import Phase
 from flows import application, closure, evaluation, kennismaking, matching, meetings, plan
+from tasks.runs import name_run
 from tasks.store import Snapshot, load
 
 STEPS: dict[Phase, Callable[[Snapshot], None]] = {
@@ -32,14 +33,17 @@ def mentee_trajectory(trajectory_id: int) -> str:
     - plan: the mentee's plan, then both signatures on one plan version (portal);
     - meetings: a proposed date, then the confirmation after the meeting (portal);
     - interim and final evaluation: the facilitator's EvaluationRecord.
-    Every wake-up re-reads the database, which is the record of truth; a withdrawal or a
-    mentor who leaves is seen at the next wake-up.
+    Every wait's form also lets the facilitator move a meeting within the rules, start a
+    rematch or end the trajectory early. Every wake-up re-reads the database, which is the
+    record of truth; a withdrawal or a mentor who leaves is seen at the next wake-up.
     """
     application.confirm(load(trajectory_id))
     while not (s := load(trajectory_id)).trajectory.phase.ended:
+        name_run(s)
         if s.trajectory.phase is Phase.APPLICATION:
             application.confirm(s)
             continue
         STEPS[s.trajectory.phase](s)
+    name_run(s)
     closure.close(s)
     return s.trajectory.phase.value

@@ -50,6 +50,12 @@ class Services:
         return Outbox(self.engine)
 
     @functools.cached_property
+    def artifacts(self):  # type: ignore[no-untyped-def]
+        from adapters.artifacts import Artifacts
+
+        return Artifacts(self.engine)
+
+    @functools.cached_property
     def renderer(self):  # type: ignore[no-untyped-def]
         from adapters.rendering import Renderer
 

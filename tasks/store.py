@@ -12,7 +12,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
+from domain.clock import AMSTERDAM
 from domain.errors import DomainError
+from domain.people import Role
 from domain.trajectory import EvaluationKind, Trajectory
 from mentorschap.bootstrap import services
 
@@ -91,3 +93,39 @@ def open_wait(trajectory_id: int, label: str, seen_version: int) -> str | None:
 @task(name="record wake-up", cache_policy=NO_CACHE)
 def record_wake(trajectory_id: int, key: str) -> bool:
     return services().repo.close_wait(trajectory_id, key)
+
+
+class Steering(BaseModel):
+    """The facilitator's steering acts that any waiting run's form offers."""
+
+    move_meeting: int | None = None
+    move_to: datetime | None = None
+    rematch_reason: str = ""
+    end_reason: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.move_meeting or self.rematch_reason.strip() or self.end_reason.strip())
+
+
+@task(name="facilitator steers", cache_policy=NO_CACHE)
+def steer(trajectory_id: int, steering: Steering) -> list[str]:
+    """Apply each steering act through the domain's rules; returns the refusals (field: reason)."""
+    svc = services()
+    refusals: list[str] = []
+    acts = []
+    if steering.move_meeting is not None:
+        if steering.move_to is None:
+            refusals.append("move_to: geef de nieuwe datum en tijd")
+        else:
+            when = steering.move_to if steering.move_to.tzinfo else steering.move_to.replace(tzinfo=AMSTERDAM)
+            acts.append(lambda t: t.reschedule_meeting(steering.move_meeting, when, svc.clock.now()))
+    if steering.rematch_reason.strip():
+        acts.append(lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason, svc.clock.now()))
+    if steering.end_reason.strip():
+        acts.append(lambda t: t.withdraw(Role.FACILITATOR, steering.end_reason, svc.clock.now()))
+    for act in acts:
+        try:
+            svc.repo.change(trajectory_id, act, svc.clock.now())
+        except DomainError as exc:
+            refusals.append(f"{exc.field}: {exc.reason}")
+    return refusals

@@ -1,0 +1,40 @@
+"""One line that says where a trajectory stands: for run names, boards and digests."""
+
+from __future__ import annotations
+
+from domain.clock import local_date
+from domain.people import Role
+from domain.phases import Phase
+from domain.trajectory import Trajectory
+
+MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+ROLE_NL = {Role.MENTEE: "mentee", Role.MENTOR: "mentor", Role.FACILITATOR: "facilitator"}
+
+
+def short_date(t_instant) -> str:  # type: ignore[no-untyped-def]
+    d = local_date(t_instant)
+    return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
+
+
+def describe(t: Trajectory) -> str:
+    """What the trajectory waits for now, in a few Dutch words."""
+    match = t.match
+    if t.phase is Phase.MATCHING:
+        return "wacht op matching" if not t.matches else f"wacht op nieuwe match (poging {len(t.matches) + 1})"
+    if t.phase is Phase.KENNISMAKING and match:
+        missing = [ROLE_NL[r] for r in (Role.MENTEE, Role.MENTOR) if r not in match.answers]
+        return "kennismaking: wacht op " + " en ".join(missing)
+    if t.phase is Phase.PLAN and match:
+        if match.plan is None:
+            return "wacht op mentorschapsplan"
+        missing = [ROLE_NL[r] for r in (Role.MENTEE, Role.MENTOR) if r not in match.current_signatures()]
+        return f"wacht op handtekening {' en '.join(missing)} (plan v{match.plan.version})"
+    if t.phase.meets and match:
+        planned = match.planned_meeting()
+        prefix = "tussenevaluatie; " if t.phase is Phase.INTERIM_EVALUATION else ""
+        if planned:
+            return f"{prefix}bijeenkomst {planned.number} op {short_date(planned.starts_at)}"
+        return f"{prefix}wacht op datum bijeenkomst {len(match.held_meetings()) + 1}"
+    if t.phase is Phase.FINAL_EVALUATION:
+        return "eindevaluatie"
+    return t.phase.label
