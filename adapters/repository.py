@@ -177,6 +177,13 @@ class Repository:
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
+    def cohorts(self, programme: str | None = None) -> list[str]:
+        query = select(trajectories.c.cohort).distinct().order_by(trajectories.c.cohort)
+        if programme:
+            query = query.where(trajectories.c.programme == programme)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def count_trajectories(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(trajectories)).scalar_one())

@@ -6,6 +6,7 @@ from domain.people import Role
 from domain.phases import Phase
 from flows.common import send_all
 from flows.meetings import meeting_messages
+from tasks.artifacts import publish_documents
 from tasks.messages import Message
 from tasks.store import Snapshot
 
@@ -25,3 +26,4 @@ def close(s: Snapshot) -> None:
         messages += [Message(trajectory_id=t.id, occasion="withdrawn", template="withdrawn", to=role, extra=extra)
                      for role in told]
     send_all(messages)
+    publish_documents(t.id)

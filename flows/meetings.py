@@ -12,6 +12,7 @@ from domain.people import Role
 from domain.timing import due_evaluation, open_acts
 from domain.trajectory import MeetingStatus
 from flows.common import send_all, send_due_notices, wait
+from tasks.artifacts import publish_documents
 from tasks.messages import Message
 from tasks.store import Snapshot, start_evaluation
 
@@ -57,6 +58,7 @@ def attend(s: Snapshot) -> None:
                                     link_ref=act.ref))
     send_all(messages)
     send_due_notices(s)
+    publish_documents(t.id)
 
 
 def hold(s: Snapshot) -> None:

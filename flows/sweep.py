@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.timing import due_evaluation, due_notices
 from flows.common import notice_message
 from mentorschap.bootstrap import services
+from tasks.artifacts import publish_board
 from tasks.messages import _run, send
 from tasks.store import Snapshot
 
@@ -98,7 +99,8 @@ def timer_sweep() -> dict[str, int]:
     notices = send_notices()
     due = find_due()
     woken = wake(due) if due else 0
-    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken}
+    boards = sum(publish_board(cohort) for cohort in services().repo.cohorts("peer"))
+    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards}
 
 
 def sweep_now() -> dict[str, int]:
@@ -106,4 +108,6 @@ def sweep_now() -> dict[str, int]:
     delivered = deliver_pending.fn()
     notices = send_notices.fn()
     due = find_due.fn()
-    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": wake.fn(due) if due else 0}
+    woken = wake.fn(due) if due else 0
+    boards = sum(publish_board.fn(cohort) for cohort in services().repo.cohorts("peer"))
+    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards}
