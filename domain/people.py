@@ -19,8 +19,13 @@ from pydantic import (
     field_validator,
 )
 
+from domain.matching import DAYPARTS
+from domain.topics import check_topics
+
 MIN_MENTOR_YEARS = 5
 MAX_YEARS_SINCE_STOPPING = 2
+MAX_PREFERRED_MENTORS = 3
+MAX_CAPACITY = 4
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -82,6 +87,44 @@ class Application(BaseModel):
     topics: str = Field("", max_length=4000)
     consent: bool
     language: Language = Language.NL
+    # For matching (all optional, so older applications stay valid): topic ids from
+    # domain.topics (a mentee's learning goals, a mentor's topics), day-parts such as
+    # 'di-avond', a mentee's preferred mentors (best first) and declared conflicts.
+    topic_ids: list[str] = Field(default_factory=list, description="onderwerpen uit de vaste lijst")
+    availability: list[str] = Field(default_factory=list, description="dagdelen, bv. 'di-avond'")
+    preferred_mentor_ids: list[int] = Field(default_factory=list, description="voorkeursmentoren, beste eerst")
+    conflict_mentor_ids: list[int] = Field(default_factory=list, description="mentoren met een conflict")
+    conflicts: str = Field("", max_length=1000, description="zelfde praktijk, persoonlijke relatie, ...")
+    capacity: int = Field(1, description="hoeveel mentees een mentor tegelijk begeleidt")
+
+    @field_validator("topic_ids")
+    @classmethod
+    def _topic_ids(cls, value: list[str]) -> list[str]:
+        return check_topics(value)
+
+    @field_validator("availability")
+    @classmethod
+    def _availability(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in DAYPARTS]
+        if unknown:
+            raise ValueError(f"onbekend dagdeel: {', '.join(unknown)} (bijvoorbeeld 'di-avond')")
+        return [d for d in DAYPARTS if d in value]
+
+    @field_validator("preferred_mentor_ids")
+    @classmethod
+    def _preferences(cls, value: list[int]) -> list[int]:
+        if len(value) > MAX_PREFERRED_MENTORS:
+            raise ValueError(f"noem hooguit {MAX_PREFERRED_MENTORS} voorkeursmentoren")
+        if len(set(value)) != len(value):
+            raise ValueError("een mentor staat meer dan eens bij de voorkeuren")
+        return value
+
+    @field_validator("capacity")
+    @classmethod
+    def _capacity(cls, value: int) -> int:
+        if not 1 <= value <= MAX_CAPACITY:
+            raise ValueError(f"een mentor begeleidt 1 tot en met {MAX_CAPACITY} mentees tegelijk")
+        return value
 
     @field_validator("role")
     @classmethod
@@ -133,10 +176,15 @@ class Application(BaseModel):
     def completeness_errors(self) -> dict[str, str]:
         """Role-specific required fields, named as the form names them."""
         errors: dict[str, str] = {}
-        if self.role is Role.MENTEE and not self.learning_goals.strip():
+        topic_ids = getattr(self, "topic_ids", None) or []
+        if self.role is Role.MENTEE and not self.learning_goals.strip() and not topic_ids:
             errors["learning_goals"] = "beschrijf kort uw leerdoelen"
-        if self.role is Role.MENTOR and not self.topics.strip():
+        if self.role is Role.MENTOR and not self.topics.strip() and not topic_ids:
             errors["topics"] = "noem de onderwerpen waarbij u kunt helpen"
+        preferred = getattr(self, "preferred_mentor_ids", None) or []
+        conflicting = set(preferred) & set(getattr(self, "conflict_mentor_ids", None) or [])
+        if conflicting:
+            errors["preferred_mentor_ids"] = "een voorkeursmentor kan niet ook bij de conflicten staan"
         return errors
 
 
