@@ -1,0 +1,136 @@
+"""The timer sweep and the facilitator's steering on a real SQLite file and a real SMTP server.
+
+The task functions run without a Prefect server (``.fn``); the clock is the project's
+compressed clock, frozen at the instant each step needs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from demo.mailserver import MaildirServer
+from domain.people import Application, Role
+from domain.phases import Phase
+from domain.trajectory import Trajectory
+
+START = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def person(role: str, email: str) -> Application:
+    return Application(
+        role=role, name=f"Dr. {email.split('@')[0].title()}", email=email, phone="040-2534567",
+        practice_name="Praktijk",
+        practice_address={"street": "Dorpstraat 1", "postcode": "5504HB", "city": "Veldhoven"},
+        years_experience=20 if role == "mentor" else 2, consent=True, learning_goals="grenzen", topics="praktijk",
+    )
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    from mentorschap.bootstrap import services
+
+    server = MaildirServer(tmp_path / "maildir").start()
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("MENTORSCHAP_SIGNING_SECRET", "sweep-test-secret")
+    monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
+    monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
+
+    def at(instant: datetime):  # type: ignore[no-untyped-def]
+        monkeypatch.setenv("MENTORSCHAP_CLOCK_START", instant.isoformat())
+        services.cache_clear()
+        return services()
+
+    svc = at(START)
+    mentee = svc.repo.add_person(svc.cohort, person("mentee", "sanne@example.org"), START)
+    mentor = svc.repo.add_person(svc.cohort, person("mentor", "anneke@example.org"), START)
+    t = svc.repo.add_trajectory(Trajectory.apply(svc.cohort, mentee, START), START)
+    svc.repo.change(t.id, lambda t: t.confirm_application(START), START)
+    svc.repo.change(t.id, lambda t: t.choose_mentor(mentor, START), START)
+    yield at, t.id, server
+    server.stop()
+    services.cache_clear()
+
+
+def subjects_to(server: MaildirServer, address: str) -> list[str]:
+    return [str(m["Subject"]) for m in server.read() if address in str(m["To"])]
+
+
+def test_reminders_go_out_once_each_then_the_facilitator_is_told(world):
+    from flows.sweep import send_notices
+
+    at, _, server = world
+    at(START + timedelta(days=3))
+    assert send_notices.fn() == 0
+    at(START + timedelta(days=7, hours=1))
+    assert send_notices.fn() == 2  # the mentee and the mentor have not answered
+    assert send_notices.fn() == 0  # a second sweep sends nothing again
+    at(START + timedelta(days=21, hours=1))
+    assert send_notices.fn() == 4  # the second reminders and two escalations
+    assert len(subjects_to(server, "sanne@example.org")) == 2
+    assert len(subjects_to(server, "facilitator@example.org")) == 2
+    message_ids = [m["Message-ID"] for m in server.read()]
+    assert len(set(message_ids)) == len(message_ids) == 6
+
+
+def test_a_reminder_carries_a_working_personal_link(world):
+    from flows.sweep import send_notices
+
+    at, tid, server = world
+    svc = at(START + timedelta(days=8))
+    send_notices.fn()
+    [mail] = [m for m in server.read() if "sanne@example.org" in str(m["To"])]
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    url = next(word for word in text.split() if "/a/" in word)
+    claim = svc.links.verify(url.rsplit("/", 1)[1])
+    assert (claim.action, claim.role, claim.trajectory_id) == ("kennismaking", Role.MENTEE, tid)
+
+
+def test_the_sweep_wakes_a_run_for_a_due_evaluation_but_not_for_a_reminder(world):
+    from flows.sweep import find_due
+
+    at, tid, _ = world
+    svc = at(START)
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
+    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen stellen"], "Plan", START), START)
+    t, _ = svc.repo.trajectory(tid)
+    for role, pid in ((Role.MENTEE, t.mentee_id), (Role.MENTOR, t.mentor_id)):
+        svc.repo.change(tid, lambda t, role=role, pid=pid: t.sign(role, pid, 1, START), START)
+    first = START + timedelta(days=10)
+    svc.repo.change(tid, lambda t: t.propose_meeting(first, START), START)
+    svc.repo.change(tid, lambda t: t.confirm_meeting(1, first + timedelta(hours=2)), first)
+    svc.repo.set_flow_run(tid, "00000000-0000-0000-0000-000000000001")
+    _, version = svc.repo.trajectory(tid)
+    svc.repo.open_wait(tid, "meetings", version)
+
+    at(first + timedelta(days=30))
+    assert find_due.fn() == []  # only reminders are due: the sweep sends them itself
+    at(first + timedelta(days=123))
+    assert find_due.fn() == [(tid, "evaluation")]
+
+
+def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajectory(world):
+    from tasks.store import Steering, steer
+
+    at, tid, _ = world
+    svc = at(START)
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
+    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen"], "Plan", START), START)
+    t, _ = svc.repo.trajectory(tid)
+    for role, pid in ((Role.MENTEE, t.mentee_id), (Role.MENTOR, t.mentor_id)):
+        svc.repo.change(tid, lambda t, role=role, pid=pid: t.sign(role, pid, 1, START), START)
+    svc.repo.change(tid, lambda t: t.propose_meeting(START + timedelta(days=10), START), START)
+
+    refused = steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
+    assert refused and refused[0].startswith("starts_at: na het einde")
+    assert steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=20))) == []
+    meeting = svc.repo.trajectory(tid)[0].match.meeting(1)
+    assert meeting.starts_at == START + timedelta(days=20) and meeting.sequence == 1
+
+    assert steer.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
+    t, _ = svc.repo.trajectory(tid)
+    assert t.phase is Phase.WITHDRAWN and t.withdrawal.by is Role.FACILITATOR
