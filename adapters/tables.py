@@ -67,4 +67,5 @@ used_links = Table(
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
 import adapters.artifacts  # noqa: E402  (registers the published-artifacts table)
+import adapters.cohorts  # noqa: E402  (registers the cohort tables: plan, members, training, costs)
 import adapters.outbox  # noqa: E402,F401  (registers the outbox table)

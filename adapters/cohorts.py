@@ -1,0 +1,376 @@
+"""The cohort's records: its plan and run, the members' list, training attendance and costs.
+
+Registered by importing this module (``adapters.tables`` does). Money is kept in
+whole cents. ``add_applications`` writes a whole imported file in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+
+from adapters.db import metadata
+from adapters.tables import people, trajectories
+from domain.cohort import TRAINING_POINTS, Attendance, CohortPlan
+from domain.errors import DomainError
+from domain.people import Application, Role
+from domain.trajectory import Trajectory
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("programme", String(32), nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("stage", String(32), nullable=False, default="open"),
+    Column("proposal", JSON, nullable=True),
+    Column("flow_run_id", String(36), nullable=True),
+    Column("wait_key", String(120), nullable=True),
+    Column("wake_count", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cohort", String(64), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("language", String(2), nullable=False, default="nl"),
+    UniqueConstraint("cohort", "email", name="uq_members_cohort_email"),
+)
+
+participation = Table(
+    "participation",
+    metadata,
+    Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
+    Column("cohort", String(64), nullable=False, index=True),
+    Column("attended", Boolean, nullable=True),  # None: not recorded yet
+    Column("training_date", Date, nullable=True),
+    Column("points", Integer, nullable=False, default=0),
+    Column("travel_cents", Integer, nullable=True),
+    Column("contribution_cents", Integer, nullable=False, default=0),
+    Column("paid_cents", Integer, nullable=False, default=0),
+    Column("paid_at", DateTime(timezone=True), nullable=True),
+)
+
+
+def cents(amount: Decimal | str | float) -> int:
+    return int((Decimal(str(amount)) * 100).quantize(Decimal(1)))
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One stored application: the person, and the trajectory of an eligible mentee."""
+
+    person_id: int
+    role: Role
+    email: str
+    eligible: bool
+    reasons: list[str]
+    trajectory_id: int | None
+
+
+@dataclass(frozen=True)
+class Unpaid:
+    person_id: int
+    name: str
+    email: str
+    due_cents: int
+    paid_cents: int
+
+
+class CohortStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- the plan and the cohort's run -------------------------------------
+
+    def open(self, plan: CohortPlan, now: datetime) -> CohortPlan:
+        """Register the cohort (once); a replayed kickoff keeps the plan it registered first."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cohorts.c.plan).where(cohorts.c.id == plan.id)).first()
+            if row is not None:
+                return CohortPlan.model_validate(row.plan)
+            conn.execute(insert(cohorts).values(
+                id=plan.id, programme=plan.programme, plan=plan.model_dump(mode="json"), stage="open",
+                updated_at=now,
+            ))
+        return plan
+
+    def plan(self, cohort: str) -> CohortPlan | None:
+        with self.engine.connect() as conn:
+            data = conn.execute(select(cohorts.c.plan).where(cohorts.c.id == cohort)).scalar()
+        return CohortPlan.model_validate(data) if data else None
+
+    def stage(self, cohort: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(cohorts.c.stage).where(cohorts.c.id == cohort)).scalar()
+
+    def set_stage(self, cohort: str, stage: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(stage=stage, updated_at=now))
+
+    def set_proposal(self, cohort: str, proposal: dict | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(proposal=proposal))
+
+    def proposal(self, cohort: str) -> dict | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(cohorts.c.proposal).where(cohorts.c.id == cohort)).scalar()
+
+    def set_flow_run(self, cohort: str, flow_run_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(flow_run_id=flow_run_id))
+
+    def run_info(self, cohort: str) -> tuple[str | None, str | None]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cohorts.c.flow_run_id, cohorts.c.wait_key).where(cohorts.c.id == cohort)).first()
+        return (row.flow_run_id, row.wait_key) if row else (None, None)
+
+    def waiting(self) -> list[tuple[str, str, str, CohortPlan]]:
+        """(cohort, flow run id, wait key, plan) of every cohort run that waits."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(cohorts.c.id, cohorts.c.flow_run_id, cohorts.c.wait_key, cohorts.c.plan)
+                .where(cohorts.c.wait_key.is_not(None), cohorts.c.flow_run_id.is_not(None))
+            ).all()
+        return [(r.id, r.flow_run_id, r.wait_key, CohortPlan.model_validate(r.plan)) for r in rows]
+
+    def open_wait(self, cohort: str, label: str) -> str:
+        """The key of the cohort run's coming wait (the same on a replay until it is woken)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cohorts.c.wait_key, cohorts.c.wake_count).where(cohorts.c.id == cohort)).one()
+            if row.wait_key and row.wait_key.endswith(f"-{label}"):
+                return row.wait_key
+            key = f"{cohort}-w{row.wake_count + 1:03d}-{label}"
+            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(wait_key=key))
+            return key
+
+    def close_wait(self, cohort: str, key: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(cohorts).where(cohorts.c.id == cohort, cohorts.c.wait_key == key)
+                .values(wait_key=None, wake_count=cohorts.c.wake_count + 1)
+            )
+        return result.rowcount == 1
+
+    # --- members ------------------------------------------------------------
+
+    def add_members(self, cohort: str, rows: list[dict[str, str]]) -> int:
+        """Add the association's members (name, email, language); known addresses are skipped."""
+        added = 0
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(members.c.email).where(members.c.cohort == cohort)).scalars())
+            for row in rows:
+                email = row["email"].strip().lower()
+                if email in known:
+                    continue
+                known.add(email)
+                conn.execute(insert(members).values(
+                    cohort=cohort, name=row["name"].strip(), email=email, language=row.get("language") or "nl",
+                ))
+                added += 1
+        return added
+
+    def members(self, cohort: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(members).where(members.c.cohort == cohort).order_by(members.c.id)).mappings()
+            return [dict(r) for r in rows]
+
+    # --- applications ---------------------------------------------------------
+
+    def emails(self, cohort: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(people.c.email).where(people.c.cohort == cohort)).scalars())
+
+    def mentors_by_email(self, cohort: str) -> dict[str, int]:
+        """Eligible mentors of the cohort, by e-mail address."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(people.c.email, people.c.id).where(
+                people.c.cohort == cohort, people.c.role == Role.MENTOR.value, people.c.eligible.is_(True),
+            )).all()
+        return {r.email: r.id for r in rows}
+
+    def add_applications(
+        self,
+        cohort: str,
+        applications: list[tuple[Application, list[str], list[str], list[str]]],
+        now: datetime,
+        contribution_cents: int = 0,
+    ) -> list[Applied]:
+        """Store every application in ONE transaction (all or nothing).
+
+        Each item: (application, reasons it is ineligible, preferred mentors' e-mails,
+        conflicting mentors' e-mails); mentors are written first, so a mentee may name
+        a mentor from the same file. A known e-mail address refuses the whole file.
+        """
+        ordered = sorted(applications, key=lambda item: item[0].role is not Role.MENTOR)
+        stored: list[Applied] = []
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(people.c.email).where(people.c.cohort == cohort)).scalars())
+            mentor_ids = dict(conn.execute(select(people.c.email, people.c.id).where(
+                people.c.cohort == cohort, people.c.role == Role.MENTOR.value, people.c.eligible.is_(True),
+            )).all())
+            for application, reasons, preferred, conflicting in ordered:
+                email = application.email.lower()
+                if email in known:
+                    raise DomainError("email", f"er is al een aanmelding met {email} voor dit cohort")
+                known.add(email)
+                if application.role is Role.MENTEE:
+                    application = application.model_copy(update={
+                        "preferred_mentor_ids": [mentor_ids[e] for e in preferred],
+                        "conflict_mentor_ids": [mentor_ids[e] for e in conflicting],
+                    })
+                person_id = int(conn.execute(insert(people).values(
+                    cohort=cohort, role=application.role.value, name=application.name, email=email,
+                    language=application.language.value, eligible=not reasons, ineligible_reason="; ".join(reasons),
+                    years_experience=application.years_experience,
+                    application=application.model_dump(mode="json"), applied_at=now,
+                )).inserted_primary_key[0])
+                if application.role is Role.MENTOR and not reasons:
+                    mentor_ids[email] = person_id
+                trajectory_id = None
+                if application.role is Role.MENTEE:
+                    trajectory_id = _insert_trajectory(conn, cohort, person_id, now)
+                    conn.execute(insert(participation).values(
+                        person_id=person_id, cohort=cohort, contribution_cents=contribution_cents,
+                    ))
+                stored.append(Applied(person_id, application.role, email, not reasons, reasons, trajectory_id))
+        return stored
+
+    def ineligible(self, cohort: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.ineligible_reason).where(
+                people.c.cohort == cohort, people.c.eligible.is_(False),
+            ).order_by(people.c.id)).mappings()
+            return [dict(r) for r in rows]
+
+    # --- training and costs -----------------------------------------------------
+
+    def record_attendance(self, cohort: str, person_ids: list[int], attended: bool, day: date) -> int:
+        """Record that these mentors did (or did not) attend the training; points follow attendance."""
+        with self.engine.begin() as conn:
+            valid = set(conn.execute(select(people.c.id).where(
+                people.c.cohort == cohort, people.c.role == Role.MENTOR.value, people.c.eligible.is_(True),
+                people.c.id.in_(person_ids),
+            )).scalars())
+            unknown = sorted(set(person_ids) - valid)
+            if unknown:
+                raise DomainError("person_id", f"geen geschikte mentor van {cohort}: {', '.join(map(str, unknown))}")
+            for person_id in person_ids:
+                values = {"attended": attended, "training_date": day if attended else None,
+                          "points": TRAINING_POINTS if attended else 0}
+                _upsert(conn, person_id, cohort, values)
+        return len(person_ids)
+
+    def attended_ids(self, cohort: str) -> set[int]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(participation.c.person_id).where(
+                participation.c.cohort == cohort, participation.c.attended.is_(True),
+            )).scalars())
+
+    def attendance_recorded(self, cohort: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(participation.c.person_id).where(
+                participation.c.cohort == cohort, participation.c.attended.is_not(None),
+            ).limit(1)).first() is not None
+
+    def attendance(self, cohort: str) -> list[Attendance]:
+        """The attendance export: every mentor who attended, with name, BIG number, date and points."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(people.c.id, people.c.name, people.c.application, participation.c.training_date,
+                       participation.c.points)
+                .join(participation, participation.c.person_id == people.c.id)
+                .where(participation.c.cohort == cohort, participation.c.attended.is_(True))
+                .order_by(people.c.name)
+            ).all()
+        return [Attendance(person_id=r.id, name=r.name, big_number=r.application.get("big_number"),
+                           date=r.training_date, points=r.points) for r in rows]
+
+    def set_travel_costs(self, cohort: str, person_id: int, amount_cents: int) -> None:
+        with self.engine.begin() as conn:
+            role = conn.execute(select(people.c.role).where(people.c.id == person_id)).scalar()
+            if role != Role.MENTOR.value:
+                raise DomainError("person_id", f"{person_id} is geen mentor van {cohort}")
+            _upsert(conn, person_id, cohort, {"travel_cents": amount_cents})
+
+    def travel_costs(self, cohort: str) -> list[tuple[int, str, int]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(people.c.id, people.c.name, participation.c.travel_cents)
+                .join(participation, participation.c.person_id == people.c.id)
+                .where(participation.c.cohort == cohort, participation.c.travel_cents.is_not(None))
+                .order_by(people.c.id)
+            ).all()
+        return [(r.id, r.name, r.travel_cents) for r in rows]
+
+    def record_payment(self, cohort: str, person_id: int, amount_cents: int | None, now: datetime) -> int:
+        """Record a mentee's payment (default: the whole contribution due); returns what is still due."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(participation).where(
+                participation.c.person_id == person_id, participation.c.cohort == cohort,
+            )).mappings().first()
+            if row is None or row["contribution_cents"] == 0:
+                raise DomainError("person_id", f"{person_id} heeft geen bijdrage te betalen in {cohort}")
+            paid = row["paid_cents"] + (amount_cents if amount_cents is not None
+                                        else row["contribution_cents"] - row["paid_cents"])
+            conn.execute(update(participation).where(participation.c.person_id == person_id)
+                         .values(paid_cents=paid, paid_at=now))
+            return max(0, row["contribution_cents"] - paid)
+
+    def unpaid(self, cohort: str) -> list[Unpaid]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(people.c.id, people.c.name, people.c.email, participation.c.contribution_cents,
+                       participation.c.paid_cents)
+                .join(participation, participation.c.person_id == people.c.id)
+                .where(participation.c.cohort == cohort,
+                       participation.c.paid_cents < participation.c.contribution_cents)
+                .order_by(people.c.id)
+            ).all()
+        return [Unpaid(r.id, r.name, r.email, r.contribution_cents, r.paid_cents) for r in rows]
+
+    def add_contribution(self, cohort: str, person_id: int, amount_cents: int) -> None:
+        """The contribution due from a mentee who applied through the portal."""
+        with self.engine.begin() as conn:
+            _upsert(conn, person_id, cohort, {"contribution_cents": amount_cents})
+
+
+def _upsert(conn, person_id: int, cohort: str, values: dict) -> None:  # type: ignore[no-untyped-def]
+    exists = conn.execute(select(participation.c.person_id).where(participation.c.person_id == person_id)).first()
+    if exists:
+        conn.execute(update(participation).where(participation.c.person_id == person_id).values(**values))
+    else:
+        conn.execute(insert(participation).values(person_id=person_id, cohort=cohort, **values))
+
+
+def _insert_trajectory(conn, cohort: str, mentee_id: int, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    t = Trajectory.apply(cohort, mentee_id, now)
+    new_id = int(conn.execute(insert(trajectories).values(
+        programme=t.programme, cohort=cohort, mentee_id=mentee_id, phase=t.phase.value, version=1, document={},
+        updated_at=now,
+    )).inserted_primary_key[0])
+    t = t.model_copy(update={"id": new_id})
+    conn.execute(update(trajectories).where(trajectories.c.id == new_id).values(document=t.model_dump(mode="json")))
+    return new_id
