@@ -44,6 +44,12 @@ class Services:
         return RunControl(self.repo)
 
     @functools.cached_property
+    def cohorts(self):  # type: ignore[no-untyped-def]
+        from adapters.cohorts import CohortStore
+
+        return CohortStore(self.engine)
+
+    @functools.cached_property
     def outbox(self):  # type: ignore[no-untyped-def]
         from adapters.outbox import Outbox
 
