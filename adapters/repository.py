@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +41,15 @@ class WaitRow:
 
 
 class Repository:
-    """The store's one entry point; holds an engine, opens short transactions."""
+    """The store's one entry point; holds an engine, opens short transactions.
+
+    ``table`` and ``model`` name where the aggregates live and what they are; another
+    programme's store (``adapters.hao_store``) reuses the conditional updates and the
+    durable waits on its own table.
+    """
+
+    table = trajectories
+    model: Any = Trajectory
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -102,14 +110,14 @@ class Repository:
     def add_trajectory(self, t: Trajectory, now: datetime) -> Trajectory:
         with self.engine.begin() as conn:
             new_id = conn.execute(
-                insert(trajectories).values(
+                insert(self.table).values(
                     programme=t.programme, cohort=t.cohort, mentee_id=t.mentee_id, phase=t.phase.value,
                     version=1, document={}, updated_at=now,
                 )
             ).inserted_primary_key[0]
             t = t.model_copy(update={"id": int(new_id)})
             conn.execute(
-                update(trajectories).where(trajectories.c.id == new_id).values(document=t.model_dump(mode="json"))
+                update(self.table).where(self.table.c.id == new_id).values(document=t.model_dump(mode="json"))
             )
         return t
 
@@ -117,11 +125,11 @@ class Repository:
         """The aggregate and the version it was read at."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(trajectories.c.document, trajectories.c.version).where(trajectories.c.id == trajectory_id)
+                select(self.table.c.document, self.table.c.version).where(self.table.c.id == trajectory_id)
             ).first()
         if row is None:
             raise NotFound(f"trajectory {trajectory_id}")
-        return Trajectory.model_validate(row.document), row.version
+        return self.model.model_validate(row.document), row.version
 
     def save(
         self, t: Trajectory, expected_version: int, now: datetime, also: Callable[[Connection], None] | None = None
@@ -135,8 +143,8 @@ class Repository:
             if also is not None:
                 also(conn)
             result = conn.execute(
-                update(trajectories)
-                .where(trajectories.c.id == t.id, trajectories.c.version == expected_version)
+                update(self.table)
+                .where(self.table.c.id == t.id, self.table.c.version == expected_version)
                 .values(
                     document=t.model_dump(mode="json"), phase=t.phase.value,
                     version=expected_version + 1, updated_at=now,
@@ -169,24 +177,24 @@ class Repository:
         raise Conflict(f"trajectory {trajectory_id}: too many concurrent changes")
 
     def trajectory_ids(self, cohort: str | None = None, active_only: bool = False) -> list[int]:
-        query = select(trajectories.c.id).order_by(trajectories.c.id)
+        query = select(self.table.c.id).order_by(self.table.c.id)
         if cohort:
-            query = query.where(trajectories.c.cohort == cohort)
+            query = query.where(self.table.c.cohort == cohort)
         if active_only:
-            query = query.where(trajectories.c.phase.not_in(["closed", "withdrawn"]))
+            query = query.where(self.table.c.phase.not_in(["closed", "withdrawn"]))
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
     def cohorts(self, programme: str | None = None) -> list[str]:
-        query = select(trajectories.c.cohort).distinct().order_by(trajectories.c.cohort)
+        query = select(self.table.c.cohort).distinct().order_by(self.table.c.cohort)
         if programme:
-            query = query.where(trajectories.c.programme == programme)
+            query = query.where(self.table.c.programme == programme)
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
     def count_trajectories(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(trajectories)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(self.table)).scalar_one())
 
     # --- the run that orchestrates a trajectory ------------------------------
 
@@ -195,26 +203,26 @@ class Repository:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
-                    trajectories.c.id, trajectories.c.flow_run_id, trajectories.c.wait_key,
-                    trajectories.c.wait_version, trajectories.c.version,
+                    self.table.c.id, self.table.c.flow_run_id, self.table.c.wait_key,
+                    self.table.c.wait_version, self.table.c.version,
                 )
-                .where(trajectories.c.phase.not_in(["closed", "withdrawn"]))
-                .order_by(trajectories.c.id)
+                .where(self.table.c.phase.not_in(["closed", "withdrawn"]))
+                .order_by(self.table.c.id)
             ).all()
         return [WaitRow(*r) for r in rows]
 
     def set_flow_run(self, trajectory_id: int, flow_run_id: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(trajectories).where(trajectories.c.id == trajectory_id).values(flow_run_id=flow_run_id)
+                update(self.table).where(self.table.c.id == trajectory_id).values(flow_run_id=flow_run_id)
             )
 
     def run_info(self, trajectory_id: int) -> tuple[str | None, str | None, int]:
         """(flow run id, key the run waits at, wake-ups so far)."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(trajectories.c.flow_run_id, trajectories.c.wait_key, trajectories.c.wake_count).where(
-                    trajectories.c.id == trajectory_id
+                select(self.table.c.flow_run_id, self.table.c.wait_key, self.table.c.wake_count).where(
+                    self.table.c.id == trajectory_id
                 )
             ).one()
         return row.flow_run_id, row.wait_key, row.wake_count
@@ -228,8 +236,8 @@ class Repository:
         """
         with self.engine.begin() as conn:
             row = conn.execute(
-                select(trajectories.c.wait_key, trajectories.c.wake_count, trajectories.c.version).where(
-                    trajectories.c.id == trajectory_id
+                select(self.table.c.wait_key, self.table.c.wake_count, self.table.c.version).where(
+                    self.table.c.id == trajectory_id
                 )
             ).one()
             if row.wait_key:
@@ -238,8 +246,8 @@ class Repository:
                 return None
             key = f"t{trajectory_id}-w{row.wake_count + 1:03d}-{label}"
             conn.execute(
-                update(trajectories)
-                .where(trajectories.c.id == trajectory_id)
+                update(self.table)
+                .where(self.table.c.id == trajectory_id)
                 .values(wait_key=key, wait_version=seen_version)
             )
             return key
@@ -248,9 +256,9 @@ class Repository:
         """Record the wake-up of the wait ``key``; False if it was recorded already."""
         with self.engine.begin() as conn:
             result = conn.execute(
-                update(trajectories)
-                .where(trajectories.c.id == trajectory_id, trajectories.c.wait_key == key)
-                .values(wait_key=None, wait_version=None, wake_count=trajectories.c.wake_count + 1)
+                update(self.table)
+                .where(self.table.c.id == trajectory_id, self.table.c.wait_key == key)
+                .values(wait_key=None, wait_version=None, wake_count=self.table.c.wake_count + 1)
             )
         return result.rowcount == 1
 
