@@ -14,8 +14,10 @@ from domain.people import Application, Role
 
 APPLY_FIELDS = (
     "name", "email", "phone", "practice_name", "street", "postcode", "city", "big_number",
-    "years_experience", "stopped_on", "learning_goals", "topics", "language",
+    "years_experience", "stopped_on", "learning_goals", "topics", "language", "conflicts", "capacity",
 )
+# Fields with several values: checkboxes on the form, ';'-separated in a CSV cell.
+LIST_FIELDS = ("topic_ids", "availability", "preferred_mentor_ids", "conflict_mentor_ids")
 TRUE = {"on", "yes", "ja", "1", "true"}
 
 
@@ -28,11 +30,22 @@ def checked(form: Mapping[str, Any], name: str) -> bool:
     return text(form, name).lower() in TRUE
 
 
+def many(form: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of a multi-valued field, blanks dropped (an HTML form or 'a; b' text)."""
+    raw = form.getlist(name) if hasattr(form, "getlist") else form.get(name)
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else str(raw).replace(",", ";").split(";")
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
+
 def application_values(form: Mapping[str, Any]) -> dict[str, Any]:
     """What was typed, to show the form again as it was filled in."""
     values: dict[str, Any] = {name: text(form, name) for name in APPLY_FIELDS}
     values["language"] = values["language"] if values["language"] in ("nl", "en") else "nl"
     values["consent"] = checked(form, "consent")
+    for name in LIST_FIELDS:
+        values[name] = many(form, name)
     return values
 
 
@@ -52,7 +65,15 @@ def parse_application(role: Role, values: dict[str, Any]) -> tuple[Application |
         "topics": values["topics"] if role is Role.MENTOR else "",
         "consent": values["consent"],
         "language": values["language"],
+        "topic_ids": values.get("topic_ids", []),
+        "availability": values.get("availability", []),
+        "conflicts": values.get("conflicts", ""),
     }
+    if role is Role.MENTEE:
+        data["preferred_mentor_ids"] = values.get("preferred_mentor_ids", [])
+        data["conflict_mentor_ids"] = values.get("conflict_mentor_ids", [])
+    elif values.get("capacity"):
+        data["capacity"] = values["capacity"]
     errors: dict[str, str] = {}
     application: Application | None = None
     try:
@@ -86,6 +107,8 @@ def dutch_reason(error: Any) -> str:
         return f"te lang (maximaal {ctx.get('max_length')} tekens)"
     if kind.startswith("date"):
         return "geen geldige datum"
+    if kind == "int_parsing":
+        return "vul een geheel getal in"
     if kind == "enum":
         return "kies een van de mogelijkheden"
     return "deze waarde klopt niet"
