@@ -68,4 +68,5 @@ used_links = Table(
 )
 import adapters.artifacts  # noqa: E402  (registers the published-artifacts table)
 import adapters.cohorts  # noqa: E402  (registers the cohort tables: plan, members, training, costs)
+import adapters.hao_store  # noqa: E402  (registers the hao-mentor tables: people, trajectories)
 import adapters.outbox  # noqa: E402,F401  (registers the outbox table)

@@ -1,0 +1,122 @@
+"""The store of programme B (hao-mentors): its people and its trajectories.
+
+The trajectories table has the columns of programme A's (document, version, the
+durable wait), so ``HaoRepository`` reuses ``Repository``'s conditional updates and
+waits unchanged on it. A trajectory's ``pseudonym`` is random and kept only here: it
+is what the Prefect run shows instead of names.
+
+Register the tables by importing this module (``adapters.tables`` does).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, insert, select, update
+
+from adapters.db import metadata
+from adapters.repository import NotFound, Repository
+from domain.hao.people import HaoPerson, HaoRole
+from domain.hao.trajectory import HaoDocument, HaoTrajectory, Kind
+
+hao_people = Table(
+    "hao_people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("role", String(16), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("language", String(2), nullable=False, default="nl"),
+    Column("available", Boolean, nullable=False, default=True),
+    Column("profile", JSON, nullable=False),  # practice, region, expertise
+)
+
+hao_trajectories = Table(
+    "hao_trajectories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("pseudonym", String(16), nullable=False, unique=True),
+    Column("phase", String(32), nullable=False, index=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("document", JSON, nullable=False),
+    Column("flow_run_id", String(36), nullable=True),
+    Column("wait_key", String(120), nullable=True),
+    Column("wake_count", Integer, nullable=False, default=0),
+    Column("wait_version", Integer, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+PREFIX = {Kind.CONSULTATION: "c", Kind.GUIDANCE: "g", Kind.PROGRESS: "v"}
+
+
+def new_pseudonym(kind: Kind) -> str:
+    """A random, meaningless id such as ``c-7f3a9b``: made once, outside any flow, and stored."""
+    return f"{PREFIX[kind]}-{secrets.token_hex(3)}"
+
+
+class HaoRepository(Repository):
+    table = hao_trajectories
+    model: Any = HaoDocument
+
+    # --- people ----------------------------------------------------------------
+
+    def add_person(self, p: HaoPerson) -> int:  # type: ignore[override]
+        with self.engine.begin() as conn:
+            existing = conn.execute(select(hao_people.c.id).where(hao_people.c.email == p.email.lower())).first()
+            if existing is not None:
+                return int(existing[0])
+            return int(conn.execute(insert(hao_people).values(
+                role=p.role.value, name=p.name, email=p.email.lower(), language=p.language, available=p.available,
+                profile={"practice": p.practice, "region": p.region, "expertise": p.expertise},
+            )).inserted_primary_key[0])
+
+    def person(self, person_id: int) -> HaoPerson:  # type: ignore[override]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(hao_people).where(hao_people.c.id == person_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"hao person {person_id}")
+        return _person(row)
+
+    def people(self, role: HaoRole | None = None) -> list[HaoPerson]:
+        query = select(hao_people).order_by(hao_people.c.id)
+        if role is not None:
+            query = query.where(hao_people.c.role == role.value)
+        with self.engine.connect() as conn:
+            return [_person(r) for r in conn.execute(query).mappings()]
+
+    # --- trajectories ----------------------------------------------------------
+
+    def add_trajectory(self, t: HaoTrajectory, now: datetime) -> HaoTrajectory:  # type: ignore[override]
+        with self.engine.begin() as conn:
+            new_id = conn.execute(insert(hao_trajectories).values(
+                kind=t.kind.value, pseudonym=t.pseudonym, phase=t.phase.value, version=1, document={},
+                updated_at=now,
+            )).inserted_primary_key[0]
+            t = t.model_copy(update={"id": int(new_id)})
+            conn.execute(update(hao_trajectories).where(hao_trajectories.c.id == new_id)
+                         .values(document=t.model_dump(mode="json")))
+        return t
+
+    def all(self, kind: Kind | None = None) -> list[HaoTrajectory]:
+        query = select(hao_trajectories.c.document).order_by(hao_trajectories.c.id)
+        if kind is not None:
+            query = query.where(hao_trajectories.c.kind == kind.value)
+        with self.engine.connect() as conn:
+            return [HaoDocument.model_validate(d) for d in conn.execute(query).scalars()]
+
+    def kind_of(self, trajectory_id: int) -> Kind:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(hao_trajectories.c.kind).where(hao_trajectories.c.id == trajectory_id)
+                                 ).scalar_one_or_none()
+        if value is None:
+            raise NotFound(f"hao trajectory {trajectory_id}")
+        return Kind(value)
+
+
+def _person(row) -> HaoPerson:  # type: ignore[no-untyped-def]
+    profile = row["profile"] or {}
+    return HaoPerson(id=row["id"], role=HaoRole(row["role"]), name=row["name"], email=row["email"],
+                     language=row["language"], available=row["available"], **profile)
