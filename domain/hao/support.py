@@ -1,0 +1,55 @@
+"""Support for the hao-mentors: the yearly intervision date and the reimbursement of claims.
+
+Consultations are confidential: the finance office sees, for them, only each mentor's
+totals, never a trainer, a date or the kind of contact.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from domain.clock import AMSTERDAM
+from domain.hao.trajectory import Consultation, HaoTrajectory, Kind
+
+KM_RATE_EUR = 0.23  # travel allowance per km (assumed tariff)
+HOUR_RATE_EUR = 60.0  # extra hours (assumed tariff)
+INTERVISION_MINUTES = 150
+
+
+def intervision_start(year: int) -> datetime:
+    """The yearly intervision: the second Thursday of March, 17:00 Amsterdam time."""
+    first = date(year, 3, 1)
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 7)
+    return datetime.combine(thursday, time(17, 0), tzinfo=AMSTERDAM)
+
+
+def amount(km: float, hours: float) -> float:
+    return round(km * KM_RATE_EUR + hours * HOUR_RATE_EUR, 2)
+
+
+def finance_lines(trajectories: list[HaoTrajectory]) -> tuple[list[dict], dict[int, dict]]:
+    """(detail lines of guidance and progress claims, per-mentor totals over every kind).
+
+    Claims covered by leergang 5 are left out. A consultation adds to its mentor's
+    totals only.
+    """
+    details: list[dict] = []
+    totals: dict[int, dict] = {}
+    for t in trajectories:
+        if t.mentor_id is None:
+            continue
+        for c in t.held():
+            claim = c.claim
+            if claim is None or not claim.reimbursable:
+                continue
+            total = totals.setdefault(t.mentor_id, {"km": 0.0, "hours": 0.0, "amount_eur": 0.0})
+            total["km"] += claim.km
+            total["hours"] += claim.hours
+            total["amount_eur"] = round(total["amount_eur"] + amount(claim.km, claim.hours), 2)
+            if isinstance(t, Consultation) or t.kind is Kind.CONSULTATION:
+                continue
+            details.append({"mentor_id": t.mentor_id, "trainer_id": t.trainer_id, "kind": t.kind.value,
+                            "trajectory_id": t.id, "conversation": c.number,
+                            "date": c.starts_at.astimezone(AMSTERDAM).date().isoformat(),
+                            "km": claim.km, "hours": claim.hours, "amount_eur": amount(claim.km, claim.hours)})
+    return details, totals
