@@ -77,12 +77,17 @@ class Links:
     """Makes and checks personal links. ``engine`` (optional) lets ``verify`` refuse used links."""
 
     def __init__(
-        self, secret: Any, base_url: str, clock: Clock, valid_days: int, engine: Engine | None = None
+        self, secret: Any, base_url: str, clock: Clock, valid_days: int, engine: Engine | None = None,
+        *, actions: dict | None = None, roles: Any = Role, salt: str = SALT, path: str = "a",
     ) -> None:
+        """``actions``, ``roles``, ``salt`` and ``path`` let another programme keep links of its own."""
         raw = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
         if not raw:
             raise ValueError("a link secret is needed")
-        self._serializer = URLSafeSerializer(raw, salt=SALT)
+        self._serializer = URLSafeSerializer(raw, salt=salt)
+        self.actions = ACTIONS if actions is None else actions
+        self.roles = roles
+        self.path = path
         self.base_url = base_url.rstrip("/")
         self.clock = clock
         self.valid_days = valid_days
@@ -91,14 +96,14 @@ class Links:
     def token(
         self, person_id: int, role: str, trajectory_id: int, action: str, ref: str, extra: dict | None = None
     ) -> str:
-        if action not in ACTIONS:
+        if action not in self.actions:
             raise ValueError(f"unknown link action {action!r}")
-        if Role(role) not in ACTIONS[action]:
+        if self.roles(role) not in self.actions[action]:
             raise ValueError(f"a {role} has no {action} link")
         expires = self.clock.now().astimezone(UTC) + timedelta(days=self.valid_days)
         payload = {
             "p": int(person_id),
-            "r": Role(role).value,
+            "r": self.roles(role).value,
             "t": int(trajectory_id),
             "a": action,
             "ref": ref,
@@ -111,7 +116,7 @@ class Links:
         self, person_id: int, role: str, trajectory_id: int, action: str, ref: str, extra: dict | None = None
     ) -> str:
         """The full personal URL, ``{base_url}/a/{token}``."""
-        return f"{self.base_url}/a/{self.token(person_id, role, trajectory_id, action, ref, extra)}"
+        return f"{self.base_url}/{self.path}/{self.token(person_id, role, trajectory_id, action, ref, extra)}"
 
     def verify(self, token: str, engine: Engine | None = None) -> LinkClaim:
         """The claim of a genuine, unexpired, unused link; else ``LinkError``."""
@@ -132,7 +137,7 @@ class Links:
         try:
             claim = LinkClaim(
                 person_id=int(payload["p"]),
-                role=Role(payload["r"]),
+                role=self.roles(payload["r"]),
                 trajectory_id=int(payload["t"]),
                 action=str(payload["a"]),
                 ref=str(payload["ref"]),
@@ -142,7 +147,8 @@ class Links:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise LinkError("invalid") from exc
-        if claim.action not in ACTIONS or claim.role not in ACTIONS[claim.action] or claim.expires_at.tzinfo is None:
+        actions = self.actions
+        if claim.action not in actions or claim.role not in actions[claim.action] or claim.expires_at.tzinfo is None:
             raise LinkError("invalid")
         return claim
 
