@@ -45,8 +45,21 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# Modules that define tables on ``metadata``; imported here, not from adapters.tables,
+# so that a store module may itself build on adapters.repository without an import cycle.
+TABLE_MODULES = (
+    "adapters.tables",
+    "adapters.outbox",
+    "adapters.artifacts",
+    "adapters.cohorts",
+    "adapters.hao_store",
+)
+
+
 def create_schema(engine: Engine) -> None:
     """Create every registered table that does not exist yet."""
-    import adapters.tables  # noqa: F401  (registers the tables)
+    import importlib
 
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
     metadata.create_all(engine)

@@ -66,7 +66,3 @@ used_links = Table(
     Column("step", String(120), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
-import adapters.artifacts  # noqa: E402  (registers the published-artifacts table)
-import adapters.cohorts  # noqa: E402  (registers the cohort tables: plan, members, training, costs)
-import adapters.hao_store  # noqa: E402  (registers the hao-mentor tables: people, trajectories)
-import adapters.outbox  # noqa: E402,F401  (registers the outbox table)
