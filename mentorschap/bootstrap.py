@@ -50,6 +50,13 @@ class Services:
         return CohortStore(self.engine)
 
     @functools.cached_property
+    def hao(self):  # type: ignore[no-untyped-def]
+        """Programme B (hao-mentors): its store, links and runs."""
+        from mentorschap.hao_services import HaoServices
+
+        return HaoServices(self)
+
+    @functools.cached_property
     def outbox(self):  # type: ignore[no-untyped-def]
         from adapters.outbox import Outbox
 

@@ -1,0 +1,55 @@
+"""Programme B's services, built from the shared ones (``Services.hao``)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from domain.hao.people import HaoRole
+from domain.hao.trajectory import HaoTrajectory, Kind
+
+DEPLOYMENTS = {
+    Kind.CONSULTATION: "hao-consultation/hao-consultation",
+    Kind.GUIDANCE: "hao-guidance/hao-guidance",
+    Kind.PROGRESS: "hao-progress/hao-progress",
+}
+RUN_NAME = {Kind.CONSULTATION: "consultatie", Kind.GUIDANCE: "begeleiding", Kind.PROGRESS: "voortgang"}
+LINK_SALT = "mentorschap-hao-link"
+
+
+@dataclass
+class HaoServices:
+    base: Any  # mentorschap.bootstrap.Services
+
+    @functools.cached_property
+    def repo(self):  # type: ignore[no-untyped-def]
+        from adapters.hao_store import HaoRepository
+
+        return HaoRepository(self.base.engine)
+
+    @functools.cached_property
+    def links(self):  # type: ignore[no-untyped-def]
+        from portal.hao_acts import ACTIONS
+
+        from adapters.links import Links
+
+        s = self.base.settings
+        return Links(s.signing_secret.get_secret_value(), s.portal_url, self.base.clock, s.link_valid_days,
+                     self.base.engine, actions=ACTIONS, roles=HaoRole, salt=LINK_SALT, path="h")
+
+    def runs(self, kind: Kind):  # type: ignore[no-untyped-def]
+        from adapters.prefect_api import RunControl
+
+        return RunControl(self.repo, deployment=DEPLOYMENTS[kind])
+
+    def run_of(self, trajectory_id: int):  # type: ignore[no-untyped-def]
+        return self.runs(self.repo.kind_of(trajectory_id))
+
+    def start(self, t: HaoTrajectory) -> str:
+        """The trajectory's one run: its name and tags carry the pseudonym and the kind, nothing else."""
+        return self.runs(t.kind).start(t.id, name=f"{RUN_NAME[t.kind]} {t.pseudonym}",
+                                       tags=["hao", f"hao:{t.kind.value}"])
+
+    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None) -> bool:
+        return self.run_of(trajectory_id).wake(trajectory_id, woken_by, note, extra)
