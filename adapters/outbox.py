@@ -48,6 +48,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    MERGED = "merged"  # went out inside a combined message (see ``merged_into``)
 
 
 outbox = Table(
@@ -123,6 +124,21 @@ class Outbox:
             except IntegrityError:  # another process inserted it just now
                 return False
         return True
+
+    def record_merged(self, keys: Iterable[str], into: str, recipient: tuple[str, str], now: datetime) -> None:
+        """Mark ``keys`` as sent inside the combined message ``into`` (one transaction with nothing else)."""
+        name, email = recipient
+        with self.engine.begin() as conn:
+            for key in keys:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(outbox).values(
+                            key=key, message_id="", trajectory_id=None, template="merged", recipient_email=email,
+                            recipient_name=name, subject=f"merged into {into}", mime=b"",
+                            status=OutboxStatus.MERGED.value, attempts=0, last_error="", created_at=_utc(now),
+                            sent_at=_utc(now)))
+                except IntegrityError:
+                    continue
 
     def known(self, keys: Iterable[str]) -> set[str]:
         """The subset of ``keys`` that is in the outbox (sent or not)."""

@@ -11,6 +11,36 @@ MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt
 ROLE_NL = {Role.MENTEE: "mentee", Role.MENTOR: "mentor", Role.FACILITATOR: "facilitator"}
 
 
+STEP_LABELS = {
+    "nl": {
+        "match": "een mentor kiezen voor deze mentee",
+        "kennismaking": "laten weten of u na de kennismaking verder wilt",
+        "plan": "het mentorschapsplan (leerdoelen, één A4) opstellen",
+        "sign": "de intentieverklaring ondertekenen",
+        "propose": "een datum voor de volgende bijeenkomst voorstellen",
+        "confirm": "bevestigen dat de bijeenkomst heeft plaatsgevonden",
+        "topics": "de onderwerpen voor de bijeenkomst doorgeven",
+        "evaluation": "de uitkomst van het evaluatiecontact vastleggen",
+    },
+    "en": {
+        "match": "choose a mentor for this mentee",
+        "kennismaking": "let us know whether you want to continue after the introductory meeting",
+        "plan": "write the mentorship plan (learning goals, one page)",
+        "sign": "sign the declaration of intent",
+        "propose": "propose a date for the next meeting",
+        "confirm": "confirm that the meeting took place",
+        "topics": "send the topics for the meeting",
+        "evaluation": "record the outcome of the evaluation contact",
+    },
+}
+
+
+def step_label(step: str, language: str) -> str:
+    """What someone still has to do, in their language (Dutch when unknown)."""
+    labels = STEP_LABELS.get(language, STEP_LABELS["nl"])
+    return labels.get(step, step)
+
+
 def short_date(t_instant) -> str:  # type: ignore[no-untyped-def]
     d = local_date(t_instant)
     return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"

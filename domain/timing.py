@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from domain.people import Role
 from domain.phases import Phase
+from domain.reminders import ReminderPolicy, policy_for
 from domain.rules import another_meeting_fits
 from domain.trajectory import EvaluationKind, Match, Trajectory
 
@@ -100,8 +101,12 @@ def _meeting_acts(match: Match, since: datetime, k: str) -> list[OpenAct]:
     return [OpenAct(f"{k}-propose-after-m{after}", "propose", Role.MENTEE, start)]
 
 
-def due_notices(t: Trajectory, now: datetime) -> list[Notice]:
-    """Every timed message due at ``now`` (sent or not: the outbox knows which were)."""
+def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = None) -> list[Notice]:
+    """Every timed message due at ``now`` (sent or not: the outbox knows which were).
+
+    Whether it may go out now (not at night, not in the weekend) is the sender's check.
+    """
+    policy = policy or policy_for(t.programme)
     if t.phase.ended:
         return []
     notices: list[Notice] = []
@@ -113,13 +118,13 @@ def due_notices(t: Trajectory, now: datetime) -> list[Notice]:
                 Notice(f"{act.ref}:request:{act.role}", "meeting_confirm_request", act.role,
                        act.ref, act.step, act.meeting, since=act.since)
             )
-        for n, days in enumerate(REMINDER_DAYS, start=1):
+        for n, days in enumerate(policy.intervals, start=1):
             if now >= act.since + timedelta(days=days):
                 notices.append(
                     Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
                            act.step, act.meeting, since=act.since)
                 )
-        if act.role is not Role.FACILITATOR and now >= act.since + timedelta(days=ESCALATION_DAYS):
+        if act.role is not Role.FACILITATOR and now >= act.since + timedelta(days=policy.escalate_after):
             notices.append(
                 Notice(f"{act.ref}:escalation:{act.role}", "escalation", Role.FACILITATOR, act.ref,
                        act.step, act.meeting, about=act.role, since=act.since)
@@ -160,13 +165,14 @@ def due_evaluation(t: Trajectory, now: datetime) -> EvaluationKind | None:
 
 def next_due(t: Trajectory, now: datetime) -> datetime | None:
     """The earliest moment after ``now`` at which something becomes due (boards, timers)."""
+    policy = policy_for(t.programme)
     candidates: list[datetime] = []
     for act in open_acts(t):
         if act.step == "confirm":
             candidates.append(act.since)
-        candidates.extend(act.since + timedelta(days=d) for d in REMINDER_DAYS)
+        candidates.extend(act.since + timedelta(days=d) for d in policy.intervals)
         if act.role is not Role.FACILITATOR:
-            candidates.append(act.since + timedelta(days=ESCALATION_DAYS))
+            candidates.append(act.since + timedelta(days=policy.escalate_after))
     match = t.match
     if match is not None and t.phase.meets:
         planned = match.planned_meeting()

@@ -13,7 +13,7 @@ from prefect import get_run_logger
 from domain.people import Role
 from domain.phases import Phase
 from domain.trajectory import EvaluationKind
-from flows.common import send_all, send_due_notices, wait
+from flows.common import send_all, wait
 from flows.inputs import EvaluationRecord
 from flows.meetings import attend
 from tasks.messages import Message
@@ -32,9 +32,7 @@ def evaluate(s: Snapshot) -> None:
     ] + [Message(trajectory_id=t.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_contact",
                  to=Role.FACILITATOR, extra={"kind": kind.value})])
     if kind is EvaluationKind.INTERIM:
-        attend(s)
-    else:
-        send_due_notices(s)
+        attend(s)  # meetings go on during the interim evaluation
 
     def record(received: EvaluationRecord) -> None:
         if received.contact and received.outcome.strip():

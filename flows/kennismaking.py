@@ -7,7 +7,7 @@ declines, the trajectory goes back to matching (the facilitator is told there).
 from __future__ import annotations
 
 from domain.people import Role
-from flows.common import send_all, send_due_notices, wait
+from flows.common import send_all, wait
 from tasks.messages import Message
 from tasks.store import Snapshot
 
@@ -21,5 +21,4 @@ def meet(s: Snapshot) -> None:
                 link="kennismaking", link_ref=ref)
         for role in (Role.MENTEE, Role.MENTOR)
     ])
-    send_due_notices(s)
     wait(s, "kennismaking")

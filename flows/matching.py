@@ -10,7 +10,7 @@ from prefect import get_run_logger
 
 from domain.people import Role
 from domain.trajectory import MatchOutcome
-from flows.common import send_all, send_due_notices, wait
+from flows.common import send_all, wait
 from flows.inputs import MentorChoice
 from tasks.messages import Message
 from tasks.store import Snapshot, choose_mentor
@@ -38,7 +38,6 @@ def find_mentor(s: Snapshot) -> None:
                         to=Role.FACILITATOR, extra={"reason": reason, "by_role": Role.MENTOR.value}),
             ]
     send_all(messages)
-    send_due_notices(s)
 
     def record(choice: MentorChoice) -> None:
         if choice.mentor_id is not None:

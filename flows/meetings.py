@@ -11,7 +11,7 @@ from __future__ import annotations
 from domain.people import Role
 from domain.timing import due_evaluation, open_acts
 from domain.trajectory import MeetingStatus
-from flows.common import send_all, send_due_notices, wait
+from flows.common import send_all, wait
 from tasks.artifacts import publish_documents
 from tasks.messages import Message
 from tasks.store import Snapshot, start_evaluation
@@ -57,7 +57,6 @@ def attend(s: Snapshot) -> None:
                                     template="meeting_propose_request", to=Role.MENTEE, link="propose",
                                     link_ref=act.ref))
     send_all(messages)
-    send_due_notices(s)
     publish_documents(t.id)
 
 

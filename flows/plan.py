@@ -8,7 +8,7 @@ voids earlier signatures and sends new signing links.
 from __future__ import annotations
 
 from domain.people import Role
-from flows.common import send_all, send_due_notices, wait
+from flows.common import send_all, wait
 from flows.inputs import PlanReview
 from tasks.messages import Message
 from tasks.store import Snapshot, comment_plan
@@ -31,7 +31,6 @@ def write_and_sign(s: Snapshot) -> None:
             if role not in match.current_signatures()
         ]
     send_all(messages)
-    send_due_notices(s)
 
     def record(review: PlanReview) -> None:
         if review.comment.strip():

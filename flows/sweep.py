@@ -17,12 +17,11 @@ import logging
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from domain.timing import due_evaluation, due_notices
-from flows.common import notice_message
+from domain.timing import due_evaluation
 from mentorschap.bootstrap import services
 from tasks.artifacts import publish_board
-from tasks.messages import _run, send
-from tasks.store import Snapshot
+from tasks.messages import _run
+from tasks.notices import send_digest, send_notices
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +38,6 @@ def deliver_pending(limit: int = 200) -> int:
             log.warning("bezorging van %s mislukt: %s", key, exc)
             break
     return delivered
-
-
-@task(name="send due notices", cache_policy=NO_CACHE)
-def send_notices() -> int:
-    """Reminders, escalations and meeting requests due now, for every active trajectory."""
-    svc = services()
-    now = svc.clock.now()
-    sent = 0
-    for trajectory_id in svc.repo.trajectory_ids(active_only=True):
-        t, version = svc.repo.trajectory(trajectory_id)
-        snapshot = Snapshot(trajectory=t, version=version, now=now)
-        messages = [notice_message(snapshot, n) for n in due_notices(t, now)]
-        known = svc.outbox.known([m.key for m in messages])
-        for message in messages:
-            if message.key not in known:
-                send.fn(message)
-                sent += 1
-    return sent
 
 
 @task(name="find due trajectories", cache_policy=NO_CACHE)
@@ -99,8 +80,11 @@ def timer_sweep() -> dict[str, int]:
     notices = send_notices()
     due = find_due()
     woken = wake(due) if due else 0
-    boards = sum(publish_board(cohort) for cohort in services().repo.cohorts("peer"))
-    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards}
+    cohorts = services().repo.cohorts("peer")
+    boards = sum(publish_board(cohort) for cohort in cohorts)
+    digests = sum(send_digest(cohort) for cohort in cohorts)
+    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards,
+            "digests": digests}
 
 
 def sweep_now() -> dict[str, int]:
@@ -109,5 +93,8 @@ def sweep_now() -> dict[str, int]:
     notices = send_notices.fn()
     due = find_due.fn()
     woken = wake.fn(due) if due else 0
-    boards = sum(publish_board.fn(cohort) for cohort in services().repo.cohorts("peer"))
-    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards}
+    cohorts = services().repo.cohorts("peer")
+    boards = sum(publish_board.fn(cohort) for cohort in cohorts)
+    digests = sum(send_digest.fn(cohort) for cohort in cohorts)
+    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards,
+            "digests": digests}

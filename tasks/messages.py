@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from domain.clock import local_date
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
+from domain.status import step_label
 from domain.trajectory import Match, Trajectory
 from mentorschap.bootstrap import Services, services
 
@@ -83,20 +84,10 @@ def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-
 
     s = svc.settings
     t, _ = svc.repo.trajectory(message.trajectory_id)
-    mentee = _view(svc.repo.person(t.mentee_id))
-    match = _relevant_match(t, message)
-    mentor = _view(svc.repo.person(match.mentor_id)) if match else None
-    facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
-    recipient = {Role.MENTEE: mentee, Role.MENTOR: mentor, Role.FACILITATOR: facilitator}[message.to]
-    if recipient is None:
-        raise ValueError(f"{message.key}: no {message.to.value} to send to")
+    p = parties(svc, t, message)
+    match, mentee, mentor, facilitator, recipient = p.match, p.mentee, p.mentor, p.facilitator, p.recipient
     other = mentor if message.to is Role.MENTEE else mentee
-    action_url = None
-    if message.link:
-        action_url = svc.links.make(
-            recipient.id, message.to.value, t.id, message.link, message.link_ref or message.occasion,
-            message.link_extra,
-        )
+    action_url = personal_link(svc, t, message, recipient)
     context = _context(svc, t, match, message, recipient, other, mentee, mentor, facilitator, action_url)
     rendered = svc.renderer.render(message.template, recipient.language, context)
     ics = None
@@ -125,6 +116,35 @@ def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-
         ics_method=message.calendar,
         date=now,
     )
+
+
+@dataclass(frozen=True)
+class Parties:
+    match: Match | None
+    mentee: PersonView
+    mentor: PersonView | None
+    facilitator: PersonView
+    recipient: PersonView
+
+
+def parties(svc: Services, t: Trajectory, message: Message) -> Parties:
+    """Who the message is about and to whom it goes, read from the database now."""
+    s = svc.settings
+    mentee = _view(svc.repo.person(t.mentee_id))
+    match = _relevant_match(t, message)
+    mentor = _view(svc.repo.person(match.mentor_id)) if match else None
+    facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
+    recipient = {Role.MENTEE: mentee, Role.MENTOR: mentor, Role.FACILITATOR: facilitator}[message.to]
+    if recipient is None:
+        raise ValueError(f"{message.key}: no {message.to.value} to send to")
+    return Parties(match, mentee, mentor, facilitator, recipient)
+
+
+def personal_link(svc: Services, t: Trajectory, message: Message, recipient: PersonView) -> str | None:
+    if not message.link:
+        return None
+    return svc.links.make(recipient.id, message.to.value, t.id, message.link, message.link_ref or message.occasion,
+                          message.link_extra)
 
 
 def _relevant_match(t: Trajectory, message: Message) -> Match | None:
@@ -169,6 +189,7 @@ def _context(svc, t, match, message, recipient, other, mentee, mentor, facilitat
         "about": people.get(Role(message.extra["about_role"])) if message.extra.get("about_role") else None,
         "ui_hint": f"in de Prefect UI (het wachtende traject {t.id}) of met `mentorschap` op de opdrachtregel",
         **message.extra,
+        **({"step_label": step_label(message.extra["step"], recipient.language)} if "step" in message.extra else {}),
     }
 
 

@@ -59,7 +59,7 @@ def subjects_to(server: MaildirServer, address: str) -> list[str]:
 
 
 def test_reminders_go_out_once_each_then_the_facilitator_is_told(world):
-    from flows.sweep import send_notices
+    from tasks.notices import send_notices
 
     at, _, server = world
     at(START + timedelta(days=3))
@@ -69,14 +69,47 @@ def test_reminders_go_out_once_each_then_the_facilitator_is_told(world):
     assert send_notices.fn() == 0  # a second sweep sends nothing again
     at(START + timedelta(days=21, hours=1))
     assert send_notices.fn() == 4  # the second reminders and two escalations
+    assert send_notices.fn() == 0
     assert len(subjects_to(server, "sanne@example.org")) == 2
-    assert len(subjects_to(server, "facilitator@example.org")) == 2
+    # Both escalations reach the facilitator in one combined message.
+    [combined] = [m for m in server.read() if "facilitator@example.org" in str(m["To"])]
+    text = combined.get_body(preferencelist=("plain",)).get_content()
+    assert "2 zaken" in str(combined["Subject"]) and "Mentee van traject" in text and "Mentor van traject" in text
     message_ids = [m["Message-ID"] for m in server.read()]
-    assert len(set(message_ids)) == len(message_ids) == 6
+    assert len(set(message_ids)) == len(message_ids) == 5
+
+
+def test_no_reminders_at_night_or_in_the_weekend(world):
+    from tasks.notices import send_notices
+
+    at, _, server = world
+    saturday = datetime(2021, 3, 13, 10, 0, tzinfo=UTC)
+    at(saturday)
+    assert send_notices.fn() == 0
+    at(datetime(2021, 3, 15, 5, 0, tzinfo=UTC))  # Monday 06:00 in Amsterdam
+    assert send_notices.fn() == 0
+    at(datetime(2021, 3, 15, 10, 0, tzinfo=UTC))  # Monday 11:00: the first and the second reminders are due
+    assert send_notices.fn() == 4
+    assert len(server.read()) == 2  # one combined message each for the mentee and the mentor
+
+
+def test_the_facilitator_gets_one_digest_a_week_on_monday(world):
+    from tasks.notices import send_digest
+
+    at, tid, server = world
+    svc = at(datetime(2021, 3, 12, 10, 0, tzinfo=UTC))  # a Friday
+    assert send_digest.fn(svc.cohort) is False
+    svc = at(datetime(2021, 3, 15, 9, 0, tzinfo=UTC))  # Monday
+    assert send_digest.fn(svc.cohort) is True
+    assert send_digest.fn(svc.cohort) is False  # once per week
+    [digest] = server.read()
+    text = digest.get_body(preferencelist=("plain",)).get_content()
+    assert "Weekoverzicht zob-2021" in str(digest["Subject"])
+    assert f"Traject {tid}" in text and "kennismaking" in text
 
 
 def test_a_reminder_carries_a_working_personal_link(world):
-    from flows.sweep import send_notices
+    from tasks.notices import send_notices
 
     at, tid, server = world
     svc = at(START + timedelta(days=8))

@@ -15,7 +15,8 @@ CATALOGUE = {
     "kennismaking_declined", "plan_request", "plan_for_review", "sign_request", "signed", "signed_plan",
     "meeting_propose_request", "meeting_invitation", "meeting_updated", "meeting_cancelled", "topics_request",
     "topics_for_mentor", "meeting_confirm_request", "reminder", "escalation", "evaluation_request",
-    "evaluation_contact", "closed", "withdrawn", "mentor_left",
+    "evaluation_contact", "closed", "withdrawn", "mentor_left", "reminders_combined", "facilitator_digest",
+    "member_invitation", "training_invitation", "mentor_ineligible_notice", "matching_proposal",
 }
 
 STARTS = datetime(2021, 3, 9, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (winter time)
@@ -33,6 +34,11 @@ MENTOR = {"name": "Bram <Bakker>", "email": "bram@example.org", "phone": "040765
           "practice_name": "Huisartsen & Co", "address": "Stratumseind 2, 5611 EN Eindhoven"}
 PLAN = SimpleNamespace(version=2, goals=["Beter delegeren", "Grenzen stellen"], text="Regel 1\nRegel 2")
 MEETING = SimpleNamespace(number=1, starts_at=STARTS, ends_at=STARTS + timedelta(minutes=90))
+COHORT = SimpleNamespace(
+    name="Mentorschap Zuidoost-Brabant 2021", trajectories_start=date(2021, 2, 1),
+    training_at=STARTS, training_ends_at=STARTS + timedelta(hours=3), training_location="Kringkantoor, Eindhoven",
+    mentor_deadline=STARTS - timedelta(days=30), mentee_deadline=STARTS - timedelta(days=20),
+)
 SIGNATURES = [
     {"name": MENTEE.name, "role": "mentee", "signed_at": STARTS - timedelta(days=30)},
     {"name": MENTOR["name"], "role": "mentor", "signed_at": STARTS - timedelta(days=29)},
@@ -66,6 +72,22 @@ EXTRA: dict[str, dict] = {
     "closed": {"meetings_held": 6},
     "withdrawn": {"by_role": "mentee", "reason": "verhuizing", "mentee": MENTEE},
     "mentor_left": {"reason": "ziekte"},
+    "reminders_combined": {"n_items": 2, "items": [
+        {"trajectory_id": 7, "pair": "Anna en Bram", "step_label": "de intentieverklaring ondertekenen",
+         "since": date(2021, 2, 1), "escalation": False, "about_role": "", "action_url": "https://p.example/a/x"},
+        {"trajectory_id": 9, "pair": "Cor en Dirk", "step_label": "de intentieverklaring ondertekenen",
+         "since": "2021-02-03", "escalation": True, "about_role": "mentor", "action_url": None},
+    ]},
+    "facilitator_digest": {"cohort": "zob-2021", "week": "2021-W10", "active": 2, "rows": [], "overdue": [
+        {"traject": "7", "mentee": "Anna", "mentor": "Bram", "fase": "mentorschapsplan", "status": "wacht",
+         "achterstand": "mentor: sign (9 dagen)", "volgende": "15-03-2021"}],
+        "coming": [{"traject": "9", "mentee": "Cor", "mentor": "Dirk", "fase": "bijeenkomsten",
+                    "status": "bijeenkomst 2 op 12 mrt 2021", "achterstand": "", "volgende": "12-03-2021"}]},
+    "member_invitation": {"plan": COHORT, "contribution": "€ 150,00"},
+    "training_invitation": {"plan": COHORT},
+    "mentor_ineligible_notice": {"applicant": "Dr. K. Verhoeven", "applicant_email": "k@example.org",
+                                 "reasons": ["gestopt in 2015"], "cohort": "zob-2021"},
+    "matching_proposal": {"cohort": "zob-2021", "pairs": 3, "unmatched": 1},
 }
 
 
@@ -163,3 +185,9 @@ def test_subjects_follow_the_context(renderer: Renderer) -> None:
     ctx = {**context("application_confirmation"), "role": "mentor"}
     mentor = renderer.render("application_confirmation", "nl", ctx)
     assert "mentortraining" in mentor.text
+
+
+def test_a_mentee_confirmation_states_the_contribution(renderer: Renderer) -> None:
+    ctx = {**context("application_confirmation"), "contribution": "€ 150,00"}
+    assert "€ 150,00" in renderer.render("application_confirmation", "nl", ctx).text
+    assert "€ 150,00" in renderer.render("application_confirmation", "en", ctx).html
