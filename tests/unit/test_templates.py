@@ -15,7 +15,7 @@ CATALOGUE = {
     "kennismaking_declined", "plan_request", "plan_for_review", "sign_request", "signed", "signed_plan",
     "meeting_propose_request", "meeting_invitation", "meeting_updated", "meeting_cancelled", "topics_request",
     "topics_for_mentor", "meeting_confirm_request", "reminder", "escalation", "evaluation_request",
-    "evaluation_contact", "closed", "withdrawn", "mentor_left",
+    "evaluation_contact", "closed", "withdrawn", "mentor_left", "reminders_combined", "facilitator_digest",
     "member_invitation", "training_invitation", "mentor_ineligible_notice", "matching_proposal",
 }
 
@@ -72,6 +72,17 @@ EXTRA: dict[str, dict] = {
     "closed": {"meetings_held": 6},
     "withdrawn": {"by_role": "mentee", "reason": "verhuizing", "mentee": MENTEE},
     "mentor_left": {"reason": "ziekte"},
+    "reminders_combined": {"n_items": 2, "items": [
+        {"trajectory_id": 7, "pair": "Anna en Bram", "step_label": "de intentieverklaring ondertekenen",
+         "since": date(2021, 2, 1), "escalation": False, "about_role": "", "action_url": "https://p.example/a/x"},
+        {"trajectory_id": 9, "pair": "Cor en Dirk", "step_label": "de intentieverklaring ondertekenen",
+         "since": "2021-02-03", "escalation": True, "about_role": "mentor", "action_url": None},
+    ]},
+    "facilitator_digest": {"cohort": "zob-2021", "week": "2021-W10", "active": 2, "rows": [], "overdue": [
+        {"traject": "7", "mentee": "Anna", "mentor": "Bram", "fase": "mentorschapsplan", "status": "wacht",
+         "achterstand": "mentor: sign (9 dagen)", "volgende": "15-03-2021"}],
+        "coming": [{"traject": "9", "mentee": "Cor", "mentor": "Dirk", "fase": "bijeenkomsten",
+                    "status": "bijeenkomst 2 op 12 mrt 2021", "achterstand": "", "volgende": "12-03-2021"}]},
     "member_invitation": {"plan": COHORT, "contribution": "€ 150,00"},
     "training_invitation": {"plan": COHORT},
     "mentor_ineligible_notice": {"applicant": "Dr. K. Verhoeven", "applicant_email": "k@example.org",
