@@ -15,8 +15,11 @@ from pathlib import Path
 
 from adapters.cohorts import Applied, cents
 from domain.clock import local_date
+from domain.cohort import CohortPlan
 from domain.errors import DomainError
-from domain.people import Application, Role, mentor_ineligibility
+from domain.matching import DAYS, PARTS
+from domain.people import MAX_PREFERRED_MENTORS, Application, Role, mentor_ineligibility
+from domain.topics import TOPICS, topic_label
 from portal.forms import application_values, parse_application
 from tasks.letters import Letter, post
 
@@ -40,9 +43,36 @@ class RowError:
         return f"rij {self.row}, veld {self.field}: {self.reason}"
 
 
+def _plan(svc, cohort: str) -> CohortPlan | None:  # type: ignore[no-untyped-def]
+    """The cohort's plan; None when the cohort was never opened (no window: a programme without cohorts)."""
+    store = getattr(svc, "cohorts", None)
+    return store.plan(cohort) if store is not None else None
+
+
+def form_view(svc, cohort: str, role: Role, now: datetime) -> dict:  # type: ignore[no-untyped-def]
+    """What the application form shows of the cohort."""
+    plan = _plan(svc, cohort)
+    mentors = []
+    if role is Role.MENTEE and plan is not None and plan.mentors_known(now):
+        for person in svc.repo.mentor_pool(cohort):
+            app = svc.repo.application(person.id)
+            labels = ", ".join(topic_label(t) for t in app.topic_ids) or app.topics
+            mentors.append({"id": person.id, "name": person.name,
+                            "where": f"{person.practice_name}, {app.practice_address.city}", "topics": labels})
+    return {
+        "closed": plan.refusal(role, now) if plan else "",
+        "deadline": plan.closes_at(role) if plan else None,
+        "contribution": plan.contribution_text() if plan and plan.contribution_eur else "",
+        "topic_choices": [(t.id, t.label, t.hint) for t in TOPICS],
+        "days": DAYS, "parts": PARTS,
+        "mentors": mentors,
+        "max_preferences": MAX_PREFERRED_MENTORS,
+    }
+
+
 def cohort_errors(svc, cohort: str, role: Role, application: Application | None, now: datetime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """What the cohort refuses: outside the window, a preferred or conflicting mentor not in its list."""
-    plan = svc.cohorts.plan(cohort)
+    plan = _plan(svc, cohort)
     errors: dict[str, str] = {}
     if plan is not None and (refusal := plan.refusal(role, now)):
         errors["form"] = refusal
@@ -62,8 +92,20 @@ def ineligibility(application: Application, now: datetime) -> list[str]:
 
 
 def contribution_cents(svc, cohort: str) -> int:  # type: ignore[no-untyped-def]
-    plan = svc.cohorts.plan(cohort)
+    plan = _plan(svc, cohort)
     return cents(plan.contribution_eur) if plan else 0
+
+
+def after_portal_application(  # type: ignore[no-untyped-def]
+    svc, cohort: str, person_id: int, application: Application, reasons: list[str], now: datetime
+) -> None:
+    """A stored web application: the mentee's contribution due, a mentor's letters."""
+    if getattr(svc, "cohorts", None) is None:
+        return
+    if application.role is Role.MENTEE and (due := contribution_cents(svc, cohort)):
+        svc.cohorts.add_contribution(cohort, person_id, due)
+    applied = Applied(person_id, application.role, application.email.lower(), not reasons, reasons, None)
+    after_application(svc, cohort, applied, application, now)
 
 
 def after_application(svc, cohort: str, applied: Applied, application: Application, now: datetime) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from domain.clock import AMSTERDAM, local_date
 from domain.errors import DomainError
 from domain.people import Role, mentor_ineligibility
 from domain.trajectory import Trajectory
+from mentorschap import enrolment
 from portal import acts
 from portal.forms import application_values, parse_application
 
@@ -98,7 +99,7 @@ def create_app(services: Any) -> FastAPI:
         if role not in (Role.MENTEE.value, Role.MENTOR.value):
             return render("choose.html.j2", lang, status=400 if role else 200)
         values = application_values({"language": lang})
-        return render("apply.html.j2", lang, role=role, values=values, errors={})
+        return render("apply.html.j2", lang, role=role, values=values, errors={}, **_cohort_view(Role(role)))
 
     @app.post("/apply", response_class=HTMLResponse)
     async def apply_submit(request: Request, role: str = "") -> HTMLResponse:
@@ -107,12 +108,18 @@ def create_app(services: Any) -> FastAPI:
         values = application_values(await request.form())
         return await run_in_threadpool(_apply, Role(role), values)
 
+    def _cohort_view(role: Role) -> dict[str, Any]:
+        """What the form shows of the cohort: window, topics, day-parts, the mentors to choose from."""
+        return enrolment.form_view(services, services.cohort, role, services.clock.now())
+
     def _apply(role: Role, values: dict[str, Any]) -> HTMLResponse:
         lang = values["language"]
         application, errors = parse_application(role, values)
-        if application is None:
-            return render("apply.html.j2", lang, status=422, role=role.value, values=values, errors=errors)
         now = services.clock.now()
+        errors.update(enrolment.cohort_errors(services, services.cohort, role, application, now))
+        if application is None or errors:
+            return render("apply.html.j2", lang, status=422, role=role.value, values=values, errors=errors,
+                          **_cohort_view(role))
         reasons = (
             mentor_ineligibility(application.years_experience, application.stopped_on, local_date(now))
             if role is Role.MENTOR else []
@@ -121,8 +128,10 @@ def create_app(services: Any) -> FastAPI:
             person_id = services.repo.add_person(services.cohort, application, now, ineligible=reasons or None)
         except DomainError as exc:
             return render(
-                "apply.html.j2", lang, status=422, role=role.value, values=values, errors={exc.field: exc.reason}
+                "apply.html.j2", lang, status=422, role=role.value, values=values, errors={exc.field: exc.reason},
+                **_cohort_view(role),
             )
+        enrolment.after_portal_application(services, services.cohort, person_id, application, reasons, now)
         if reasons:
             return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=reasons)
         if role is Role.MENTEE:
