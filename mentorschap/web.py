@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 def make_app() -> FastAPI:
     from mentorschap.bootstrap import services
+    from portal import hao
     from portal.app import create_app
 
-    return create_app(services())
+    return hao.mount(create_app(services()), services())

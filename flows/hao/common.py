@@ -1,0 +1,99 @@
+"""What every hao flow does: read the store, send what is due, wait durably.
+
+Confidentiality: a consultation's run must show nothing but its pseudonym. So the
+tasks here take and log ids only and keep no results (``persist_result=False``);
+messages carry ids, and their text is composed from the database at send time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.flow_runs import suspend_flow_run
+from pydantic import BaseModel
+
+from domain.hao.people import HaoRole
+from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
+from flows.inputs import Wake
+from mentorschap.bootstrap import services
+from tasks.hao_messages import HaoMessage, send_all_hao
+
+W = TypeVar("W", bound=Wake)
+BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)
+
+
+class HaoSnapshot(BaseModel):
+    trajectory: AnyHao
+    version: int
+    now: datetime
+
+
+@task(name="load hao trajectory", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
+def load(trajectory_id: int) -> HaoSnapshot:
+    svc = services()
+    t, version = svc.hao.repo.trajectory(trajectory_id)
+    return HaoSnapshot(trajectory=t, version=version, now=svc.clock.now())
+
+
+@task(name="open hao wait", cache_policy=NO_CACHE, persist_result=False)
+def open_wait(trajectory_id: int, label: str, seen_version: int) -> str | None:
+    return services().hao.repo.open_wait(trajectory_id, label, seen_version)
+
+
+@task(name="record hao wake-up", cache_policy=NO_CACHE, persist_result=False)
+def record_wake(trajectory_id: int, key: str) -> bool:
+    return services().hao.repo.close_wait(trajectory_id, key)
+
+
+def wait(s: HaoSnapshot, label: str, model: type[W] = Wake, handle: Callable[[W], None] | None = None) -> W | None:
+    """Suspend until the portal, the hao sweep or the COMO chair's form wakes the run."""
+    tid = s.trajectory.id
+    assert tid is not None
+    key = open_wait(tid, label, s.version)
+    if key is None:
+        return None
+    received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
+    if handle is not None:
+        handle(received)
+    record_wake(tid, key)
+    return received
+
+
+def staff_messages(t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:
+    """One message to each of the institute's contact persons."""
+    return [HaoMessage(trajectory_id=t.id, occasion=occasion, template=template, to=HaoRole.STAFF, person_id=pid)
+            for pid in staff_ids()]
+
+
+@task(name="institute contacts", cache_policy=NO_CACHE, persist_result=False)
+def staff_ids() -> list[int]:
+    return [p.id for p in services().hao.repo.people(HaoRole.STAFF) if p.id is not None]
+
+
+def conversation_messages(t: HaoTrajectory) -> list[HaoMessage]:
+    """The plan request while nothing is planned, the invitations, and after each one what follows it."""
+    messages: list[HaoMessage] = []
+    for c in t.conversations:
+        k = f"c{c.number}"
+        for role in BOTH:
+            link: dict = {}
+            if role is HaoRole.MENTOR:
+                link = {"link": "hao_held", "link_ref": f"{k}-held", "link_extra": {"conversation": c.number}}
+            elif isinstance(t, Consultation):
+                link = {"link": "hao_close", "link_ref": f"{k}-close"}
+            messages.append(HaoMessage(trajectory_id=t.id, occasion=f"{k}-invite", template="hao_invitation",
+                                       to=role, conversation=c.number, calendar="REQUEST", **link))
+    if t.phase is HaoPhase.CONVERSATIONS and t.planned() is None:
+        n = len(t.conversations) + 1
+        messages.append(HaoMessage(trajectory_id=t.id, occasion=f"c{n}-plan-request", template="hao_plan_request",
+                                   to=HaoRole.MENTOR, link="hao_plan", link_ref=f"c{n}-plan",
+                                   extra={"number": n}))
+    return messages
+
+
+def send_all(messages: list[HaoMessage]) -> None:
+    send_all_hao(messages)

@@ -1,0 +1,101 @@
+"""Progress conversations with a starting trainer (voortgangsgesprekken).
+
+Waits (suspended, no timeout):
+- coupling: the COMO chair's ``MentorCoupling`` form on this run (Prefect UI);
+- conversations: the mentor plans each, records it with a short report (signing it),
+  and the trainer signs the report (portal). Two reports signed by both close it.
+The hao sweep wakes the run at the due date when fewer than two reports are signed;
+the run then tells the institute's contact persons.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from domain.errors import DomainError
+from domain.hao.people import HaoRole
+from domain.hao.trajectory import HaoPhase, Progress
+from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
+from flows.hao.inputs import MentorCoupling
+from mentorschap.bootstrap import services
+from tasks.hao_messages import HaoMessage
+
+
+@task(name="couple mentor", cache_policy=NO_CACHE, persist_result=False)
+def couple(trajectory_id: int, mentor_id: int) -> str:
+    """Record the chair's choice; a refusal is returned as its reason."""
+    svc = services()
+    mentors = {p.id for p in svc.hao.repo.people(HaoRole.MENTOR) if p.available}
+    chairs = [p.id for p in svc.hao.repo.people(HaoRole.CHAIR)]
+    if mentor_id not in mentors:
+        return f"{mentor_id} is geen beschikbare hao-mentor"
+    try:
+        now = svc.clock.now()
+        svc.hao.repo.change(trajectory_id, lambda t: t.couple(mentor_id, chairs[0] if chairs else 0, now), now)
+    except DomainError as exc:
+        return exc.reason
+    return ""
+
+
+def coupling(s: HaoSnapshot) -> None:
+    t = s.trajectory
+    send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
+                         to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()])
+
+    def record(choice: MentorCoupling) -> None:
+        if choice.mentor_id is not None and (refusal := couple(t.id, choice.mentor_id)):
+            get_run_logger().warning("koppeling niet verwerkt: %s", refusal)
+
+    wait(s, "coupling", MentorCoupling, record)
+
+
+@task(name="COMO chair", cache_policy=NO_CACHE, persist_result=False)
+def chair_ids() -> list[int]:
+    return [p.id for p in services().hao.repo.people(HaoRole.CHAIR) if p.id is not None]
+
+
+def report_messages(t: Progress) -> list[HaoMessage]:
+    messages: list[HaoMessage] = []
+    for c in t.conversations:
+        if c.report is not None and HaoRole.TRAINER not in c.report.signed:
+            messages.append(HaoMessage(trajectory_id=t.id, occasion=f"c{c.number}-report-sign",
+                                       template="hao_report_sign", to=HaoRole.TRAINER, link="hao_sign_report",
+                                       link_ref=f"c{c.number}-sign", link_extra={"conversation": c.number},
+                                       conversation=c.number))
+    return messages
+
+
+def conversations(s: HaoSnapshot) -> None:
+    t = s.trajectory
+    assert isinstance(t, Progress)
+    messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
+                for role in BOTH]
+    messages += conversation_messages(t) + report_messages(t)
+    if t.flagged_at is not None:
+        messages += staff_messages(t, "flag", "hao_progress_flag")
+    send_all(messages)
+    wait(s, "conversations")
+
+
+def close(s: HaoSnapshot) -> None:
+    t = s.trajectory
+    send_all(staff_messages(t, "dossier", "hao_progress_done") + [
+        HaoMessage(trajectory_id=t.id, occasion="dossier", template="hao_progress_done", to=role) for role in BOTH])
+
+
+@flow(name="hao-progress", log_prints=True, persist_result=True)
+def hao_progress(trajectory_id: int) -> str:
+    """Voortgangsgesprekken met een startende opleider: koppeling door de voorzitter COMO → minstens twee
+    gesprekken, elk met een kort verslag dat beiden tekenen → in het hao-dossier.
+
+    Waits: the chair's MentorCoupling (this run's form), the mentor's and the trainer's acts (portal);
+    the hao sweep wakes it at the due date if fewer than two reports are signed (flag to the institute).
+    """
+    while (s := load(trajectory_id)).trajectory.phase is not HaoPhase.CLOSED:
+        if s.trajectory.phase is HaoPhase.COUPLING:
+            coupling(s)
+        else:
+            conversations(s)
+    close(s)
+    return s.trajectory.phase.value

@@ -1,0 +1,57 @@
+"""Support for the hao-mentors: the yearly intervision, the yearly information mail, the institute's digest.
+
+Each is a scheduled deployment; every mail has a key per year (or day) and person,
+so a second run of the same year sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect import flow
+
+from domain.clock import local_date
+from domain.hao.people import HaoRole
+from domain.hao.support import INTERVISION_MINUTES, intervision_start
+from mentorschap.bootstrap import services
+from tasks.hao_messages import HaoMessage, send_all_hao
+
+
+@flow(name="hao-intervision", log_prints=True)
+def hao_intervision(year: int | None = None, location: str = "Huisartsopleiding, zaal 2") -> int:
+    """Invite every available hao-mentor and both contact persons to the yearly intervision meeting."""
+    svc = services()
+    year = year or local_date(svc.clock.now()).year
+    starts = intervision_start(year)
+    ends = starts + timedelta(minutes=INTERVISION_MINUTES)
+    people = [p for p in svc.hao.repo.people() if p.role in (HaoRole.MENTOR, HaoRole.STAFF) and p.available]
+    messages = [HaoMessage(occasion=f"intervision-{year}", template="hao_intervision", to=p.role, person_id=p.id,
+                           calendar="REQUEST", extra={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
+                                                      "location": location, "year": year})
+                for p in people]
+    send_all_hao(messages)
+    return len(messages)
+
+
+@flow(name="hao-information", log_prints=True)
+def hao_information(year: int | None = None) -> int:
+    """The yearly mail to every trainer: what a hao-mentor offers, the directory, a personal request link."""
+    svc = services()
+    year = year or local_date(svc.clock.now()).year
+    messages = [HaoMessage(trajectory_id=0, occasion=f"information-{year}", template="hao_information",
+                           to=HaoRole.TRAINER, person_id=p.id, link="hao_request", link_ref=f"request-{year}",
+                           extra={"year": year})
+                for p in svc.hao.repo.people(HaoRole.TRAINER)]
+    send_all_hao(messages)
+    return len(messages)
+
+
+@flow(name="hao-institute-digest", log_prints=True)
+def hao_institute_digest() -> int:
+    """The institute's contact persons get what they may see (``export --audience institute``): never a consultation."""
+    svc = services()
+    day = local_date(svc.clock.now()).isoformat()
+    messages = [HaoMessage(occasion=f"digest-{day}", template="hao_institute_digest", to=HaoRole.STAFF,
+                           person_id=p.id) for p in svc.hao.repo.people(HaoRole.STAFF)]
+    send_all_hao(messages)
+    return len(messages)

@@ -1,0 +1,78 @@
+"""What each audience may see of the hao-mentor programme.
+
+- ``institute``: guidance (status; the results report only once the trainer signed that
+  it was discussed, with any dissent) and progress conversations (signed reports, the
+  flag). Consultations do not exist for this audience: not even a count.
+- ``finance``: claims of guidance and progress conversations line by line, and per
+  mentor the totals over every kind; a consultation adds to its mentor's totals only.
+- ``coordinator``: everything, for the programme's coordinator (bound to confidentiality).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.rendering import Renderer
+from domain.hao.people import HaoRole, directory
+from domain.hao.support import finance_lines
+from domain.hao.trajectory import Progress, institute_view
+from mentorschap.bootstrap import ROOT, Services
+
+
+def _person(svc: Services, pid: int | None) -> dict[str, Any] | None:
+    if pid is None:
+        return None
+    p = svc.hao.repo.person(pid)
+    return {"id": p.id, "name": p.name, "email": p.email}
+
+
+def institute_export(svc: Services) -> dict[str, Any]:
+    out = []
+    for t in svc.hao.repo.all():
+        view = institute_view(t)
+        if view is None:
+            continue
+        view["trainer"] = _person(svc, view.pop("trainer_id"))
+        view["mentor"] = _person(svc, view.pop("mentor_id"))
+        out.append(view)
+    mentors = [{"name": p.name, "practice": p.practice, "expertise": p.expertise}
+               for p in directory(svc.hao.repo.people(HaoRole.MENTOR))]
+    return {"audience": "institute", "mentor_directory": mentors, "trajectories": out}
+
+
+def finance_export(svc: Services) -> dict[str, Any]:
+    details, totals = finance_lines(svc.hao.repo.all())
+    for line in details:
+        line["mentor"] = svc.hao.repo.person(line.pop("mentor_id")).name
+        line["trainer"] = svc.hao.repo.person(line.pop("trainer_id")).name
+    mentors = [{"mentor": svc.hao.repo.person(mid).name, **{k: round(v, 2) for k, v in total.items()}}
+               for mid, total in sorted(totals.items())]
+    return {"audience": "finance", "claims": details, "mentor_totals": mentors,
+            "note": "Totalen per mentor omvatten alle gesprekken; consultaties staan alleen in de totalen."}
+
+
+def coordinator_export(svc: Services) -> dict[str, Any]:
+    out = []
+    for t in svc.hao.repo.all():
+        doc = t.model_dump(mode="json")
+        doc["trainer"] = _person(svc, t.trainer_id)
+        doc["mentor"] = _person(svc, t.mentor_id)
+        out.append(doc)
+    return {"audience": "coordinator", "trajectories": out}
+
+
+EXPORTS = {"institute": institute_export, "finance": finance_export, "coordinator": coordinator_export}
+
+
+def render_dossier(svc: Services, trajectory_id: int) -> str:
+    """The trainer's dossier of progress conversations as an HTML document (signed reports only)."""
+    t, _ = svc.hao.repo.trajectory(trajectory_id)
+    if not isinstance(t, Progress):
+        raise ValueError("een dossier hoort bij voortgangsgesprekken")
+    env = Renderer(ROOT / "templates").env
+    return env.get_template("hao/dossier.html.j2").render(
+        t=t, trainer=svc.hao.repo.person(t.trainer_id),
+        mentor=svc.hao.repo.person(t.mentor_id) if t.mentor_id else None, reports=t.signed_reports(),
+        language="nl",
+    )
+

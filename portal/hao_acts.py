@@ -1,0 +1,198 @@
+"""The acts of the hao-mentor programme's personal links (``/h/<token>``).
+
+As in ``portal.acts``: ``view`` gathers what the page shows, ``build`` turns the posted
+form into one function on the aggregate, which the portal runs inside
+``HaoRepository.change`` together with marking the link used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from adapters.links import LinkClaim, LinkError
+from domain.errors import DomainError
+from domain.hao.people import HaoRole
+from domain.hao.trajectory import Claim, Consultation, Guidance, HaoTrajectory, Progress
+from portal.forms import checked, parse_local, text
+
+T, M = HaoRole.TRAINER, HaoRole.MENTOR
+
+ACTIONS: dict[str, tuple[HaoRole, ...]] = {
+    "hao_request": (T,),  # ask a mentor from the directory for a consultation
+    "hao_plan": (M,),  # plan a conversation
+    "hao_held": (M,),  # the conversation took place: claim, next date, or done
+    "hao_close": (T,),  # the trainer closes a consultation
+    "hao_goals": (T,),  # the trainer signs the goals of a targeted guidance
+    "hao_report": (M,),  # the mentor writes the results report
+    "hao_discussed": (T,),  # the trainer signs that the report was discussed (and may dissent)
+    "hao_sign_report": (T,),  # the trainer signs the report of a progress conversation
+}
+
+FORM_FIELDS: dict[str, set[str]] = {
+    "hao_request": {"mentor_id", "form", "question"},
+    "hao_plan": {"starts_at", "form"},
+    "hao_held": {"claim", "text", "next_starts_at", "done"},
+    "hao_close": set(),
+    "hao_goals": set(),
+    "hao_report": {"text"},
+    "hao_discussed": {"dissent"},
+    "hao_sign_report": set(),
+}
+
+Act = Callable[[HaoTrajectory], str]
+
+
+def check_binding(t: HaoTrajectory, claim: LinkClaim) -> None:
+    if t.phase.ended:
+        raise LinkError("closed")
+    expected = t.trainer_id if claim.role is T else t.mentor_id
+    if claim.person_id != expected:
+        raise LinkError("not_yours")
+
+
+def conversation_number(claim: LinkClaim) -> int:
+    try:
+        return int(claim.extra["conversation"])
+    except (KeyError, TypeError, ValueError):
+        raise LinkError("invalid") from None
+
+
+def view(t: HaoTrajectory | None, claim: LinkClaim) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"t": t, "conversation": None}
+    if t is not None and "conversation" in claim.extra:
+        ctx["conversation"] = t.conversation(conversation_number(claim))
+    return ctx
+
+
+def _number(form: Mapping[str, Any], name: str) -> float:
+    raw = text(form, name).replace(",", ".") or "0"
+    try:
+        return float(raw)
+    except ValueError:
+        raise DomainError("claim", "vul kilometers en uren in als getal (bijvoorbeeld 12,5)") from None
+
+
+def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    starts_at = parse_local(text(form, "date"), text(form, "time"), "starts_at")
+    kind = text(form, "form") or "meeting"
+
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        t.plan_conversation(starts_at, kind, now)
+        return "planned"
+
+    return act
+
+
+def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    number = conversation_number(claim)
+    c = Claim(km=_number(form, "km"), hours=_number(form, "hours"), leergang5=checked(form, "leergang5"))
+    done = checked(form, "done")
+    report = text(form, "text")
+    next_start = None
+    if text(form, "next_date") or text(form, "next_time"):
+        if done:
+            raise DomainError("done", "na het laatste gesprek volgt geen nieuw; laat de datum leeg of vink dit uit")
+        next_start = parse_local(text(form, "next_date"), text(form, "next_time"), "next_starts_at")
+    next_form = text(form, "next_form") or "meeting"
+
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        t.record_held(number, c, now)
+        if isinstance(t, Progress):
+            t.write_report(number, report, now)
+        if done:
+            if isinstance(t, Consultation):
+                t.close(M, now)
+                return "closed"
+            if isinstance(t, Guidance):
+                t.end_conversations(now)
+                return "conversations_done"
+        if next_start is not None:
+            try:
+                t.plan_conversation(next_start, next_form, now)
+            except DomainError as exc:
+                raise DomainError("next_starts_at" if exc.field == "starts_at" else exc.field, exc.reason) from None
+        return "held"
+
+    return act
+
+
+def _close(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        if not isinstance(t, Consultation):
+            raise LinkError("invalid")
+        t.close(T, now)
+        return "closed"
+
+    return act
+
+
+def _goals(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        if not isinstance(t, Guidance):
+            raise LinkError("invalid")
+        t.sign_goals(now)
+        return "goals_signed"
+
+    return act
+
+
+def _report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    body = text(form, "text")
+
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        if not isinstance(t, Guidance):
+            raise LinkError("invalid")
+        t.write_report(body, now)
+        return "report_written"
+
+    return act
+
+
+def _discussed(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    if not checked(form, "discussed"):
+        raise DomainError("discussed", "teken alleen als het verslag met u besproken is")
+    dissent = text(form, "dissent")
+
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        if not isinstance(t, Guidance):
+            raise LinkError("invalid")
+        t.sign_discussed(dissent, now)
+        return "released"
+
+    return act
+
+
+def _sign_report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    number = conversation_number(claim)
+
+    def act(t: HaoTrajectory) -> str:
+        check_binding(t, claim)
+        if not isinstance(t, Progress):
+            raise LinkError("invalid")
+        t.sign_report(number, T, now)
+        return "report_signed"
+
+    return act
+
+
+BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = {
+    "hao_plan": _plan,
+    "hao_held": _held,
+    "hao_close": _close,
+    "hao_goals": _goals,
+    "hao_report": _report,
+    "hao_discussed": _discussed,
+    "hao_sign_report": _sign_report,
+}
+
+
+def build(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    return BUILDERS[claim.action](claim, form, now)
