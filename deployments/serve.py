@@ -11,6 +11,7 @@ from datetime import timedelta
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
+from deployments import hao
 from flows.sweep import timer_sweep
 from flows.trajectory import mentee_trajectory
 from mentorschap.settings import Settings
@@ -29,6 +30,7 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             tags=["timers"],
             description="Herinneringen, verzoeken rond bijeenkomsten en evaluaties; bezorgt blijven-liggende mail.",
         ),
+        *hao.deployments(settings),
     ]
 
 
