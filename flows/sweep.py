@@ -18,6 +18,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from domain.timing import due_evaluation
+from flows.cohort import wake_due_cohorts
 from mentorschap.bootstrap import services
 from tasks.artifacts import publish_board
 from tasks.messages import _run
@@ -80,6 +81,7 @@ def timer_sweep() -> dict[str, int]:
     notices = send_notices()
     due = find_due()
     woken = wake(due) if due else 0
+    woken += wake_due_cohorts()  # cohort runs waiting for a deadline (issue 3)
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board(cohort) for cohort in cohorts)
     digests = sum(send_digest(cohort) for cohort in cohorts)
@@ -93,6 +95,7 @@ def sweep_now() -> dict[str, int]:
     notices = send_notices.fn()
     due = find_due.fn()
     woken = wake.fn(due) if due else 0
+    woken += wake_due_cohorts()  # cohort runs waiting for a deadline (issue 3)
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board.fn(cohort) for cohort in cohorts)
     digests = sum(send_digest.fn(cohort) for cohort in cohorts)

@@ -93,6 +93,9 @@ def withdraw(
     _act(trajectory_id, lambda t: t.withdraw(Role(role), reason, svc.clock.now()))
 
 
+import mentorschap.cohort_cli  # noqa: E402,F401  (registers the cohort commands on ``app``)
+
+
 def main() -> None:
     app()
 

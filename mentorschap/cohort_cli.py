@@ -1,0 +1,178 @@
+"""The facilitator's cohort commands: import applications and members, training attendance and
+the accreditation export, travel costs, contributions paid and unpaid."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from domain.errors import DomainError
+from mentorschap.cli import _svc, app
+
+CohortOption = Annotated[str | None, typer.Option("--cohort", help="cohort id (default: the current cohort)")]
+
+
+def _cohort(svc, cohort: str | None) -> str:  # type: ignore[no-untyped-def]
+    return cohort or svc.cohort
+
+
+def _euros(text: str) -> int:
+    try:
+        amount = Decimal(text.replace("€", "").replace(",", ".").strip())
+    except InvalidOperation:
+        typer.echo(f"geweigerd: bedrag: '{text}' is geen bedrag (bijvoorbeeld 23,50)", err=True)
+        raise typer.Exit(2) from None
+    if amount < 0:
+        typer.echo("geweigerd: bedrag: een bedrag is niet negatief", err=True)
+        raise typer.Exit(2)
+    return int((amount * 100).quantize(Decimal(1)))
+
+
+def _money(cents: int) -> str:
+    return f"€ {cents // 100},{cents % 100:02d}"
+
+
+@app.command("import-applications")
+def import_applications(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with one application per row")],
+    cohort: CohortOption = None,
+    ignore_window: Annotated[bool, typer.Option(help="paper forms received in time, imported later")] = False,
+) -> None:
+    """Import application forms from CSV: all rows or none; every invalid value with its row, field and reason."""
+    from mentorschap.enrolment import import_applications as run_import
+
+    svc = _svc()
+    cohort_id = _cohort(svc, cohort)
+    stored, errors = run_import(svc, cohort_id, file, svc.clock.now(), ignore_window=ignore_window)
+    if errors:
+        for error in errors:
+            typer.echo(str(error), err=True)
+        typer.echo(f"niets geïmporteerd: {len(errors)} fout(en) in {file.name}", err=True)
+        raise typer.Exit(2)
+    for applied in stored:
+        note = "" if applied.eligible else f"  niet geschikt: {'; '.join(applied.reasons)}"
+        typer.echo(f"{applied.person_id:4d}  {applied.role.value:6s} {applied.email}{note}")
+        if applied.trajectory_id is not None:
+            try:
+                svc.runs.start(applied.trajectory_id, name=f"mentee {applied.person_id}",
+                               tags=["mentee", f"cohort:{cohort_id}", f"trajectory:{applied.trajectory_id}"])
+            except Exception:
+                typer.echo(f"      traject {applied.trajectory_id}: de timer-sweep start de run", err=True)
+    typer.echo(f"{len(stored)} aanmelding(en) geïmporteerd in {cohort_id}")
+
+
+@app.command("import-members")
+def import_members(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with columns name,email[,language]")],
+    cohort: CohortOption = None,
+) -> None:
+    """Add the association's members, who get the cohort's invitation at kickoff."""
+    from mentorschap.members import read_members
+
+    svc = _svc()
+    rows, errors = read_members(file)
+    if errors:
+        for error in errors:
+            typer.echo(error, err=True)
+        raise typer.Exit(2)
+    added = svc.cohorts.add_members(_cohort(svc, cohort), rows)
+    typer.echo(f"{added} lid/leden toegevoegd ({len(rows) - added} al bekend)")
+
+
+@app.command()
+def applications(cohort: CohortOption = None) -> None:
+    """Every application of the cohort; an ineligible mentor with the reason."""
+    svc = _svc()
+    for row in svc.repo.people_of(_cohort(svc, cohort)):
+        reason = "" if row["eligible"] else f"  NIET GESCHIKT: {row['ineligible_reason']}"
+        typer.echo(f"{row['id']:4d}  {row['role']:6s} {row['name']:28s} {row['email']}{reason}")
+
+
+@app.command()
+def attendance(
+    person_ids: Annotated[list[int], typer.Argument(help="mentors (person ids)")],
+    cohort: CohortOption = None,
+    absent: Annotated[bool, typer.Option(help="record that they did not attend")] = False,
+) -> None:
+    """Record who attended the mentor training (3 accreditation points each); wakes the cohort run."""
+    svc = _svc()
+    cohort_id = _cohort(svc, cohort)
+    plan = svc.cohorts.plan(cohort_id)
+    if plan is None:
+        typer.echo(f"geweigerd: cohort: {cohort_id} is niet geopend", err=True)
+        raise typer.Exit(2)
+    try:
+        svc.cohorts.record_attendance(cohort_id, person_ids, not absent, plan.training_date)
+    except DomainError as exc:
+        typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
+        raise typer.Exit(2) from exc
+    from adapters.cohort_runs import wake_cohort
+
+    woke = wake_cohort(svc.cohorts, cohort_id, "training", {"woken_by": "facilitator", "note": "aanwezigheid (CLI)"})
+    typer.echo("vastgelegd" + ("; cohort-run gewekt" if woke else ""))
+
+
+@app.command("accreditation-export")
+def accreditation_export(
+    cohort: CohortOption = None,
+    output: Annotated[Path | None, typer.Option(help="CSV file (default: standard output)")] = None,
+) -> None:
+    """The training attendance for the accreditation body: name, BIG number, date, points (CSV)."""
+    svc = _svc()
+    rows = svc.cohorts.attendance(_cohort(svc, cohort))
+    out = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["naam", "big_nummer", "datum", "accreditatiepunten"])
+    for row in rows:
+        writer.writerow([row.name, row.big_number or "", row.date.isoformat(), row.points])
+    if output:
+        out.close()
+        typer.echo(f"{len(rows)} deelnemer(s) naar {output}")
+
+
+@app.command("travel-costs")
+def travel_costs(
+    person_id: int,
+    amount: Annotated[str, typer.Argument(help="euros, e.g. 23,50")],
+    cohort: CohortOption = None,
+) -> None:
+    """Record a mentor's travel costs to the training (paid by the association)."""
+    svc = _svc()
+    try:
+        svc.cohorts.set_travel_costs(_cohort(svc, cohort), person_id, _euros(amount))
+    except DomainError as exc:
+        typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("vastgelegd")
+
+
+@app.command()
+def paid(
+    person_id: int,
+    amount: Annotated[str | None, typer.Option(help="euros; default: what is still due")] = None,
+    cohort: CohortOption = None,
+) -> None:
+    """Record a mentee's payment of the contribution."""
+    svc = _svc()
+    try:
+        due = svc.cohorts.record_payment(_cohort(svc, cohort), person_id, _euros(amount) if amount else None,
+                                         svc.clock.now())
+    except DomainError as exc:
+        typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("vastgelegd" + (f"; nog te betalen: {_money(due)}" if due else "; volledig betaald"))
+
+
+@app.command()
+def unpaid(cohort: CohortOption = None) -> None:
+    """Mentees whose contribution is not (fully) paid."""
+    svc = _svc()
+    rows = svc.cohorts.unpaid(_cohort(svc, cohort))
+    for row in rows:
+        typer.echo(f"{row.person_id:4d}  {row.name:28s} {row.email:36s} {_money(row.due_cents - row.paid_cents)}")
+    typer.echo(f"{len(rows)} openstaande bijdrage(n)")

@@ -1,0 +1,308 @@
+"""The cohort's tasks: open it, invite, train, propose the matching, settle and hand it out.
+
+Each is safe to repeat: letters go through the outbox by key, the plan is registered
+once, and the hand-out changes a trajectory only while it still waits for a mentor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from domain.cohort import CohortPlan
+from domain.errors import DomainError
+from domain.matching import MenteeProfile, MentorProfile, Proposal, propose
+from domain.people import Application, Role
+from domain.phases import Phase
+from domain.trajectory import MatchOutcome, Trajectory
+from mentorschap.bootstrap import Services, services
+from tasks.letters import Letter, send_letters
+
+ACTIVE = (MatchOutcome.PENDING, MatchOutcome.AGREED)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+@task(name="open cohort", cache_policy=NO_CACHE)
+def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan:
+    """Register the cohort (its window opens) and its run; read the members' list if given."""
+    from mentorschap.members import read_members
+
+    svc = services()
+    plan = svc.cohorts.open(plan, svc.clock.now())
+    run_id = flow_run.get_id()
+    if run_id:
+        svc.cohorts.set_flow_run(plan.id, str(run_id))
+    if members_csv:
+        rows, errors = read_members(Path(members_csv))
+        if errors:
+            raise ValueError("ledenlijst: " + "; ".join(errors))
+        svc.cohorts.add_members(plan.id, rows)
+    return plan
+
+
+@task(name="invite members", cache_policy=NO_CACHE)
+def invite_members(plan: CohortPlan) -> int:
+    """Every member gets the invitation with the application link (once)."""
+    svc = services()
+    url = f"{svc.settings.portal_url}/"
+    letters = [
+        Letter(cohort=plan.id, occasion="invitation", template="member_invitation", name=m["name"], email=m["email"],
+               language=m["language"], action_url=f"{url}?lang={m['language']}",
+               extra={"contribution": plan.contribution_text()})
+        for m in svc.cohorts.members(plan.id)
+    ]
+    return send_letters.fn(letters)
+
+
+@task(name="invite mentors to the training", cache_policy=NO_CACHE)
+def invite_to_training(plan: CohortPlan) -> int:
+    """Calendar invitations for the 3-hour training to every eligible mentor (once each)."""
+    svc = services()
+    letters = [
+        Letter(cohort=plan.id, occasion="training", template="training_invitation", name=p.name, email=p.email,
+               language=p.language.value, training=True)
+        for p in svc.repo.mentor_pool(plan.id)
+    ]
+    return send_letters.fn(letters)
+
+
+@task(name="publish applications", cache_policy=NO_CACHE)
+def publish_applications(plan: CohortPlan) -> bool:
+    """The applications as a table in the Prefect UI: ids to fill in, and every refusal with its reason."""
+    svc = services()
+    attended = svc.cohorts.attended_ids(plan.id)
+    recorded = svc.cohorts.attendance_recorded(plan.id)
+    rows = []
+    for row in svc.repo.people_of(plan.id):
+        if row["role"] == Role.MENTOR.value:
+            status = ("niet geschikt: " + row["ineligible_reason"]) if not row["eligible"] else (
+                ("training gevolgd" if row["id"] in attended else "niet bij de training") if recorded
+                else "uitgenodigd voor de training")
+        else:
+            status = "mentee"
+        rows.append({"id": row["id"], "rol": row["role"], "naam": row["name"], "e-mail": row["email"],
+                     "status": status})
+    return svc.artifacts.table(f"aanmeldingen-{_slug(plan.id)}", rows,
+                               f"Aanmeldingen {plan.name}: ids voor de formulieren, redenen bij weigering",
+                               svc.clock.now())
+
+
+@task(name="record training attendance", cache_policy=NO_CACHE)
+def record_training(plan: CohortPlan, attended_ids: list[int]) -> int:
+    """Those named attended (3 points each); every other eligible mentor did not."""
+    svc = services()
+    pool = [p.id for p in svc.repo.mentor_pool(plan.id)]
+    svc.cohorts.record_attendance(plan.id, [i for i in pool if i in attended_ids], True, plan.training_date)
+    absent = [i for i in pool if i not in attended_ids]
+    if absent:
+        svc.cohorts.record_attendance(plan.id, absent, False, plan.training_date)
+    return len(attended_ids)
+
+
+@task(name="attendance recorded?", cache_policy=NO_CACHE)
+def attendance_recorded(plan: CohortPlan) -> bool:
+    return services().cohorts.attendance_recorded(plan.id)
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+def _mentee_profile(app: Application, person_id: int, mentors: dict[int, Application]) -> MenteeProfile:
+    same_practice = [
+        mentor_id for mentor_id, m in mentors.items()
+        if m.practice_name.casefold() == app.practice_name.casefold()
+        or (m.practice_address.postcode == app.practice_address.postcode
+            and m.practice_address.street.casefold() == app.practice_address.street.casefold())
+    ]
+    return MenteeProfile(
+        id=person_id, topics=app.topic_ids, postcode=app.practice_address.postcode,
+        availability=set(app.availability), preferred_mentor_ids=app.preferred_mentor_ids,
+        conflicts=sorted(set(app.conflict_mentor_ids) | set(same_practice)),
+    )
+
+
+def _mentor_profiles(svc: Services, cohort: str, load: dict[int, int]) -> tuple[list[MentorProfile], dict]:
+    """Mentors who may be matched: eligible, and attended the training once attendance is recorded."""
+    pool = svc.repo.mentor_pool(cohort)
+    if svc.cohorts.attendance_recorded(cohort):
+        attended = svc.cohorts.attended_ids(cohort)
+        pool = [p for p in pool if p.id in attended]
+    apps = {p.id: svc.repo.application(p.id) for p in pool}
+    profiles = [
+        MentorProfile(id=pid, topics=app.topic_ids, postcode=app.practice_address.postcode,
+                      availability=set(app.availability), capacity=max(0, app.capacity - load.get(pid, 0)))
+        for pid, app in apps.items()
+    ]
+    return profiles, apps
+
+
+def _cohort_trajectories(svc: Services, cohort: str) -> list[Trajectory]:
+    return [svc.repo.trajectory(tid)[0] for tid in svc.repo.trajectory_ids(cohort=cohort)]
+
+
+def _load(trajectories: list[Trajectory], leave_out: int | None = None) -> dict[int, int]:
+    load: dict[int, int] = {}
+    for t in trajectories:
+        if t.id != leave_out and t.match is not None and t.match.outcome in ACTIVE:
+            load[t.match.mentor_id] = load.get(t.match.mentor_id, 0) + 1
+    return load
+
+
+def _rows(svc: Services, proposal: Proposal, trajectory_of: dict[int, int]) -> list[dict[str, Any]]:
+    rows = []
+    for pair in proposal.pairs:
+        rows.append({"traject": trajectory_of[pair.mentee_id], "mentee": svc.repo.person(pair.mentee_id).name,
+                     "mentor_id": pair.mentor_id, "mentor": svc.repo.person(pair.mentor_id).name,
+                     "fit": round(pair.score, 3), "toelichting": pair.explanation})
+    for item in proposal.unmatched:
+        rows.append({"traject": trajectory_of[item.mentee_id], "mentee": svc.repo.person(item.mentee_id).name,
+                     "mentor_id": None, "mentor": "—", "fit": None, "toelichting": item.reason})
+    return rows
+
+
+@task(name="propose matching", cache_policy=NO_CACHE)
+def propose_matching(plan: CohortPlan) -> dict:
+    """The optimal first matching of every mentee waiting for a mentor, stored and shown as a table
+    artifact (each pair with its explanation, every unmatched mentee with the reason)."""
+    svc = services()
+    stored = svc.cohorts.proposal(plan.id)
+    if stored and stored.get("pairs") is not None:
+        return stored  # a replay shows the proposal the facilitator is looking at
+    trajectories = _cohort_trajectories(svc, plan.id)
+    waiting = [t for t in trajectories if t.phase is Phase.MATCHING and not t.matches]
+    mentors, apps = _mentor_profiles(svc, plan.id, _load(trajectories))
+    trajectory_of = {t.mentee_id: t.id for t in waiting}
+    mentees = [_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps) for t in waiting]
+    proposal = propose(mentees, mentors)
+    rows = _rows(svc, proposal, trajectory_of)
+    result = {"pairs": [{"trajectory_id": trajectory_of[p.mentee_id], "mentor_id": p.mentor_id}
+                        for p in proposal.pairs],
+              "unmatched": [trajectory_of[u.mentee_id] for u in proposal.unmatched],
+              "total_fit": proposal.total_fit, "rows": rows}
+    svc.cohorts.set_proposal(plan.id, result)
+    svc.artifacts.table(f"matchingsvoorstel-{_slug(plan.id)}", rows,
+                        f"Matchingsvoorstel {plan.name}: totale fit {proposal.total_fit:.3f}. Keur goed of wijzig "
+                        "koppels met het invoerformulier van deze run.", svc.clock.now())
+    s = svc.settings
+    send_letters.fn([Letter(cohort=plan.id, occasion="proposal", template="matching_proposal",
+                            name=s.facilitator_name, email=s.facilitator_address, language=s.language,
+                            action_url=_run_url(), extra={"pairs": len(proposal.pairs),
+                                                          "unmatched": len(proposal.unmatched)})])
+    return result
+
+
+def _run_url() -> str | None:
+    from prefect.settings import PREFECT_UI_URL
+
+    run_id = flow_run.get_id()
+    base = PREFECT_UI_URL.value()
+    return f"{base}/runs/flow-run/{run_id}" if base and run_id else None
+
+
+@task(name="settle matching", cache_policy=NO_CACHE)
+def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict]) -> list[str]:
+    """Apply the facilitator's changes to the proposal and check them; [] means approved and stored.
+
+    Refused: an unknown trajectory, a mentor who may not be matched, a conflict, a mentor over capacity.
+    """
+    svc = services()
+    proposal = svc.cohorts.proposal(plan.id) or {}
+    if proposal.get("approved") is not None:
+        return []
+    if not approve and not changes:
+        return ["niets goedgekeurd: vink 'approve' aan (met of zonder wijzigingen)"]
+    pairs = {p["trajectory_id"]: p["mentor_id"] for p in proposal.get("pairs", [])}
+    waiting = set(pairs) | set(proposal.get("unmatched", []))
+    trajectories = {t.id: t for t in _cohort_trajectories(svc, plan.id)}
+    mentors, apps = _mentor_profiles(svc, plan.id, _load(list(trajectories.values())))
+    capacity = {m.id: m.capacity for m in mentors}
+    refusals: list[str] = []
+    for change in changes:
+        tid, mentor_id = change["trajectory_id"], change.get("mentor_id")
+        if tid not in waiting:
+            refusals.append(f"traject {tid} staat niet in dit voorstel")
+        elif mentor_id is None:
+            pairs.pop(tid, None)
+        elif mentor_id not in capacity:
+            refusals.append(f"traject {tid}: mentor {mentor_id} kan niet gematcht worden "
+                            "(niet geschikt of niet bij de training)")
+        else:
+            t = trajectories[tid]
+            profile = _mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps)
+            if mentor_id in profile.conflicts:
+                refusals.append(f"traject {tid}: mentor {mentor_id} staat bij de conflicten van de mentee")
+            else:
+                pairs[tid] = mentor_id
+    for mentor_id in set(pairs.values()):
+        count = sum(1 for m in pairs.values() if m == mentor_id)
+        if count > capacity.get(mentor_id, 0):
+            refusals.append(f"mentor {mentor_id} krijgt {count} mentees, maar heeft plaats voor "
+                            f"{capacity.get(mentor_id, 0)}")
+    if refusals:
+        svc.artifacts.markdown(f"matching-geweigerd-{_slug(plan.id)}",
+                               "## Wijzigingen niet verwerkt\n\n" + "\n".join(f"- {r}" for r in refusals),
+                               "Het formulier vraagt opnieuw om goedkeuring", svc.clock.now())
+        return refusals
+    approved = [{"trajectory_id": tid, "mentor_id": mid} for tid, mid in sorted(pairs.items())]
+    svc.cohorts.set_proposal(plan.id, {**proposal, "approved": approved})
+    svc.cohorts.set_stage(plan.id, "approved", svc.clock.now())
+    return []
+
+
+@task(name="hand out mentors", cache_policy=NO_CACHE)
+def hand_out(plan: CohortPlan) -> int:
+    """Each approved pair: write the choice to the trajectory, then wake the mentee's waiting run."""
+    svc = services()
+    approved = (svc.cohorts.proposal(plan.id) or {}).get("approved") or []
+    moved = 0
+    for pair in approved:
+        tid, mentor_id = pair["trajectory_id"], pair["mentor_id"]
+        t, _ = svc.repo.trajectory(tid)
+        if t.phase is Phase.MATCHING and not t.matches:
+            try:
+                svc.repo.change(tid, lambda t, m=mentor_id: t.choose_mentor(m, svc.clock.now()), svc.clock.now())
+            except DomainError:
+                continue
+            moved += 1
+        _, key, _ = svc.repo.run_info(tid)
+        if key and key.endswith("matching"):
+            # A failed wake-up is the sweep's: the database changed after the run began to wait.
+            with contextlib.suppress(Exception):
+                svc.runs.wake(tid, "facilitator", note="matching goedgekeurd")
+    svc.cohorts.set_stage(plan.id, "matched", svc.clock.now())
+    return moved
+
+
+# --- rematch ---------------------------------------------------------------------------------
+
+
+@task(name="propose a new mentor", cache_policy=NO_CACHE)
+def rematch_proposal(trajectory_id: int) -> dict:
+    """After a kennismaking that did not fit: the best mentor for this mentee among those with room,
+    never one who did not fit before. Shown as an artifact on the mentee's own run."""
+    svc = services()
+    t, _ = svc.repo.trajectory(trajectory_id)
+    trajectories = _cohort_trajectories(svc, t.cohort)
+    mentors, apps = _mentor_profiles(svc, t.cohort, _load(trajectories, leave_out=t.id))
+    mentee = _mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps)
+    proposal = propose([mentee], mentors, {t.mentee_id: set(t.excluded_mentor_ids)})
+    rows = _rows(svc, proposal, {t.mentee_id: t.id})
+    attempt = len(t.matches) + 1
+    tried = ", ".join(svc.repo.person(m).name for m in t.excluded_mentor_ids)
+    svc.artifacts.table(f"nieuw-voorstel-t{t.id}-k{attempt}", rows,
+                        f"Nieuw voorstel voor traject {t.id} (uitgesloten: {tried or 'niemand'}). Het formulier "
+                        "MentorChoice van deze run staat op de voorgestelde mentor: verstuur het om goed te keuren.",
+                        svc.clock.now())
+    if proposal.pairs:
+        pair = proposal.pairs[0]
+        return {"mentor_id": pair.mentor_id, "mentor": svc.repo.person(pair.mentor_id).name,
+                "explanation": pair.explanation}
+    return {"mentor_id": None, "reason": proposal.unmatched[0].reason if proposal.unmatched else ""}
