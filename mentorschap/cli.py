@@ -34,10 +34,20 @@ def _act(trajectory_id: int, act, woken_by: str = "facilitator") -> None:  # typ
 @app.command()
 def export(
     cohort: Annotated[str | None, typer.Option(help="only this cohort")] = None,
+    audience: Annotated[str | None, typer.Option(
+        help="hao-mentor programme: institute (only what the institute may see), finance, coordinator")] = None,
 ) -> None:
     """Print every trajectory as JSON (participants, phases, meetings, signatures, evaluations)."""
     from mentorschap.export import export_trajectories
 
+    if audience is not None:
+        from mentorschap.hao_export import EXPORTS
+
+        if audience not in EXPORTS:
+            typer.echo(f"onbekend publiek {audience!r}; kies uit {', '.join(EXPORTS)}", err=True)
+            raise typer.Exit(2)
+        typer.echo(json.dumps(EXPORTS[audience](_svc()), indent=2, ensure_ascii=False))
+        return
     typer.echo(json.dumps(export_trajectories(_svc().repo, cohort), indent=2, ensure_ascii=False))
 
 
@@ -93,7 +103,8 @@ def withdraw(
     _act(trajectory_id, lambda t: t.withdraw(Role(role), reason, svc.clock.now()))
 
 
-import mentorschap.cohort_cli  # noqa: E402,F401  (registers the cohort commands on ``app``)
+import mentorschap.cohort_cli  # noqa: E402  (registers the cohort commands on ``app``)
+import mentorschap.hao_cli  # noqa: E402,F401  (registers the hao-mentor commands: ``mentorschap hao ...``)
 
 
 def main() -> None:
