@@ -12,6 +12,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
 from deployments import hao
+from deployments.cohorts import cohort_deployments
 from flows.sweep import timer_sweep
 from flows.trajectory import mentee_trajectory
 from mentorschap.settings import Settings
@@ -19,6 +20,7 @@ from mentorschap.settings import Settings
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:
     return [
+        *cohort_deployments(),
         mentee_trajectory.to_deployment(
             name="mentee-trajectory",
             tags=["programma:peer"],

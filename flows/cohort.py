@@ -47,7 +47,11 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
     - for the facilitator's ``MatchingApproval`` of the proposal (artifact on this run); a refused
       change asks again.
     """
-    plan = open_cohort(plan, members_csv)
+    opened = open_cohort(plan, members_csv)
+    if opened is None:
+        print(f"{plan.id}: de aanmeldperiode is voorbij; dit cohort wordt niet meer geopend")
+        return {"cohort": plan.id, "matched": 0}
+    plan = opened
     invite_members(plan)
     publish_applications(plan)
     until(plan, "mentors-closed")

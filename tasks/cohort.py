@@ -31,11 +31,16 @@ def _slug(text: str) -> str:
 
 
 @task(name="open cohort", cache_policy=NO_CACHE)
-def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan:
-    """Register the cohort (its window opens) and its run; read the members' list if given."""
+def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
+    """Register the cohort (its window opens) and its run; read the members' list if given.
+
+    None when a yearly schedule fires after the cohort's applications closed and it was never opened.
+    """
     from mentorschap.members import read_members
 
     svc = services()
+    if svc.cohorts.plan(plan.id) is None and svc.clock.now() >= plan.mentee_deadline:
+        return None
     plan = svc.cohorts.open(plan, svc.clock.now())
     run_id = flow_run.get_id()
     if run_id:
