@@ -1,0 +1,222 @@
+"""Applying to a cohort on a real SQLite file: the window, eligibility mail, CSV import all-or-nothing,
+training attendance and its export, contributions and travel costs, the proposal and its approval."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from adapters.cohorts import participation
+from adapters.outbox import outbox, parse
+from adapters.tables import people, trajectories
+from domain.clock import AMSTERDAM, FakeClock
+from domain.cohort import CohortPlan
+from mentorschap.bootstrap import build
+from mentorschap.enrolment import import_applications
+from mentorschap.settings import Settings
+from portal.app import create_app
+
+PLAN = CohortPlan(
+    id="zob-2021", name="Mentorschap Zuidoost-Brabant 2021", kickoff_cron="0 9 4 1 *",
+    opens_at=datetime(2021, 1, 4, 9, 0, tzinfo=AMSTERDAM),
+    mentor_deadline=datetime(2021, 1, 8, 17, 0, tzinfo=AMSTERDAM),
+    mentee_deadline=datetime(2021, 1, 15, 17, 0, tzinfo=AMSTERDAM),
+    training_at=datetime(2021, 1, 11, 19, 0, tzinfo=AMSTERDAM), training_location="Kringkantoor, Eindhoven",
+    trajectories_start=date(2021, 2, 1), contribution_eur=Decimal("150"),
+)
+IN_MENTOR_WINDOW = datetime(2021, 1, 5, 10, 0, tzinfo=AMSTERDAM)
+IN_MENTEE_WINDOW = datetime(2021, 1, 11, 10, 0, tzinfo=AMSTERDAM)
+
+HEADER = ("role,name,email,phone,practice_name,street,postcode,city,big_number,years_experience,stopped_on,"
+          "learning_goals,topics,topic_ids,availability,preferred_mentors,conflicts_with,conflicts,capacity,consent")
+MENTOR_ROW = ("mentor,Dr. Anneke van Dijk,anneke@example.org,040-2123456,Praktijk Strijp,Hoogstraat 12,5615 PA,"
+              "Eindhoven,12345678901,22,,,,praktijkvoering;werk_prive,di-avond;do-middag,,,,2,ja")
+OLD_MENTOR_ROW = ("mentor,Dr. Kees Verhoeven,kees@example.org,040-2211223,Praktijk Woensel,Kruisstraat 40,5612 CJ,"
+                  "Eindhoven,,30,2017-06-30,,loopbaan,,,,,,1,ja")
+MENTEE_ROW = ("mentee,Sanne de Vries,sanne@example.org,040-2534567,Huisartsen Veldhoven,Dorpstraat 21,5504 HB,"
+              "Veldhoven,,2,,Grenzen stellen,,werk_prive;grenzen_stellen,di-avond,anneke@example.org,,,,ja")
+
+
+class FakeRuns:
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.woken: list[tuple[int, str]] = []
+
+    def start(self, trajectory_id: int, name: str | None = None, tags: list[str] | None = None) -> str:
+        self.started.append(trajectory_id)
+        return f"run-{trajectory_id}"
+
+    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None) -> bool:
+        self.woken.append((trajectory_id, note))
+        return True
+
+
+@pytest.fixture
+def svc(tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'm.db'}", smtp_port=9, smtp_timeout_seconds=0.5,
+                        facilitator_address="facilitator@example.org")
+    services = build(settings, clock=FakeClock(IN_MENTOR_WINDOW))
+    services.runs = FakeRuns()  # type: ignore[misc]
+    services.cohorts.open(PLAN, IN_MENTOR_WINDOW)
+    return services
+
+
+def count(svc, table) -> int:  # type: ignore[no-untyped-def]
+    with svc.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def letters(svc) -> list[dict]:  # type: ignore[no-untyped-def]
+    with svc.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(outbox.c.key, outbox.c.template, outbox.c.recipient_email,
+                                                     outbox.c.mime)).mappings()]
+
+
+def form(**changes: str | list[str]) -> dict:
+    data = {"name": "Sanne de Vries", "email": "sanne@example.org", "phone": "040-2534567",
+            "practice_name": "Huisartsen Veldhoven", "street": "Dorpstraat 21", "postcode": "5504 HB",
+            "city": "Veldhoven", "years_experience": "2", "learning_goals": "Grenzen stellen", "consent": "on",
+            "topic_ids": ["grenzen_stellen"], "availability": ["di-avond"]}
+    data.update(changes)
+    return data
+
+
+def write(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "aanmeldingen.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# --- the window ------------------------------------------------------------------------------
+
+
+def test_applications_are_accepted_only_inside_the_window_and_mentors_close_first(svc) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(svc))
+    svc.clock.set(PLAN.opens_at - timedelta(hours=1))
+    r = client.post("/apply?role=mentee", data=form())
+    assert r.status_code == 422 and "aanmelden voor" in r.text and "kan vanaf 04-01-2021" in r.text
+    assert "<form" not in client.get("/apply?role=mentee").text  # no form before the window opens
+    svc.clock.set(datetime(2021, 1, 9, 10, 0, tzinfo=AMSTERDAM))  # mentors closed, mentees open
+    r = client.post("/apply?role=mentor", data=form(email="late@example.org", years_experience="20",
+                                                     topics="praktijkvoering"))
+    assert r.status_code == 422 and "mentoren" in r.text and "gesloten" in r.text
+    assert client.post("/apply?role=mentee", data=form()).status_code == 200
+    svc.clock.set(PLAN.mentee_deadline)
+    r = client.post("/apply?role=mentee", data=form(email="other@example.org"))
+    assert r.status_code == 422 and "gesloten sinds 15-01-2021" in r.text
+    assert count(svc, people) == 1 and count(svc, trajectories) == 1
+
+
+def test_a_mentee_chooses_preferred_mentors_from_the_cohorts_list_and_owes_the_contribution(svc) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(svc))
+    assert client.post("/apply?role=mentor", data=form(name="Dr. Anneke van Dijk", email="anneke@example.org",
+                                                       years_experience="22", topics="", learning_goals="",
+                                                       topic_ids=["praktijkvoering"], capacity="2")).status_code == 200
+    anneke = svc.repo.mentor_pool("zob-2021")[0].id
+    assert svc.repo.application(anneke).capacity == 2
+    svc.clock.set(IN_MENTEE_WINDOW)
+    page = client.get("/apply?role=mentee").text
+    assert "Dr. Anneke van Dijk" in page and 'name="preferred_mentor_ids"' in page and "150,00" in page
+    r = client.post("/apply?role=mentee", data=form(preferred_mentor_ids=["999"]))
+    assert r.status_code == 422 and "kies uw voorkeursmentoren uit de lijst" in r.text
+    assert client.post("/apply?role=mentee", data=form(preferred_mentor_ids=[str(anneke)])).status_code == 200
+    sanne = next(p for p in svc.repo.people_of("zob-2021") if p["role"] == "mentee")
+    assert sanne["application"]["preferred_mentor_ids"] == [anneke]
+    assert [u.name for u in svc.cohorts.unpaid("zob-2021")] == ["Sanne de Vries"]
+    assert svc.cohorts.record_payment("zob-2021", sanne["id"], None, svc.clock.now()) == 0
+    assert svc.cohorts.unpaid("zob-2021") == []
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+def test_an_ineligible_mentor_gets_a_polite_mail_with_the_reason_and_the_facilitator_sees_it(svc) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(svc))
+    r = client.post("/apply?role=mentor", data=form(name="Dr. Kees Verhoeven", email="kees@example.org",
+                                                    years_experience="30", stopped_on="2017-06-30",
+                                                    topics="loopbaan", learning_goals=""))
+    assert r.status_code == 200 and "2 jaar" in r.text
+    sent = {(row["template"], row["recipient_email"]): row for row in letters(svc)}
+    mail = parse(sent[("mentor_ineligible", "kees@example.org")]["mime"]).get_body(("plain",)).get_content()
+    assert "Dank u wel voor uw aanmelding" in mail and "gestopt per 30-06-2017" in mail
+    assert ("mentor_ineligible_notice", "facilitator@example.org") in sent
+    assert svc.cohorts.ineligible("zob-2021")[0]["ineligible_reason"].startswith("wie gestopt is")
+    assert svc.repo.mentor_pool("zob-2021") == []
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+
+def test_a_valid_file_imports_mentors_first_so_mentees_can_name_them(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    svc.clock.set(datetime(2021, 1, 5, tzinfo=UTC))
+    stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW, MENTOR_ROW, OLD_MENTOR_ROW),
+                                         svc.clock.now(), ignore_window=True)
+    assert errors == []
+    by_email = {a.email: a for a in stored}
+    anneke = by_email["anneke@example.org"].person_id
+    assert not by_email["kees@example.org"].eligible
+    assert by_email["sanne@example.org"].trajectory_id is not None
+    assert svc.repo.application(by_email["sanne@example.org"].person_id).preferred_mentor_ids == [anneke]
+    assert svc.repo.application(anneke).topic_ids == ["praktijkvoering", "werk_prive"]
+    assert {r["template"] for r in letters(svc)} == {"application_confirmation", "mentor_ineligible",
+                                                    "mentor_ineligible_notice"}
+
+
+def test_a_file_with_one_bad_row_is_refused_whole_with_row_field_and_reason(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = MENTEE_ROW.replace("sanne@example.org", "yusuf@example.org").replace("5504 HB", "5504").replace(
+        "werk_prive;grenzen_stellen", "werk_prive;golf")
+    path = write(tmp_path, MENTOR_ROW, MENTEE_ROW, bad)
+    stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now(), ignore_window=True)
+    assert stored == []
+    assert [(e.row, e.field) for e in errors] == [(4, "postcode"), (4, "topic_ids")]
+    assert "onbekend onderwerp: 'golf'" in str(errors[1]) and str(errors[0]).startswith("rij 4, veld postcode: ")
+    assert count(svc, people) == 0 and count(svc, trajectories) == 0 and count(svc, participation) == 0
+    assert letters(svc) == []
+
+
+def test_a_known_email_is_refused_with_a_clear_message(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW), svc.clock.now())[1] == []
+    path = write(tmp_path, MENTOR_ROW.replace("Anneke van Dijk", "A. van Dijk"))
+    stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now())
+    assert stored == [] and [str(e) for e in errors] == [
+        "rij 2, veld email: er is al een aanmelding met anneke@example.org voor dit cohort"]
+    twice = write(tmp_path, MENTOR_ROW.replace("anneke@", "a2@"), MENTOR_ROW.replace("anneke@", "a2@"))
+    assert [str(e) for e in import_applications(svc, "zob-2021", twice, svc.clock.now())[1]] == [
+        "rij 3, veld email: a2@example.org staat ook in rij 2 van dit bestand"]
+
+
+def test_imported_rows_respect_the_window_unless_told_otherwise(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    svc.clock.set(IN_MENTEE_WINDOW)
+    stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW), svc.clock.now())
+    assert stored == [] and errors[0].field == "role" and "gesloten" in errors[0].reason
+    assert import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW), svc.clock.now(),
+                               ignore_window=True)[1] == []
+
+
+def test_a_preferred_mentor_must_be_in_the_cohort(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW), svc.clock.now(),
+                                         ignore_window=True)
+    assert [str(e) for e in errors] == ["rij 2, veld preferred_mentors: geen mentor van dit cohort: anneke@example.org"]
+
+
+# --- training, accreditation, costs ---------------------------------------------------------------
+
+
+def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    second = MENTOR_ROW.replace("anneke@", "pieter@").replace("Anneke van Dijk", "Pieter Janssens").replace(
+        "Praktijk Strijp", "Praktijk Geldrop").replace("12345678901", "")
+    stored, _ = import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW, second), svc.clock.now())
+    anneke, pieter = (a.person_id for a in stored)
+    svc.cohorts.record_attendance("zob-2021", [anneke], True, PLAN.training_date)
+    svc.cohorts.record_attendance("zob-2021", [pieter], False, PLAN.training_date)
+    [row] = svc.cohorts.attendance("zob-2021")
+    assert (row.name, row.big_number, row.date, row.points) == ("Dr. Anneke van Dijk", "12345678901",
+                                                                date(2021, 1, 11), 3)
+    assert svc.cohorts.attended_ids("zob-2021") == {anneke}
+    svc.cohorts.set_travel_costs("zob-2021", anneke, 2350)
+    assert svc.cohorts.travel_costs("zob-2021") == [(anneke, "Dr. Anneke van Dijk", 2350)]
