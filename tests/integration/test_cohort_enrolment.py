@@ -199,8 +199,8 @@ def test_imported_rows_respect_the_window_unless_told_otherwise(svc, tmp_path: P
 
 
 def test_a_preferred_mentor_must_be_in_the_cohort(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW), svc.clock.now(),
-                                         ignore_window=True)
+    _, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW), svc.clock.now(),
+                                    ignore_window=True)
     assert [str(e) for e in errors] == ["rij 2, veld preferred_mentors: geen mentor van dit cohort: anneke@example.org"]
 
 

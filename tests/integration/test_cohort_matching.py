@@ -1,0 +1,133 @@
+"""The cohort's matching tasks on a real SQLite file: only trained mentors are proposed, the facilitator's
+changes are checked, the approved pairs move the waiting trajectories on, a failed kennismaking gets a
+new proposal without the mentor who did not fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tasks.cohort as cohort_tasks
+from domain.people import Role
+from domain.phases import Phase
+from mentorschap.enrolment import import_applications
+from tests.integration.test_cohort_enrolment import HEADER, PLAN, svc  # noqa: F401  (the fixture)
+
+MENTORS = [
+    # name, email, postcode, topics, availability, capacity
+    ("Anneke", "anneke@example.org", "5615 PA", "werk_prive;grenzen_stellen", "di-avond", 2),
+    ("Pieter", "pieter@example.org", "5664 HK", "praktijkvoering;leidinggeven", "do-middag", 1),
+    ("Marloes", "marloes@example.org", "5701 NN", "fouten_klachten;anw_diensten", "ma-ochtend", 1),
+]
+MENTEES = [
+    ("Sanne", "sanne@example.org", "5504 HB", "werk_prive;grenzen_stellen", "di-avond", "anneke@example.org"),
+    ("Youssef", "youssef@example.org", "5671 GE", "praktijkvoering;leidinggeven", "do-middag", "pieter@example.org"),
+    ("Lotte", "lotte@example.org", "5731 CX", "fouten_klachten;anw_diensten", "ma-ochtend", "marloes@example.org"),
+]
+
+
+class FakeArtifacts:
+    def __init__(self) -> None:
+        self.published: dict[str, object] = {}
+
+    def table(self, key, rows, description, now) -> bool:  # type: ignore[no-untyped-def]
+        self.published[key] = rows
+        return True
+
+    def markdown(self, key, markdown, description, now) -> bool:  # type: ignore[no-untyped-def]
+        self.published[key] = markdown
+        return True
+
+
+@pytest.fixture
+def cohort(svc, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Three mentors (Marloes skips the training) and three mentees waiting in matching."""
+    rows = [HEADER]
+    for name, email, postcode, topics, free, capacity in MENTORS:
+        rows.append(f"mentor,Dr. {name},{email},040-2123456,Praktijk {name},Straat 1,{postcode},Plaats,,20,,,,"
+                    f"{topics},{free},,,,{capacity},ja")
+    for name, email, postcode, topics, free, preferred in MENTEES:
+        rows.append(f"mentee,{name},{email},040-2534567,Praktijk {name},Laan 2,{postcode},Plaats,,2,,doelen,,"
+                    f"{topics},{free},{preferred},,,,ja")
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(rows) + "\n")
+    stored, errors = import_applications(svc, PLAN.id, path, svc.clock.now())
+    assert errors == []
+    ids = {a.email.split("@")[0]: a for a in stored}
+    svc.cohorts.record_attendance(PLAN.id, [ids["anneke"].person_id, ids["pieter"].person_id], True,
+                                  PLAN.training_date)
+    svc.cohorts.record_attendance(PLAN.id, [ids["marloes"].person_id], False, PLAN.training_date)
+    for a in stored:
+        if a.trajectory_id:
+            svc.repo.change(a.trajectory_id, lambda t: t.confirm_application(svc.clock.now()), svc.clock.now())
+            _, version = svc.repo.trajectory(a.trajectory_id)
+            svc.repo.open_wait(a.trajectory_id, "matching", version)  # the run waits for its mentor
+    svc.artifacts = FakeArtifacts()
+    monkeypatch.setattr(cohort_tasks, "services", lambda: svc)
+    monkeypatch.setattr("tasks.letters.services", lambda: svc)
+    return svc, ids
+
+
+def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:  # type: ignore[no-untyped-def]
+    world, ids = cohort
+    proposal = cohort_tasks.propose_matching.fn(PLAN)
+    pairs = {p["trajectory_id"]: p["mentor_id"] for p in proposal["pairs"]}
+    assert pairs[ids["sanne"].trajectory_id] == ids["anneke"].person_id
+    assert pairs[ids["youssef"].trajectory_id] == ids["pieter"].person_id
+    assert ids["marloes"].person_id not in pairs.values()
+    # Lotte goes to Anneke's second place rather than stay without a mentor.
+    assert pairs[ids["lotte"].trajectory_id] == ids["anneke"].person_id
+    table = world.artifacts.published["matchingsvoorstel-zob-2021"]
+    assert all(row["toelichting"] for row in table)
+    assert "1e voorkeur van de mentee" in next(r for r in table if r["mentee"] == "Sanne")["toelichting"]
+
+
+def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:  # type: ignore[no-untyped-def]
+    world, ids = cohort
+    world.cohorts.record_attendance(PLAN.id, [ids["anneke"].person_id], False, PLAN.training_date)
+    proposal = cohort_tasks.propose_matching.fn(PLAN)
+    assert len(proposal["pairs"]) == 1 and len(proposal["unmatched"]) == 2
+    reasons = [r["toelichting"] for r in world.artifacts.published["matchingsvoorstel-zob-2021"] if r["mentor"] == "—"]
+    assert reasons == ["geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol"] * 2
+
+
+def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(cohort) -> None:  # type: ignore[no-untyped-def]
+    world, ids = cohort
+    cohort_tasks.propose_matching.fn(PLAN)
+    lotte, sanne = ids["lotte"].trajectory_id, ids["sanne"].trajectory_id
+    refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
+                                                            "mentor_id": ids["marloes"].person_id}])
+    assert refused == [f"traject {lotte}: mentor {ids['marloes'].person_id} kan niet gematcht worden "
+                       "(niet geschikt of niet bij de training)"]
+    refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
+                                                            "mentor_id": ids["pieter"].person_id}])
+    assert refused == [f"mentor {ids['pieter'].person_id} krijgt 2 mentees, maar heeft plaats voor 1"]
+    assert cohort_tasks.settle_matching.fn(PLAN, False, []) != []
+    # Lotte waits for the next round instead.
+    assert cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte, "mentor_id": None}]) == []
+    assert cohort_tasks.hand_out.fn(PLAN) == 2
+    assert cohort_tasks.hand_out.fn(PLAN) == 0  # a replay changes nothing
+    t, _ = world.repo.trajectory(sanne)
+    assert t.phase is Phase.KENNISMAKING and t.mentor_id == ids["anneke"].person_id
+    assert world.repo.trajectory(lotte)[0].phase is Phase.MATCHING
+    assert {tid for tid, _ in world.runs.woken} == {sanne, ids["youssef"].trajectory_id}
+    assert world.cohorts.stage(PLAN.id) == "matched"
+
+
+def test_a_failed_kennismaking_gets_a_new_proposal_without_the_mentor_who_did_not_fit(cohort) -> None:  # type: ignore[no-untyped-def]
+    world, ids = cohort
+    cohort_tasks.propose_matching.fn(PLAN)
+    youssef = ids["youssef"].trajectory_id
+    cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": ids["lotte"].trajectory_id, "mentor_id": None}])
+    cohort_tasks.hand_out.fn(PLAN)
+    now = world.clock.now()
+    world.repo.change(youssef, lambda t: t.answer_kennismaking(Role.MENTEE, False, "sluit niet aan", now), now)
+    new = cohort_tasks.rematch_proposal.fn(youssef)
+    assert new["mentor_id"] == ids["anneke"].person_id  # Pieter did not fit; Anneke has a second place
+    assert new["explanation"].startswith("0 van 2 leerdoelen gedekt")
+    assert f"nieuw-voorstel-t{youssef}-k2" in world.artifacts.published
+    # With Anneke full as well, the reason says why nobody is proposed.
+    world.repo.change(ids["lotte"].trajectory_id,
+                    lambda t: t.choose_mentor(ids["anneke"].person_id, now), now)
+    assert cohort_tasks.rematch_proposal.fn(youssef)["mentor_id"] is None
