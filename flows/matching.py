@@ -1,7 +1,10 @@
 """Phase 2, matching: the facilitator chooses a mentor from the cohort's pool.
 
 Wait: ``MentorChoice`` from the facilitator (Prefect UI form on this run, or
-``mentorschap match``); reminders to the facilitator after 7 and 14 days.
+``mentorschap match``); reminders to the facilitator after 7 and 14 days. The first
+match of a cohort's mentee comes from the cohort run's approved proposal; after a
+kennismaking that did not fit, this run shows a new proposal for this mentee (without
+the mentors who did not fit) as an artifact, and its form is set to that mentor.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from domain.people import Role
 from domain.trajectory import MatchOutcome
 from flows.common import send_all, wait
 from flows.inputs import MentorChoice
+from tasks.cohort import rematch_proposal
 from tasks.messages import Message
 from tasks.store import Snapshot, choose_mentor
 
@@ -45,4 +49,10 @@ def find_mentor(s: Snapshot) -> None:
             if refusal:
                 get_run_logger().warning("keuze niet verwerkt: %s", refusal)
 
-    wait(s, "matching", MentorChoice, record)
+    form: type[MentorChoice] = MentorChoice
+    if t.matches:  # a rematch: a new proposal for this mentee (artifact), the form set to its mentor
+        proposal = rematch_proposal(t.id)
+        if proposal["mentor_id"] is not None:
+            form = MentorChoice.with_initial_data(mentor_id=proposal["mentor_id"],
+                                                  note=f"voorstel: {proposal['mentor']}")
+    wait(s, "matching", form, record)

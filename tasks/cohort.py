@@ -311,3 +311,10 @@ def rematch_proposal(trajectory_id: int) -> dict:
         return {"mentor_id": pair.mentor_id, "mentor": svc.repo.person(pair.mentor_id).name,
                 "explanation": pair.explanation}
     return {"mentor_id": None, "reason": proposal.unmatched[0].reason if proposal.unmatched else ""}
+
+
+@task(name="contribution of the cohort", cache_policy=NO_CACHE)
+def contribution_text(cohort: str) -> str:
+    """'€ 150,00' for a cohort with a contribution; '' otherwise (stated in the mentee's confirmation)."""
+    plan = services().cohorts.plan(cohort)
+    return plan.contribution_text() if plan and plan.contribution_eur else ""
