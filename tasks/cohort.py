@@ -289,28 +289,35 @@ def hand_out(plan: CohortPlan) -> int:
 # --- rematch ---------------------------------------------------------------------------------
 
 
-@task(name="propose a new mentor", cache_policy=NO_CACHE)
-def rematch_proposal(trajectory_id: int) -> dict:
-    """After a kennismaking that did not fit: the best mentor for this mentee among those with room,
-    never one who did not fit before. Shown as an artifact on the mentee's own run."""
-    svc = services()
+def rematch_for(svc: Services, trajectory_id: int) -> tuple[dict, list[dict[str, Any]]]:
+    """The best mentor for this mentee among those with room, never one who did not fit before:
+    ({mentor_id, mentor, explanation} or {mentor_id: None, reason}, the artifact's rows)."""
     t, _ = svc.repo.trajectory(trajectory_id)
     trajectories = _cohort_trajectories(svc, t.cohort)
     mentors, apps = _mentor_profiles(svc, t.cohort, _load(trajectories, leave_out=t.id))
     mentee = _mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps)
     proposal = propose([mentee], mentors, {t.mentee_id: set(t.excluded_mentor_ids)})
     rows = _rows(svc, proposal, {t.mentee_id: t.id})
-    attempt = len(t.matches) + 1
-    tried = ", ".join(svc.repo.person(m).name for m in t.excluded_mentor_ids)
-    svc.artifacts.table(f"nieuw-voorstel-t{t.id}-k{attempt}", rows,
-                        f"Nieuw voorstel voor traject {t.id} (uitgesloten: {tried or 'niemand'}). Het formulier "
-                        "MentorChoice van deze run staat op de voorgestelde mentor: verstuur het om goed te keuren.",
-                        svc.clock.now())
     if proposal.pairs:
         pair = proposal.pairs[0]
         return {"mentor_id": pair.mentor_id, "mentor": svc.repo.person(pair.mentor_id).name,
-                "explanation": pair.explanation}
-    return {"mentor_id": None, "reason": proposal.unmatched[0].reason if proposal.unmatched else ""}
+                "explanation": pair.explanation}, rows
+    return {"mentor_id": None, "reason": proposal.unmatched[0].reason if proposal.unmatched else ""}, rows
+
+
+@task(name="propose a new mentor", cache_policy=NO_CACHE)
+def rematch_proposal(trajectory_id: int) -> dict:
+    """After a kennismaking that did not fit: a new proposal for this mentee, shown as an artifact
+    on the mentee's own run (the facilitator approves it through the run's MentorChoice form)."""
+    svc = services()
+    t, _ = svc.repo.trajectory(trajectory_id)
+    choice, rows = rematch_for(svc, trajectory_id)
+    tried = ", ".join(svc.repo.person(m).name for m in t.excluded_mentor_ids)
+    svc.artifacts.table(f"nieuw-voorstel-t{t.id}-k{len(t.matches) + 1}", rows,
+                        f"Nieuw voorstel voor traject {t.id} (uitgesloten: {tried or 'niemand'}). Het formulier "
+                        "MentorChoice van deze run staat op de voorgestelde mentor: verstuur het om goed te keuren.",
+                        svc.clock.now())
+    return choice
 
 
 @task(name="contribution of the cohort", cache_policy=NO_CACHE)
