@@ -11,10 +11,23 @@ Register the tables by importing this module (``adapters.tables`` does).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 
 from adapters.db import metadata
 from adapters.repository import NotFound, Repository
@@ -89,8 +102,13 @@ class HaoRepository(Repository):
 
     # --- trajectories ----------------------------------------------------------
 
-    def add_trajectory(self, t: HaoTrajectory, now: datetime) -> HaoTrajectory:  # type: ignore[override]
+    def add_trajectory(  # type: ignore[override]
+        self, t: HaoTrajectory, now: datetime, also: Callable[[Connection], None] | None = None
+    ) -> HaoTrajectory:
+        """Insert the trajectory; ``also`` (e.g. marking the request link used) in the same transaction."""
         with self.engine.begin() as conn:
+            if also is not None:
+                also(conn)
             new_id = conn.execute(insert(hao_trajectories).values(
                 kind=t.kind.value, pseudonym=t.pseudonym, phase=t.phase.value, version=1, document={},
                 updated_at=now,

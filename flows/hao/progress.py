@@ -38,10 +38,16 @@ def couple(trajectory_id: int, mentor_id: int) -> str:
     return ""
 
 
+def flag_messages(t: Progress) -> list[HaoMessage]:
+    """Fewer than two signed reports at the due date: the institute's contacts are told (once)."""
+    return staff_messages(t, "flag", "hao_progress_flag") if t.flagged_at is not None else []
+
+
 def coupling(s: HaoSnapshot) -> None:
     t = s.trajectory
+    assert isinstance(t, Progress)
     send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
-                         to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()])
+                         to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()] + flag_messages(t))
 
     def record(choice: MentorCoupling) -> None:
         if choice.mentor_id is not None and (refusal := couple(t.id, choice.mentor_id)):
@@ -71,9 +77,7 @@ def conversations(s: HaoSnapshot) -> None:
     assert isinstance(t, Progress)
     messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
                 for role in BOTH]
-    messages += conversation_messages(t) + report_messages(t)
-    if t.flagged_at is not None:
-        messages += staff_messages(t, "flag", "hao_progress_flag")
+    messages += conversation_messages(t) + report_messages(t) + flag_messages(t)
     send_all(messages)
     wait(s, "conversations")
 

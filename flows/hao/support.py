@@ -38,7 +38,7 @@ def hao_information(year: int | None = None) -> int:
     """The yearly mail to every trainer: what a hao-mentor offers, the directory, a personal request link."""
     svc = services()
     year = year or local_date(svc.clock.now()).year
-    messages = [HaoMessage(trajectory_id=0, occasion=f"information-{year}", template="hao_information",
+    messages = [HaoMessage(occasion=f"information-{year}", template="hao_information",
                            to=HaoRole.TRAINER, person_id=p.id, link="hao_request", link_ref=f"request-{year}",
                            extra={"year": year})
                 for p in svc.hao.repo.people(HaoRole.TRAINER)]
