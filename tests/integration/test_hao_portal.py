@@ -1,0 +1,95 @@
+"""The hao links in the portal, on SQLite with a fake clock and without Prefect: act, then (fake) wake."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.hao_store import new_pseudonym
+from domain.clock import FakeClock
+from domain.hao.people import HaoPerson, HaoRole
+from domain.hao.trajectory import Claim, Goal, Guidance, HaoPhase, Kind
+from mentorschap.bootstrap import build
+from mentorschap.settings import Settings
+from portal import hao as hao_portal
+from portal.app import create_app
+
+NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(tmp_path):  # type: ignore[no-untyped-def]
+    clock = FakeClock(NOW)
+    svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'hao.db'}", portal_url="http://portal.test"), clock)
+    woken: list[tuple[int, str]] = []
+    started: list[int] = []
+    svc.hao.start = lambda t: started.append(t.id) or "run"  # type: ignore[method-assign]
+    svc.hao.wake = lambda tid, by, note="", extra=None: woken.append((tid, note)) or True  # type: ignore[method-assign]
+    repo = svc.hao.repo
+    ids = {
+        "trainer": repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Tineke Trainer", email="t@example.org")),
+        "mentor": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mo Mentor", email="m@example.org")),
+    }
+    client = TestClient(hao_portal.mount(create_app(svc), svc))
+    return svc, client, clock, ids, woken, started
+
+
+def link(svc, person_id: int, role: str, tid: int, action: str, ref: str, **extra) -> str:  # type: ignore[no-untyped-def]
+    return svc.hao.links.make(person_id, role, tid, action, ref, extra).replace("http://portal.test", "")
+
+
+def test_a_consultation_from_request_to_close_through_links(world) -> None:  # type: ignore[no-untyped-def]
+    svc, client, clock, ids, woken, started = world
+    request = link(svc, ids["trainer"], "trainer", 0, "hao_request", "request-2021")
+    page = client.get(request)
+    assert page.status_code == 200 and "Mo Mentor" in page.text and "niet op de hoogte" in page.text
+    bad = client.post(request, data={"mentor_id": str(ids["mentor"]), "form": "phone", "question": ""})
+    assert bad.status_code == 422 and 'id="err-question"' in bad.text
+    ok = client.post(request, data={"mentor_id": str(ids["mentor"]), "form": "phone", "question": "Hoe plan ik?"})
+    assert ok.status_code == 200 and len(started) == 1
+    assert client.post(request, data={"mentor_id": str(ids["mentor"]), "form": "phone",
+                                      "question": "nog eens"}).status_code == 410
+    [t] = svc.hao.repo.all(Kind.CONSULTATION)
+    assert t.pseudonym.startswith("c-") and t.question == "Hoe plan ik?"
+
+    plan = link(svc, ids["mentor"], "mentor", t.id, "hao_plan", "c1-plan")
+    assert client.post(plan, data={"date": "2021-09-08", "time": "10:00", "form": "phone"}).status_code == 200
+    assert woken == [(t.id, "hao_plan c1-plan")]
+    held = link(svc, ids["mentor"], "mentor", t.id, "hao_held", "c1-held", conversation=1)
+    early = client.post(held, data={"km": "5", "hours": "1", "done": "yes"})
+    assert early.status_code == 422 and "nog niet plaatsgevonden" in early.text
+    clock.advance(days=3)
+    assert client.post(held, data={"km": "5", "hours": "1", "done": "yes"}).status_code == 200
+    t, _ = svc.hao.repo.trajectory(t.id)
+    assert t.phase is HaoPhase.CLOSED and t.held()[0].claim.km == 5
+    assert client.get(plan).status_code == 410  # closed, or used: nothing more to do
+
+
+def test_the_trainer_must_tick_that_the_report_was_discussed(world) -> None:  # type: ignore[no-untyped-def]
+    svc, client, _, ids, _, _ = world
+    g = Guidance.request(ids["trainer"], ids["mentor"], "colleague", "short_term", [Goal(area=5, text="Grenzen")],
+                         new_pseudonym(Kind.GUIDANCE), NOW)
+    g.sign_goals(NOW)
+    g.plan_conversation(NOW + timedelta(hours=1), "visit", NOW)
+    g.record_held(1, Claim(km=3), NOW + timedelta(hours=2))
+    g.end_conversations(NOW + timedelta(hours=2))
+    g.write_report("Verslag.", NOW + timedelta(hours=3))
+    g = svc.hao.repo.add_trajectory(g, NOW)
+    discussed = link(svc, ids["trainer"], "trainer", g.id, "hao_discussed", "discussed")
+    assert "Verslag." in client.get(discussed).text
+    refused = client.post(discussed, data={"dissent": "Oneens"})
+    assert refused.status_code == 422 and not svc.hao.repo.trajectory(g.id)[0].released
+    assert client.post(discussed, data={"discussed": "yes", "dissent": "Oneens"}).status_code == 200
+    t, _ = svc.hao.repo.trajectory(g.id)
+    assert t.released and t.report.dissent == "Oneens"
+
+
+def test_a_hao_link_is_not_a_mentee_link_and_a_mentors_link_is_not_the_trainers(world) -> None:  # type: ignore[no-untyped-def]
+    svc, client, _, ids, _, _ = world
+    token = link(svc, ids["trainer"], "trainer", 0, "hao_request", "r").rsplit("/", 1)[1]
+    assert client.get(f"/a/{token}").status_code == 403
+    with pytest.raises(ValueError):
+        svc.hao.links.make(ids["trainer"], "trainer", 1, "hao_plan", "x")
+    assert client.get("/hao/mentoren").status_code == 200
