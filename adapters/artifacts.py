@@ -27,6 +27,7 @@ published_artifacts = Table(
 
 
 class Artifacts:
+    """Publishes through the Prefect API; ``_sync=True`` so it works from code that runs an event loop."""
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -55,11 +56,11 @@ class Artifacts:
     def table(self, key: str, rows: list[dict[str, Any]], description: str, now: datetime) -> bool:
         if not self._changed(key, rows, now):
             return False
-        create_table_artifact(table=rows, key=key, description=description)
+        create_table_artifact(table=rows, key=key, description=description, _sync=True)
         return True
 
     def markdown(self, key: str, markdown: str, description: str, now: datetime) -> bool:
         if not self._changed(key, markdown, now):
             return False
-        create_markdown_artifact(markdown=markdown, key=key, description=description)
+        create_markdown_artifact(markdown=markdown, key=key, description=description, _sync=True)
         return True

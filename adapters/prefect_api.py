@@ -41,6 +41,7 @@ class RunControl:
             flow_run_name=name or f"traject {trajectory_id}",
             tags=tags or [],
             idempotency_key=f"trajectory-{trajectory_id}",
+            _sync=True,  # also from code that runs an event loop (the portal, a browser test)
         )
         self.repo.set_flow_run(trajectory_id, str(run.id))
         return str(run.id)

@@ -1,6 +1,6 @@
 """A real Prefect server and served deployments: suspend, sign-off in the portal, resume, restart.
 
-Slow (a server and a runner start); one module-scoped stack serves every test here.
+Slow (a server and a runner start); the session's one stack (tests/conftest.py) serves it.
 """
 
 from __future__ import annotations
@@ -8,17 +8,12 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-import os
 import re
-import shutil
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-
-from mentorschap.stack import ROOT, Stack, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -29,43 +24,6 @@ MENTOR = {"name": "Dr. Anneke van Dijk", "email": "anneke@example.org", "phone":
 MENTEE = {"name": "Sanne de Vries", "email": "sanne@example.org", "phone": "040-2534567",
           "practice_name": "Huisartsen Veldhoven", "street": "Dorpstraat 21", "postcode": "5504 HB",
           "city": "Veldhoven", "years_experience": "2", "learning_goals": "grenzen stellen", "consent": "on"}
-
-
-@pytest.fixture(scope="module")
-def stack():
-    # Under var/ (not pytest's tmp) so the processes' logs outlive the run for a post-mortem.
-    home = ROOT / "var" / "tests" / f"stack-{os.getpid()}"
-    shutil.rmtree(home, ignore_errors=True)
-    smtp_port, portal_port = free_port(), free_port()
-    env = {
-        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
-        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
-        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "MENTORSCHAP_SIGNING_SECRET": "test-secret-for-the-served-deployment",
-        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
-        "MENTORSCHAP_CLOCK_START": "2021-01-18T08:00:00+00:00",
-        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
-        "MENTORSCHAP_CLOCK_SPEED": "1",
-    }
-    s = Stack.create(home, env)
-    saved = dict(os.environ)
-    os.environ.update(s.env)
-    from mentorschap.bootstrap import services
-
-    services.cache_clear()
-    try:
-        s.start_mailserver(home / "maildir", smtp_port)
-        s.start_prefect()
-        s.start_runner()
-        s.start_portal(portal_port)
-        s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
-        s.maildir = home / "maildir"  # type: ignore[attr-defined]
-        yield s
-    finally:
-        s.stop_all()
-        services.cache_clear()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def svc():

@@ -1,0 +1,12 @@
+"""Session-wide fixtures: the real stack is started at most once per test run."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def stack():
+    from tests.stack import running_stack
+
+    yield from running_stack()

@@ -1,0 +1,111 @@
+"""Headless Chromium (Debian's package) against the real stack: a sign-off on a phone, the Prefect UI.
+
+Screenshots go to var/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from mentorschap.stack import ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "var" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def trajectory_waiting_for_signatures():
+    """A pair whose plan is written, straight through the domain and the store."""
+    from domain.people import Application, Role
+    from domain.trajectory import Trajectory
+    from mentorschap.bootstrap import services
+
+    svc = services()
+
+    def apply(role: str, name: str, email: str) -> int:
+        return svc.repo.add_person(svc.cohort, Application(
+            role=role, name=name, email=email, phone="040-2534567", practice_name="Praktijk De Linde",
+            practice_address={"street": "Lindelaan 3", "postcode": "5611AB", "city": "Eindhoven"},
+            years_experience=20 if role == "mentor" else 2, consent=True, learning_goals="grenzen", topics="praktijk",
+        ), NOW)
+
+    mentee = apply("mentee", "Femke Jansen", "femke@example.org")
+    mentor = apply("mentor", "Dr. Hans Peters", "hans@example.org")
+    t = svc.repo.add_trajectory(Trajectory.apply(svc.cohort, mentee, NOW), NOW)
+    svc.repo.change(t.id, lambda t: t.confirm_application(NOW), NOW)
+    svc.repo.change(t.id, lambda t: t.choose_mentor(mentor, NOW), NOW)
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(t.id, lambda t, role=role: t.answer_kennismaking(role, True, "", NOW), NOW)
+    svc.repo.change(t.id, lambda t: t.submit_plan(
+        ["Grenzen stellen aan mijn werkweek", "Een eigen stijl in lastige gesprekken"],
+        "Per bijeenkomst bespreken we een casus uit mijn praktijk.", NOW), NOW)
+    url = svc.links.make(mentee, "mentee", t.id, "sign", "k1-sign-v1", {"plan_version": 1})
+    return svc, t.id, url
+
+
+def test_a_mentee_signs_on_a_phone(stack, browser):
+    from domain.people import Role
+
+    svc, tid, url = trajectory_waiting_for_signatures()
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page.goto(url)
+    assert "Grenzen stellen aan mijn werkweek" in page.content()
+    # Nothing wider than the phone: no sideways scrolling on a 390-px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "portal-sign-phone.png"), full_page=True)
+    page.get_by_role("button").first.click()
+    page.wait_for_load_state()
+    page.screenshot(path=str(SHOTS / "portal-signed-phone.png"), full_page=True)
+    t, _ = svc.repo.trajectory(tid)
+    assert Role.MENTEE in t.match.current_signatures()
+    # The same link a second time: a clear page, nothing changed.
+    again = page.goto(url)
+    assert again is not None and again.status == 410
+    page.screenshot(path=str(SHOTS / "portal-link-used-phone.png"), full_page=True)
+    assert svc.repo.trajectory(tid)[0].match.current_signatures().keys() == {Role.MENTEE}
+    page.close()
+
+
+def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, browser):
+    from flows.sweep import sweep_now
+    from mentorschap.bootstrap import services
+
+    svc = services()
+    if not svc.repo.trajectory_ids():
+        trajectory_waiting_for_signatures()
+    sweep_now()  # starts runs not started yet and publishes the cohort board
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{stack.ui_url}/runs")
+    page.get_by_text("·").first.wait_for(timeout=60_000)  # run names read "<pair> · <what it waits for>"
+    page.screenshot(path=str(SHOTS / "prefect-runs.png"), full_page=True)
+    page.goto(f"{stack.ui_url}/artifacts")
+    page.get_by_text("cohortbord").first.wait_for(timeout=60_000)
+    page.get_by_text("cohortbord").first.click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_text(re.compile(r"^[0-9a-f]{8}$")).first.click()  # the newest version of the board
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(SHOTS / "prefect-cohort-board.png"), full_page=True)
+    assert "Femke Jansen" in page.content()
+    assert "wacht op handtekening mentor (plan v1)" in page.content()
+    page.close()

@@ -1,0 +1,338 @@
+"""Programme B on a real Prefect server with served deployments: every kind of hao trajectory.
+
+One module-scoped stack (server, runner, SMTP to a Maildir, portal) on a fast clock
+(12 simulated hours a second). The people act through their personal links over
+HTTP; the COMO chair through the progress run's input form (the Prefect API call
+the UI makes). Then it proves that the institute's export and digest, the finance
+export and the Prefect run metadata carry nothing of the consultation, and that the
+guidance report reached the institute only after the trainer's signature.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import mailbox
+import os
+import re
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.clock import AMSTERDAM
+from mentorschap.stack import ROOT, Stack, free_port
+
+pytestmark = pytest.mark.slow
+
+LINK = re.compile(r"https?://[^\s\"'<>]+/h/[A-Za-z0-9_\-.]+")
+SPEED = 12 * 3600  # simulated seconds per real second
+SECRET_NAME = "Hanna Hoogland-Verborgen"
+SECRET_EMAIL = "hanna.verborgen@praktijk-geheim.example"
+SECRET_QUESTION = "Mijn aios Pieter-Jan en ik botsen over zijn beoordeling; dreigt ontkoppeling?"
+REPORT = "Doel taakgebied 2 bereikt: feedback is concreet en tijdig."
+DISSENT = "Ik vind dat de planning niet aan mij lag."
+USED: set[str] = set()  # links acted on in this module
+HAO_DEPLOYMENTS = ["hao-consultation/hao-consultation", "hao-guidance/hao-guidance", "hao-progress/hao-progress",
+                   "hao-information/hao-information", "hao-institute-digest/hao-institute-digest"]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    home = ROOT / "var" / "tests" / f"hao-stack-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    smtp_port, portal_port = free_port(), free_port()
+    env = {
+        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
+        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
+        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
+        "MENTORSCHAP_SIGNING_SECRET": "test-secret-for-the-hao-deployments",
+        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
+        "MENTORSCHAP_LINK_VALID_DAYS": "3650",
+        "MENTORSCHAP_CLOCK_START": "2021-09-01T07:00:00+00:00",
+        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
+        "MENTORSCHAP_CLOCK_SPEED": str(SPEED),
+    }
+    s = Stack.create(home, env)
+    saved = dict(os.environ)
+    os.environ.update(s.env)
+    from mentorschap.bootstrap import services
+
+    services.cache_clear()
+    try:
+        s.start_mailserver(home / "maildir", smtp_port)
+        s.start_prefect()
+        s.start_runner()
+        s._wait_deployments(HAO_DEPLOYMENTS)
+        s.start_portal(portal_port)
+        s.maildir = home / "maildir"  # type: ignore[attr-defined]
+        yield s
+    finally:
+        s.stop_all()
+        services.cache_clear()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def svc():
+    from mentorschap.bootstrap import services
+
+    return services()
+
+
+def wait_until(what: str, check, timeout: float = 120):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def mails(maildir: Path) -> list[email.message.EmailMessage]:
+    box = mailbox.Maildir(maildir, create=True)
+    return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in box.iterkeys()]
+
+
+def text_of(msg) -> str:  # type: ignore[no-untyped-def]
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def mails_to(maildir: Path, address: str) -> list[email.message.EmailMessage]:
+    return [m for m in mails(maildir) if address in str(m["To"])]
+
+
+def link_for(maildir: Path, to: str, action: str, used: set[str]) -> str:
+    """A personal hao link of ``action`` in mail to ``to`` that this test has not used yet."""
+    for msg in mails_to(maildir, to):
+        for url in LINK.findall(text_of(msg)):
+            if url not in used and svc().hao.links.read(url.rsplit("/", 1)[1]).action == action:
+                return url
+    return ""
+
+
+def events(api_url: str) -> list[str]:
+    """Every event the server keeps, page after page, as JSON text."""
+    since = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    page = httpx.post(f"{api_url}/events/filter", json={"filter": {"occurred": {"since": since}}, "limit": 50})
+    assert page.status_code == 200, page.text
+    texts = [page.text]
+    while (next_page := page.json().get("next_page")) and len(texts) < 200:
+        page = httpx.get(next_page)
+        texts.append(page.text)
+    assert sum(len(json.loads(t)["events"]) for t in texts) > 20
+    return texts
+
+
+def act(stack, to: str, action: str, form, used: set[str]) -> dict:  # type: ignore[no-untyped-def]
+    """Open the link from the mail and post the form (a callable: filled in when the link is there)."""
+    url = wait_until(f"{action} link for {to}", lambda: link_for(stack.maildir, to, action, used))
+    used.add(url)
+    assert httpx.get(url, timeout=30).status_code == 200
+    data = form() if callable(form) else form
+    response = httpx.post(url, data=data, timeout=30)
+    assert response.status_code == 200, response.text[-2000:]
+    return data
+
+
+def waits_at(tid: int, label: str) -> bool:
+    _, key = svc().hao.run_of(tid).waiting_at(tid)
+    return bool(key and key.endswith(label))
+
+
+def when(days: float) -> dict[str, str]:
+    """Date and time fields for a moment ``days`` from the simulated now, on a whole quarter hour."""
+    local = (svc().clock.now() + timedelta(days=days)).astimezone(AMSTERDAM)
+    local = local.replace(minute=(local.minute // 15) * 15, second=0, microsecond=0)
+    return {"date": local.date().isoformat(), "time": local.strftime("%H:%M")}
+
+
+def after(fields: dict[str, str]) -> None:
+    """Let the simulated clock pass the planned moment."""
+    starts = datetime.fromisoformat(f"{fields['date']}T{fields['time']}").replace(tzinfo=AMSTERDAM)
+    wait_until("the conversation's start", lambda: svc().clock.now() > starts + timedelta(hours=1), timeout=60)
+
+
+def run_deployment(name: str) -> None:
+    from prefect.deployments import run_deployment as run
+
+    flow_run = run(name, timeout=120)
+    assert flow_run.state is not None and flow_run.state.is_completed(), flow_run.state
+
+
+@pytest.fixture(scope="module")
+def people(stack):
+    from domain.hao.people import HaoPerson, HaoRole
+
+    repo = svc().hao.repo
+    ids = {
+        "consulting": repo.add_person(HaoPerson(role=HaoRole.TRAINER, name=SECRET_NAME, email=SECRET_EMAIL)),
+        "guided": repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Gert Begeleid", email="gert@example.org")),
+        "starter": repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Sterre Start", email="sterre@example.org")),
+        "late": repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Lars Laat", email="lars@example.org")),
+        "mentor": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mieke Mentor", email="mieke@example.org",
+                                            expertise="beoordelen; ontkoppeling")),
+        "mentor2": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Bart Mentor", email="bart@example.org")),
+        "staff1": repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Simone Staf", email="simone@example.org")),
+        "staff2": repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Mark Staf", email="mark@example.org")),
+        "chair": repo.add_person(HaoPerson(role=HaoRole.CHAIR, name="Cor Voorzitter", email="cor@example.org")),
+    }
+    return ids
+
+
+def test_a_consultation_series_requested_through_the_information_mail(stack, people):
+    used = USED
+    run_deployment("hao-information/hao-information")
+    act(stack, SECRET_EMAIL, "hao_request",
+        {"mentor_id": str(people["mentor"]), "form": "phone", "question": SECRET_QUESTION}, used)
+    from domain.hao.trajectory import Kind
+
+    [c] = svc().hao.repo.all(Kind.CONSULTATION)
+    wait_until("conversations wait", lambda: waits_at(c.id, "conversations"))
+    request = [m for m in mails_to(stack.maildir, "mieke@example.org") if SECRET_QUESTION in text_of(m)]
+    assert request and SECRET_NAME not in str(request[0]["Subject"])
+
+    first = act(stack, "mieke@example.org", "hao_plan", lambda: {**when(1), "form": "phone"}, used)
+    wait_until("invitation", lambda: any("text/calendar" in m.as_string() for m in mails_to(stack.maildir,
+                                                                                              SECRET_EMAIL)))
+    after(first)
+    second = act(stack, "mieke@example.org", "hao_held", lambda: {
+        "km": "12", "hours": "1", "next_date": when(2)["date"], "next_time": when(2)["time"]}, used)
+    after({"date": second["next_date"], "time": second["next_time"]})
+    act(stack, "mieke@example.org", "hao_held", {"km": "0", "hours": "0,5", "done": "yes"}, used)
+    wait_until("consultation run completed", lambda: svc().hao.run_of(c.id).state(c.id) == "COMPLETED")
+    t, _ = svc().hao.repo.trajectory(c.id)
+    assert t.phase == "closed" and len(t.held()) == 2 and t.closed_by == "mentor"
+
+
+def test_targeted_guidance_reaches_the_institute_only_after_the_trainers_signature(stack, people):
+    from adapters.hao_store import new_pseudonym
+    from domain.hao.trajectory import Goal, Guidance, Kind
+    from mentorschap.hao_export import institute_export
+
+    used = USED
+    now = svc().clock.now()
+    g = Guidance.request(people["guided"], people["mentor2"], "institute", "short_term",
+                         [Goal(area=2, text="Concreet feedback geven"), Goal(area=5, text="Grenzen bewaken")],
+                         new_pseudonym(Kind.GUIDANCE), now)
+    g = svc().hao.repo.add_trajectory(g, now)
+    svc().hao.start(g)
+    act(stack, "gert@example.org", "hao_goals", {}, used)
+    first = act(stack, "bart@example.org", "hao_plan", lambda: {**when(1), "form": "visit"}, used)
+    after(first)
+    act(stack, "bart@example.org", "hao_held", {"km": "30", "hours": "2", "done": "yes"}, used)
+    act(stack, "bart@example.org", "hao_report", {"text": REPORT}, used)
+    wait_until("discussion wait", lambda: waits_at(g.id, "discussion"))
+
+    # Written, not yet discussed: the institute sees only that the guidance runs.
+    [seen] = [x for x in institute_export(svc())["trajectories"] if x["id"] == g.id]
+    assert seen["status"] == "begeleiding loopt" and seen["report"] is None
+    staff_mail = mails_to(stack.maildir, "simone@example.org")
+    assert staff_mail and not any(REPORT in text_of(m) for m in staff_mail)
+
+    act(stack, "gert@example.org", "hao_discussed", {"discussed": "yes", "dissent": DISSENT}, used)
+    wait_until("guidance run completed", lambda: svc().hao.run_of(g.id).state(g.id) == "COMPLETED")
+    [seen] = [x for x in institute_export(svc())["trajectories"] if x["id"] == g.id]
+    assert seen["report"]["text"] == REPORT and seen["report"]["dissent"] == DISSENT
+    released = [m for m in mails_to(stack.maildir, "simone@example.org") if REPORT in text_of(m)]
+    assert len(released) == 1 and DISSENT in text_of(released[0])
+    assert any(REPORT in text_of(m) for m in mails_to(stack.maildir, "mark@example.org"))
+
+
+def test_progress_conversations_coupled_by_the_chair_with_two_signed_reports(stack, people):
+    from adapters.hao_store import new_pseudonym
+    from domain.hao.trajectory import Kind, Progress
+    from mentorschap.hao_export import render_dossier
+
+    used = USED
+    now = svc().clock.now()
+    p = svc().hao.repo.add_trajectory(Progress.start(people["starter"], new_pseudonym(Kind.PROGRESS), now), now)
+    svc().hao.start(p)
+    wait_until("coupling wait", lambda: waits_at(p.id, "coupling"))
+    assert mails_to(stack.maildir, "cor@example.org")
+    # The COMO chair fills in the run's MentorCoupling form (the Prefect UI makes this same call).
+    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor"]})
+    for report in ("Start verloopt goed; leerplan aios staat.", "Beoordelingen op tijd; rol helder."):
+        moment = act(stack, "mieke@example.org", "hao_plan", lambda: {**when(1), "form": "meeting"}, used)
+        after(moment)
+        act(stack, "mieke@example.org", "hao_held", {"km": "8", "hours": "1", "text": report}, used)
+        act(stack, "sterre@example.org", "hao_sign_report", {}, used)
+    wait_until("progress run completed", lambda: svc().hao.run_of(p.id).state(p.id) == "COMPLETED")
+    t, _ = svc().hao.repo.trajectory(p.id)
+    assert t.phase == "closed" and len(t.signed_reports()) == 2
+    dossier = render_dossier(svc(), p.id)
+    assert "Sterre Start" in dossier and "Beoordelingen op tijd; rol helder." in dossier and "Getekend" in dossier
+
+
+def test_a_starter_without_two_reports_by_the_due_date_is_flagged_to_the_institute(stack, people):
+    from adapters.hao_store import new_pseudonym
+    from domain.hao.trajectory import Kind, Progress
+    from flows.hao.sweep import hao_sweep_now
+
+    now = svc().clock.now()
+    due = now + timedelta(days=2)
+    p = svc().hao.repo.add_trajectory(Progress.start(people["late"], new_pseudonym(Kind.PROGRESS), now, due), now)
+    svc().hao.start(p)
+    wait_until("coupling wait", lambda: waits_at(p.id, "coupling"))
+    wait_until("the due date", lambda: svc().clock.now() > due, timeout=30)
+    assert hao_sweep_now()["flagged"] == 1
+    assert hao_sweep_now()["flagged"] == 0
+    flag = wait_until("flag mail", lambda: [m for m in mails_to(stack.maildir, "mark@example.org")
+                                           if "Lars Laat" in str(m["Subject"])])
+    assert "0 door beiden getekende verslagen" in text_of(flag[0])
+
+
+def test_nothing_of_the_consultation_reaches_the_institute_finance_or_prefect(stack, people):
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from domain.hao.trajectory import Kind
+    from mentorschap.hao_export import finance_export, institute_export
+
+    secrets = [SECRET_NAME, SECRET_EMAIL, SECRET_QUESTION, "Pieter-Jan", "hanna.verborgen"]
+    [c] = svc().hao.repo.all(Kind.CONSULTATION)
+
+    def clean(blob: str, where: str) -> None:
+        for secret in secrets:
+            assert secret not in blob, f"{secret!r} leaked into {where}"
+
+    institute = json.dumps(institute_export(svc()), ensure_ascii=False)
+    clean(institute, "the institute's export")
+    assert c.pseudonym not in institute and "consultation" not in institute
+    run_deployment("hao-institute-digest/hao-institute-digest")
+    digests = [m for m in mails(stack.maildir) if "Overzicht hao-mentoren" in str(m["Subject"])]
+    assert len(digests) == 2 and "Gert Begeleid" in text_of(digests[0])
+    for address in ("simone@example.org", "mark@example.org", "cor@example.org"):
+        clean("\n".join(str(m["Subject"]) + text_of(m) for m in mails_to(stack.maildir, address)), f"mail to {address}")
+
+    finance = finance_export(svc())
+    clean(json.dumps(finance, ensure_ascii=False), "the finance export")
+    assert all(line["kind"] != "consultation" for line in finance["claims"])
+    mieke = next(x for x in finance["mentor_totals"] if x["mentor"] == "Mieke Mentor")
+    assert mieke["km"] == 12 + 8 + 8 and mieke["hours"] == 1.5 + 2  # the consultation is in her totals only
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+        assert len(runs) >= 7
+        run_id, _, _ = svc().hao.repo.run_info(c.id)
+        run = client.read_flow_run(run_id)
+        assert run.name == f"consultatie {c.pseudonym}" and run.parameters == {"trajectory_id": c.id}
+        assert set(run.tags) == {"hao", "hao:consultation"}
+        blob = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False) for r in runs]
+        blob += [json.dumps(t.model_dump(mode="json"), ensure_ascii=False) for t in client.read_task_runs()]
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id for r in runs])))
+        assert logs, "the runs log something"
+        blob += [entry.message for entry in logs]
+        blob += [json.dumps(a.model_dump(mode="json"), ensure_ascii=False) for a in client.read_artifacts()]
+        for r in runs:
+            inputs = httpx.post(f"{stack.api_url}/flow_runs/{r.id}/input/filter", json={"prefix": "", "limit": 500})
+            assert inputs.status_code == 200
+            blob.append(inputs.text)
+    blob += events(stack.api_url)
+    clean("\n".join(blob), "the Prefect metadata")
+    assert c.pseudonym in "\n".join(blob)  # the run is there, under its pseudonym
