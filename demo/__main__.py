@@ -1,28 +1,55 @@
 """``make demo``: a small February 2021 cohort in compressed time, on the real parts.
 
 Starts a local Prefect server (embedded SQLite), an SMTP server writing to
-``var/demo/maildir``, the portal and the served deployments; fictional GPs apply
-through the web form, a simulated facilitator matches them through the Prefect API,
-and the simulated participants act on the links in their mail. With no terminal
-on standard input it exits 0 once every trajectory has ended.
+``var/demo/maildir``, the portal and the served deployments, then the cohort's kickoff
+run (as its Cron schedule would): the members get the invitation, fictional GPs apply
+through the web form, mentors are invited to the training, a simulated facilitator
+records who attended and approves the proposed matching through the Prefect API, and
+the simulated participants act on the links in their mail. With no terminal on
+standard input it exits 0 once every trajectory has ended.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from pathlib import Path
 
-import httpx
-
-from demo.cast import MENTEES, MENTORS
+from demo.cast import MENTEES, MENTORS, OTHER_MEMBERS
+from demo.screens import screenshot
+from domain.clock import AMSTERDAM
+from domain.cohort import CohortPlan
 from mentorschap.stack import ROOT, Stack, free_port
 
 VAR = ROOT / "var" / "demo"
-SIM_START = datetime(2021, 1, 18, 8, 0, tzinfo=UTC)
+SIM_START = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)  # Monday 4 January 2021, 09:00 in Amsterdam
+COHORT_DEPLOYMENT = "cohort/zob-2021"
+
+
+def demo_plan(now: datetime) -> CohortPlan:
+    """The first cohort with its weeks shortened to days, from the simulated now (which depends on how
+    long the stack took to start), so that kickoff to matching takes seconds."""
+    from deployments.cohorts import COHORTS
+
+    day = now.astimezone(AMSTERDAM).date()
+
+    def at(days: int, hour: int) -> datetime:
+        return datetime.combine(day + timedelta(days=days), dt_time(hour), tzinfo=AMSTERDAM)
+
+    return COHORTS[0].model_copy(update={
+        "opens_at": now,
+        "mentor_deadline": at(14, 17),  # each start of the run takes a few real seconds (days)
+        "training_at": at(15, 19),
+        "mentee_deadline": at(20, 17),
+    })
+
+
 DAYS_PER_SECOND = float(os.environ.get("DEMO_DAYS_PER_SECOND", "1.4"))
 STARTUP_SECONDS = 40
 DEADLINE_SECONDS = float(os.environ.get("DEMO_DEADLINE_SECONDS", "600"))
@@ -32,10 +59,23 @@ def say(clock, text: str) -> None:  # type: ignore[no-untyped-def]
     print(f"[{clock.now():%Y-%m-%d}] {text}", flush=True)
 
 
-def apply(http: httpx.Client, portal: str, role: str, person: dict) -> None:
-    form = {"consent": "on", "language": "nl", **person}
-    r = http.post(f"{portal}/apply?role={role}", data=form)
-    r.raise_for_status()
+def start_cohort(stack: Stack, plan: CohortPlan, members_csv: Path) -> str:
+    """Start the cohort's kickoff run now, with the demo's dates (a 2021 Cron schedule no longer fires)."""
+    from prefect.deployments import run_deployment
+
+    stack._wait_deployments([COHORT_DEPLOYMENT])
+    run = run_deployment(COHORT_DEPLOYMENT, parameters={"plan": plan.model_dump(mode="json"),
+                                                        "members_csv": str(members_csv)},
+                         timeout=0, flow_run_name=f"cohort {plan.id} (demo)")
+    return str(run.id)
+
+
+def write_members(path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "email", "language"])
+        for person in [*MENTORS, *MENTEES, *OTHER_MEMBERS]:
+            writer.writerow([person["name"], person["email"], person.get("language", "nl")])
 
 
 def main() -> int:
@@ -62,7 +102,7 @@ def main() -> int:
     stack = Stack.create(VAR, env)
     os.environ.update(stack.env)  # this process is the facilitator's and the participants' machine
     os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
-    from demo.people import Facilitator, Participants
+    from demo.people import Applicants, Facilitator, Participants
     from flows.sweep import sweep_now
     from mentorschap.bootstrap import services
 
@@ -75,38 +115,51 @@ def main() -> int:
         stack.start_runner()
         stack.start_portal(portal_port)
         print(f"Prefect UI: {stack.ui_url}   portal: {portal}   mail: {VAR / 'maildir'}", flush=True)
-        http = httpx.Client(timeout=30)
-        for person in MENTORS:
-            apply(http, portal, "mentor", person)
-        mentor_ids = [p.id for p in svc.repo.mentor_pool(svc.cohort)]
-        say(clock, f"{len(MENTORS)} mentors applied; {len(mentor_ids)} eligible")
-        for person in MENTEES:
-            apply(http, portal, "mentee", person)
-        mentee_index = {}
-        for tid in svc.repo.trajectory_ids():
-            t, _ = svc.repo.trajectory(tid)
-            email = svc.repo.person(t.mentee_id).email
-            mentee_index[t.mentee_id] = next(i for i, m in enumerate(MENTEES) if m["email"] == email)
-        say(clock, f"{len(mentee_index)} mentees applied; one trajectory run each")
+        plan = demo_plan(clock.now())
+        write_members(VAR / "members.csv")
+        start_cohort(stack, plan, VAR / "members.csv")
+        say(clock, f"kickoff of {plan.name}: the cohort run opens the window and invites the members")
+        mentee_index: dict[int, int] = {}
+        applicants = Applicants(svc, VAR / "maildir", portal, plan.id, MENTORS, MENTEES)
         participants = Participants(svc, VAR / "maildir", mentee_index)
-        facilitator = Facilitator(svc, mentee_index, mentor_ids)
+        facilitator = Facilitator(svc, mentee_index, plan.id)
         phases: dict[int, str] = {}
+        stage = None
         last_sweep = 0.0
         while True:
+            applicants.read_mail()
+            applicants.apply_when_due()
+            for role, name in applicants.applied:
+                say(clock, f"{name} applied as {role} through the web form")
+            applicants.applied.clear()
+            for tid in svc.repo.trajectory_ids():
+                t, _ = svc.repo.trajectory(tid)
+                if t.mentee_id not in mentee_index:
+                    email = svc.repo.person(t.mentee_id).email
+                    mentee_index[t.mentee_id] = next(i for i, m in enumerate(MENTEES) if m["email"] == email)
             participants.read_mail()
             participants.act_when_due()
             facilitator.act()
             if time.monotonic() - last_sweep > 1.0:
                 sweep_now()
                 last_sweep = time.monotonic()
+            _, wait_key = svc.cohorts.run_info(plan.id)
+            now_stage = next((label for label in COHORT_STAGES if (wait_key or "").endswith(f"-{label}")),
+                             None) or (svc.cohorts.stage(plan.id) if svc.cohorts.stage(plan.id) != "open" else None)
+            if now_stage and now_stage != stage:
+                stage = now_stage
+                say(clock, f"cohort run: {COHORT_STAGES.get(stage, stage)}")
             active = 0
             for tid in svc.repo.trajectory_ids():
                 t, _ = svc.repo.trajectory(tid)
                 if phases.get(tid) != t.phase.value:
                     phases[tid] = t.phase.value
-                    say(clock, f"traject {tid} ({svc.repo.person(t.mentee_id).name}): {t.phase.label}")
+                    mentor = f" with {svc.repo.person(t.mentor_id).name}" if t.mentor_id else ""
+                    say(clock, f"traject {tid} ({svc.repo.person(t.mentee_id).name}): {t.phase.label}{mentor}")
                 # Ended in the database and the run finished (its closing mail sent).
                 active += not t.phase.ended or svc.runs.state(tid) != "COMPLETED"
+            if svc.cohorts.stage(plan.id) != "matched":
+                active += 1
             if not active:
                 break
             if time.monotonic() - started > DEADLINE_SECONDS:
@@ -115,6 +168,7 @@ def main() -> int:
             time.sleep(0.3)
         sweep_now()  # deliver what is left
         elapsed = time.monotonic() - started
+        screenshot(f"{stack.ui_url}/runs", ROOT / "var" / "screenshots" / "prefect-runs.png", wait_for_text="·")
         summary = summarize(svc, elapsed)
         (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         print(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -129,6 +183,15 @@ def main() -> int:
         return 0
     finally:
         stack.stop_all()
+
+
+COHORT_STAGES = {
+    "mentors-closed": "members invited; waits until mentor applications close",
+    "training": "mentor applications closed, training invitations sent; waits for the attendance",
+    "mentees-closed": "attendance recorded; waits until mentee applications close",
+    "approval": "matching proposed (artifact in the Prefect UI); waits for the facilitator's approval",
+    "approved": "proposal approved", "matched": "every approved mentee has a mentor; the cohort run ends",
+}
 
 
 def summarize(svc, elapsed: float) -> dict:  # type: ignore[no-untyped-def]

@@ -1,9 +1,10 @@
 """Simulated participants and facilitator: they read their mail and act as a person would.
 
-Participants open the personal links from the Maildir over HTTP (GET the page,
-then POST its form) some simulated days after the mail arrived. The facilitator
-chooses mentors and records evaluations through the Prefect API, the same call the
-Prefect UI's input form makes.
+Members read the cohort's invitation and apply through the portal's form. Participants
+open the personal links from the Maildir over HTTP (GET the page, then POST its form)
+some simulated days after the mail arrived. The facilitator records the training
+attendance, approves the matching proposal and each rematch, and records evaluations
+through the Prefect API, the same calls the Prefect UI's input forms make.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from pathlib import Path
 
 import httpx
 
-from demo.cast import DECLINES, MATCH_PLAN, SLOW_MENTOR_SIGNATURE
+from adapters.cohort_runs import cohort_waiting_at, wake_cohort
+from demo.cast import DECLINES, SLOW_MENTOR_SIGNATURE
+from demo.screens import screenshot
 from domain.clock import AMSTERDAM, local_date
 from domain.people import Role
 from domain.phases import Phase
 from domain.rules import MIN_DAYS_BETWEEN_MEETINGS
 from mentorschap.bootstrap import Services
+from tasks.cohort import rematch_for
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
+OPTION = re.compile(r'<option value="(\d+)"[^>]*>([^<(]+) \(')
 MEETINGS_WANTED = 7
+SHOTS = Path("var/screenshots")
 
 
 @dataclass(order=True)
@@ -56,6 +62,7 @@ class Participants:
         self.mentee_index = mentee_index  # mentee person id -> index in the cast
         self.http = httpx.Client(timeout=30, follow_redirects=True)
         self.acts = 0
+        self.sign_page_shot = False
 
     def read_mail(self) -> None:
         now = self.svc.clock.now()
@@ -98,6 +105,8 @@ class Participants:
             if form is None:
                 continue
             page = self.http.get(planned.url)
+            if planned.action == "sign" and not self.sign_page_shot and page.status_code == 200:
+                self.sign_page_shot = screenshot(planned.url, SHOTS / "portal-sign-phone.png", 390, 844)
             if page.status_code != 200:
                 self.done.add(planned.occasion)
                 continue
@@ -158,33 +167,115 @@ class Participants:
 
 
 class Facilitator:
-    """Chooses the scripted mentors and records evaluations, through the Prefect API."""
+    """Records the training attendance, approves the cohort's proposal and each rematch proposal, and
+    records evaluations: all through the Prefect API, the same calls the Prefect UI's input forms make."""
 
-    def __init__(self, svc: Services, mentee_index: dict[int, int], mentor_ids: list[int]) -> None:
+    def __init__(self, svc: Services, mentee_index: dict[int, int], cohort: str) -> None:
         self.svc = svc
         self.mentee_index = mentee_index
-        self.mentor_ids = mentor_ids
-        self.first_seen: dict[tuple[int, str], datetime] = {}
+        self.cohort = cohort
+        self.first_seen: dict[tuple[int | str, str], datetime] = {}
+
+    def _after(self, what: tuple[int | str, str], days: float, now: datetime) -> bool:
+        """True once ``what`` has been seen for ``days`` (she reads her mail and phones around first)."""
+        return now - self.first_seen.setdefault(what, now) >= timedelta(days=days)
 
     def act(self) -> None:
         now = self.svc.clock.now()
+        self._cohort(now)
         for tid in self.svc.repo.trajectory_ids(active_only=True):
             t, _ = self.svc.repo.trajectory(tid)
             if t.phase not in (Phase.MATCHING, Phase.INTERIM_EVALUATION, Phase.FINAL_EVALUATION):
                 continue
-            seen = self.first_seen.setdefault((tid, f"{t.phase}-{len(t.matches)}"), now)
-            if now - seen < timedelta(days=2):
-                continue  # the facilitator reads her mail and phones around first
+            if t.phase is Phase.MATCHING and not t.matches and self.svc.cohorts.stage(self.cohort) != "matched":
+                continue  # the first match comes from the cohort's approved proposal
+            if not self._after((tid, f"{t.phase}-{len(t.matches)}"), 2, now):
+                continue
             _, key = self.svc.runs.waiting_at(tid)
             if key is None:
                 continue
             if t.phase is Phase.MATCHING:
-                plan = MATCH_PLAN.get(self.mentee_index.get(t.mentee_id, -1), [0])
-                mentor = self.mentor_ids[plan[min(len(t.matches), len(plan) - 1)]]
-                self.svc.runs.wake(tid, "facilitator", "matching", {"mentor_id": mentor})
+                choice, _rows = rematch_for(self.svc, tid)  # what the run's artifact and form show
+                if choice["mentor_id"] is not None:
+                    self.svc.runs.wake(tid, "facilitator", f"nieuw voorstel: {choice['mentor']}",
+                                       {"mentor_id": choice["mentor_id"]})
+                else:  # no mentor with room this round: she tells the mentee and ends the trajectory
+                    reason = f"geen mentor beschikbaar in deze ronde ({choice['reason']})"
+                    self.svc.repo.change(tid, lambda t, r=reason: t.withdraw(Role.FACILITATOR, r, now), now)
+                    self.svc.runs.wake(tid, "facilitator", "geen mentor")
             else:
                 kind = "tussenevaluatie" if t.phase is Phase.INTERIM_EVALUATION else "eindevaluatie"
                 self.svc.runs.wake(tid, "facilitator", kind, {
                     "contact": "phone",
                     "outcome": f"{kind}: beiden tevreden; leerdoelen op koers, afspraken over de volgende fase.",
                 })
+
+    def _cohort(self, now: datetime) -> None:
+        plan = self.svc.cohorts.plan(self.cohort)
+        if plan is None:
+            return
+        _, key = cohort_waiting_at(self.svc.cohorts, self.cohort)
+        if key is None:
+            return
+        if key.endswith("-training") and now >= plan.training_ends_at + timedelta(hours=12):
+            present = [p.id for p in self.svc.repo.mentor_pool(self.cohort)]  # everyone came
+            wake_cohort(self.svc.cohorts, self.cohort, "training",
+                        {"woken_by": "facilitator", "attended_mentor_ids": present, "note": "presentielijst"})
+        elif key.endswith("-approval") and self._after((self.cohort, key), 1, now):
+            wake_cohort(self.svc.cohorts, self.cohort, "approval",
+                        {"woken_by": "facilitator", "approve": True, "changes": [], "note": "voorstel akkoord"})
+
+
+class Applicants:
+    """Members read the cohort's invitation and apply through the portal's web form: mentors soon,
+    mentees once the mentors' list is known, naming their preferred mentors from the form's list."""
+
+    def __init__(self, svc: Services, maildir: Path, portal: str, cohort: str, mentors: list[dict],
+                 mentees: list[dict]) -> None:
+        self.svc = svc
+        self.box = mailbox.Maildir(maildir, factory=None, create=True)
+        self.portal = portal
+        self.cohort = cohort
+        self.people = {p["email"]: ("mentor", p) for p in mentors} | {p["email"]: ("mentee", p) for p in mentees}
+        self.seen: set[str] = set()
+        self.queue: list[tuple[datetime, str]] = []
+        self.applied: list[tuple[str, str]] = []  # (role, name)
+        self.http = httpx.Client(timeout=30)
+
+    def read_mail(self) -> None:
+        now = self.svc.clock.now()
+        plan = self.svc.cohorts.plan(self.cohort)
+        for key in list(self.box.iterkeys()):
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            msg = email.message_from_bytes(self.box.get_bytes(key), policy=email.policy.default)
+            address = str(msg["To"]).rsplit("<", 1)[-1].rstrip(">")
+            body = msg.get_body(preferencelist=("plain",))
+            invited = body is not None and f"{self.portal}/?lang=" in body.get_content()
+            if not invited or address not in self.people or plan is None:
+                continue
+            role, _ = self.people[address]
+            at = now + timedelta(hours=12)
+            if role == "mentee":  # waits until the mentors' list is known
+                at = max(at, plan.mentor_deadline + timedelta(hours=6))
+            self.queue.append((at, address))
+            self.queue.sort()
+
+    def apply_when_due(self) -> None:
+        now = self.svc.clock.now()
+        while self.queue and self.queue[0][0] <= now:
+            _, address = self.queue.pop(0)
+            role, person = self.people[address]
+            page = self.http.get(f"{self.portal}/apply?role={role}").text
+            options = dict((name.strip(), value) for value, name in OPTION.findall(page))
+            form = {k: v for k, v in person.items() if k != "preferred"}
+            form |= {"consent": "on", "language": person.get("language", "nl")}
+            form["preferred_mentor_ids"] = [options[n] for n in person.get("preferred", []) if n in options]
+            response = self.http.post(f"{self.portal}/apply?role={role}", data=form)
+            if response.status_code == 422:  # e.g. too late: the form says why
+                reasons = re.findall(r'<p class="err"[^>]*>([^<]+)</p>', response.text)
+                self.applied.append((role, f"{person['name']} (refused: {'; '.join(reasons[1:] or reasons)})"))
+                continue
+            response.raise_for_status()
+            self.applied.append((role, person["name"]))
