@@ -220,3 +220,29 @@ def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(
     assert svc.cohorts.attended_ids("zob-2021") == {anneke}
     svc.cohorts.set_travel_costs("zob-2021", anneke, 2350)
     assert svc.cohorts.travel_costs("zob-2021") == [(anneke, "Dr. Anneke van Dijk", 2350)]
+
+
+def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from mentorschap.bootstrap import services
+    from mentorschap.cli import app
+
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
+    services.cache_clear()
+    try:
+        bad = MENTEE_ROW.replace("sanne@example.org", "sanne-at-example.org").replace(",2,", ",zestig,")
+        result = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW, bad)),
+                                          "--ignore-window"])
+        assert result.exit_code == 2
+        assert "rij 3, veld email: geen geldig e-mailadres" in result.output
+        assert "rij 3, veld years_experience: vul het aantal jaren ervaring als huisarts in" in result.output
+        assert "niets geïmporteerd: " in result.output
+        assert count(services(), people) == 0
+        good = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)), "--ignore-window"])
+        assert good.exit_code == 0 and "1 aanmelding(en) geïmporteerd" in good.output
+        again = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)), "--ignore-window"])
+        assert again.exit_code == 2 and "er is al een aanmelding met anneke@example.org" in again.output
+    finally:
+        services.cache_clear()
