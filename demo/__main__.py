@@ -102,6 +102,7 @@ def main() -> int:
     stack = Stack.create(VAR, env)
     os.environ.update(stack.env)  # this process is the facilitator's and the participants' machine
     os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    from demo.hao import HaoDemo
     from demo.people import Applicants, Facilitator, Participants
     from flows.sweep import sweep_now
     from mentorschap.bootstrap import services
@@ -123,6 +124,8 @@ def main() -> int:
         applicants = Applicants(svc, VAR / "maildir", portal, plan.id, MENTORS, MENTEES)
         participants = Participants(svc, VAR / "maildir", mentee_index)
         facilitator = Facilitator(svc, mentee_index, plan.id)
+        hao = HaoDemo(svc, VAR / "maildir", lambda text: say(clock, text))  # programme B, same stack and clock
+        hao.start()
         phases: dict[int, str] = {}
         stage = None
         last_sweep = 0.0
@@ -140,6 +143,7 @@ def main() -> int:
             participants.read_mail()
             participants.act_when_due()
             facilitator.act()
+            hao.act()
             if time.monotonic() - last_sweep > 1.0:
                 sweep_now()
                 last_sweep = time.monotonic()
@@ -158,6 +162,7 @@ def main() -> int:
                     say(clock, f"traject {tid} ({svc.repo.person(t.mentee_id).name}): {t.phase.label}{mentor}")
                 # Ended in the database and the run finished (its closing mail sent).
                 active += not t.phase.ended or svc.runs.state(tid) != "COMPLETED"
+            active += not hao.done()
             if svc.cohorts.stage(plan.id) != "matched":
                 active += 1
             if not active:
@@ -170,6 +175,7 @@ def main() -> int:
         elapsed = time.monotonic() - started
         screenshot(f"{stack.ui_url}/runs", ROOT / "var" / "screenshots" / "prefect-runs.png", wait_for_text="·")
         summary = summarize(svc, elapsed)
+        summary["hao"] = hao.summary()
         (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         print(f"Done in {elapsed:.0f}s. Mail: {VAR / 'maildir'}  Export: .venv/bin/mentorschap export")

@@ -1,0 +1,225 @@
+"""Programme B in the demo: fictional hao-mentors, trainers, institute staff and a COMO chair.
+
+Runs beside programme A on the same stack and clock: one consultation series (two
+phone calls, asked through the yearly information mail), one targeted guidance up to
+the released results report, and one starting trainer with two signed progress
+reports. People read the Maildir and open their ``/h/`` links over HTTP; the COMO
+chair couples the mentor through the progress run's input form (the Prefect API).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import re
+import time as clock_time
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import httpx
+
+from domain.clock import AMSTERDAM, local_date
+from domain.hao.people import HaoPerson, HaoRole
+from domain.hao.trajectory import Goal, Guidance, Kind, Progress
+from mentorschap.bootstrap import Services
+
+LINK = re.compile(r"https?://[^\s\"'<>]+/h/[A-Za-z0-9_\-.]+")
+
+CAST = [
+    HaoPerson(role=HaoRole.MENTOR, name="Dr. Ineke Brouwer", email="i.brouwer@hao-mentor.example",
+              practice="Huisartsenpraktijk Sloterweg, Amsterdam", expertise="beoordelen; (dreigende) ontkoppeling"),
+    HaoPerson(role=HaoRole.MENTOR, name="Dr. Ruud Meijer", email="r.meijer@hao-mentor.example",
+              practice="Gezondheidscentrum Zaandam", expertise="didactiek; leergesprekken; praktijkorganisatie"),
+    HaoPerson(role=HaoRole.STAFF, name="Femke de Wit (staf)", email="f.dewit@huisartsopleiding.example"),
+    HaoPerson(role=HaoRole.STAFF, name="Tom Visser (staf)", email="t.visser@huisartsopleiding.example"),
+    HaoPerson(role=HaoRole.CHAIR, name="Dr. Karin Smit (voorzitter COMO)", email="k.smit@huisartsopleiding.example"),
+    HaoPerson(role=HaoRole.TRAINER, name="Dr. Joost Kramer", email="j.kramer@praktijk-kramer.example",
+              practice="Praktijk Kramer, Hoofddorp"),
+    HaoPerson(role=HaoRole.TRAINER, name="Dr. Lisa Peters", email="l.peters@huisartsen-purmerend.example",
+              practice="Huisartsen Purmerend"),
+    HaoPerson(role=HaoRole.TRAINER, name="Dr. Omar Haddad", email="o.haddad@praktijk-haddad.example",
+              practice="Praktijk Haddad, Amstelveen", language="en"),
+]
+QUESTION = "Mijn aios komt steeds onvoorbereid naar het leergesprek; hoe spreek ik hem daarop aan zonder dat het botst?"
+REPORT = ("Taakgebied 2: de opleider geeft nu concrete, tijdige feedback en plant leergesprekken vooraf. "
+          "Taakgebied 3: de afspraken met de andere huisartsen over de aios staan op papier.")
+
+
+@dataclass(order=True)
+class Planned:
+    at: datetime
+    url: str = field(compare=False)
+    action: str = field(compare=False)
+    trajectory_id: int = field(compare=False)
+    extra: dict = field(compare=False, default_factory=dict)
+
+
+class HaoDemo:
+    def __init__(self, svc: Services, maildir: Path, say) -> None:  # type: ignore[no-untyped-def]
+        self.svc = svc
+        self.hao = svc.hao
+        self.box = mailbox.Maildir(maildir, factory=None, create=True)
+        self.seen: set[str] = set()
+        self.planned: set[str] = set()
+        self.queue: list[Planned] = []
+        self.http = httpx.Client(timeout=30, follow_redirects=True)
+        self.say = say
+        self.ids: dict[str, int] = {}
+        self.trajectories: dict[Kind, int] = {}
+        self.phases: dict[int, str] = {}
+        self.last_sweep = 0.0
+        self.coupled = False
+
+    # --- the start ---------------------------------------------------------
+
+    def start(self) -> None:
+        from prefect.deployments import run_deployment
+
+        from adapters.hao_store import new_pseudonym
+
+        for p in CAST:
+            self.ids[p.email] = self.hao.repo.add_person(p)
+        mentors = [self.ids[p.email] for p in CAST if p.role is HaoRole.MENTOR]
+        trainers = [self.ids[p.email] for p in CAST if p.role is HaoRole.TRAINER]
+        now = self.svc.clock.now()
+        # The yearly information mail to all trainers (normally on its schedule); Joost asks for a consultation.
+        for _ in range(60):
+            try:
+                run_deployment("hao-information/hao-information", timeout=0)
+                break
+            except Exception:  # the runner registers the deployments a moment after programme A's
+                clock_time.sleep(1)
+        guidance = Guidance.request(trainers[1], mentors[1], "institute", "tailoring",
+                                    [Goal(area=2, text="Concrete, tijdige feedback geven aan de aios"),
+                                     Goal(area=3, text="Afspraken over de opleiding met de andere huisartsen")],
+                                    new_pseudonym(Kind.GUIDANCE), now)
+        g = self.hao.repo.add_trajectory(guidance, now)
+        p = self.hao.repo.add_trajectory(Progress.start(trainers[2], new_pseudonym(Kind.PROGRESS), now), now)
+        for t in (g, p):
+            self.trajectories[t.kind] = t.id  # type: ignore[assignment]
+            self.hao.start(t)
+        self.say(f"hao: {len(CAST)} people; guidance {g.pseudonym} and progress {p.pseudonym} started")
+
+    # --- every tick --------------------------------------------------------
+
+    def act(self) -> None:
+        now = self.svc.clock.now()
+        self._read_mail(now)
+        while self.queue and self.queue[0].at <= now:
+            self._do(self.queue.pop(0))
+        self._chair()
+        if clock_time.monotonic() - self.last_sweep > 3:
+            from flows.hao.sweep import hao_sweep_now
+
+            hao_sweep_now()
+            self.last_sweep = clock_time.monotonic()
+        for t in self.hao.repo.all():
+            if t.kind not in self.trajectories:
+                self.trajectories[t.kind] = t.id  # type: ignore[assignment]
+            if self.phases.get(t.id) != t.phase.value:  # type: ignore[arg-type]
+                self.phases[t.id] = t.phase.value  # type: ignore[index]
+                self.say(f"hao {t.kind.label} {t.pseudonym}: {t.phase.label}")
+
+    def done(self) -> bool:
+        if len(self.trajectories) < 3:
+            return False
+        for tid in self.trajectories.values():
+            t, _ = self.hao.repo.trajectory(tid)
+            if not t.phase.ended or self.hao.run_of(tid).state(tid) != "COMPLETED":
+                return False
+        return True
+
+    def summary(self) -> dict:
+        from mentorschap.hao_export import finance_export, institute_export
+
+        institute = institute_export(self.svc)
+        return {
+            "trajectories": [{"kind": t.kind.value, "pseudonym": t.pseudonym, "phase": t.phase.value,
+                              "conversations": len(t.held())} for t in self.hao.repo.all()],
+            "institute_sees": [{"kind": x["kind"], "phase": x["phase"], "report_released": bool(x.get("report")),
+                                "signed_reports": len(x.get("reports", []))} for x in institute["trajectories"]],
+            "finance_mentor_totals": finance_export(self.svc)["mentor_totals"],
+        }
+
+    # --- the people --------------------------------------------------------
+
+    def _chair(self) -> None:
+        """The COMO chair reads her mail and couples Ineke Brouwer through the run's input form."""
+        tid = self.trajectories.get(Kind.PROGRESS)
+        if self.coupled or tid is None:
+            return
+        _, key = self.hao.run_of(tid).waiting_at(tid)
+        if key and key.endswith("coupling"):
+            mentor = self.ids[CAST[0].email]
+            self.coupled = self.hao.wake(tid, "facilitator", "koppeling door de voorzitter COMO", {"mentor_id": mentor})
+
+    def _read_mail(self, now: datetime) -> None:
+        for key in list(self.box.iterkeys()):
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            msg = email.message_from_bytes(self.box.get_bytes(key), policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain",))
+            for url in dict.fromkeys(LINK.findall(body.get_content() if body else "")):
+                if url in self.planned:
+                    continue
+                self.planned.add(url)
+                claim = self.hao.links.read(url.rsplit("/", 1)[1])
+                at = self._when(claim.action, claim.trajectory_id, claim.extra, now)
+                if at is not None:
+                    self.queue.append(Planned(at, url, claim.action, claim.trajectory_id, dict(claim.extra)))
+                    self.queue.sort()
+
+    def _when(self, action: str, tid: int, extra: dict, now: datetime) -> datetime | None:
+        if action == "hao_close":
+            return None  # the mentor closes this series
+        if action == "hao_request" and tid == 0 and self.trajectories.get(Kind.CONSULTATION):
+            return None
+        if action == "hao_held":
+            t, _ = self.hao.repo.trajectory(tid)
+            return t.conversation(int(extra["conversation"])).ends_at + timedelta(hours=2)
+        return now + timedelta(days={"hao_request": 1, "hao_report": 2, "hao_discussed": 2}.get(action, 1))
+
+    def _do(self, p: Planned) -> None:
+        form = self._form(p)
+        if form is None or self.http.get(p.url).status_code != 200:
+            return
+        self.http.post(p.url, data=form)
+
+    def _form(self, p: Planned) -> dict | None:
+        now = self.svc.clock.now()
+        if p.action == "hao_request":
+            if Kind.CONSULTATION in self.trajectories:
+                return None
+            return {"mentor_id": str(self.ids[CAST[0].email]), "form": "phone", "question": QUESTION}
+        t, _ = self.hao.repo.trajectory(p.trajectory_id)
+        if p.action == "hao_plan":
+            return {**_fields(now + timedelta(days=3)), "form": {"consultation": "phone", "guidance": "visit"}.get(
+                t.kind.value, "meeting")}
+        if p.action == "hao_held":
+            number = int(p.extra["conversation"])
+            claim = {"km": "0" if t.kind is Kind.CONSULTATION else "24", "hours": "1"}
+            if t.kind is Kind.PROGRESS:
+                text = {1: "Goede start: leerplan van de aios staat, eerste beoordeling gepland.",
+                        2: "Beoordelingen op tijd; de rol als opleider is helder; geen zorgen."}.get(number, "Prima.")
+                return {**claim, "text": text}
+            if number >= 2:
+                return {**claim, "done": "yes"}
+            return {**claim, **_fields(now + timedelta(days=6), "next_")}
+        if p.action == "hao_goals" or p.action == "hao_sign_report":
+            return {}
+        if p.action == "hao_report":
+            return {"text": REPORT}
+        if p.action == "hao_discussed":
+            return {"discussed": "yes", "dissent": ""}
+        return None
+
+
+def _fields(start: datetime, prefix: str = "") -> dict[str, str]:
+    day = local_date(start)
+    at = datetime.combine(day, time(10, 0), tzinfo=AMSTERDAM)
+    return {f"{prefix}date": at.date().isoformat(), f"{prefix}time": "10:00"}
+
+
