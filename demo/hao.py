@@ -167,6 +167,8 @@ class HaoDemo:
                     continue
                 self.planned.add(url)
                 claim = self.hao.links.read(url.rsplit("/", 1)[1])
+                if claim.action == "hao_request" and claim.person_id != self.ids[CAST[5].email]:
+                    continue  # only Joost asks for a consultation this year
                 at = self._when(claim.action, claim.trajectory_id, claim.extra, now)
                 if at is not None:
                     self.queue.append(Planned(at, url, claim.action, claim.trajectory_id, dict(claim.extra)))
@@ -175,8 +177,6 @@ class HaoDemo:
     def _when(self, action: str, tid: int, extra: dict, now: datetime) -> datetime | None:
         if action == "hao_close":
             return None  # the mentor closes this series
-        if action == "hao_request" and tid == 0 and self.trajectories.get(Kind.CONSULTATION):
-            return None
         if action == "hao_held":
             t, _ = self.hao.repo.trajectory(tid)
             return t.conversation(int(extra["conversation"])).ends_at + timedelta(hours=2)
