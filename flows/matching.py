@@ -4,7 +4,7 @@ Wait: ``MentorChoice`` from the facilitator (Prefect UI form on this run, or
 ``mentorschap match``); reminders to the facilitator after 7 and 14 days. The first
 match of a cohort's mentee comes from the cohort run's approved proposal; after a
 kennismaking that did not fit, this run shows a new proposal for this mentee (without
-the mentors who did not fit) as an artifact, and its form is set to that mentor.
+the mentors who did not fit) as an artifact and in its form's description.
 """
 
 from __future__ import annotations
@@ -50,9 +50,11 @@ def find_mentor(s: Snapshot) -> None:
                 get_run_logger().warning("keuze niet verwerkt: %s", refusal)
 
     form: type[MentorChoice] = MentorChoice
-    if t.matches:  # a rematch: a new proposal for this mentee (artifact), the form set to its mentor
+    if t.matches:  # a rematch: a new proposal for this mentee (artifact), named in the form's description
         proposal = rematch_proposal(t.id)
-        if proposal["mentor_id"] is not None:
-            form = MentorChoice.with_initial_data(mentor_id=proposal["mentor_id"],
-                                                  note=f"voorstel: {proposal['mentor']}")
+        # Only the description: a default mentor_id would also fill in a replayed participant's wake-up.
+        form = MentorChoice.with_initial_data(description=(
+            f"Nieuw voorstel: mentor_id {proposal['mentor_id']} ({proposal['mentor']}): {proposal['explanation']}. "
+            "Vul dit id in en verstuur het formulier om het voorstel goed te keuren."
+            if proposal["mentor_id"] is not None else f"Geen nieuw voorstel: {proposal['reason']}"))
     wait(s, "matching", form, record)
