@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -178,6 +179,7 @@ def people(stack):
         "mentor": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mieke Mentor", email="mieke@example.org",
                                             expertise="beoordelen; ontkoppeling")),
         "mentor2": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Bart Mentor", email="bart@example.org")),
+        "mentor3": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Pim Mentor", email="pim@example.org")),
         "staff1": repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Simone Staf", email="simone@example.org")),
         "staff2": repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Mark Staf", email="mark@example.org")),
         "chair": repo.add_person(HaoPerson(role=HaoRole.CHAIR, name="Cor Voorzitter", email="cor@example.org")),
@@ -185,7 +187,8 @@ def people(stack):
     return ids
 
 
-def test_a_consultation_series_requested_through_the_information_mail(stack, people):
+def consultation_series(stack, people) -> None:
+    """A consultation series requested through the information mail, closed by the mentor."""
     used = USED
     run_deployment("hao-information/hao-information")
     act(stack, SECRET_EMAIL, "hao_request",
@@ -210,7 +213,8 @@ def test_a_consultation_series_requested_through_the_information_mail(stack, peo
     assert t.phase == "closed" and len(t.held()) == 2 and t.closed_by == "mentor"
 
 
-def test_targeted_guidance_reaches_the_institute_only_after_the_trainers_signature(stack, people):
+def targeted_guidance(stack, people) -> None:
+    """Targeted guidance reaches the institute only after the trainer's signature."""
     from adapters.hao_store import new_pseudonym
     from domain.hao.trajectory import Goal, Guidance, Kind
     from mentorschap.hao_export import institute_export
@@ -244,7 +248,8 @@ def test_targeted_guidance_reaches_the_institute_only_after_the_trainers_signatu
     assert any(REPORT in text_of(m) for m in mails_to(stack.maildir, "mark@example.org"))
 
 
-def test_progress_conversations_coupled_by_the_chair_with_two_signed_reports(stack, people):
+def progress_conversations(stack, people) -> None:
+    """Progress conversations coupled by the COMO chair, with two reports signed by both."""
     from adapters.hao_store import new_pseudonym
     from domain.hao.trajectory import Kind, Progress
     from mentorschap.hao_export import render_dossier
@@ -256,11 +261,11 @@ def test_progress_conversations_coupled_by_the_chair_with_two_signed_reports(sta
     wait_until("coupling wait", lambda: waits_at(p.id, "coupling"))
     assert mails_to(stack.maildir, "cor@example.org")
     # The COMO chair fills in the run's MentorCoupling form (the Prefect UI makes this same call).
-    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor"]})
+    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor3"]})
     for report in ("Start verloopt goed; leerplan aios staat.", "Beoordelingen op tijd; rol helder."):
-        moment = act(stack, "mieke@example.org", "hao_plan", lambda: {**when(1), "form": "meeting"}, used)
+        moment = act(stack, "pim@example.org", "hao_plan", lambda: {**when(1), "form": "meeting"}, used)
         after(moment)
-        act(stack, "mieke@example.org", "hao_held", {"km": "8", "hours": "1", "text": report}, used)
+        act(stack, "pim@example.org", "hao_held", {"km": "8", "hours": "1", "text": report}, used)
         act(stack, "sterre@example.org", "hao_sign_report", {}, used)
     wait_until("progress run completed", lambda: svc().hao.run_of(p.id).state(p.id) == "COMPLETED")
     t, _ = svc().hao.repo.trajectory(p.id)
@@ -269,7 +274,8 @@ def test_progress_conversations_coupled_by_the_chair_with_two_signed_reports(sta
     assert "Sterre Start" in dossier and "Beoordelingen op tijd; rol helder." in dossier and "Getekend" in dossier
 
 
-def test_a_starter_without_two_reports_by_the_due_date_is_flagged_to_the_institute(stack, people):
+def overdue_starter(stack, people) -> None:
+    """A starter without two signed reports by the due date is flagged to the institute."""
     from adapters.hao_store import new_pseudonym
     from domain.hao.trajectory import Kind, Progress
     from flows.hao.sweep import hao_sweep_now
@@ -285,6 +291,15 @@ def test_a_starter_without_two_reports_by_the_due_date_is_flagged_to_the_institu
     flag = wait_until("flag mail", lambda: [m for m in mails_to(stack.maildir, "mark@example.org")
                                            if "Lars Laat" in str(m["Subject"])])
     assert "0 door beiden getekende verslagen" in text_of(flag[0])
+
+
+def test_every_kind_of_hao_trajectory_runs_to_its_end_at_once(stack, people):
+    """The four scenarios run side by side (the runner runs their flow runs concurrently)."""
+    scenarios = [consultation_series, targeted_guidance, progress_conversations, overdue_starter]
+    with ThreadPoolExecutor(len(scenarios)) as pool:
+        futures = [pool.submit(scenario, stack, people) for scenario in scenarios]
+        for future in futures:
+            future.result()  # re-raises a scenario's failure
 
 
 def test_nothing_of_the_consultation_reaches_the_institute_finance_or_prefect(stack, people):
@@ -310,11 +325,17 @@ def test_nothing_of_the_consultation_reaches_the_institute_finance_or_prefect(st
     for address in ("simone@example.org", "mark@example.org", "cor@example.org"):
         clean("\n".join(str(m["Subject"]) + text_of(m) for m in mails_to(stack.maildir, address)), f"mail to {address}")
 
+    # The facilitator's weekly digest and board read programme A's table only; no hao trajectory is in it.
+    assert svc().repo.trajectory_ids() == []
+    assert all(row["trajectory_id"] is None for row in svc().outbox.rows() if row["template"].startswith("hao_"))
+
     finance = finance_export(svc())
     clean(json.dumps(finance, ensure_ascii=False), "the finance export")
     assert all(line["kind"] != "consultation" for line in finance["claims"])
     mieke = next(x for x in finance["mentor_totals"] if x["mentor"] == "Mieke Mentor")
-    assert mieke["km"] == 12 + 8 + 8 and mieke["hours"] == 1.5 + 2  # the consultation is in her totals only
+    assert mieke["km"] == 12 and mieke["hours"] == 1.5  # her consultation is in her totals only,
+    assert all(line["mentor"] != "Mieke Mentor" for line in finance["claims"])  # never a line of its own
+    assert {line["mentor"] for line in finance["claims"]} == {"Bart Mentor", "Pim Mentor"}
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
@@ -322,7 +343,7 @@ def test_nothing_of_the_consultation_reaches_the_institute_finance_or_prefect(st
         run_id, _, _ = svc().hao.repo.run_info(c.id)
         run = client.read_flow_run(run_id)
         assert run.name == f"consultatie {c.pseudonym}" and run.parameters == {"trajectory_id": c.id}
-        assert set(run.tags) == {"hao", "hao:consultation"}
+        assert set(run.tags) == {"hao", "hao:consultation", "programma:hao"}
         blob = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False) for r in runs]
         blob += [json.dumps(t.model_dump(mode="json"), ensure_ascii=False) for t in client.read_task_runs()]
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[r.id for r in runs])))
