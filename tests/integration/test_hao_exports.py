@@ -1,0 +1,84 @@
+"""``mentorschap export --audience ...`` and the served deployments of programme B, without a server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from domain.hao.people import HaoPerson, HaoRole
+from domain.hao.trajectory import Claim, Consultation, Goal, Guidance, Progress
+
+NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+SECRETS = ["Geheime Opleider", "geheim@example.org", "Mijn aios en ik botsen"]
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from mentorschap.bootstrap import services
+
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'hao.db'}")
+    services.cache_clear()
+    repo = services().hao.repo
+    secret = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name=SECRETS[0], email=SECRETS[1]))
+    guided = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Gerda Begeleid", email="gerda@example.org"))
+    mentor = repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mo Mentor", email="mo@example.org"))
+    c = Consultation.request(secret, mentor, "visit", SECRETS[2], "c-aaaaaa", NOW)
+    c.plan_conversation(NOW + H, "visit", NOW)
+    c.record_held(1, Claim(km=40, hours=2), NOW + 2 * H)
+    c.close(HaoRole.TRAINER, NOW + 3 * H)
+    g = Guidance.request(guided, mentor, "institute", "short_term", [Goal(area=2, text="Feedback")], "g-aaaaaa", NOW)
+    g.sign_goals(NOW)
+    g.plan_conversation(NOW + H, "visit", NOW)
+    g.record_held(1, Claim(km=10, hours=1), NOW + 2 * H)
+    g.end_conversations(NOW + 2 * H)
+    g.write_report("Nog niet besproken verslag", NOW + 3 * H)
+    for t in (c, g, Progress.start(guided, "v-aaaaaa", NOW)):
+        repo.add_trajectory(t, NOW)
+    yield CliRunner()
+    services.cache_clear()
+
+
+def export(runner: CliRunner, audience: str) -> tuple[str, dict]:
+    from mentorschap.cli import app
+
+    result = runner.invoke(app, ["export", "--audience", audience])
+    assert result.exit_code == 0, result.output
+    return result.output, json.loads(result.output)
+
+
+def test_the_institute_export_has_no_consultation_and_no_undiscussed_report(cli: CliRunner) -> None:
+    text, data = export(cli, "institute")
+    assert not any(secret in text for secret in SECRETS) and "c-aaaaaa" not in text
+    assert [t["kind"] for t in data["trajectories"]] == ["guidance", "progress"]
+    assert data["trajectories"][0]["report"] is None and "Nog niet besproken" not in text
+    assert data["mentor_directory"] == [{"name": "Mo Mentor", "practice": "", "expertise": ""}]
+
+
+def test_the_finance_export_counts_the_consultation_only_in_the_mentors_totals(cli: CliRunner) -> None:
+    text, data = export(cli, "finance")
+    assert not any(secret in text for secret in SECRETS)
+    assert [(c["kind"], c["km"]) for c in data["claims"]] == [("guidance", 10)]
+    assert data["mentor_totals"] == [{"mentor": "Mo Mentor", "km": 50, "hours": 3, "amount_eur": 191.5}]
+
+
+def test_the_coordinator_sees_everything_and_an_unknown_audience_is_refused(cli: CliRunner) -> None:
+    from mentorschap.cli import app
+
+    text, _ = export(cli, "coordinator")
+    assert all(secret in text for secret in SECRETS)
+    assert cli.invoke(app, ["export", "--audience", "press"]).exit_code == 2
+
+
+def test_every_hao_deployment_loads_with_its_schedule() -> None:
+    from deployments.hao import deployments
+    from mentorschap.settings import Settings
+
+    found = {d.name: d for d in deployments(Settings())}
+    assert set(found) == {"hao-consultation", "hao-guidance", "hao-progress", "hao-sweep", "hao-intervision",
+                          "hao-information", "hao-institute-digest"}
+    assert found["hao-intervision"].schedules[0].schedule.timezone == "Europe/Amsterdam"
+    assert not found["hao-consultation"].schedules
