@@ -7,6 +7,7 @@ once, and the hand-out changes a trajectory only while it still waits for a ment
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from mentorschap.bootstrap import Services, services
 from tasks.letters import Letter, send_letters
 
 ACTIVE = (MatchOutcome.PENDING, MatchOutcome.AGREED)
+STALE_KICKOFF = timedelta(days=60)
 
 
 def _slug(text: str) -> str:
@@ -34,12 +36,13 @@ def _slug(text: str) -> str:
 def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
     """Register the cohort (its window opens) and its run; read the members' list if given.
 
-    None when a yearly schedule fires after the cohort's applications closed and it was never opened.
+    None when a yearly schedule fires long after the cohort's applications closed and it was never
+    opened (a run started late by a busy runner still opens it and catches up on the deadlines).
     """
     from mentorschap.members import read_members
 
     svc = services()
-    if svc.cohorts.plan(plan.id) is None and svc.clock.now() >= plan.mentee_deadline:
+    if svc.cohorts.plan(plan.id) is None and svc.clock.now() >= plan.mentee_deadline + STALE_KICKOFF:
         return None
     plan = svc.cohorts.open(plan, svc.clock.now())
     run_id = flow_run.get_id()
