@@ -37,7 +37,8 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             description="Voortgangsgesprekken met een startende opleider; koppeling door de voorzitter van COMO.",
         ),
         hao_sweep.to_deployment(
-            name="hao-sweep", interval=timedelta(seconds=settings.sweep_interval_seconds), tags=["timers"],
+            # Its work is a due date in months and a lost wake-up: five minutes is often enough.
+            name="hao-sweep", interval=timedelta(seconds=max(settings.sweep_interval_seconds, 300)), tags=["timers"],
             description="Start, signaleert (minder dan twee verslagen op de uiterste datum) en wekt hao-trajecten.",
         ),
         hao_intervision.to_deployment(
