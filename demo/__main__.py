@@ -125,7 +125,6 @@ def main() -> int:
         participants = Participants(svc, VAR / "maildir", mentee_index)
         facilitator = Facilitator(svc, mentee_index, plan.id)
         hao = HaoDemo(svc, VAR / "maildir", lambda text: say(clock, text))  # programme B, same stack and clock
-        hao.start()
         phases: dict[int, str] = {}
         stage = None
         last_sweep = 0.0
@@ -143,7 +142,8 @@ def main() -> int:
             participants.read_mail()
             participants.act_when_due()
             facilitator.act()
-            hao.act()
+            # Programme B starts once A's cohort is matched, so it never delays A's application windows.
+            hao.act(start=svc.cohorts.stage(plan.id) == "matched")
             if time.monotonic() - last_sweep > 1.0:
                 sweep_now()
                 last_sweep = time.monotonic()

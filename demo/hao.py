@@ -71,6 +71,7 @@ class HaoDemo:
         self.phases: dict[int, str] = {}
         self.last_sweep = 0.0
         self.coupled = False
+        self.started = False
 
     # --- the start ---------------------------------------------------------
 
@@ -104,7 +105,13 @@ class HaoDemo:
 
     # --- every tick --------------------------------------------------------
 
-    def act(self) -> None:
+    def act(self, start: bool = True) -> None:
+        """Read mail and act what is due; ``start``: the first call with True starts programme B."""
+        if not self.started:
+            if not start:
+                return
+            self.start()
+            self.started = True
         now = self.svc.clock.now()
         self._read_mail(now)
         while self.queue and self.queue[0].at <= now:

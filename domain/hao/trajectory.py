@@ -344,6 +344,11 @@ class Progress(HaoTrajectory):
             self._close(now, f"{MIN_PROGRESS_REPORTS} verslagen door beiden getekend in het hao-dossier", None)
         return c.report.complete
 
+    def wants_next(self) -> bool:
+        """Ask for the next conversation only once every report so far is signed by both, and two are not yet."""
+        return (self.phase is HaoPhase.CONVERSATIONS and len(self.signed_reports()) < MIN_PROGRESS_REPORTS
+                and all(c.report is not None and c.report.complete for c in self.held()))
+
     def signed_reports(self) -> list[Conversation]:
         return [c for c in self.conversations if c.report is not None and c.report.complete]
 

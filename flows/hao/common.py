@@ -74,8 +74,8 @@ def staff_ids() -> list[int]:
     return [p.id for p in services().hao.repo.people(HaoRole.STAFF) if p.id is not None]
 
 
-def conversation_messages(t: HaoTrajectory) -> list[HaoMessage]:
-    """The plan request while nothing is planned, the invitations, and after each one what follows it."""
+def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMessage]:
+    """The invitations, and the plan request while nothing is planned (and ``ask_next``)."""
     messages: list[HaoMessage] = []
     for c in t.conversations:
         k = f"c{c.number}"
@@ -87,7 +87,7 @@ def conversation_messages(t: HaoTrajectory) -> list[HaoMessage]:
                 link = {"link": "hao_close", "link_ref": f"{k}-close"}
             messages.append(HaoMessage(trajectory_id=t.id, occasion=f"{k}-invite", template="hao_invitation",
                                        to=role, conversation=c.number, calendar="REQUEST", **link))
-    if t.phase is HaoPhase.CONVERSATIONS and t.planned() is None:
+    if ask_next and t.phase is HaoPhase.CONVERSATIONS and t.planned() is None:
         n = len(t.conversations) + 1
         messages.append(HaoMessage(trajectory_id=t.id, occasion=f"c{n}-plan-request", template="hao_plan_request",
                                    to=HaoRole.MENTOR, link="hao_plan", link_ref=f"c{n}-plan",

@@ -77,7 +77,7 @@ def conversations(s: HaoSnapshot) -> None:
     assert isinstance(t, Progress)
     messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
                 for role in BOTH]
-    messages += conversation_messages(t) + report_messages(t) + flag_messages(t)
+    messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(t)
     send_all(messages)
     wait(s, "conversations")
 

@@ -109,14 +109,16 @@ def test_progress_closes_after_two_reports_signed_by_both() -> None:
     p.couple(2, 9, NOW)
     for n in (1, 2):
         at = NOW + 10 * n * DAY
+        assert p.wants_next()
         p.plan_conversation(at, "meeting", at - DAY)
         p.record_held(n, Claim(), at + timedelta(hours=2))
         with pytest.raises(DomainError):
             p.write_report(n, "", at)
         p.write_report(n, f"Verslag {n}", at + timedelta(hours=2))
         assert p.phase is HaoPhase.CONVERSATIONS
+        assert not p.wants_next()  # first the trainer's signature, then the next conversation
         assert p.sign_report(n, HaoRole.TRAINER, at + DAY)
-    assert p.phase is HaoPhase.CLOSED and len(p.signed_reports()) == 2
+    assert p.phase is HaoPhase.CLOSED and len(p.signed_reports()) == 2 and not p.wants_next()
 
 
 def test_fewer_than_two_signed_reports_at_the_due_date_is_flagged_once() -> None:
