@@ -51,12 +51,20 @@ def send_hao(message: HaoMessage) -> str:
     """Render and record the message (once), then deliver it; logs the template only."""
     svc = services()
     now = svc.clock.now()
-    if not svc.outbox.known([message.key]):
-        mime = compose_hao(svc, message, now)
-        if svc.outbox.enqueue(message.key, mime, None, message.template, now):
-            _logger().info("bericht %s klaargezet (%s)", message.template, message.to.value)
-    _run(svc.outbox.deliver(message.key, svc.mailer, now))
+    try:
+        if not svc.outbox.known([message.key]):
+            mime = compose_hao(svc, message, now)
+            if svc.outbox.enqueue(message.key, mime, None, message.template, now):
+                _logger().info("bericht %s klaargezet (%s)", message.template, message.to.value)
+        _run(svc.outbox.deliver(message.key, svc.mailer, now))
+    except Exception as exc:
+        # An SMTP refusal can quote the address: Prefect keeps only the kind of error (the outbox row the text).
+        raise HaoSendError(f"{message.template}: {type(exc).__name__}") from None
     return message.key
+
+
+class HaoSendError(RuntimeError):
+    """A hao message could not be sent; the task retries. Carries no address or text."""
 
 
 @task(name="which hao messages are new", cache_policy=NO_CACHE, persist_result=False)
