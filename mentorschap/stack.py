@@ -32,7 +32,7 @@ def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = N
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{proc.args} exited with {proc.returncode} before {url} answered")
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
+            if httpx.get(url, timeout=2).status_code < 500:  # 401 when locked: up all the same
                 return
         except httpx.HTTPError:
             pass
@@ -50,7 +50,10 @@ class Stack:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, home: Path, extra_env: dict[str, str], prefect_port: int | None = None) -> Stack:
+    def create(
+        cls, home: Path, extra_env: dict[str, str], prefect_port: int | None = None, auth: str | None = None
+    ) -> Stack:
+        """``auth`` ('user:password') locks the Prefect UI and API, as any setup beyond one laptop should."""
         home.mkdir(parents=True, exist_ok=True)
         logs = home / "logs"
         logs.mkdir(exist_ok=True)
@@ -70,6 +73,9 @@ class Stack:
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
         })
+        if auth:
+            env["PREFECT_SERVER_API_AUTH_STRING"] = auth  # the server refuses requests without it
+            env["PREFECT_API_AUTH_STRING"] = auth  # every client of ours sends it
         env.update(extra_env)
         return cls(home=home, env=env, logs=logs)
 
@@ -116,7 +122,7 @@ class Stack:
         while time.monotonic() < deadline:
             found = 0
             for name in names:
-                r = httpx.get(f"{self.api_url}/deployments/name/{name}", timeout=5)
+                r = httpx.get(f"{self.api_url}/deployments/name/{name}", timeout=5, auth=self._basic_auth())
                 found += r.status_code == 200
             if found == len(names):
                 return
@@ -131,6 +137,13 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and _children(proc.pid):
             time.sleep(0.2)
+
+    def _basic_auth(self) -> tuple[str, str] | None:
+        auth = self.env.get("PREFECT_API_AUTH_STRING")
+        if not auth:
+            return None
+        user, _, password = auth.partition(":")
+        return user, password
 
     def stop(self, name: str, timeout: float = 15) -> None:
         proc = self.procs.pop(name, None)

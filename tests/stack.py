@@ -7,11 +7,14 @@ browser tests share it, each with its own people and trajectories.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from mentorschap.stack import ROOT, Stack, free_port
+
+AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Prefect, as production would
 
 
 def running_stack() -> Iterator[Stack]:
@@ -29,7 +32,7 @@ def running_stack() -> Iterator[Stack]:
         "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
         "MENTORSCHAP_CLOCK_SPEED": "1",
     }
-    s = Stack.create(home, env)
+    s = Stack.create(home, env, auth=AUTH)
     saved = dict(os.environ)
     os.environ.update(s.env)
     from mentorschap.bootstrap import services

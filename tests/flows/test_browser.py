@@ -63,6 +63,25 @@ def trajectory_waiting_for_signatures():
     return svc, t.id, url
 
 
+def log_in(page, stack) -> None:  # type: ignore[no-untyped-def]
+    """The Prefect UI is locked (tests/stack.py): a facilitator types the auth string once."""
+    page.goto(stack.ui_url)
+    field = page.locator("input[type=password]")
+    field.wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "prefect-login.png"))
+    field.fill(stack.env["PREFECT_API_AUTH_STRING"])
+    field.press("Enter")
+    page.get_by_text("Runs").first.wait_for(timeout=60_000)
+
+
+def test_the_prefect_api_refuses_a_request_without_the_login(stack):
+    import httpx
+
+    assert httpx.post(f"{stack.api_url}/flows/filter", json={}, timeout=10).status_code == 401
+    user, _, password = stack.env["PREFECT_API_AUTH_STRING"].partition(":")
+    assert httpx.post(f"{stack.api_url}/flows/filter", json={}, auth=(user, password), timeout=10).status_code == 200
+
+
 def test_a_mentee_signs_on_a_phone(stack, browser):
     from domain.people import Role
 
@@ -95,6 +114,7 @@ def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, bro
         trajectory_waiting_for_signatures()
     sweep_now()  # starts runs not started yet and publishes the cohort board
     page = browser.new_page(viewport={"width": 1400, "height": 900})
+    log_in(page, stack)
     page.goto(f"{stack.ui_url}/runs")
     page.get_by_text("·").first.wait_for(timeout=60_000)  # run names read "<pair> · <what it waits for>"
     page.screenshot(path=str(SHOTS / "prefect-runs.png"), full_page=True)

@@ -69,7 +69,7 @@ def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack
     assert http.post(f"{stack.portal}/apply?role=mentor", data=MENTOR).status_code == 200
     assert http.post(f"{stack.portal}/apply?role=mentee", data=MENTEE).status_code == 200
     tid = svc().repo.trajectory_ids()[-1]
-    mentor_id = svc().repo.mentor_pool(svc().cohort)[0].id
+    mentor_id = next(p.id for p in svc().repo.mentor_pool(svc().cohort) if p.email == MENTOR["email"])
 
     # The run confirms the application and suspends for the facilitator's choice: no process held.
     wait_until("matching wait", lambda: suspended_at(tid, "matching"))
