@@ -89,6 +89,7 @@ def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-
     other = mentor if message.to is Role.MENTEE else mentee
     action_url = personal_link(svc, t, message, recipient)
     context = _context(svc, t, match, message, recipient, other, mentee, mentor, facilitator, action_url)
+    context["withdraw_url"] = withdraw_link(svc, t, message, recipient)
     rendered = svc.renderer.render(message.template, recipient.language, context)
     ics = None
     if message.calendar and match and message.meeting is not None:
@@ -145,6 +146,13 @@ def personal_link(svc: Services, t: Trajectory, message: Message, recipient: Per
         return None
     return svc.links.make(recipient.id, message.to.value, t.id, message.link, message.link_ref or message.occasion,
                           message.link_extra)
+
+
+def withdraw_link(svc: Services, t: Trajectory, message: Message, recipient: PersonView) -> str | None:
+    """Every mail to a participant of a running trajectory says how to stop, with a personal link."""
+    if message.to is Role.FACILITATOR or t.phase.ended or (message.to is Role.MENTOR and t.match is None):
+        return None
+    return svc.links.make(recipient.id, message.to.value, t.id, "withdraw", "withdraw")
 
 
 def _relevant_match(t: Trajectory, message: Message) -> Match | None:

@@ -116,9 +116,12 @@ def test_a_reminder_carries_a_working_personal_link(world):
     send_notices.fn()
     [mail] = [m for m in server.read() if "sanne@example.org" in str(m["To"])]
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    url = next(word for word in text.split() if "/a/" in word)
+    url, stop_url = [word for word in text.split() if "/a/" in word]
     claim = svc.links.verify(url.rsplit("/", 1)[1])
     assert (claim.action, claim.role, claim.trajectory_id) == ("kennismaking", Role.MENTEE, tid)
+    # Every mail to a participant also says how to stop, with a personal link of its own.
+    stop = svc.links.verify(stop_url.rsplit("/", 1)[1])
+    assert (stop.action, stop.role, stop.person_id) == ("withdraw", Role.MENTEE, claim.person_id)
 
 
 def test_the_sweep_wakes_a_run_for_a_due_evaluation_but_not_for_a_reminder(world):
