@@ -54,6 +54,16 @@ def world(tmp_path, monkeypatch):
     services.cache_clear()
 
 
+def sign_both(svc, tid: int) -> None:  # type: ignore[no-untyped-def]
+    """Kennismaking agreed, plan written, both signed: the pair may meet."""
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
+    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen stellen"], "Plan", START), START)
+    t, _ = svc.repo.trajectory(tid)
+    for role, pid in ((Role.MENTEE, t.mentee_id), (Role.MENTOR, t.mentor_id)):
+        svc.repo.change(tid, lambda t, role=role, pid=pid: t.sign(role, pid, 1, START), START)
+
+
 def subjects_to(server: MaildirServer, address: str) -> list[str]:
     return [str(m["Subject"]) for m in server.read() if address in str(m["To"])]
 
@@ -129,12 +139,7 @@ def test_the_sweep_wakes_a_run_for_a_due_evaluation_but_not_for_a_reminder(world
 
     at, tid, _ = world
     svc = at(START)
-    for role in (Role.MENTEE, Role.MENTOR):
-        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
-    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen stellen"], "Plan", START), START)
-    t, _ = svc.repo.trajectory(tid)
-    for role, pid in ((Role.MENTEE, t.mentee_id), (Role.MENTOR, t.mentor_id)):
-        svc.repo.change(tid, lambda t, role=role, pid=pid: t.sign(role, pid, 1, START), START)
+    sign_both(svc, tid)
     first = START + timedelta(days=10)
     svc.repo.change(tid, lambda t: t.propose_meeting(first, START), START)
     svc.repo.change(tid, lambda t: t.confirm_meeting(1, first + timedelta(hours=2)), first)
@@ -153,12 +158,7 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
 
     at, tid, _ = world
     svc = at(START)
-    for role in (Role.MENTEE, Role.MENTOR):
-        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
-    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen"], "Plan", START), START)
-    t, _ = svc.repo.trajectory(tid)
-    for role, pid in ((Role.MENTEE, t.mentee_id), (Role.MENTOR, t.mentor_id)):
-        svc.repo.change(tid, lambda t, role=role, pid=pid: t.sign(role, pid, 1, START), START)
+    sign_both(svc, tid)
     svc.repo.change(tid, lambda t: t.propose_meeting(START + timedelta(days=10), START), START)
 
     refused = steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
