@@ -19,6 +19,7 @@ from tasks.store import Snapshot, Steering, open_wait, record_wake, steer
 
 W = TypeVar("W", bound=Wake)
 
+
 def send_all(messages: list[Message]) -> None:
     """Send each message whose key is new; known keys cost nothing."""
     for message in unsent(messages) if messages else []:

@@ -1,9 +1,10 @@
 """Phases 6 and 8, meetings: at most once per six weeks, within nine months of signing.
 
 Waits: the mentee proposes a date (portal), confirms afterwards that it took place
-and proposes the next one in the same form, or reschedules. Timers: the topics
-request five days before a meeting, the confirmation request when it has ended,
-reminders, and the moment the interim (or final) evaluation is due.
+and proposes the next one in the same form, or reschedules; the facilitator may move
+a meeting. The timer sweep sends the topics request five days before a meeting, the
+confirmation request when it has ended and the reminders, and wakes this run when
+the interim (or final) evaluation is due.
 """
 
 from __future__ import annotations
