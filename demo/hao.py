@@ -97,7 +97,8 @@ class HaoDemo:
                                      Goal(area=3, text="Afspraken over de opleiding met de andere huisartsen")],
                                     new_pseudonym(Kind.GUIDANCE), now)
         g = self.hao.repo.add_trajectory(guidance, now)
-        p = self.hao.repo.add_trajectory(Progress.start(trainers[2], new_pseudonym(Kind.PROGRESS), now), now)
+        due = now + timedelta(days=240)  # two conversations within eight months
+        p = self.hao.repo.add_trajectory(Progress.start(trainers[2], new_pseudonym(Kind.PROGRESS), now, due), now)
         for t in (g, p):
             self.trajectories[t.kind] = t.id  # type: ignore[assignment]
             self.hao.start(t)
