@@ -36,6 +36,8 @@ def wait(s: Snapshot, label: str, model: type[W] = Wake, handle: Callable[[W], N
     if key is None:
         return None
     received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
+    if received.note.strip():
+        get_run_logger().info("toelichting (%s): %s", received.woken_by, received.note.strip())
     steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
     if steering:
         for refusal in steer(trajectory_id, steering):

@@ -20,32 +20,40 @@ WokenBy = Literal["facilitator", "participant", "timer"]
 class Wake(RunInput):
     """Wake the trajectory so it looks at the database again; the facilitator may also steer it."""
 
-    woken_by: WokenBy = Field("facilitator", description="Wie maakt het traject wakker")
-    note: str = Field("", description="Toelichting (optioneel)")
+    woken_by: WokenBy = Field("facilitator", title="Gewekt door", description="Laat op facilitator staan")
+    note: str = Field("", title="Toelichting", description="Komt in het logboek van dit traject")
     move_meeting: int | None = Field(
-        None, description="Bijeenkomst verzetten: nummer van de bijeenkomst (binnen de regels: 6 weken, 9 maanden)"
+        None, title="Bijeenkomst verzetten: nummer",
+        description="Nummer van de bijeenkomst die verzet moet worden (binnen de regels: 6 weken, 9 maanden)",
     )
-    move_to: datetime | None = Field(None, description="Nieuwe datum en tijd voor die bijeenkomst")
+    move_to: datetime | None = Field(None, title="Bijeenkomst verzetten: nieuwe datum en tijd")
     rematch_reason: str = Field(
-        "", description="Nieuwe match starten: de mentor stopt; geef de reden (de mentee gaat terug naar matching)"
+        "", title="Nieuwe match starten: reden",
+        description="De mentor stopt; de mentee gaat terug naar matching",
     )
-    end_reason: str = Field("", description="Traject vroegtijdig beëindigen: geef de reden")
+    end_reason: str = Field(
+        "", title="Traject beëindigen: reden", description="Alleen invullen om dit traject nu te beëindigen"
+    )
 
 
 class MentorChoice(Wake):
     """Kies een mentor voor deze mentee (matching). Vul het id in uit de mentorenpool."""
 
-    mentor_id: int | None = Field(None, description="Id van de gekozen mentor (zie de pool in het artefact)")
+    mentor_id: int | None = Field(
+        None, title="Gekozen mentor (id)", description="Id uit de mentorenpool (`mentorschap pool`)"
+    )
 
 
 class PlanReview(Wake):
     """Commentaar van de procesfacilitator op het concept-mentorschapsplan."""
 
-    comment: str = Field("", description="Uw commentaar voor de mentee (optioneel)")
+    comment: str = Field("", title="Commentaar op het plan", description="Voor de mentee (optioneel)")
 
 
 class EvaluationRecord(Wake):
     """Leg de uitkomst vast van het evaluatiecontact met mentor en mentee."""
 
-    contact: Literal["phone", "mail", "meeting"] | None = Field(None, description="Hoe was het contact")
-    outcome: str = Field("", description="Korte samenvatting van de uitkomst")
+    contact: Literal["phone", "mail", "meeting"] | None = Field(
+        None, title="Contact", description="Telefoon, mail of gesprek"
+    )
+    outcome: str = Field("", title="Uitkomst", description="Korte samenvatting van het evaluatiecontact")

@@ -118,6 +118,11 @@ def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, bro
     page.goto(f"{stack.ui_url}/runs")
     page.get_by_text("·").first.wait_for(timeout=60_000)  # run names read "<pair> · <what it waits for>"
     page.screenshot(path=str(SHOTS / "prefect-runs.png"), full_page=True)
+    # The waiting run of a pair: its name, and the form the facilitator resumes it with.
+    page.get_by_text("wacht op handtekening").first.click()
+    page.get_by_role("button", name=re.compile("Resume", re.I)).first.click()
+    page.get_by_text(re.compile("Nieuwe match starten|rematch", re.I)).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "prefect-run-form.png"), full_page=True)
     page.goto(f"{stack.ui_url}/artifacts")
     page.get_by_text("cohortbord").first.wait_for(timeout=60_000)
     page.get_by_text("cohortbord").first.click()
