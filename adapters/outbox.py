@@ -98,8 +98,10 @@ def parse(data: bytes) -> EmailMessage:
 class Outbox:
     """Stores, claims and delivers messages; one short transaction per call."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, stale_after: timedelta = STALE_AFTER) -> None:
+        """``stale_after`` is the sender's lease in the clock's time (a compressed clock stretches it)."""
         self.engine = engine
+        self.stale_after = stale_after
 
     def enqueue(
         self, key: str, message: EmailMessage, trajectory_id: int | None, template: str, now: datetime
@@ -150,9 +152,10 @@ class Outbox:
                 found.update(conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
         return found
 
-    def claim(self, key: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> EmailMessage | None:
+    def claim(self, key: str, now: datetime, stale_after: timedelta | None = None) -> EmailMessage | None:
         """Take the row for sending; None if it is sent, failed, unknown or someone else is sending it."""
         now = _utc(now)
+        stale_after = self.stale_after if stale_after is None else stale_after
         with self.engine.begin() as conn:
             claimed = conn.execute(
                 update(outbox)
@@ -203,9 +206,10 @@ class Outbox:
         return parse(data)
 
     def pending_keys(
-        self, limit: int = 100, now: datetime | None = None, stale_after: timedelta = STALE_AFTER
+        self, limit: int = 100, now: datetime | None = None, stale_after: timedelta | None = None
     ) -> list[str]:
         """Keys waiting to be sent, oldest first; with ``now``, also rows a crashed sender left behind."""
+        stale_after = self.stale_after if stale_after is None else stale_after
         waiting = outbox.c.status == OutboxStatus.PENDING.value
         if now is not None:
             waiting = or_(
@@ -216,7 +220,7 @@ class Outbox:
             return list(conn.execute(select(outbox.c.key).where(waiting).order_by(outbox.c.id).limit(limit)).scalars())
 
     async def deliver(
-        self, key: str, mailer: Mailer, now: datetime, stale_after: timedelta = STALE_AFTER
+        self, key: str, mailer: Mailer, now: datetime, stale_after: timedelta | None = None
     ) -> str:
         """Claim, send, record. Returns the row's status afterwards ('sent', 'sending', 'failed').
 

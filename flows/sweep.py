@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 def deliver_pending(limit: int = 200) -> int:
     svc = services()
     delivered = 0
-    for key in svc.outbox.pending_keys(limit):
+    for key in svc.outbox.pending_keys(limit, now=svc.clock.now()):  # also what a crashed sender left
         try:
             _run(svc.outbox.deliver(key, svc.mailer, svc.clock.now()))
             delivered += 1

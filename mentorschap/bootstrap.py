@@ -58,9 +58,11 @@ class Services:
 
     @functools.cached_property
     def outbox(self):  # type: ignore[no-untyped-def]
-        from adapters.outbox import Outbox
+        from adapters.outbox import STALE_AFTER, Outbox
 
-        return Outbox(self.engine)
+        # The lease is measured in the clock's time: a compressed demo clock stretches it, or a
+        # second sender would take a message over while the first is still handing it to SMTP.
+        return Outbox(self.engine, STALE_AFTER * max(self.settings.clock_speed, 1.0))
 
     @functools.cached_property
     def artifacts(self):  # type: ignore[no-untyped-def]
