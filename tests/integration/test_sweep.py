@@ -170,3 +170,22 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
     assert steer.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
     t, _ = svc.repo.trajectory(tid)
     assert t.phase is Phase.WITHDRAWN and t.withdrawal.by is Role.FACILITATOR
+
+
+def test_a_message_a_crashed_sender_left_behind_goes_out_once_after_its_lease(world):
+    from adapters.mail import message_id_for
+    from flows.sweep import deliver_pending
+    from tasks.messages import Message, compose
+
+    at, tid, server = world
+    svc = at(START)
+    message = Message(trajectory_id=tid, occasion="application", template="application_confirmation",
+                      to=Role.MENTEE)
+    svc.outbox.enqueue(message.key, compose(svc, message, START), tid, message.template, START)
+    assert svc.outbox.claim(message.key, START) is not None  # a sender took it ... and died
+    assert deliver_pending.fn() == 0  # within its lease nobody else touches it
+    at(START + timedelta(minutes=11))
+    assert deliver_pending.fn() == 1
+    assert deliver_pending.fn() == 0
+    [mail] = server.read()
+    assert mail["Message-ID"] == message_id_for(message.key, svc.settings.message_domain)
