@@ -189,3 +189,18 @@ def test_a_message_a_crashed_sender_left_behind_goes_out_once_after_its_lease(wo
     assert deliver_pending.fn() == 0
     [mail] = server.read()
     assert mail["Message-ID"] == message_id_for(message.key, svc.settings.message_domain)
+
+
+def test_a_lost_wake_up_is_found_by_the_sweep(world):
+    from flows.sweep import find_due
+
+    at, tid, _ = world
+    svc = at(START)
+    svc.repo.set_flow_run(tid, "00000000-0000-0000-0000-000000000001")
+    _, version = svc.repo.trajectory(tid)
+    svc.repo.open_wait(tid, "kennismaking", version)
+    assert find_due.fn() == []
+    # Two answers at the same moment: both written, the run's wake-up refused or lost.
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
+    assert find_due.fn() == [(tid, "changed")]
