@@ -44,9 +44,11 @@ def demo_plan(now: datetime) -> CohortPlan:
 
     return COHORTS[0].model_copy(update={
         "opens_at": now,
-        "mentor_deadline": at(14, 17),  # each start of the run takes a few real seconds (days)
-        "training_at": at(15, 19),
-        "mentee_deadline": at(20, 17),
+        # Each start of a flow run takes a few real seconds, i.e. days: the run's invitation can
+        # arrive a week after the kickoff on a busy machine.
+        "mentor_deadline": at(18, 17),
+        "training_at": at(19, 19),
+        "mentee_deadline": at(24, 17),
     })
 
 

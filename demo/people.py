@@ -256,7 +256,7 @@ class Applicants:
             if not invited or address not in self.people or plan is None:
                 continue
             role, _ = self.people[address]
-            at = now + timedelta(hours=12)
+            at = now + timedelta(hours=6)
             if role == "mentee":  # waits until the mentors' list is known
                 at = max(at, plan.mentor_deadline + timedelta(hours=6))
             self.queue.append((at, address))
