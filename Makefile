@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup browser clean
+.PHONY: demo test lint bench setup system-packages clean
 
 setup: $(STAMP)
 
@@ -19,14 +19,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | { grep -v 'WARNING: Location' || true; }
 	touch $(STAMP)
 
-# Debian's chromium for the browser tests and the demo's screenshots (no browser download).
-browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian's packages the tests use: chromium for the browser tests and the demo's screenshots
+# (no browser download), postgresql for the store's tests on PostgreSQL.
+system-packages:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
 
-demo: $(STAMP) browser
+demo: $(STAMP) system-packages
 	$(BIN)/python -m demo
 
-test: $(STAMP) browser
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

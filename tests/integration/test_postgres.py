@@ -1,0 +1,123 @@
+"""The same store on PostgreSQL: any SQLAlchemy URL works by setting, not only SQLite.
+
+A throwaway cluster (Debian's postgresql, installed by ``make test``) on a loopback port.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.db import create_schema, make_engine
+from adapters.repository import Repository
+from domain.people import Application, Role
+from domain.phases import Phase
+from domain.trajectory import Trajectory
+from mentorschap.stack import free_port
+
+NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
+
+
+def _bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else None
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.fail("no 'postgres' user: Debian's postgresql package creates it")
+    home = tempfile.mkdtemp(prefix="mentorschap-pg-")
+    shutil.chown(home, "postgres")
+    data, port = os.path.join(home, "data"), free_port()
+
+    def as_postgres(*args: str) -> None:
+        subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", " ".join(args)], check=True,
+                       capture_output=True, timeout=120)
+
+    as_postgres(initdb, "-D", data, "--auth=trust", "-U", "postgres", "--no-sync")
+    as_postgres(pg_ctl, "-D", data, "-w", "-l", os.path.join(home, "log"), "-o",
+                f"'-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off'", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        as_postgres(pg_ctl, "-D", data, "-m", "immediate", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def repo(pg_url) -> Repository:
+    engine = make_engine(pg_url)
+    from adapters.db import metadata
+
+    create_schema(engine)
+    yield Repository(engine)
+    metadata.drop_all(engine)
+    engine.dispose()
+
+
+def application(role: str, email: str) -> Application:
+    return Application(
+        role=role, name="Dr. Test", email=email, phone="040-2534567", practice_name="Praktijk",
+        practice_address={"street": "Dorpstraat 1", "postcode": "5504HB", "city": "Veldhoven"},
+        years_experience=20 if role == "mentor" else 2, consent=True, learning_goals="grenzen", topics="praktijk",
+    )
+
+
+def test_concurrent_acts_on_postgres_are_all_kept(repo):
+    assert repo.engine.dialect.name == "postgresql"
+    mentee = repo.add_person("zob-2021", application("mentee", "a@example.org"), NOW)
+    mentor = repo.add_person("zob-2021", application("mentor", "b@example.org"), NOW)
+    t = repo.add_trajectory(Trajectory.apply("zob-2021", mentee, NOW), NOW)
+    repo.change(t.id, lambda t: t.confirm_application(NOW), NOW)
+    repo.change(t.id, lambda t: t.choose_mentor(mentor, NOW), NOW)
+    barrier = threading.Barrier(2)
+
+    def answer(role: Role) -> None:
+        barrier.wait()
+        repo.change(t.id, lambda t: t.answer_kennismaking(role, True, "", NOW), NOW)
+
+    threads = [threading.Thread(target=answer, args=(r,)) for r in (Role.MENTEE, Role.MENTOR)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    loaded, version = repo.trajectory(t.id)
+    assert loaded.phase is Phase.PLAN and version == 5
+    key = repo.open_wait(t.id, "plan", version)
+    assert repo.open_wait(t.id, "plan", version) == key and repo.close_wait(t.id, key)
+
+
+def test_the_outbox_and_artifact_digests_work_on_postgres(repo):
+    from email.message import EmailMessage
+
+    from adapters.artifacts import Artifacts
+    from adapters.outbox import Outbox
+
+    box = Outbox(repo.engine)
+    msg = EmailMessage()
+    msg["To"], msg["Subject"], msg["Message-ID"] = "A <a@example.org>", "x", "<k@example.org>"
+    msg.set_content("hallo")
+    assert box.enqueue("t1:x:mentee", msg, None, "x", NOW) is True
+    assert box.enqueue("t1:x:mentee", msg, None, "x", NOW) is False
+    assert box.claim("t1:x:mentee", NOW) is not None
+    assert box.claim("t1:x:mentee", NOW + timedelta(minutes=1)) is None  # leased
+    assert box.known(["t1:x:mentee", "t2:y:mentor"]) == {"t1:x:mentee"}
+    artifacts = Artifacts(repo.engine)
+    assert artifacts._changed("board", [{"a": 1}], NOW) is True
+    assert artifacts._changed("board", [{"a": 1}], NOW) is False
+    assert artifacts._changed("board", [{"a": 2}], NOW) is True
+
