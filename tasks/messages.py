@@ -85,11 +85,8 @@ def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-
     s = svc.settings
     t, _ = svc.repo.trajectory(message.trajectory_id)
     p = parties(svc, t, message)
-    match, mentee, mentor, facilitator, recipient = p.match, p.mentee, p.mentor, p.facilitator, p.recipient
-    other = mentor if message.to is Role.MENTEE else mentee
-    action_url = personal_link(svc, t, message, recipient)
-    context = _context(svc, t, match, message, recipient, other, mentee, mentor, facilitator, action_url)
-    context["withdraw_url"] = withdraw_link(svc, t, message, recipient)
+    match, mentee, mentor, recipient = p.match, p.mentee, p.mentor, p.recipient
+    context = _context(svc, t, message, p)
     rendered = svc.renderer.render(message.template, recipient.language, context)
     ics = None
     if message.calendar and match and message.meeting is not None:
@@ -162,8 +159,10 @@ def _relevant_match(t: Trajectory, message: Message) -> Match | None:
     return t.matches[-1] if t.matches else None
 
 
-def _context(svc, t, match, message, recipient, other, mentee, mentor, facilitator, action_url) -> dict:  # type: ignore[no-untyped-def]
+def _context(svc: Services, t: Trajectory, message: Message, p: Parties) -> dict:
+    """Everything a template may use; more than one template needs, so every template can render."""
     s = svc.settings
+    match, mentee, mentor, recipient = p.match, p.mentee, p.mentor, p.recipient
     plan = match.plan if match else None
     meeting = match.meeting(message.meeting) if (match and message.meeting is not None) else None
     held = match.held_meetings() if match else []
@@ -178,15 +177,16 @@ def _context(svc, t, match, message, recipient, other, mentee, mentor, facilitat
     return {
         "person": recipient,
         "programme_name": s.sender_name,
-        "facilitator": facilitator,
+        "facilitator": p.facilitator,
         "portal_url": s.portal_url,
-        "action_url": action_url,
+        "action_url": personal_link(svc, t, message, recipient),
+        "withdraw_url": withdraw_link(svc, t, message, recipient),
         "trajectory_id": t.id,
         "cohort": t.cohort,
         "role": message.to.value,
         "mentee": mentee,
         "mentor": mentor,
-        "other": other,
+        "other": mentor if message.to is Role.MENTEE else mentee,
         "plan": plan,
         "meeting": meeting,
         "location": f"{mentor.practice_name}, {mentor.address}" if mentor else "",
