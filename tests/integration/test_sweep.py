@@ -204,3 +204,35 @@ def test_a_lost_wake_up_is_found_by_the_sweep(world):
     for role in (Role.MENTEE, Role.MENTOR):
         svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
     assert find_due.fn() == [(tid, "changed")]
+
+
+def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_and_a_stable_uid(world):
+    import vobject
+    from icalendar import Calendar
+
+    from tasks.messages import Message, compose
+
+    at, tid, _ = world
+    svc = at(START)
+    sign_both(svc, tid)
+    svc.repo.change(tid, lambda t: t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START), START)
+
+    def invitation() -> bytes:
+        message = Message(trajectory_id=tid, occasion="k1-m1-invite", template="meeting_invitation",
+                          to=Role.MENTEE, meeting=1, calendar="REQUEST")
+        mime = compose(svc, message, START)
+        [part] = [p for p in mime.walk() if p.get_content_type() == "text/calendar" and not p.get_filename()]
+        assert part.get_param("method") == "REQUEST"
+        return part.get_payload(decode=True)
+
+    first = Calendar.from_ical(invitation())
+    [event] = first.walk("VEVENT")
+    assert str(event["UID"]).startswith(f"mentorschap-t{tid}-k1-m1@")
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART").astimezone(UTC) == datetime(2021, 3, 16, 13, 0, tzinfo=UTC)
+    attendees = sorted(str(a) for a in event.get("ATTENDEE"))
+    assert attendees == ["mailto:anneke@example.org", "mailto:sanne@example.org"]
+    assert "Dorpstraat 1" in str(event["LOCATION"])
+    svc.repo.change(tid, lambda t: t.reschedule_meeting(1, datetime(2021, 3, 23, 13, 0, tzinfo=UTC), START), START)
+    moved = vobject.readOne(invitation().decode())
+    assert moved.vevent.uid.value == str(event["UID"]) and moved.vevent.sequence.value == "1"
