@@ -23,6 +23,12 @@ def intervision_start(year: int) -> datetime:
     return datetime.combine(thursday, time(17, 0), tzinfo=AMSTERDAM)
 
 
+def next_intervision(now: datetime) -> datetime:
+    """The coming intervision: this year's, or next year's once this year's has begun."""
+    this_year = intervision_start(now.astimezone(AMSTERDAM).year)
+    return this_year if this_year > now else intervision_start(this_year.year + 1)
+
+
 def amount(km: float, hours: float) -> float:
     return round(km * KM_RATE_EUR + hours * HOUR_RATE_EUR, 2)
 

@@ -12,7 +12,7 @@ from prefect import flow
 
 from domain.clock import local_date
 from domain.hao.people import HaoRole
-from domain.hao.support import INTERVISION_MINUTES, intervision_start
+from domain.hao.support import INTERVISION_MINUTES, intervision_start, next_intervision
 from mentorschap.bootstrap import services
 from tasks.hao_messages import HaoMessage, send_all_hao
 
@@ -21,8 +21,8 @@ from tasks.hao_messages import HaoMessage, send_all_hao
 def hao_intervision(year: int | None = None, location: str = "Huisartsopleiding, zaal 2") -> int:
     """Invite every available hao-mentor and both contact persons to the yearly intervision meeting."""
     svc = services()
-    year = year or local_date(svc.clock.now()).year
-    starts = intervision_start(year)
+    starts = intervision_start(year) if year else next_intervision(svc.clock.now())
+    year = starts.year
     ends = starts + timedelta(minutes=INTERVISION_MINUTES)
     people = [p for p in svc.hao.repo.people() if p.role in (HaoRole.MENTOR, HaoRole.STAFF) and p.available]
     messages = [HaoMessage(occasion=f"intervision-{year}", template="hao_intervision", to=p.role, person_id=p.id,

@@ -39,7 +39,8 @@ REPORT = "Doel taakgebied 2 bereikt: feedback is concreet en tijdig."
 DISSENT = "Ik vind dat de planning niet aan mij lag."
 USED: set[str] = set()  # links acted on in this module
 HAO_DEPLOYMENTS = ["hao-consultation/hao-consultation", "hao-guidance/hao-guidance", "hao-progress/hao-progress",
-                   "hao-information/hao-information", "hao-institute-digest/hao-institute-digest"]
+                   "hao-information/hao-information", "hao-institute-digest/hao-institute-digest",
+                   "hao-intervision/hao-intervision"]
 
 
 @pytest.fixture(scope="module")
@@ -293,9 +294,18 @@ def overdue_starter(stack, people) -> None:
     assert "0 door beiden getekende verslagen" in text_of(flag[0])
 
 
+def intervision(stack, people) -> None:
+    """The yearly intervision invites every mentor and both contact persons, with a calendar invitation."""
+    run_deployment("hao-intervision/hao-intervision")
+    for address in ("mieke@example.org", "bart@example.org", "pim@example.org", "simone@example.org"):
+        [invitation] = [m for m in mails_to(stack.maildir, address) if "Intervisie" in str(m["Subject"])]
+        assert "2022" in str(invitation["Subject"]) and "text/calendar" in invitation.as_string()
+    assert not [m for m in mails_to(stack.maildir, SECRET_EMAIL) if "Intervisie" in str(m["Subject"])]
+
+
 def test_every_kind_of_hao_trajectory_runs_to_its_end_at_once(stack, people):
-    """The four scenarios run side by side (the runner runs their flow runs concurrently)."""
-    scenarios = [consultation_series, targeted_guidance, progress_conversations, overdue_starter]
+    """The scenarios run side by side (the runner runs their flow runs concurrently)."""
+    scenarios = [consultation_series, targeted_guidance, progress_conversations, overdue_starter, intervision]
     with ThreadPoolExecutor(len(scenarios)) as pool:
         futures = [pool.submit(scenario, stack, people) for scenario in scenarios]
         for future in futures:

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import DomainError
 from domain.hao.people import HaoPerson, HaoRole, directory
-from domain.hao.support import amount, finance_lines, intervision_start
+from domain.hao.support import amount, finance_lines, intervision_start, next_intervision
 from domain.hao.trajectory import (
     Claim,
     Consultation,
@@ -153,6 +153,8 @@ def test_documents_round_trip_by_kind() -> None:
 def test_the_intervision_is_on_the_second_thursday_of_march() -> None:
     start = intervision_start(2021)
     assert (start.year, start.month, start.day, start.hour, start.weekday()) == (2021, 3, 11, 17, 3)
+    assert next_intervision(datetime(2021, 1, 15, 8, 0, tzinfo=UTC)) == start
+    assert next_intervision(NOW).year == 2022  # in September the next one is next year's
 
 
 def test_the_directory_lists_available_mentors_by_name() -> None:
