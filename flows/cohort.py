@@ -8,7 +8,6 @@ the key of each wait, and the timer sweep wakes it when a deadline passes.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from prefect import flow
 from prefect.flow_runs import suspend_flow_run
@@ -18,12 +17,15 @@ from flows.cohort_inputs import CohortWake, MatchingApproval, TrainingAttendance
 from mentorschap.bootstrap import services
 from tasks.cohort import (
     attendance_recorded,
+    deadline_passed,
     hand_out,
     invite_members,
     invite_to_training,
     open_cohort,
+    open_cohort_wait,
     propose_matching,
     publish_applications,
+    record_cohort_wake,
     record_training,
     settle_matching,
 )
@@ -76,17 +78,15 @@ def _approval(received: MatchingApproval) -> tuple[bool, list[dict]]:
 
 def until(plan: CohortPlan, label: str) -> None:
     """Wait, suspended, until the plan's deadline for ``label`` has passed."""
-    deadline: datetime = getattr(plan, DEADLINES[label])
-    while services().clock.now() < deadline:
+    while not deadline_passed(plan, DEADLINES[label]):
         wait(plan, label, CohortWake)
 
 
 def wait(plan: CohortPlan, label: str, model: type[CohortWake]):  # type: ignore[no-untyped-def]
     """Suspend at a key fixed in the database (the same key when the run replays), then record the wake-up."""
-    svc = services()
-    key = svc.cohorts.open_wait(plan.id, label)
+    key = open_cohort_wait(plan.id, label)
     received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
-    svc.cohorts.close_wait(plan.id, key)
+    record_cohort_wake(plan.id, key)
     return received
 
 

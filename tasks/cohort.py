@@ -328,3 +328,23 @@ def contribution_text(cohort: str) -> str:
     """'€ 150,00' for a cohort with a contribution; '' otherwise (stated in the mentee's confirmation)."""
     plan = services().cohorts.plan(cohort)
     return plan.contribution_text() if plan and plan.contribution_eur else ""
+
+
+# --- the cohort run's waits ------------------------------------------------------------------
+
+
+@task(name="deadline passed?", cache_policy=NO_CACHE)
+def deadline_passed(plan: CohortPlan, field: str) -> bool:
+    """Whether the plan's ``field`` (a deadline) lies behind the clock's now."""
+    return services().clock.now() >= getattr(plan, field)
+
+
+@task(name="open cohort wait", cache_policy=NO_CACHE)
+def open_cohort_wait(cohort: str, label: str) -> str:
+    """Fix the key of the cohort run's coming wait in the database (the same key on a replay)."""
+    return services().cohorts.open_wait(cohort, label)
+
+
+@task(name="record cohort wake-up", cache_policy=NO_CACHE)
+def record_cohort_wake(cohort: str, key: str) -> bool:
+    return services().cohorts.close_wait(cohort, key)
