@@ -72,6 +72,8 @@ class HaoDemo:
         self.last_sweep = 0.0
         self.coupled = False
         self.started = False
+        self.completed: set[int] = set()
+        self.last_chair = 0.0
 
     # --- the start ---------------------------------------------------------
 
@@ -118,7 +120,7 @@ class HaoDemo:
         while self.queue and self.queue[0].at <= now:
             self._do(self.queue.pop(0))
         self._chair()
-        if clock_time.monotonic() - self.last_sweep > 3:
+        if clock_time.monotonic() - self.last_sweep > 10:  # a lost wake-up is rare; spare the Prefect API
             from flows.hao.sweep import hao_sweep_now
 
             hao_sweep_now()
@@ -131,12 +133,16 @@ class HaoDemo:
                 self.say(f"hao {t.kind.label} {t.pseudonym}: {t.phase.label}")
 
     def done(self) -> bool:
+        """All three ended in the database and their runs completed (the API is asked only then, once each)."""
         if len(self.trajectories) < 3:
             return False
         for tid in self.trajectories.values():
+            if tid in self.completed:
+                continue
             t, _ = self.hao.repo.trajectory(tid)
             if not t.phase.ended or self.hao.run_of(tid).state(tid) != "COMPLETED":
                 return False
+            self.completed.add(tid)
         return True
 
     def summary(self) -> dict:
@@ -156,8 +162,9 @@ class HaoDemo:
     def _chair(self) -> None:
         """The COMO chair reads her mail and couples Ineke Brouwer through the run's input form."""
         tid = self.trajectories.get(Kind.PROGRESS)
-        if self.coupled or tid is None:
+        if self.coupled or tid is None or clock_time.monotonic() - self.last_chair < 2:
             return
+        self.last_chair = clock_time.monotonic()
         _, key = self.hao.run_of(tid).waiting_at(tid)
         if key and key.endswith("coupling"):
             mentor = self.ids[CAST[0].email]
