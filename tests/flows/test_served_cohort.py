@@ -54,7 +54,11 @@ def stack():
     }
     s = Stack.create(home, env)
     saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
+        del os.environ[name]  # e.g. the session stack's auth string
     os.environ.update(s.env)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from mentorschap.bootstrap import services
 
     services.cache_clear()
@@ -64,7 +68,10 @@ def stack():
         s.start_runner()
         s.start_portal(portal_port)
         s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
-        yield s
+        # Prefect reads its settings once, at import: a test process that imported it before this
+        # stack existed would otherwise talk to an ephemeral server of its own.
+        with temporary_settings(updates={PREFECT_API_URL: s.api_url}):
+            yield s
     finally:
         s.stop_all()
         services.cache_clear()
