@@ -303,6 +303,7 @@ def intervision(stack, people) -> None:
     assert not [m for m in mails_to(stack.maildir, SECRET_EMAIL) if "Intervisie" in str(m["Subject"])]
 
 
+@pytest.mark.timeout(600)  # some twenty flow-run starts; minutes on a busy machine
 def test_every_kind_of_hao_trajectory_runs_to_its_end_at_once(stack, people):
     """The scenarios run side by side (the runner runs their flow runs concurrently)."""
     scenarios = [consultation_series, targeted_guidance, progress_conversations, overdue_starter, intervision]
