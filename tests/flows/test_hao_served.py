@@ -10,6 +10,7 @@ guidance report reached the institute only after the trainer's signature.
 
 from __future__ import annotations
 
+import contextvars
 import email
 import email.policy
 import json
@@ -61,7 +62,11 @@ def stack():
     }
     s = Stack.create(home, env)
     saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
+        del os.environ[name]  # e.g. the session stack's auth string
     os.environ.update(s.env)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from mentorschap.bootstrap import services
 
     services.cache_clear()
@@ -72,7 +77,10 @@ def stack():
         s._wait_deployments(HAO_DEPLOYMENTS)
         s.start_portal(portal_port)
         s.maildir = home / "maildir"  # type: ignore[attr-defined]
-        yield s
+        # Prefect reads its settings once, at import: a suite that imported it before this stack
+        # existed would otherwise talk to an ephemeral server of its own.
+        with temporary_settings(updates={PREFECT_API_URL: s.api_url}):
+            yield s
     finally:
         s.stop_all()
         services.cache_clear()
@@ -308,7 +316,8 @@ def test_every_kind_of_hao_trajectory_runs_to_its_end_at_once(stack, people):
     """The scenarios run side by side (the runner runs their flow runs concurrently)."""
     scenarios = [consultation_series, targeted_guidance, progress_conversations, overdue_starter, intervision]
     with ThreadPoolExecutor(len(scenarios)) as pool:
-        futures = [pool.submit(scenario, stack, people) for scenario in scenarios]
+        # Each thread runs in a copy of this context, which holds the stack's Prefect settings.
+        futures = [pool.submit(contextvars.copy_context().run, scenario, stack, people) for scenario in scenarios]
         for future in futures:
             future.result()  # re-raises a scenario's failure
 
