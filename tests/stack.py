@@ -38,6 +38,8 @@ def running_stack() -> Iterator[Stack]:
     from mentorschap.bootstrap import services
 
     services.cache_clear()
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
     try:
         s.start_mailserver(home / "maildir", smtp_port)
         s.start_prefect()
@@ -45,7 +47,9 @@ def running_stack() -> Iterator[Stack]:
         s.start_portal(portal_port)
         s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
         s.maildir = home / "maildir"  # type: ignore[attr-defined]
-        yield s
+        # Prefect reads its settings once, at import; in a full suite that was before this stack existed.
+        with temporary_settings(updates={PREFECT_API_URL: s.api_url, PREFECT_API_AUTH_STRING: AUTH}):
+            yield s
     finally:
         s.stop_all()
         services.cache_clear()
