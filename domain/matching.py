@@ -28,12 +28,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scipy.optimize import linear_sum_assignment
 
+from domain.availability import DAYPARTS, DAYS, PARTS  # noqa: F401  (DAYS, PARTS: part of this API)
 from domain.postcodes import area_code, precision_of, travel_matrix
 from domain.topics import TOPIC_IDS, check_topics, topic_label
-
-DAYS: dict[str, str] = {"ma": "maandag", "di": "dinsdag", "wo": "woensdag", "do": "donderdag", "vr": "vrijdag"}
-PARTS: tuple[str, ...] = ("ochtend", "middag", "avond")
-DAYPARTS: tuple[str, ...] = tuple(f"{day}-{part}" for day in DAYS for part in PARTS)
 
 # How much each part counts in the total (sums to 1, so the total lies in [0, 1]).
 WEIGHT_TOPICS = 0.40

@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from domain.matching import DAYPARTS
+from domain.availability import DAYPARTS
 from domain.topics import check_topics
 
 MIN_MENTOR_YEARS = 5

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 
 from adapters.cohorts import Applied, cents
+from domain.availability import DAYS, PARTS
 from domain.clock import local_date
 from domain.cohort import CohortPlan
 from domain.errors import DomainError
-from domain.matching import DAYS, PARTS
 from domain.people import MAX_PREFERRED_MENTORS, Application, Role, mentor_ineligibility
 from domain.topics import TOPICS, topic_label
 from portal.forms import application_values, parse_application

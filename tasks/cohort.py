@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -17,12 +17,14 @@ from prefect.runtime import flow_run
 
 from domain.cohort import CohortPlan
 from domain.errors import DomainError
-from domain.matching import MenteeProfile, MentorProfile, Proposal, propose
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import MatchOutcome, Trajectory
 from mentorschap.bootstrap import Services, services
 from tasks.letters import Letter, send_letters
+
+if TYPE_CHECKING:  # the solver (scipy) is loaded only where a proposal is made, not in every run
+    from domain.matching import MenteeProfile, MentorProfile, Proposal
 
 ACTIVE = (MatchOutcome.PENDING, MatchOutcome.AGREED)
 STALE_KICKOFF = timedelta(days=60)
@@ -124,6 +126,8 @@ def attendance_recorded(plan: CohortPlan) -> bool:
 
 
 def _mentee_profile(app: Application, person_id: int, mentors: dict[int, Application]) -> MenteeProfile:
+    from domain.matching import MenteeProfile
+
     same_practice = [
         mentor_id for mentor_id, m in mentors.items()
         if m.practice_name.casefold() == app.practice_name.casefold()
@@ -139,6 +143,8 @@ def _mentee_profile(app: Application, person_id: int, mentors: dict[int, Applica
 
 def _mentor_profiles(svc: Services, cohort: str, load: dict[int, int]) -> tuple[list[MentorProfile], dict]:
     """Mentors who may be matched: eligible, and attended the training once attendance is recorded."""
+    from domain.matching import MentorProfile
+
     pool = svc.repo.mentor_pool(cohort)
     if svc.cohorts.attendance_recorded(cohort):
         attended = svc.cohorts.attended_ids(cohort)
@@ -184,6 +190,8 @@ def propose_matching(plan: CohortPlan) -> dict:
     stored = svc.cohorts.proposal(plan.id)
     if stored and stored.get("pairs") is not None:
         return stored  # a replay shows the proposal the facilitator is looking at
+    from domain.matching import propose
+
     trajectories = _cohort_trajectories(svc, plan.id)
     waiting = [t for t in trajectories if t.phase is Phase.MATCHING and not t.matches]
     mentors, apps = _mentor_profiles(svc, plan.id, _load(trajectories))
@@ -295,6 +303,8 @@ def hand_out(plan: CohortPlan) -> int:
 def rematch_for(svc: Services, trajectory_id: int) -> tuple[dict, list[dict[str, Any]]]:
     """The best mentor for this mentee among those with room, never one who did not fit before:
     ({mentor_id, mentor, explanation} or {mentor_id: None, reason}, the artifact's rows)."""
+    from domain.matching import propose
+
     t, _ = svc.repo.trajectory(trajectory_id)
     trajectories = _cohort_trajectories(svc, t.cohort)
     mentors, apps = _mentor_profiles(svc, t.cohort, _load(trajectories, leave_out=t.id))
