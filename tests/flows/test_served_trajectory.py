@@ -32,12 +32,23 @@ def svc():
     return services()
 
 
-def wait_until(what: str, check, timeout: float = 90):  # type: ignore[no-untyped-def]
+def wait_until(what: str, check, timeout: float = 180):  # type: ignore[no-untyped-def]
+    """Poll ``check``; every 10 s run the timer sweep, as its schedule would in production.
+
+    A portal act that lands while the run is still on its way to suspending cannot wake it;
+    the sweep then sees the change made after the wait began and wakes it (that is its job).
+    """
+    from flows.sweep import sweep_now
+
     deadline = time.monotonic() + timeout
+    last_sweep = time.monotonic()
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
+        if time.monotonic() - last_sweep > 10:
+            sweep_now()
+            last_sweep = time.monotonic()
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
 
