@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     clock_anchor: datetime | None = None
     clock_speed: float = 1.0
 
-    sweep_interval_seconds: float = Field(900, description="how often the timer sweep runs")
+    sweep_interval_seconds: float = Field(300, description="how often the timer sweep runs; it recovers lost wake-ups")
 
     language: str = "nl"
     var_dir: Path = Path("var")
