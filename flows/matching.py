@@ -17,14 +17,16 @@ from flows.common import send_all, wait
 from flows.inputs import MentorChoice
 from tasks.cohort import rematch_proposal
 from tasks.messages import Message
-from tasks.store import Snapshot, choose_mentor
+from tasks.store import Snapshot, choose_mentor, cohort_proposes
 
 
 def find_mentor(s: Snapshot) -> None:
     t = s.trajectory
     attempt = len(t.matches) + 1
-    messages = [Message(trajectory_id=t.id, occasion=f"k{attempt}-matching", template="matching_needed",
-                        to=Role.FACILITATOR)]
+    messages = []
+    if t.matches or not cohort_proposes(t.cohort):  # a first match comes from the cohort's proposal
+        messages.append(Message(trajectory_id=t.id, occasion=f"k{attempt}-matching", template="matching_needed",
+                                to=Role.FACILITATOR))
     if t.matches:
         previous = t.matches[-1]
         if previous.outcome is MatchOutcome.DECLINED:

@@ -22,7 +22,7 @@ from domain.status import step_label
 from domain.timing import Notice, due_notices
 from mentorschap.bootstrap import Services, services
 from tasks.messages import Message, PersonView, _run, parties, personal_link, send
-from tasks.store import Snapshot
+from tasks.store import Snapshot, cohort_will_propose
 
 COMBINABLE = {"reminder", "escalation"}
 
@@ -69,7 +69,10 @@ def send_notices() -> int:
         if not policy_for(t.programme).may_send(now):
             continue
         snapshot = Snapshot(trajectory=t, version=version, now=now)
-        messages = [notice_message(snapshot, n) for n in due_notices(t, now)]
+        notices = due_notices(t, now)
+        if not t.matches and t.programme == "peer" and cohort_will_propose(svc, t.cohort):
+            notices = [n for n in notices if n.step != "match"]  # the cohort's proposal comes first
+        messages = [notice_message(snapshot, n) for n in notices]
         known = svc.outbox.known([m.key for m in messages])
         for message in (m for m in messages if m.key not in known):
             if message.template not in COMBINABLE:

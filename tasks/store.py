@@ -129,3 +129,17 @@ def steer(trajectory_id: int, steering: Steering) -> list[str]:
         except DomainError as exc:
             refusals.append(f"{exc.field}: {exc.reason}")
     return refusals
+
+
+def cohort_will_propose(svc, cohort: str) -> bool:  # type: ignore[no-untyped-def]
+    """True while the cohort's own run has still to propose and approve the first matching.
+
+    Until then a mentee's first match is not the facilitator's to make one by one, so no
+    'matching needed' mail and no reminders about it.
+    """
+    return svc.cohorts.plan(cohort) is not None and svc.cohorts.stage(cohort) not in ("approved", "matched")
+
+
+@task(name="does the cohort propose", cache_policy=NO_CACHE)
+def cohort_proposes(cohort: str) -> bool:
+    return cohort_will_propose(services(), cohort)

@@ -236,3 +236,28 @@ def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_an
     svc.repo.change(tid, lambda t: t.reschedule_meeting(1, datetime(2021, 3, 23, 13, 0, tzinfo=UTC), START), START)
     moved = vobject.readOne(invitation().decode())
     assert moved.vevent.uid.value == str(event["UID"]) and moved.vevent.sequence.value == "1"
+
+
+def test_no_matching_reminders_while_the_cohort_still_proposes_the_first_matching(world):
+    from domain.cohort import CohortPlan
+    from tasks.notices import send_notices
+
+    at, _, server = world
+    svc = at(START)
+    svc.cohorts.open(CohortPlan(
+        id=svc.cohort, name="Zuidoost-Brabant 2021", kickoff_cron="0 9 16 11 *",
+        opens_at=START - timedelta(days=30), mentor_deadline=START - timedelta(days=20),
+        mentee_deadline=START - timedelta(days=10), training_at=START - timedelta(days=15),
+        training_location="Eindhoven", trajectories_start=datetime(2021, 2, 1).date(),
+    ), START)
+    waiting = svc.repo.add_person(svc.cohort, person("mentee", "lotte@example.org"), START)
+    t = svc.repo.add_trajectory(Trajectory.apply(svc.cohort, waiting, START), START)
+    svc.repo.change(t.id, lambda t: t.confirm_application(START), START)
+
+    at(START + timedelta(days=8))
+    send_notices.fn()
+    assert not subjects_to(server, "facilitator@example.org")  # the proposal is the cohort's
+    svc = at(START + timedelta(days=8, hours=1))
+    svc.cohorts.set_stage(svc.cohort, "matched", START)
+    send_notices.fn()
+    assert len(subjects_to(server, "facilitator@example.org")) == 1  # now it is hers to match
