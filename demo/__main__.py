@@ -176,7 +176,9 @@ def main() -> int:
             time.sleep(0.3)
         sweep_now()  # deliver what is left
         elapsed = time.monotonic() - started
-        screenshot(f"{stack.ui_url}/runs", ROOT / "var" / "screenshots" / "prefect-runs.png", wait_for_text="·")
+        # Tall enough for every run of the demo: the list scrolls inside the page, so full_page alone stops short.
+        screenshot(f"{stack.ui_url}/runs", ROOT / "var" / "screenshots" / "prefect-runs.png", height=3600,
+                   wait_for_text="·")
         summary = summarize(svc, elapsed)
         summary["hao"] = hao.summary()
         (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
