@@ -124,4 +124,4 @@ def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack
     assert len(message_ids) == len(set(message_ids)), "a message was sent twice"
     assert len(subjects) >= 9
     _, _, wakes = svc().repo.run_info(tid)
-    assert wakes >= 4
+    assert wakes >= 3  # matching, kennismaking, plan: acts that land together may share a wake-up
