@@ -29,11 +29,11 @@ demo: $(STAMP) system-packages
 	$(BIN)/python -m demo
 
 test: $(STAMP) system-packages
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

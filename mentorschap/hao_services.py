@@ -30,9 +30,8 @@ class HaoServices:
 
     @functools.cached_property
     def links(self):  # type: ignore[no-untyped-def]
-        from portal.hao_acts import ACTIONS
-
         from adapters.links import Links
+        from portal.hao_acts import ACTIONS
 
         s = self.base.settings
         return Links(s.signing_secret.get_secret_value(), s.portal_url, self.base.clock, s.link_valid_days,
