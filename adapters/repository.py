@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.tables import people, trajectories
@@ -199,14 +199,19 @@ class Repository:
     # --- the run that orchestrates a trajectory ------------------------------
 
     def waits(self) -> list[WaitRow]:
-        """Every active trajectory with its run and wait, for the timer sweep."""
+        """Every active trajectory with its run and wait, for the timer sweep.
+
+        An ended trajectory whose run still waits is one too: the act that ended it (a
+        withdrawal, the last signature) may have lost its wake-up, and only a woken run
+        sends the closing mail and completes.
+        """
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
                     self.table.c.id, self.table.c.flow_run_id, self.table.c.wait_key,
                     self.table.c.wait_version, self.table.c.version,
                 )
-                .where(self.table.c.phase.not_in(["closed", "withdrawn"]))
+                .where(or_(self.table.c.phase.not_in(["closed", "withdrawn"]), self.table.c.wait_key.is_not(None)))
                 .order_by(self.table.c.id)
             ).all()
         return [WaitRow(*r) for r in rows]

@@ -206,6 +206,21 @@ def test_a_lost_wake_up_is_found_by_the_sweep(world):
     assert find_due.fn() == [(tid, "changed")]
 
 
+def test_a_lost_wake_up_of_the_act_that_ended_the_trajectory_is_found_too(world):
+    """A withdrawal ends the trajectory in the database; its run still waits and must close."""
+    from flows.sweep import find_due
+
+    at, tid, _ = world
+    svc = at(START)
+    svc.repo.set_flow_run(tid, "00000000-0000-0000-0000-000000000001")
+    _, version = svc.repo.trajectory(tid)
+    key = svc.repo.open_wait(tid, "kennismaking", version)
+    svc.repo.change(tid, lambda t: t.withdraw(Role.MENTEE, "verhuisd", START), START)
+    assert find_due.fn() == [(tid, "changed")]
+    svc.repo.close_wait(tid, key)  # the run woke, sent the closing mail and completed: nothing left to do
+    assert find_due.fn() == []
+
+
 def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_and_a_stable_uid(world):
     import vobject
     from icalendar import Calendar
