@@ -7,6 +7,6 @@ import pytest
 
 @pytest.fixture(scope="session")
 def stack():
-    from tests.stack import running_stack
+    from tests.stack import AUTH, running_stack
 
-    yield from running_stack()
+    yield from running_stack("stack", "2021-01-18T08:00:00+00:00", auth=AUTH)

@@ -1,7 +1,8 @@
 """The real stack for the slow tests: Prefect server, served deployments, SMTP and portal.
 
 One per test session (starting it costs half a minute); the flow tests and the
-browser tests share it, each with its own people and trajectories.
+browser tests share it, each with its own people and trajectories. The cohort and
+programme B tests start their own, since they need a clock of their own.
 """
 
 from __future__ import annotations
@@ -17,38 +18,46 @@ from mentorschap.stack import ROOT, Stack, free_port
 AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Prefect, as production would
 
 
-def running_stack() -> Iterator[Stack]:
+def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | None = None,
+                  env: dict[str, str] | None = None, deployments: tuple[str, ...] = ()) -> Iterator[Stack]:
+    """Start a stack in ``var/tests/<name>-<pid>`` with its own clock and database; stop it after."""
     # Under var/ (not pytest's tmp) so the processes' logs outlive the run for a post-mortem.
-    home = ROOT / "var" / "tests" / f"stack-{os.getpid()}"
+    home = ROOT / "var" / "tests" / f"{name}-{os.getpid()}"
     shutil.rmtree(home, ignore_errors=True)
     smtp_port, portal_port = free_port(), free_port()
-    env = {
+    stack_env = {
         "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
         "MENTORSCHAP_SMTP_PORT": str(smtp_port),
         "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "MENTORSCHAP_SIGNING_SECRET": "test-secret-for-the-served-deployment",
+        "MENTORSCHAP_SIGNING_SECRET": f"test-secret-for-{name}",
         "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
-        "MENTORSCHAP_CLOCK_START": "2021-01-18T08:00:00+00:00",
+        "MENTORSCHAP_CLOCK_START": clock_start,
         "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
-        "MENTORSCHAP_CLOCK_SPEED": "1",
+        "MENTORSCHAP_CLOCK_SPEED": str(speed),
+        **(env or {}),
     }
-    s = Stack.create(home, env, auth=AUTH)
+    s = Stack.create(home, stack_env, auth=auth)
     saved = dict(os.environ)
+    for variable in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
+        del os.environ[variable]  # e.g. another stack's auth string
     os.environ.update(s.env)
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
     from mentorschap.bootstrap import services
 
     services.cache_clear()
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
-
     try:
         s.start_mailserver(home / "maildir", smtp_port)
         s.start_prefect()
         s.start_runner()
+        if deployments:
+            s._wait_deployments(list(deployments))
         s.start_portal(portal_port)
         s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
         s.maildir = home / "maildir"  # type: ignore[attr-defined]
-        # Prefect reads its settings once, at import; in a full suite that was before this stack existed.
-        with temporary_settings(updates={PREFECT_API_URL: s.api_url, PREFECT_API_AUTH_STRING: AUTH}):
+        # Prefect reads its settings once, at import: a test process that imported it before this
+        # stack existed would otherwise talk to an ephemeral server of its own.
+        with temporary_settings(updates={PREFECT_API_URL: s.api_url, PREFECT_API_AUTH_STRING: auth}):
             yield s
     finally:
         s.stop_all()

@@ -15,9 +15,7 @@ import email
 import email.policy
 import json
 import mailbox
-import os
 import re
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +26,7 @@ import httpx
 import pytest
 
 from domain.clock import AMSTERDAM
-from mentorschap.stack import ROOT, Stack, free_port
+from tests.stack import running_stack
 
 pytestmark = pytest.mark.slow
 
@@ -47,46 +45,8 @@ HAO_DEPLOYMENTS = ["hao-consultation/hao-consultation", "hao-guidance/hao-guidan
 
 @pytest.fixture(scope="module")
 def stack():
-    home = ROOT / "var" / "tests" / f"hao-stack-{os.getpid()}"
-    shutil.rmtree(home, ignore_errors=True)
-    smtp_port, portal_port = free_port(), free_port()
-    env = {
-        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
-        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
-        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "MENTORSCHAP_SIGNING_SECRET": "test-secret-for-the-hao-deployments",
-        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
-        "MENTORSCHAP_LINK_VALID_DAYS": "3650",
-        "MENTORSCHAP_CLOCK_START": "2021-09-01T07:00:00+00:00",
-        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
-        "MENTORSCHAP_CLOCK_SPEED": str(SPEED),
-    }
-    s = Stack.create(home, env)
-    saved = dict(os.environ)
-    for name in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
-        del os.environ[name]  # e.g. the session stack's auth string
-    os.environ.update(s.env)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from mentorschap.bootstrap import services
-
-    services.cache_clear()
-    try:
-        s.start_mailserver(home / "maildir", smtp_port)
-        s.start_prefect()
-        s.start_runner()
-        s._wait_deployments(HAO_DEPLOYMENTS)
-        s.start_portal(portal_port)
-        s.maildir = home / "maildir"  # type: ignore[attr-defined]
-        # Prefect reads its settings once, at import: a suite that imported it before this stack
-        # existed would otherwise talk to an ephemeral server of its own.
-        with temporary_settings(updates={PREFECT_API_URL: s.api_url}):
-            yield s
-    finally:
-        s.stop_all()
-        services.cache_clear()
-        os.environ.clear()
-        os.environ.update(saved)
+    yield from running_stack("hao-stack", "2021-09-01T07:00:00+00:00", speed=SPEED,
+                             env={"MENTORSCHAP_LINK_VALID_DAYS": "3650"}, deployments=tuple(HAO_DEPLOYMENTS))
 
 
 def svc():

@@ -5,16 +5,14 @@ runs moved on, and a rematch approved on the mentee's own run."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import httpx
 import pytest
 
-from mentorschap.stack import ROOT, Stack, free_port
+from tests.stack import running_stack
 
 pytestmark = pytest.mark.slow
 
@@ -39,44 +37,7 @@ MENTEES = [
 
 @pytest.fixture(scope="module")
 def stack():
-    home = ROOT / "var" / "tests" / f"cohort-stack-{os.getpid()}"
-    shutil.rmtree(home, ignore_errors=True)
-    smtp_port, portal_port = free_port(), free_port()
-    env = {
-        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
-        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
-        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "MENTORSCHAP_SIGNING_SECRET": "test-secret-for-the-served-cohort",
-        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
-        "MENTORSCHAP_CLOCK_START": "2021-01-04T08:00:00+00:00",
-        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
-        "MENTORSCHAP_CLOCK_SPEED": "1",
-    }
-    s = Stack.create(home, env)
-    saved = dict(os.environ)
-    for name in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
-        del os.environ[name]  # e.g. the session stack's auth string
-    os.environ.update(s.env)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from mentorschap.bootstrap import services
-
-    services.cache_clear()
-    try:
-        s.start_mailserver(home / "maildir", smtp_port)
-        s.start_prefect()
-        s.start_runner()
-        s.start_portal(portal_port)
-        s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
-        # Prefect reads its settings once, at import: a test process that imported it before this
-        # stack existed would otherwise talk to an ephemeral server of its own.
-        with temporary_settings(updates={PREFECT_API_URL: s.api_url}):
-            yield s
-    finally:
-        s.stop_all()
-        services.cache_clear()
-        os.environ.clear()
-        os.environ.update(saved)
+    yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00")
 
 
 def svc():
