@@ -9,6 +9,9 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def at(self, real: datetime) -> datetime:
+        return real
+
 
 class ScaledClock:
     """Simulated time: ``start`` at the real instant ``anchor``, running ``speed`` times faster.
@@ -26,7 +29,11 @@ class ScaledClock:
 
     def now(self) -> datetime:
         """Simulated now; it stands still at ``start`` until the anchor comes (set ahead for start-up)."""
-        return self.start + max(datetime.now(UTC) - self.anchor, timedelta(0)) * self.speed
+        return self.at(datetime.now(UTC))
+
+    def at(self, real: datetime) -> datetime:
+        """The simulated instant at a real one."""
+        return self.start + max(real - self.anchor, timedelta(0)) * self.speed
 
     def real_instant(self, simulated: datetime) -> datetime:
         """When, in real time, the simulated instant comes."""

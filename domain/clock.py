@@ -20,6 +20,10 @@ class Clock(Protocol):
         """The current instant, timezone-aware."""
         ...
 
+    def at(self, real: datetime) -> datetime:
+        """The clock's time at a real (system) instant, e.g. when a form was sent."""
+        ...
+
 
 class FakeClock:
     """A clock that stands still until a test moves it."""
@@ -32,12 +36,28 @@ class FakeClock:
     def now(self) -> datetime:
         return self._now
 
+    def at(self, real: datetime) -> datetime:
+        """A fake clock has no tie to real time: whatever happened, happened at its now."""
+        return self._now
+
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
 
     def set(self, instant: datetime) -> None:
         self._now = instant
+
+
+def act_time(given: datetime | None, last_event: datetime | None, now: datetime) -> datetime:
+    """The moment to record an act that was given at ``given`` and is processed ``now``.
+
+    A run may start seconds (or, with its worker down, hours) after the facilitator sent
+    its form: the act counts from when it was given, but never before the last event
+    already recorded (the history stays in order) and never after now.
+    """
+    if given is None:
+        return now
+    return min(now, max(given, last_event or given))
 
 
 def local_date(instant: datetime) -> date:

@@ -8,6 +8,8 @@ the key of each wait, and the timer sweep wakes it when a deadline passes.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import TypeVar
 
 from prefect import flow
 from prefect.flow_runs import suspend_flow_run
@@ -29,8 +31,10 @@ from tasks.cohort import (
     record_training,
     settle_matching,
 )
+from tasks.runs import input_given_at
 
 log = logging.getLogger(__name__)
+W = TypeVar("W", bound=CohortWake)
 
 # The timed waits: label -> which deadline of the plan ends it.
 DEADLINES = {"mentors-closed": "mentor_deadline", "mentees-closed": "mentee_deadline"}
@@ -60,15 +64,17 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
     invite_to_training(plan)
     publish_applications(plan)
     while not attendance_recorded(plan):
-        attendance = wait(plan, "training", TrainingAttendance)
+        attendance, _ = wait(plan, "training", TrainingAttendance)
         if attendance.attended_mentor_ids:
             record_training(plan, attendance.attended_mentor_ids)
     publish_applications(plan)
     until(plan, "mentees-closed")
     propose_matching(plan)
-    while settle_matching(plan, *_approval(wait(plan, "approval", MatchingApproval))):
-        pass
-    moved = hand_out(plan)
+    while True:
+        approval, approved_at = wait(plan, "approval", MatchingApproval)
+        if not settle_matching(plan, *_approval(approval), approved_at):
+            break
+    moved = hand_out(plan, approved_at)
     return {"cohort": plan.id, "matched": moved}
 
 
@@ -82,12 +88,16 @@ def until(plan: CohortPlan, label: str) -> None:
         wait(plan, label, CohortWake)
 
 
-def wait(plan: CohortPlan, label: str, model: type[CohortWake]):  # type: ignore[no-untyped-def]
-    """Suspend at a key fixed in the database (the same key when the run replays), then record the wake-up."""
+def wait(plan: CohortPlan, label: str, model: type[W]) -> tuple[W, datetime | None]:
+    """Suspend at a key fixed in the database (the same key when the run replays), then record the wake-up.
+
+    Returns the input and the time it was given (a form sent while no worker ran counts from then).
+    """
     key = open_cohort_wait(plan.id, label)
     received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
+    given_at = input_given_at(key)
     record_cohort_wake(plan.id, key)
-    return received
+    return received, given_at
 
 
 def wake_due_cohorts() -> int:

@@ -8,6 +8,7 @@ re-reads the database, so a wake-up only says "look again".
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from prefect import get_run_logger
@@ -15,6 +16,7 @@ from prefect.flow_runs import suspend_flow_run
 
 from flows.inputs import Wake
 from tasks.messages import Message, send, unsent
+from tasks.runs import input_given_at
 from tasks.store import Snapshot, Steering, open_wait, record_wake, steer
 
 W = TypeVar("W", bound=Wake)
@@ -26,8 +28,10 @@ def send_all(messages: list[Message]) -> None:
         send(message)
 
 
-def wait(s: Snapshot, label: str, model: type[W] = Wake, handle: Callable[[W], None] | None = None) -> W | None:
-    """Suspend until someone wakes the run; ``handle`` writes a facilitator's input first.
+def wait(s: Snapshot, label: str, model: type[W] = Wake,
+         handle: Callable[[W, datetime | None], None] | None = None) -> W | None:
+    """Suspend until someone wakes the run; ``handle`` writes a facilitator's input first,
+    with the time the input was given.
 
     Returns None without waiting when the trajectory changed since ``s`` was read.
     """
@@ -39,10 +43,11 @@ def wait(s: Snapshot, label: str, model: type[W] = Wake, handle: Callable[[W], N
     if received.note.strip():
         get_run_logger().info("toelichting (%s): %s", received.woken_by, received.note.strip())
     steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
+    given_at = input_given_at(key) if steering or handle is not None else None
     if steering:
-        for refusal in steer(trajectory_id, steering):
+        for refusal in steer(trajectory_id, steering, given_at):
             get_run_logger().warning("niet uitgevoerd: %s", refusal)
     if handle is not None:
-        handle(received)
+        handle(received, given_at)
     record_wake(trajectory_id, key)
     return received

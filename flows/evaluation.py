@@ -8,6 +8,8 @@ meanwhile during the interim evaluation.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import get_run_logger
 
 from domain.people import Role
@@ -34,9 +36,9 @@ def evaluate(s: Snapshot) -> None:
     if kind is EvaluationKind.INTERIM:
         attend(s)  # meetings go on during the interim evaluation
 
-    def record(received: EvaluationRecord) -> None:
+    def record(received: EvaluationRecord, given_at: datetime | None) -> None:
         if received.contact and received.outcome.strip():
-            refusal = record_evaluation(t.id, kind, received.contact, received.outcome)
+            refusal = record_evaluation(t.id, kind, received.contact, received.outcome, given_at)
             if refusal:
                 get_run_logger().warning("evaluatie niet vastgelegd: %s", refusal)
 

@@ -9,6 +9,8 @@ the mentors who did not fit) as an artifact and in its form's description.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import get_run_logger
 
 from domain.people import Role
@@ -45,9 +47,9 @@ def find_mentor(s: Snapshot) -> None:
             ]
     send_all(messages)
 
-    def record(choice: MentorChoice) -> None:
+    def record(choice: MentorChoice, given_at: datetime | None) -> None:
         if choice.mentor_id is not None:
-            refusal = choose_mentor(t.id, choice.mentor_id)
+            refusal = choose_mentor(t.id, choice.mentor_id, given_at)
             if refusal:
                 get_run_logger().warning("keuze niet verwerkt: %s", refusal)
 

@@ -7,6 +7,8 @@ voids earlier signatures and sends new signing links.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.people import Role
 from flows.common import send_all, wait
 from flows.inputs import PlanReview
@@ -32,8 +34,8 @@ def write_and_sign(s: Snapshot) -> None:
         ]
     send_all(messages)
 
-    def record(review: PlanReview) -> None:
+    def record(review: PlanReview, given_at: datetime | None) -> None:
         if review.comment.strip():
-            comment_plan(t.id, review.comment)
+            comment_plan(t.id, review.comment, given_at)
 
     wait(s, "plan", PlanReview, record)

@@ -7,7 +7,7 @@ once, and the hand-out changes a trajectory only while it still waits for a ment
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from domain.clock import act_time
 from domain.cohort import CohortPlan
 from domain.errors import DomainError
 from domain.people import Application, Role
@@ -22,6 +23,7 @@ from domain.phases import Phase
 from domain.trajectory import MatchOutcome, Trajectory
 from mentorschap.bootstrap import Services, services
 from tasks.letters import Letter, send_letters
+from tasks.store import given_or_now
 
 if TYPE_CHECKING:  # the solver (scipy) is loaded only where a proposal is made, not in every run
     from domain.matching import MenteeProfile, MentorProfile, Proposal
@@ -224,7 +226,8 @@ def _run_url() -> str | None:
 
 
 @task(name="settle matching", cache_policy=NO_CACHE)
-def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict]) -> list[str]:
+def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
+                    given_at: datetime | None = None) -> list[str]:
     """Apply the facilitator's changes to the proposal and check them; [] means approved and stored.
 
     Refused: an unknown trajectory, a mentor who may not be matched, a conflict, a mentor over capacity.
@@ -269,14 +272,16 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict]) -> lis
         return refusals
     approved = [{"trajectory_id": tid, "mentor_id": mid} for tid, mid in sorted(pairs.items())]
     svc.cohorts.set_proposal(plan.id, {**proposal, "approved": approved})
-    svc.cohorts.set_stage(plan.id, "approved", svc.clock.now())
+    svc.cohorts.set_stage(plan.id, "approved", act_time(given_at, None, svc.clock.now()))
     return []
 
 
 @task(name="hand out mentors", cache_policy=NO_CACHE)
-def hand_out(plan: CohortPlan) -> int:
-    """Each approved pair: write the choice to the trajectory, then wake the mentee's waiting run."""
+def hand_out(plan: CohortPlan, approved_at: datetime | None = None) -> int:
+    """Each approved pair: write the choice to the trajectory (at the approval's time), then wake the
+    mentee's waiting run."""
     svc = services()
+    now = svc.clock.now()
     approved = (svc.cohorts.proposal(plan.id) or {}).get("approved") or []
     moved = 0
     for pair in approved:
@@ -284,7 +289,7 @@ def hand_out(plan: CohortPlan) -> int:
         t, _ = svc.repo.trajectory(tid)
         if t.phase is Phase.MATCHING and not t.matches:
             try:
-                svc.repo.change(tid, lambda t, m=mentor_id: t.choose_mentor(m, svc.clock.now()), svc.clock.now())
+                svc.repo.change(tid, lambda t, m=mentor_id: t.choose_mentor(m, given_or_now(t, approved_at, now)), now)
             except DomainError:
                 continue
             moved += 1

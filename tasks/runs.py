@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import runtime, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
@@ -34,3 +36,19 @@ def name_run(s: Snapshot) -> str:
         if run.name != name or sorted(run.tags) != sorted(tags):
             client.update_flow_run(run_id, name=name, tags=tags)
     return name
+
+
+@task(name="when the input was given", cache_policy=NO_CACHE)
+def input_given_at(key: str) -> datetime | None:
+    """The clock's time at which the input that resumed this run's wait ``key`` was sent.
+
+    The run starts some seconds after a form is sent (hours, if its worker was down);
+    the act it carries is recorded at the moment it was given. None outside a run.
+    """
+    run_id = runtime.flow_run.id
+    if run_id is None:
+        return None
+    with get_client(sync_client=True) as client:
+        found = client.filter_flow_run_input(run_id, key_prefix=f"suspended-{key}-response", limit=1,
+                                             exclude_keys=set())
+    return services().clock.at(found[0].created) if found and found[0].created else None

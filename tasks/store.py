@@ -12,7 +12,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from domain.clock import AMSTERDAM
+from domain.clock import AMSTERDAM, act_time
 from domain.errors import DomainError
 from domain.people import Role
 from domain.trajectory import EvaluationKind, Trajectory
@@ -25,6 +25,11 @@ class Snapshot(BaseModel):
     trajectory: Trajectory
     version: int
     now: datetime
+
+
+def given_or_now(t: Trajectory, given: datetime | None, now: datetime) -> datetime:
+    """When to record an act given at ``given``: see ``domain.clock.act_time``."""
+    return act_time(given, t.history[-1].at if t.history else None, now)
 
 
 @task(name="load trajectory", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -42,7 +47,7 @@ def confirm_application(trajectory_id: int) -> None:
 
 
 @task(name="choose mentor", cache_policy=NO_CACHE)
-def choose_mentor(trajectory_id: int, mentor_id: int) -> str:
+def choose_mentor(trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
     """Record the facilitator's choice; an unknown or excluded mentor is refused with the reason."""
     svc = services()
     t, _ = svc.repo.trajectory(trajectory_id)
@@ -50,16 +55,18 @@ def choose_mentor(trajectory_id: int, mentor_id: int) -> str:
     if mentor_id not in pool:
         return f"mentor {mentor_id} staat niet in de mentorenpool van {t.cohort}"
     try:
-        svc.repo.change(trajectory_id, lambda t: t.choose_mentor(mentor_id, svc.clock.now()), svc.clock.now())
+        now = svc.clock.now()
+        svc.repo.change(trajectory_id, lambda t: t.choose_mentor(mentor_id, given_or_now(t, given_at, now)), now)
     except DomainError as exc:
         return exc.reason
     return ""
 
 
 @task(name="comment on plan", cache_policy=NO_CACHE)
-def comment_plan(trajectory_id: int, comment: str) -> None:
+def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = None) -> None:
     svc = services()
-    svc.repo.change(trajectory_id, lambda t: t.comment_plan(comment, svc.clock.now()), svc.clock.now())
+    now = svc.clock.now()
+    svc.repo.change(trajectory_id, lambda t: t.comment_plan(comment, given_or_now(t, given_at, now)), now)
 
 
 @task(name="start evaluation", cache_policy=NO_CACHE)
@@ -69,12 +76,14 @@ def start_evaluation(trajectory_id: int, kind: EvaluationKind) -> None:
 
 
 @task(name="record evaluation", cache_policy=NO_CACHE)
-def record_evaluation(trajectory_id: int, kind: EvaluationKind, contact: str, outcome: str) -> str:
+def record_evaluation(trajectory_id: int, kind: EvaluationKind, contact: str, outcome: str,
+                      given_at: datetime | None = None) -> str:
     """Write the facilitator's record of the evaluation contact; returns a refusal reason or ''."""
     svc = services()
+    now = svc.clock.now()
     try:
         svc.repo.change(
-            trajectory_id, lambda t: t.record_evaluation(kind, contact, outcome, svc.clock.now()), svc.clock.now()
+            trajectory_id, lambda t: t.record_evaluation(kind, contact, outcome, given_or_now(t, given_at, now)), now
         )
     except DomainError as exc:
         return f"{exc.field}: {exc.reason}"
@@ -108,9 +117,10 @@ class Steering(BaseModel):
 
 
 @task(name="facilitator steers", cache_policy=NO_CACHE)
-def steer(trajectory_id: int, steering: Steering) -> list[str]:
+def steer(trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
     """Apply each steering act through the domain's rules; returns the refusals (field: reason)."""
     svc = services()
+    now = svc.clock.now()
     refusals: list[str] = []
     acts = []
     if steering.move_meeting is not None:
@@ -118,14 +128,14 @@ def steer(trajectory_id: int, steering: Steering) -> list[str]:
             refusals.append("move_to: geef de nieuwe datum en tijd")
         else:
             when = steering.move_to if steering.move_to.tzinfo else steering.move_to.replace(tzinfo=AMSTERDAM)
-            acts.append(lambda t: t.reschedule_meeting(steering.move_meeting, when, svc.clock.now()))
+            acts.append(lambda t: t.reschedule_meeting(steering.move_meeting, when, given_or_now(t, given_at, now)))
     if steering.rematch_reason.strip():
-        acts.append(lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason, svc.clock.now()))
+        acts.append(lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason, given_or_now(t, given_at, now)))
     if steering.end_reason.strip():
-        acts.append(lambda t: t.withdraw(Role.FACILITATOR, steering.end_reason, svc.clock.now()))
+        acts.append(lambda t: t.withdraw(Role.FACILITATOR, steering.end_reason, given_or_now(t, given_at, now)))
     for act in acts:
         try:
-            svc.repo.change(trajectory_id, act, svc.clock.now())
+            svc.repo.change(trajectory_id, act, now)
         except DomainError as exc:
             refusals.append(f"{exc.field}: {exc.reason}")
     return refusals

@@ -21,6 +21,7 @@ from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
 from flows.inputs import Wake
 from mentorschap.bootstrap import services
 from tasks.hao_messages import HaoMessage, send_all_hao
+from tasks.runs import input_given_at
 
 W = TypeVar("W", bound=Wake)
 BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)
@@ -49,8 +50,10 @@ def record_wake(trajectory_id: int, key: str) -> bool:
     return services().hao.repo.close_wait(trajectory_id, key)
 
 
-def wait(s: HaoSnapshot, label: str, model: type[W] = Wake, handle: Callable[[W], None] | None = None) -> W | None:
-    """Suspend until the portal, the hao sweep or the COMO chair's form wakes the run."""
+def wait(s: HaoSnapshot, label: str, model: type[W] = Wake,
+         handle: Callable[[W, datetime | None], None] | None = None) -> W | None:
+    """Suspend until the portal, the hao sweep or the COMO chair's form wakes the run; ``handle``
+    writes the chair's input, with the time it was given."""
     tid = s.trajectory.id
     assert tid is not None
     key = open_wait(tid, label, s.version)
@@ -58,7 +61,7 @@ def wait(s: HaoSnapshot, label: str, model: type[W] = Wake, handle: Callable[[W]
         return None
     received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
     if handle is not None:
-        handle(received)
+        handle(received, input_given_at(key))
     record_wake(tid, key)
     return received
 

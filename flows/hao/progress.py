@@ -10,9 +10,12 @@ the run then tells the institute's contact persons.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from domain.clock import act_time
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import HaoPhase, Progress
@@ -23,7 +26,7 @@ from tasks.hao_messages import HaoMessage
 
 
 @task(name="couple mentor", cache_policy=NO_CACHE, persist_result=False)
-def couple(trajectory_id: int, mentor_id: int) -> str:
+def couple(trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
     """Record the chair's choice; a refusal is returned as its reason."""
     svc = services()
     mentors = {p.id for p in svc.hao.repo.people(HaoRole.MENTOR) if p.available}
@@ -32,7 +35,9 @@ def couple(trajectory_id: int, mentor_id: int) -> str:
         return f"{mentor_id} is geen beschikbare hao-mentor"
     try:
         now = svc.clock.now()
-        svc.hao.repo.change(trajectory_id, lambda t: t.couple(mentor_id, chairs[0] if chairs else 0, now), now)
+        chair = chairs[0] if chairs else 0
+        svc.hao.repo.change(trajectory_id, lambda t: t.couple(
+            mentor_id, chair, act_time(given_at, t.history[-1].at if t.history else None, now)), now)
     except DomainError as exc:
         return exc.reason
     return ""
@@ -49,8 +54,8 @@ def coupling(s: HaoSnapshot) -> None:
     send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
                          to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()] + flag_messages(t))
 
-    def record(choice: MentorCoupling) -> None:
-        if choice.mentor_id is not None and (refusal := couple(t.id, choice.mentor_id)):
+    def record(choice: MentorCoupling, given_at: datetime | None) -> None:
+        if choice.mentor_id is not None and (refusal := couple(t.id, choice.mentor_id, given_at)):
             get_run_logger().warning("koppeling niet verwerkt: %s", refusal)
 
     wait(s, "coupling", MentorCoupling, record)

@@ -10,6 +10,7 @@ import email.policy
 import mailbox
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -86,10 +87,18 @@ def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack
     wait_until("matching wait", lambda: suspended_at(tid, "matching"))
     assert any("sanne@example.org" in str(m["To"]) for m in mails(stack.maildir))
 
-    # The facilitator answers the run's input form through the Prefect API (as the UI does).
+    # The facilitator answers the run's input form through the Prefect API (as the UI does), while
+    # the worker is down: the run gets to it later, and the choice counts from when it was given.
+    stack.wait_idle("runner")
+    stack.stop("runner")
+    given = svc().clock.now()
     assert svc().runs.wake(tid, "facilitator", extra={"mentor_id": mentor_id})
+    time.sleep(3)
+    stack.start_runner()
     wait_until("kennismaking wait", lambda: suspended_at(tid, "kennismaking"))
-    assert svc().repo.trajectory(tid)[0].mentor_id == mentor_id
+    t, _ = svc().repo.trajectory(tid)
+    assert t.mentor_id == mentor_id
+    assert timedelta(0) <= t.match.proposed_at - given < timedelta(seconds=1.5)
 
     # Both say yes through their personal links; each POST records first, then resumes the run.
     for who in ("sanne@example.org", "anneke@example.org"):

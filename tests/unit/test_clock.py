@@ -67,3 +67,31 @@ def test_days_between_counts_amsterdam_dates():
     assert days_between(early_next, late) == -1
     # Same UTC date, different Amsterdam dates.
     assert days_between(datetime(2021, 7, 1, 21, 0, tzinfo=UTC), datetime(2021, 7, 1, 22, 30, tzinfo=UTC)) == 1
+
+
+def test_an_act_counts_from_when_it_was_given_but_the_history_stays_in_order():
+    from domain.clock import act_time
+
+    given = datetime(2021, 10, 3, 9, 0, tzinfo=UTC)
+    now = datetime(2021, 10, 20, 9, 0, tzinfo=UTC)  # the run got to it 17 days later (worker down)
+    assert act_time(given, datetime(2021, 9, 1, tzinfo=UTC), now) == given
+    # A participant's act was recorded in between: the facilitator's comes after it, not before.
+    between = datetime(2021, 10, 10, 9, 0, tzinfo=UTC)
+    assert act_time(given, between, now) == between
+    assert act_time(None, between, now) == now  # no input time known: now
+    assert act_time(now.replace(day=25), None, now) == now  # never in the future
+
+
+def test_the_clocks_tell_their_time_at_a_real_instant():
+    from datetime import timedelta
+
+    from adapters.clock import ScaledClock, SystemClock
+
+    anchor = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    start = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)
+    scaled = ScaledClock(start, anchor, speed=86400)  # a day per second
+    assert scaled.at(anchor + timedelta(seconds=3)) == start + timedelta(days=3)
+    assert scaled.at(anchor - timedelta(seconds=30)) == start  # before the anchor the clock stands still
+    assert scaled.real_instant(scaled.at(anchor + timedelta(seconds=7))) == anchor + timedelta(seconds=7)
+    assert SystemClock().at(anchor) == anchor
+    assert FakeClock(start).at(anchor) == start
