@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from adapters.links import LinkClaim, LinkError
@@ -134,17 +135,22 @@ def create_app(services: Any) -> FastAPI:
         enrolment.after_portal_application(services, services.cohort, person_id, application, reasons, now)
         if reasons:
             return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=reasons)
+        page = render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
         if role is Role.MENTEE:
             t = services.repo.add_trajectory(Trajectory.apply(services.cohort, person_id, now), now)
-            try:
-                services.runs.start(
-                    t.id, name=f"mentee {person_id}",
-                    tags=["mentee", f"cohort:{services.cohort}", f"trajectory:{t.id}"],
-                )
-            except Exception:
-                # The application is stored; the sweep (or the CLI) starts the run later.
-                log.exception("trajectory %s: could not start its run", t.id)
-        return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
+            page.background = BackgroundTask(_start_run, t.id, person_id)
+        return page
+
+    def _start_run(trajectory_id: int, person_id: int) -> None:
+        """After the page went out: the application is stored, so a Prefect API that is slow or down
+        keeps no one waiting; the sweep (or the CLI) starts a run that could not start."""
+        try:
+            services.runs.start(
+                trajectory_id, name=f"mentee {person_id}",
+                tags=["mentee", f"cohort:{services.cohort}", f"trajectory:{trajectory_id}"],
+            )
+        except Exception:
+            log.exception("trajectory %s: could not start its run", trajectory_id)
 
     # --- acting through a personal link -----------------------------------------
 
@@ -220,14 +226,19 @@ def create_app(services: Any) -> FastAPI:
             return _refused(token, "used")  # a second use raced the first and lost
         except Conflict:
             return render("busy.html.j2", _language(claim.person_id), status=503)
+        t, _ = services.repo.trajectory(claim.trajectory_id)
+        page = render(
+            "done.html.j2", _language(claim.person_id), outcome=outcome, claim=claim, t=t,
+            role=claim.role.value, match=t.match,
+        )
+        page.background = BackgroundTask(_wake, claim)
+        return page
+
+    def _wake(claim: LinkClaim) -> None:
+        """After the page went out (the act is stored): a slow Prefect API keeps no participant waiting."""
         try:
             services.runs.wake(claim.trajectory_id, "participant", note=f"{claim.action} {claim.ref}")
         except Exception:
             log.warning("trajectory %s: wake-up failed; the sweep will wake it", claim.trajectory_id, exc_info=True)
-        t, _ = services.repo.trajectory(claim.trajectory_id)
-        return render(
-            "done.html.j2", _language(claim.person_id), outcome=outcome, claim=claim, t=t,
-            role=claim.role.value, match=t.match,
-        )
 
     return app

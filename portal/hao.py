@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from adapters.hao_store import new_pseudonym
@@ -119,11 +120,16 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             return _page(claim, None, status=422, values=form, errors=errors)
         except IntegrityError:
             return _refused("", "used")
+        page = render("hao_done.html.j2", hao().repo.person(claim.person_id).language, outcome="requested", t=t)
+        page.background = BackgroundTask(_start, t)
+        return page
+
+    def _start(t: Consultation) -> None:
+        """After the page went out (the request is stored): the hao sweep starts a run that could not."""
         try:
             hao().start(t)
         except Exception:
             log.warning("a consultation's run could not start; the hao sweep starts it", exc_info=True)
-        return render("hao_done.html.j2", hao().repo.person(claim.person_id).language, outcome="requested", t=t)
 
     def _act(token: str, form: dict[str, str]) -> HTMLResponse:
         try:
@@ -146,11 +152,16 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             return _refused(token, "used")
         except Conflict:
             return render("busy.html.j2", _language(token), status=503)
+        t, _ = hao().repo.trajectory(claim.trajectory_id)
+        page = render("hao_done.html.j2", _language(token), outcome=outcome, t=t)
+        page.background = BackgroundTask(_wake, claim)
+        return page
+
+    def _wake(claim: LinkClaim) -> None:
+        """After the page went out (the act is stored): a slow Prefect API keeps no trainer waiting."""
         try:
             hao().wake(claim.trajectory_id, "participant", note=f"{claim.action} {claim.ref}")
         except Exception:
             log.warning("hao trajectory: wake-up failed; the hao sweep will wake it", exc_info=True)
-        t, _ = hao().repo.trajectory(claim.trajectory_id)
-        return render("hao_done.html.j2", _language(token), outcome=outcome, t=t)
 
     return app
