@@ -15,6 +15,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -81,6 +82,9 @@ def write_members(path: Path) -> None:
 
 
 def main() -> int:
+    # A SIGTERM (kill, a CI timeout) ends the demo through ``finally``: the stack's processes run in
+    # sessions of their own and would otherwise live on, writing into the next demo's files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
@@ -96,7 +100,8 @@ def main() -> int:
         "MENTORSCHAP_CLOCK_START": SIM_START.isoformat(),
         "MENTORSCHAP_CLOCK_ANCHOR": anchor.isoformat(),
         "MENTORSCHAP_CLOCK_SPEED": str(DAYS_PER_SECOND * 86400),
-        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "30",
+        # The demo sweeps in-process every two seconds; the scheduled sweep runs now and then, to be seen.
+        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "120",
         "MENTORSCHAP_FACILITATOR_NAME": "Majorie (procesfacilitator)",
         "MENTORSCHAP_FACILITATOR_ADDRESS": "mentorschap@huisartsenkring.example",
         "MENTORSCHAP_SENDER_ADDRESS": "mentorschap@huisartsenkring.example",
@@ -129,6 +134,7 @@ def main() -> int:
         facilitator = Facilitator(svc, mentee_index, plan.id)
         hao = HaoDemo(svc, VAR / "maildir", lambda text: say(clock, text))  # programme B, same stack and clock
         phases: dict[int, str] = {}
+        completed: set[int] = set()
         stage = None
         last_sweep = 0.0
         while True:
@@ -147,7 +153,7 @@ def main() -> int:
             facilitator.act()
             # Programme B starts once A's cohort is matched, so it never delays A's application windows.
             hao.act(start=svc.cohorts.stage(plan.id) == "matched")
-            if time.monotonic() - last_sweep > 1.0:
+            if time.monotonic() - last_sweep > 2.0:
                 sweep_now()
                 last_sweep = time.monotonic()
             _, wait_key = svc.cohorts.run_info(plan.id)
@@ -163,8 +169,11 @@ def main() -> int:
                     phases[tid] = t.phase.value
                     mentor = f" with {svc.repo.person(t.mentor_id).name}" if t.mentor_id else ""
                     say(clock, f"traject {tid} ({svc.repo.person(t.mentee_id).name}): {t.phase.label}{mentor}")
-                # Ended in the database and the run finished (its closing mail sent).
-                active += not t.phase.ended or svc.runs.state(tid) != "COMPLETED"
+                # Ended in the database and the run finished (its closing mail sent); the API is asked
+                # only then, and no more once it said so.
+                if tid not in completed and t.phase.ended and svc.runs.state(tid) == "COMPLETED":
+                    completed.add(tid)
+                active += tid not in completed
             active += not hao.done()
             if svc.cohorts.stage(plan.id) != "matched":
                 active += 1
@@ -173,7 +182,7 @@ def main() -> int:
             if time.monotonic() - started > DEADLINE_SECONDS:
                 print("The demo did not finish in time; see the logs in", stack.logs, file=sys.stderr)
                 return 1
-            time.sleep(0.3)
+            time.sleep(0.5)
         sweep_now()  # deliver what is left
         elapsed = time.monotonic() - started
         # Tall enough for every run of the demo: the list scrolls inside the page, so full_page alone stops short.
