@@ -73,6 +73,9 @@ class Stack:
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
         })
+        # Every flow run (and every resume) is a new process that imports this code: let them keep
+        # its compiled bytecode (__pycache__, ignored by git) rather than compile it each time.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if auth:
             env["PREFECT_SERVER_API_AUTH_STRING"] = auth  # the server refuses requests without it
             env["PREFECT_API_AUTH_STRING"] = auth  # every client of ours sends it
