@@ -163,6 +163,18 @@ def due_evaluation(t: Trajectory, now: datetime) -> EvaluationKind | None:
     return None
 
 
+def evaluation_due_since(t: Trajectory, kind: EvaluationKind) -> datetime | None:
+    """The moment the rules make ``kind`` due at the latest (an act may make it due sooner: the
+    last meeting confirmed as the last one; ``act_time`` then takes the moment it is started)."""
+    match = t.match
+    if match is None or match.ends_by is None:
+        return None
+    if kind is EvaluationKind.INTERIM:
+        return min(d for d in (match.interim_due(), match.ends_by) if d is not None)
+    planned = match.planned_meeting()
+    return max(match.ends_by, planned.ends_at) if planned is not None else match.ends_by
+
+
 def next_due(t: Trajectory, now: datetime) -> datetime | None:
     """The earliest moment after ``now`` at which something becomes due (boards, timers)."""
     policy = policy_for(t.programme)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from domain.clock import AMSTERDAM, act_time
 from domain.errors import DomainError
 from domain.people import Role
+from domain.timing import evaluation_due_since
 from domain.trajectory import EvaluationKind, Trajectory
 from mentorschap.bootstrap import services
 
@@ -71,8 +72,12 @@ def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = N
 
 @task(name="start evaluation", cache_policy=NO_CACHE)
 def start_evaluation(trajectory_id: int, kind: EvaluationKind) -> None:
+    """Enter the evaluation phase, dated when the rules made it due (the run may wake later)."""
     svc = services()
-    svc.repo.change(trajectory_id, lambda t: t.start_evaluation(kind, svc.clock.now()), svc.clock.now())
+    now = svc.clock.now()
+    svc.repo.change(
+        trajectory_id, lambda t: t.start_evaluation(kind, given_or_now(t, evaluation_due_since(t, kind), now)), now
+    )
 
 
 @task(name="record evaluation", cache_policy=NO_CACHE)

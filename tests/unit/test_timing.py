@@ -7,7 +7,7 @@ import pytest
 from domain.clock import AMSTERDAM
 from domain.people import Role
 from domain.phases import Phase
-from domain.timing import OpenAct, due_evaluation, due_notices, next_due, open_acts
+from domain.timing import OpenAct, due_evaluation, due_notices, evaluation_due_since, next_due, open_acts
 from domain.trajectory import EvaluationKind, Trajectory
 
 MENTEE, MENTOR, OTHER_MENTOR = 11, 21, 22
@@ -293,6 +293,16 @@ def test_final_is_due_at_the_end_date():
     assert due_evaluation(t, at(2021, 7, 4)) is None
     assert due_evaluation(t, ENDS - SECOND) is None
     assert due_evaluation(t, ENDS) is EvaluationKind.FINAL
+
+
+def test_an_evaluation_is_dated_from_when_the_rules_made_it_due():
+    t = three_held()
+    assert evaluation_due_since(t, EvaluationKind.INTERIM) == at(2021, 7, 1, 14)  # four months after meeting 1
+    f = further_meetings()
+    f.propose_meeting(at(2021, 7, 5, 14), at(2021, 7, 3))
+    assert evaluation_due_since(f, EvaluationKind.FINAL) == ENDS  # the end date, a meeting before it
+    assert evaluation_due_since(further_meetings(), EvaluationKind.FINAL) == ENDS
+    assert evaluation_due_since(plan_phase(), EvaluationKind.INTERIM) is None
 
 
 def test_final_is_not_due_while_another_meeting_fits():
