@@ -13,6 +13,8 @@ from uuid import UUID
 from prefect import get_client
 from prefect.client.schemas.objects import StateType
 
+from adapters.prefect_api import resume
+
 log = logging.getLogger(__name__)
 
 
@@ -34,8 +36,7 @@ def wake_cohort(cohorts, cohort: str, label: str | None, run_input: dict[str, An
     run_id, key = cohort_waiting_at(cohorts, cohort)
     if run_id is None or key is None or (label and not key.endswith(f"-{label}")):
         return False
-    with get_client(sync_client=True) as client:
-        result = client.resume_flow_run(UUID(run_id), run_input=run_input)
+    result = resume(run_id, run_input)
     ok = str(getattr(result, "status", "")).upper().endswith("ACCEPT")
     if not ok:
         log.info("cohort %s: wake-up not accepted: %s", cohort, getattr(result, "details", ""))

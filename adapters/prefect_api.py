@@ -9,12 +9,15 @@ says it waits at, so a stale wake-up cannot resume a later wait.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from uuid import UUID
 
 from prefect import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
+from prefect.exceptions import PrefectHTTPStatusError
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 from prefect.states import Scheduled
 
 from adapters.repository import Repository
@@ -22,6 +25,30 @@ from adapters.repository import Repository
 log = logging.getLogger(__name__)
 
 TRAJECTORY_DEPLOYMENT = "mentee-trajectory/mentee-trajectory"
+RESUME_PAUSES = (0.2, 0.5, 1.0)  # seconds between the quick attempts of a wake-up
+
+
+def resume(run_id: str, run_input: dict[str, Any]) -> Any:
+    """Resume a paused run with ``run_input``; Prefect's answer, or None when it stayed busy.
+
+    On its SQLite database Prefect answers 503 ('database is locked') to a resume that races
+    other writes, and its client then backs off for up to a minute, holding up whoever woke
+    the run (a participant's page, the sweep). A wake-up is only a nudge: the act is in our
+    database already and the sweep wakes any run whose wait is satisfied. So a few quick
+    attempts, then it is the sweep's.
+    """
+    with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}), get_client(sync_client=True) as client:
+        for pause in (*RESUME_PAUSES, None):
+            try:
+                return client.resume_flow_run(UUID(run_id), run_input=run_input)
+            except PrefectHTTPStatusError as exc:
+                if exc.response.status_code != 503:
+                    raise
+                if pause is None:
+                    log.info("run %s: Prefect stayed busy; the sweep wakes it", run_id)
+                    return None
+                time.sleep(pause)
+    return None
 
 
 class RunControl:
@@ -88,8 +115,7 @@ class RunControl:
         if run_id is None or key is None:
             return False
         run_input = {"woken_by": woken_by, "note": note, **(extra or {})}
-        with get_client(sync_client=True) as client:
-            result = client.resume_flow_run(UUID(run_id), run_input=run_input)
+        result = resume(run_id, run_input)
         accepted = getattr(result, "status", None)
         ok = str(accepted).upper().endswith("ACCEPT")
         if not ok:
