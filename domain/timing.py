@@ -164,15 +164,23 @@ def due_evaluation(t: Trajectory, now: datetime) -> EvaluationKind | None:
 
 
 def evaluation_due_since(t: Trajectory, kind: EvaluationKind) -> datetime | None:
-    """The moment the rules make ``kind`` due at the latest (an act may make it due sooner: the
-    last meeting confirmed as the last one; ``act_time`` then takes the moment it is started)."""
+    """The moment ``kind`` became due by the rules of ``due_evaluation``: four months after the
+    first meeting (or the end date) for the interim; for the final, the confirmation of the last
+    meeting when no other fits or the mentee said it was the last, else the end date."""
     match = t.match
     if match is None or match.ends_by is None:
         return None
     if kind is EvaluationKind.INTERIM:
         return min(d for d in (match.interim_due(), match.ends_by) if d is not None)
     planned = match.planned_meeting()
-    return max(match.ends_by, planned.ends_at) if planned is not None else match.ends_by
+    if planned is not None:
+        return max(match.ends_by, planned.ends_at)
+    held = match.held_meetings()
+    last = held[-1] if held else None
+    ended_early = match.finished or not another_meeting_fits(last.starts_at if last else None, match.ends_by)
+    if ended_early and last is not None and last.confirmed_at is not None:
+        return min(match.ends_by, last.confirmed_at)
+    return match.ends_by
 
 
 def next_due(t: Trajectory, now: datetime) -> datetime | None:

@@ -301,7 +301,11 @@ def test_an_evaluation_is_dated_from_when_the_rules_made_it_due():
     f = further_meetings()
     f.propose_meeting(at(2021, 7, 5, 14), at(2021, 7, 3))
     assert evaluation_due_since(f, EvaluationKind.FINAL) == ENDS  # the end date, a meeting before it
-    assert evaluation_due_since(further_meetings(), EvaluationKind.FINAL) == ENDS
+    assert evaluation_due_since(further_meetings(), EvaluationKind.FINAL) == ENDS  # more meetings fit: the end
+    done = further_meetings()
+    confirmed = hold(done, at(2021, 7, 10, 14), at(2021, 7, 3), last=True)  # the mentee says: the last one
+    assert due_evaluation(done, confirmed) is EvaluationKind.FINAL
+    assert evaluation_due_since(done, EvaluationKind.FINAL) == confirmed  # from that confirmation, not the end
     assert evaluation_due_since(plan_phase(), EvaluationKind.INTERIM) is None
 
 
