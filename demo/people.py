@@ -32,6 +32,7 @@ from tasks.cohort import rematch_for
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
 OPTION = re.compile(r'<option value="(\d+)"[^>]*>([^<(]+) \(')
 MEETINGS_WANTED = 7
+FINAL_EVALUATION_ROOM = timedelta(weeks=4)
 SHOTS = Path("var/screenshots")
 
 
@@ -144,7 +145,8 @@ class Participants:
                 return None
             held = len(match.held_meetings()) + 1
             next_start = self._next_date(t, now)
-            fits = match.ends_by is not None and next_start < match.ends_by - timedelta(days=1)
+            # Like a pair would, they leave a few weeks before the end for the final evaluation.
+            fits = match.ends_by is not None and next_start < match.ends_by - FINAL_EVALUATION_ROOM
             if held >= MEETINGS_WANTED or not fits:
                 return {"choice": "held", "last": "on"}
             return {"choice": "held", **self._date_fields(next_start, "next_")}
@@ -157,12 +159,13 @@ class Participants:
 
     @staticmethod
     def _next_date(t, now: datetime) -> datetime:  # type: ignore[no-untyped-def]
-        """Two weeks ahead for the first meeting; otherwise 45 days after the last one, at 14:00."""
+        """Two weeks ahead for the first meeting; otherwise 43 days after the last one (the rule's 42
+        and a day to spare), at 14:00."""
         match = t.match
         meetings = match.active_meetings() if match else []
         day = local_date(now) + timedelta(days=14)
         if meetings:
-            day = max(day, local_date(meetings[-1].starts_at) + timedelta(days=MIN_DAYS_BETWEEN_MEETINGS + 3))
+            day = max(day, local_date(meetings[-1].starts_at) + timedelta(days=MIN_DAYS_BETWEEN_MEETINGS + 1))
         return datetime.combine(day, time(14, 0), tzinfo=AMSTERDAM)
 
 

@@ -69,6 +69,10 @@ class Stack:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
             "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+            # No automations and no workers here (the deployments are served): on a 2-core machine
+            # the server's CPU is better spent on the runs than on evaluating triggers per event.
+            "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+            "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
             "PREFECT_LOGGING_LEVEL": "INFO",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
