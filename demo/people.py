@@ -32,7 +32,8 @@ from tasks.cohort import rematch_for
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
 OPTION = re.compile(r'<option value="(\d+)"[^>]*>([^<(]+) \(')
 MEETINGS_WANTED = 7
-FINAL_EVALUATION_ROOM = timedelta(weeks=4)
+FINAL_EVALUATION_ROOM = timedelta(weeks=6)
+PROPOSAL_LEAD = timedelta(weeks=4)
 SHOTS = Path("var/screenshots")
 
 
@@ -145,7 +146,8 @@ class Participants:
                 return None
             held = len(match.held_meetings()) + 1
             next_start = self._next_date(t, now)
-            # Like a pair would, they leave a few weeks before the end for the final evaluation.
+            # Like a pair would, they leave weeks before the end for the final evaluation (in compressed
+            # time its request takes weeks to go out).
             fits = match.ends_by is not None and next_start < match.ends_by - FINAL_EVALUATION_ROOM
             if held >= MEETINGS_WANTED or not fits:
                 return {"choice": "held", "last": "on"}
@@ -159,13 +161,15 @@ class Participants:
 
     @staticmethod
     def _next_date(t, now: datetime) -> datetime:  # type: ignore[no-untyped-def]
-        """Two weeks ahead for the first meeting; otherwise 43 days after the last one (the rule's 42
-        and a day to spare), at 14:00."""
+        """A weekday at 14:00, at least four weeks ahead (in compressed time the invitation takes
+        weeks to go out) and 43 days after the last meeting (the rule's 42 and a day to spare)."""
         match = t.match
         meetings = match.active_meetings() if match else []
-        day = local_date(now) + timedelta(days=14)
+        day = local_date(now) + PROPOSAL_LEAD
         if meetings:
             day = max(day, local_date(meetings[-1].starts_at) + timedelta(days=MIN_DAYS_BETWEEN_MEETINGS + 1))
+        while day.weekday() >= 5:  # Saturday, Sunday: the Monday after
+            day += timedelta(days=1)
         return datetime.combine(day, time(14, 0), tzinfo=AMSTERDAM)
 
 
