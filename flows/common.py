@@ -43,7 +43,8 @@ def wait(s: Snapshot, label: str, model: type[W] = Wake,
     if received.note.strip():
         get_run_logger().info("toelichting (%s): %s", received.woken_by, received.note.strip())
     steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
-    given_at = input_given_at(key) if steering or handle is not None else None
+    # Only a facilitator's input carries an act to date (a participant's is in the database already).
+    given_at = input_given_at(key) if received.woken_by == "facilitator" and (steering or handle) else None
     if steering:
         for refusal in steer(trajectory_id, steering, given_at):
             get_run_logger().warning("niet uitgevoerd: %s", refusal)

@@ -135,10 +135,12 @@ def create_app(services: Any) -> FastAPI:
         enrolment.after_portal_application(services, services.cohort, person_id, application, reasons, now)
         if reasons:
             return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=reasons)
-        page = render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
+        start = None
         if role is Role.MENTEE:
             t = services.repo.add_trajectory(Trajectory.apply(services.cohort, person_id, now), now)
-            page.background = BackgroundTask(_start_run, t.id, person_id)
+            start = BackgroundTask(_start_run, t.id, person_id)
+        page = render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
+        page.background = start
         return page
 
     def _start_run(trajectory_id: int, person_id: int) -> None:
