@@ -23,6 +23,7 @@ from datetime import time as dt_time
 from pathlib import Path
 
 from demo.cast import MENTEES, MENTORS, OTHER_MEMBERS
+from demo.inbox import Inbox
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM
 from domain.cohort import CohortPlan
@@ -100,7 +101,7 @@ def main() -> int:
         "MENTORSCHAP_CLOCK_START": SIM_START.isoformat(),
         "MENTORSCHAP_CLOCK_ANCHOR": anchor.isoformat(),
         "MENTORSCHAP_CLOCK_SPEED": str(DAYS_PER_SECOND * 86400),
-        # The demo sweeps in-process every two seconds; the scheduled sweep runs now and then, to be seen.
+        # The demo sweeps in-process every second; the scheduled sweep runs now and then, to be seen.
         "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "120",
         "MENTORSCHAP_FACILITATOR_NAME": "Majorie (procesfacilitator)",
         "MENTORSCHAP_FACILITATOR_ADDRESS": "mentorschap@huisartsenkring.example",
@@ -129,36 +130,38 @@ def main() -> int:
         print(f"Prefect UI: {stack.ui_url}   portal: {portal}   mail: {VAR / 'maildir'}", flush=True)
         say(clock, f"kickoff of {plan.name}: the cohort run opens the window and invites the members")
         mentee_index: dict[int, int] = {}
-        applicants = Applicants(svc, VAR / "maildir", portal, plan.id, MENTORS, MENTEES)
-        participants = Participants(svc, VAR / "maildir", mentee_index)
+        inbox = Inbox(VAR / "maildir")
+        applicants = Applicants(svc, portal, plan.id, MENTORS, MENTEES)
+        participants = Participants(svc, mentee_index)
         facilitator = Facilitator(svc, mentee_index, plan.id)
-        hao = HaoDemo(svc, VAR / "maildir", lambda text: say(clock, text))  # programme B, same stack and clock
+        hao = HaoDemo(svc, lambda text: say(clock, text))  # programme B, same stack and clock
         phases: dict[int, str] = {}
         completed: set[int] = set()
         stage = None
         last_sweep = 0.0
         while True:
-            applicants.read_mail()
+            mails = inbox.new()  # read once a round, for everyone
+            applicants.read_mail(mails)
             applicants.apply_when_due()
             for role, name in applicants.applied:
                 say(clock, f"{name} applied as {role} through the web form")
             applicants.applied.clear()
-            for tid in svc.repo.trajectory_ids():
+            for tid in set(svc.repo.trajectory_ids()) - set(phases):  # new trajectories: who is the mentee?
                 t, _ = svc.repo.trajectory(tid)
-                if t.mentee_id not in mentee_index:
-                    email = svc.repo.person(t.mentee_id).email
-                    mentee_index[t.mentee_id] = next(i for i, m in enumerate(MENTEES) if m["email"] == email)
-            participants.read_mail()
+                email = svc.repo.person(t.mentee_id).email
+                mentee_index[t.mentee_id] = next(i for i, m in enumerate(MENTEES) if m["email"] == email)
+            participants.read_mail(mails)
             participants.act_when_due()
             facilitator.act()
             # Programme B starts once A's cohort is matched, so it never delays A's application windows.
-            hao.act(start=svc.cohorts.stage(plan.id) == "matched")
-            if time.monotonic() - last_sweep > 2.0:
+            cohort_stage = svc.cohorts.stage(plan.id)
+            hao.act(mails, start=cohort_stage == "matched")
+            if time.monotonic() - last_sweep > 1.0:
                 sweep_now()
                 last_sweep = time.monotonic()
             _, wait_key = svc.cohorts.run_info(plan.id)
             now_stage = next((label for label in COHORT_STAGES if (wait_key or "").endswith(f"-{label}")),
-                             None) or (svc.cohorts.stage(plan.id) if svc.cohorts.stage(plan.id) != "open" else None)
+                             None) or (cohort_stage if cohort_stage != "open" else None)
             if now_stage and now_stage != stage:
                 stage = now_stage
                 say(clock, f"cohort run: {COHORT_STAGES.get(stage, stage)}")
@@ -175,7 +178,7 @@ def main() -> int:
                     completed.add(tid)
                 active += tid not in completed
             active += not hao.done()
-            if svc.cohorts.stage(plan.id) != "matched":
+            if cohort_stage != "matched":
                 active += 1
             if not active:
                 break

@@ -9,17 +9,14 @@ chair couples the mentor through the progress run's input form (the Prefect API)
 
 from __future__ import annotations
 
-import email
-import email.policy
-import mailbox
 import re
 import time as clock_time
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 import httpx
 
+from demo.inbox import Mail
+from demo.people import Planned
 from domain.clock import AMSTERDAM, local_date
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Goal, Guidance, Kind, Progress
@@ -47,21 +44,10 @@ REPORT = ("Taakgebied 2: de opleider geeft nu concrete, tijdige feedback en plan
           "Taakgebied 3: de afspraken met de andere huisartsen over de aios staan op papier.")
 
 
-@dataclass(order=True)
-class Planned:
-    at: datetime
-    url: str = field(compare=False)
-    action: str = field(compare=False)
-    trajectory_id: int = field(compare=False)
-    extra: dict = field(compare=False, default_factory=dict)
-
-
 class HaoDemo:
-    def __init__(self, svc: Services, maildir: Path, say) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, svc: Services, say) -> None:  # type: ignore[no-untyped-def]
         self.svc = svc
         self.hao = svc.hao
-        self.box = mailbox.Maildir(maildir, factory=None, create=True)
-        self.seen: set[str] = set()
         self.planned: set[str] = set()
         self.queue: list[Planned] = []
         self.http = httpx.Client(timeout=30, follow_redirects=True)
@@ -108,15 +94,16 @@ class HaoDemo:
 
     # --- every tick --------------------------------------------------------
 
-    def act(self, start: bool = True) -> None:
-        """Read mail and act what is due; ``start``: the first call with True starts programme B."""
+    def act(self, mails: list[Mail], start: bool = True) -> None:
+        """Read the round's new mail and act what is due; ``start``: the first call with True starts
+        programme B (its mail all comes after that)."""
         if not self.started:
             if not start:
                 return
             self.start()
             self.started = True
         now = self.svc.clock.now()
-        self._read_mail(now)
+        self._read_mail(mails, now)
         while self.queue and self.queue[0].at <= now:
             self._do(self.queue.pop(0))
         self._chair()
@@ -170,14 +157,9 @@ class HaoDemo:
             mentor = self.ids[CAST[0].email]
             self.coupled = self.hao.wake(tid, "facilitator", "koppeling door de voorzitter COMO", {"mentor_id": mentor})
 
-    def _read_mail(self, now: datetime) -> None:
-        for key in list(self.box.iterkeys()):
-            if key in self.seen:
-                continue
-            self.seen.add(key)
-            msg = email.message_from_bytes(self.box.get_bytes(key), policy=email.policy.default)
-            body = msg.get_body(preferencelist=("plain",))
-            for url in dict.fromkeys(LINK.findall(body.get_content() if body else "")):
+    def _read_mail(self, mails: list[Mail], now: datetime) -> None:
+        for mail in mails:
+            for url in dict.fromkeys(LINK.findall(mail.text)):
                 if url in self.planned:
                     continue
                 self.planned.add(url)
@@ -186,7 +168,8 @@ class HaoDemo:
                     continue  # only Joost asks for a consultation this year
                 at = self._when(claim.action, claim.trajectory_id, claim.extra, now)
                 if at is not None:
-                    self.queue.append(Planned(at, url, claim.action, claim.trajectory_id, dict(claim.extra)))
+                    self.queue.append(Planned(at, url, claim.action, claim.person_id, claim.ref, claim.trajectory_id,
+                                              dict(claim.extra)))
                     self.queue.sort()
 
     def _when(self, action: str, tid: int, extra: dict, now: datetime) -> datetime | None:

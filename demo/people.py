@@ -9,9 +9,6 @@ through the Prefect API, the same calls the Prefect UI's input forms make.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import mailbox
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -21,6 +18,7 @@ import httpx
 
 from adapters.cohort_runs import cohort_waiting_at, wake_cohort
 from demo.cast import DECLINES, SLOW_MENTOR_SIGNATURE
+from demo.inbox import Mail
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM, local_date
 from domain.people import Role
@@ -55,10 +53,8 @@ class Planned:
 class Participants:
     """Everyone with a mailbox: reads new mail, plans the act, does it when its time comes."""
 
-    def __init__(self, svc: Services, maildir: Path, mentee_index: dict[int, int]) -> None:
+    def __init__(self, svc: Services, mentee_index: dict[int, int]) -> None:
         self.svc = svc
-        self.box = mailbox.Maildir(maildir, factory=None, create=True)
-        self.seen: set[str] = set()
         self.done: set[tuple[int, int, str]] = set()  # (person, trajectory, occasion)
         self.queue: list[Planned] = []
         self.mentee_index = mentee_index  # mentee person id -> index in the cast
@@ -66,16 +62,10 @@ class Participants:
         self.acts = 0
         self.sign_page_shot = False
 
-    def read_mail(self) -> None:
+    def read_mail(self, mails: list[Mail]) -> None:
         now = self.svc.clock.now()
-        for key in list(self.box.iterkeys()):
-            if key in self.seen:
-                continue
-            self.seen.add(key)
-            msg = email.message_from_bytes(self.box.get_bytes(key), policy=email.policy.default)
-            body = msg.get_body(preferencelist=("plain",))
-            text = body.get_content() if body else ""
-            for url in dict.fromkeys(LINK.findall(text)):
+        for mail in mails:
+            for url in dict.fromkeys(LINK.findall(mail.text)):
                 self._plan(url, now)
 
     def _plan(self, url: str, now: datetime) -> None:
@@ -237,30 +227,21 @@ class Applicants:
     """Members read the cohort's invitation and apply through the portal's web form: mentors soon,
     mentees once the mentors' list is known, naming their preferred mentors from the form's list."""
 
-    def __init__(self, svc: Services, maildir: Path, portal: str, cohort: str, mentors: list[dict],
-                 mentees: list[dict]) -> None:
+    def __init__(self, svc: Services, portal: str, cohort: str, mentors: list[dict], mentees: list[dict]) -> None:
         self.svc = svc
-        self.box = mailbox.Maildir(maildir, factory=None, create=True)
         self.portal = portal
         self.cohort = cohort
         self.people = {p["email"]: ("mentor", p) for p in mentors} | {p["email"]: ("mentee", p) for p in mentees}
-        self.seen: set[str] = set()
         self.queue: list[tuple[datetime, str]] = []
         self.applied: list[tuple[str, str]] = []  # (role, name)
         self.http = httpx.Client(timeout=30)
 
-    def read_mail(self) -> None:
+    def read_mail(self, mails: list[Mail]) -> None:
         now = self.svc.clock.now()
         plan = self.svc.cohorts.plan(self.cohort)
-        for key in list(self.box.iterkeys()):
-            if key in self.seen:
-                continue
-            self.seen.add(key)
-            msg = email.message_from_bytes(self.box.get_bytes(key), policy=email.policy.default)
-            address = str(msg["To"]).rsplit("<", 1)[-1].rstrip(">")
-            body = msg.get_body(preferencelist=("plain",))
-            invited = body is not None and f"{self.portal}/?lang=" in body.get_content()
-            if not invited or address not in self.people or plan is None:
+        for mail in mails:
+            address = mail.to
+            if f"{self.portal}/?lang=" not in mail.text or address not in self.people or plan is None:
                 continue
             role, _ = self.people[address]
             at = now + timedelta(hours=6)
