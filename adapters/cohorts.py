@@ -42,9 +42,7 @@ cohorts = Table(
     Column("plan", JSON, nullable=False),
     Column("stage", String(32), nullable=False, default="open"),
     Column("proposal", JSON, nullable=True),
-    Column("flow_run_id", String(36), nullable=True),
-    Column("wait_key", String(120), nullable=True),
-    Column("wake_count", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=1),  # raised by every act on the cohort
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -128,7 +126,8 @@ class CohortStore:
 
     def set_stage(self, cohort: str, stage: str, now: datetime) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(stage=stage, updated_at=now))
+            conn.execute(update(cohorts).where(cohorts.c.id == cohort)
+                         .values(stage=stage, updated_at=now, version=cohorts.c.version + 1))
 
     def set_proposal(self, cohort: str, proposal: dict | None) -> None:
         with self.engine.begin() as conn:
@@ -138,41 +137,9 @@ class CohortStore:
         with self.engine.connect() as conn:
             return conn.execute(select(cohorts.c.proposal).where(cohorts.c.id == cohort)).scalar()
 
-    def set_flow_run(self, cohort: str, flow_run_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(flow_run_id=flow_run_id))
-
-    def run_info(self, cohort: str) -> tuple[str | None, str | None]:
+    def version(self, cohort: str) -> int:
         with self.engine.connect() as conn:
-            row = conn.execute(select(cohorts.c.flow_run_id, cohorts.c.wait_key).where(cohorts.c.id == cohort)).first()
-        return (row.flow_run_id, row.wait_key) if row else (None, None)
-
-    def waiting(self) -> list[tuple[str, str, str, CohortPlan]]:
-        """(cohort, flow run id, wait key, plan) of every cohort run that waits."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(cohorts.c.id, cohorts.c.flow_run_id, cohorts.c.wait_key, cohorts.c.plan)
-                .where(cohorts.c.wait_key.is_not(None), cohorts.c.flow_run_id.is_not(None))
-            ).all()
-        return [(r.id, r.flow_run_id, r.wait_key, CohortPlan.model_validate(r.plan)) for r in rows]
-
-    def open_wait(self, cohort: str, label: str) -> str:
-        """The key of the cohort run's coming wait (the same on a replay until it is woken)."""
-        with self.engine.begin() as conn:
-            row = conn.execute(select(cohorts.c.wait_key, cohorts.c.wake_count).where(cohorts.c.id == cohort)).one()
-            if row.wait_key and row.wait_key.endswith(f"-{label}"):
-                return row.wait_key
-            key = f"{cohort}-w{row.wake_count + 1:03d}-{label}"
-            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(wait_key=key))
-            return key
-
-    def close_wait(self, cohort: str, key: str) -> bool:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(cohorts).where(cohorts.c.id == cohort, cohorts.c.wait_key == key)
-                .values(wait_key=None, wake_count=cohorts.c.wake_count + 1)
-            )
-        return result.rowcount == 1
+            return int(conn.execute(select(cohorts.c.version).where(cohorts.c.id == cohort)).scalar_one())
 
     # --- members ------------------------------------------------------------
 
@@ -277,6 +244,7 @@ class CohortStore:
             unknown = sorted(set(person_ids) - valid)
             if unknown:
                 raise DomainError("person_id", f"geen geschikte mentor van {cohort}: {', '.join(map(str, unknown))}")
+            conn.execute(update(cohorts).where(cohorts.c.id == cohort).values(version=cohorts.c.version + 1))
             for person_id in person_ids:
                 values = {"attended": attended, "training_date": day if attended else None,
                           "points": TRAINING_POINTS if attended else 0}

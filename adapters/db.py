@@ -53,6 +53,7 @@ TABLE_MODULES = (
     "adapters.artifacts",
     "adapters.cohorts",
     "adapters.hao_store",
+    "adapters.runs",
 )
 
 

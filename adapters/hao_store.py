@@ -55,10 +55,6 @@ hao_trajectories = Table(
     Column("phase", String(32), nullable=False, index=True),
     Column("version", Integer, nullable=False, default=1),
     Column("document", JSON, nullable=False),
-    Column("flow_run_id", String(36), nullable=True),
-    Column("wait_key", String(120), nullable=True),
-    Column("wake_count", Integer, nullable=False, default=0),
-    Column("wait_version", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -1,31 +1,43 @@
-"""Starting and waking trajectory runs through the Prefect API.
+"""Starting, waking and reviving runs through the Prefect API: one run control for every kind.
 
 Every act is written to the database before a run is woken, so a wake-up that is
-refused or lost changes nothing: the timer sweep wakes any run whose wait is
-already satisfied. A run is only woken while it waits at the key our database
-says it waits at, so a stale wake-up cannot resume a later wait.
+refused or lost changes nothing: the sweep wakes any run whose wait is already
+satisfied. A run is only woken while it waits at the key our database says it waits
+at, so a stale wake-up cannot resume a later wait.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from prefect import get_client
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
-from prefect.exceptions import PrefectHTTPStatusError
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 from prefect.states import Scheduled
 
-from adapters.repository import Repository
+from adapters.runs import RunStore
+from domain.waits import ACTIVE, CRASHED, FINISHED, PAUSED, STUCK, RunKind, Subject, WaitKey
 
 log = logging.getLogger(__name__)
 
-TRAJECTORY_DEPLOYMENT = "mentee-trajectory/mentee-trajectory"
-RESUME_PAUSES = (0.2, 0.5, 1.0)  # seconds between the quick attempts of a wake-up
+DEPLOYMENTS: Mapping[RunKind, str] = {
+    RunKind.TRAJECTORY: "mentee-trajectory/mentee-trajectory",
+    RunKind.CONSULTATION: "hao-consultation/hao-consultation",
+    RunKind.GUIDANCE: "hao-guidance/hao-guidance",
+    RunKind.PROGRESS: "hao-progress/hao-progress",
+}
+RESUME_PAUSES = (0.2, 0.5, 1.0)  # seconds between the quick attempts of a resume Prefect refuses as busy
+SETTLE_SECONDS = 20.0  # how long a waker waits for a run on its way to suspending
+READ_PAGE = 200  # Prefect's server answers at most this many runs a request
+STUCK_AFTER = timedelta(minutes=3)  # a run Pending this long lost its submitter (a killed runner)
 
 
 def resume(run_id: str, run_input: dict[str, Any]) -> Any:
@@ -51,73 +63,172 @@ def resume(run_id: str, run_input: dict[str, Any]) -> Any:
     return None
 
 
-class RunControl:
-    def __init__(self, repo: Repository, deployment: str = TRAJECTORY_DEPLOYMENT) -> None:
-        self.repo = repo
-        self.deployment = deployment
+def condition(run: FlowRun | None, now: datetime) -> tuple[str | None, str | None]:
+    """(what the sweep decides on, the pause key) of a flow run as Prefect shows it."""
+    state = run.state if run is not None else None
+    if state is None:
+        return None, None
+    if state.type is StateType.PAUSED:
+        return PAUSED, state.state_details.pause_key
+    if state.type is StateType.CRASHED:
+        return CRASHED, None
+    if state.type is StateType.PENDING and state.timestamp and now - state.timestamp > STUCK_AFTER:
+        return STUCK, None
+    return (FINISHED if state.is_final() else ACTIVE), None
 
-    def start(self, trajectory_id: int, name: str | None = None, tags: list[str] | None = None) -> str:
-        """Create the trajectory's one flow run (once) and remember its id."""
-        existing, _, _ = self.repo.run_info(trajectory_id)
-        if existing:
-            return existing
-        run = run_deployment(
-            self.deployment,
-            parameters={"trajectory_id": trajectory_id},
-            timeout=0,
-            flow_run_name=name or f"traject {trajectory_id}",
-            tags=tags or [],
-            idempotency_key=f"trajectory-{trajectory_id}",
-            _sync=True,  # also from code that runs an event loop (the portal, a browser test)
-        )
-        self.repo.set_flow_run(trajectory_id, str(run.id))
+
+class PrefectRuns:
+    """The few calls the run control makes on Prefect's API (a fake stands in for it in tests)."""
+
+    def create(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str],
+               idempotency_key: str) -> str:
+        run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name, tags=tags,
+                             idempotency_key=idempotency_key,
+                             _sync=True)  # also from code that runs an event loop (the portal, a browser test)
         return str(run.id)
 
-    def waiting_at(self, trajectory_id: int) -> tuple[str | None, str | None]:
-        """(flow run id, pause key) when the run is suspended at the key in our database."""
-        run_id, wait_key, _ = self.repo.run_info(trajectory_id)
-        if not run_id or not wait_key:
-            return run_id, None
+    def conditions(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """What Prefect says of these runs (see ``condition``), one API call per page of runs."""
+        now = datetime.now(UTC)  # Prefect's timestamps are wall-clock time, not the project's clock
+        found: dict[str, tuple[str | None, str | None]] = {}
         with get_client(sync_client=True) as client:
-            run = client.read_flow_run(UUID(run_id))
-        state = run.state
-        if state is None or state.type is not StateType.PAUSED:
-            return run_id, None
-        if state.state_details.pause_key != wait_key:
-            return run_id, None
-        return run_id, wait_key
+            if len(run_ids) == 1:
+                try:
+                    runs = [client.read_flow_run(UUID(run_ids[0]))]
+                except ObjectNotFound:
+                    runs = []
+            else:
+                runs = []
+                for start in range(0, len(run_ids), READ_PAGE):
+                    ids = FlowRunFilterId(any_=[UUID(r) for r in run_ids[start:start + READ_PAGE]])
+                    runs += client.read_flow_runs(flow_run_filter=FlowRunFilter(id=ids), limit=READ_PAGE)
+        for run in runs:
+            found[str(run.id)] = condition(run, now)
+        return found
 
-    def state(self, trajectory_id: int) -> str | None:
-        """The Prefect state type of the trajectory's run (e.g. 'PAUSED', 'COMPLETED')."""
-        run_id, _, _ = self.repo.run_info(trajectory_id)
-        if not run_id:
-            return None
+    def state_type(self, run_id: str) -> str | None:
         with get_client(sync_client=True) as client:
-            run = client.read_flow_run(UUID(run_id))
+            try:
+                run = client.read_flow_run(UUID(run_id))
+            except ObjectNotFound:
+                return None
         return run.state.type.value if run.state else None
 
-    def revive_if_crashed(self, trajectory_id: int) -> bool:
-        """Schedule a crashed run again: it replays from the top and finds its place in the database."""
-        run_id, _, _ = self.repo.run_info(trajectory_id)
-        if not run_id:
-            return False
+    def resume(self, run_id: str, run_input: dict[str, Any]) -> bool | None:
+        """True when Prefect accepted the resume, False when it refused, None when it stayed busy."""
+        result = resume(run_id, run_input)
+        if result is None:
+            return None
+        ok = str(getattr(result, "status", "")).upper().endswith("ACCEPT")
+        if not ok:
+            log.info("run %s: wake-up not accepted: %s", run_id, getattr(result, "details", ""))
+        return ok
+
+    def reschedule(self, run_id: str) -> None:
         with get_client(sync_client=True) as client:
-            run = client.read_flow_run(UUID(run_id))
-            if run.state is None or run.state.type is not StateType.CRASHED:
+            client.set_flow_run_state(UUID(run_id), Scheduled(name="Herstart"), force=True)
+
+
+class RunControl:
+    """Start, wake and revive the run of any subject, by its kind's deployment."""
+
+    def __init__(self, store: RunStore, api: PrefectRuns | None = None,
+                 deployments: Mapping[RunKind, str] = DEPLOYMENTS, settle_seconds: float = SETTLE_SECONDS,
+                 poll_seconds: float = 0.25) -> None:
+        self.store = store
+        self.api = api or PrefectRuns()
+        self.deployments = deployments
+        self.settle_seconds = settle_seconds
+        self.poll_seconds = poll_seconds
+
+    def start(self, subject: Subject, name: str, tags: list[str]) -> str:
+        """Create the subject's one flow run (once) and remember its id."""
+        existing = self.store.flow_run_id(subject)
+        if existing:
+            return existing
+        run_id = self.api.create(self.deployments[subject.kind], {"trajectory_id": subject.number}, name, tags,
+                                 f"{subject.kind.value}-{subject.id}")
+        self.store.set_flow_run(subject, run_id)
+        return run_id
+
+    def conditions(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        return self.api.conditions(run_ids) if run_ids else {}
+
+    def waiting_at(self, subject: Subject) -> tuple[str | None, WaitKey | None]:
+        """(flow run id, wait key) when the run is suspended at the key in our database."""
+        run = self.store.run(subject)
+        if run is None or run.flow_run_id is None or run.wait is None:
+            return (run.flow_run_id if run else None), None
+        state, paused_at = self.api.conditions([run.flow_run_id]).get(run.flow_run_id, (None, None))
+        if state != PAUSED or paused_at != str(run.wait):
+            return run.flow_run_id, None
+        return run.flow_run_id, run.wait
+
+    def state(self, subject: Subject) -> str | None:
+        """The Prefect state type of the subject's run (e.g. 'PAUSED', 'COMPLETED')."""
+        run_id = self.store.flow_run_id(subject)
+        return self.api.state_type(run_id) if run_id else None
+
+    def wake(self, subject: Subject, woken_by: str, note: str = "", extra: dict[str, Any] | None = None,
+             label: str | None = None, settle_seconds: float | None = None) -> bool:
+        """Resume the run once it waits at our key (at a wait ``label``, when given).
+
+        A run on its way to suspending (its key fixed, Prefect not yet showing it paused) is
+        waited for up to ``settle_seconds``, so an act that lands in that moment wakes it
+        within seconds instead of at the next sweep; a Prefect too busy to accept the resume is
+        asked again meanwhile. False when it does not wait (it will read the database before
+        it waits again) or did not settle in time (then it is the sweep's).
+        """
+        settle = self.settle_seconds if settle_seconds is None else settle_seconds
+        deadline = time.monotonic() + settle
+        first: WaitKey | None = None
+        while True:
+            run = self.store.run(subject)
+            if run is None or run.flow_run_id is None or run.wait is None or first not in (None, run.wait):
+                return False  # not waiting, or it woke and read the database since
+            if label is not None and run.wait.label != label:
                 return False
-            client.set_flow_run_state(UUID(run_id), Scheduled(name="Herstart na crash"), force=True)
-        log.warning("trajectory %s: crashed run %s scheduled again", trajectory_id, run_id)
+            first = run.wait
+            state, paused_at = self.api.conditions([run.flow_run_id]).get(run.flow_run_id, (None, None))
+            if state == PAUSED and paused_at == str(run.wait):
+                accepted = self.api.resume(run.flow_run_id, {"woken_by": woken_by, "note": note, **(extra or {})})
+                if accepted is not None or time.monotonic() >= deadline:
+                    return bool(accepted)
+                # Prefect stayed busy: try again while the settling time lasts.
+            elif state != ACTIVE or time.monotonic() >= deadline:
+                return False
+            time.sleep(self.poll_seconds)
+
+    def nudge(self, run_id: str, why: str) -> bool:
+        """Resume a paused run for the sweep, whatever it waits at; it reads the database again."""
+        return bool(self.api.resume(run_id, {"woken_by": "timer", "note": why}))
+
+    def revive(self, subject: Subject, run_id: str) -> bool:
+        """Schedule a crashed or stuck run again: it replays from the top and finds its place."""
+        self.api.reschedule(run_id)
+        log.warning("%s %s: run %s scheduled again", subject.kind, subject.id, run_id)
         return True
 
-    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict[str, Any] | None = None) -> bool:
-        """Resume the run if it waits at our key; False when it does not (the sweep will)."""
-        run_id, key = self.waiting_at(trajectory_id)
-        if run_id is None or key is None:
-            return False
-        run_input = {"woken_by": woken_by, "note": note, **(extra or {})}
-        result = resume(run_id, run_input)
-        accepted = getattr(result, "status", None)
-        ok = str(accepted).upper().endswith("ACCEPT")
-        if not ok:
-            log.info("trajectory %s: wake-up not accepted: %s", trajectory_id, getattr(result, "details", ""))
-        return ok
+
+class SubjectRuns:
+    """The run control bound to one kind, keyed by the subject's own id (a trajectory id)."""
+
+    def __init__(self, control: RunControl, kind: RunKind) -> None:
+        self.control = control
+        self.kind = kind
+
+    def subject(self, subject_id: int | str) -> Subject:
+        return Subject(self.kind, str(subject_id))
+
+    def start(self, subject_id: int, name: str | None = None, tags: list[str] | None = None) -> str:
+        return self.control.start(self.subject(subject_id), name or f"traject {subject_id}", tags or [])
+
+    def waiting_at(self, subject_id: int | str) -> tuple[str | None, WaitKey | None]:
+        return self.control.waiting_at(self.subject(subject_id))
+
+    def state(self, subject_id: int | str) -> str | None:
+        return self.control.state(self.subject(subject_id))
+
+    def wake(self, subject_id: int | str, woken_by: str, note: str = "", extra: dict[str, Any] | None = None,
+             label: str | None = None) -> bool:
+        return self.control.wake(self.subject(subject_id), woken_by, note, extra, label)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.tables import people, trajectories
@@ -26,26 +25,12 @@ class NotFound(LookupError):
     pass
 
 
-@dataclass(frozen=True)
-class WaitRow:
-    trajectory_id: int
-    flow_run_id: str | None
-    wait_key: str | None
-    wait_version: int | None
-    version: int
-
-    @property
-    def changed_since_wait(self) -> bool:
-        """Something was written after the run began to wait: it must look again."""
-        return self.wait_key is not None and self.wait_version is not None and self.version > self.wait_version
-
-
 class Repository:
     """The store's one entry point; holds an engine, opens short transactions.
 
     ``table`` and ``model`` name where the aggregates live and what they are; another
-    programme's store (``adapters.hao_store``) reuses the conditional updates and the
-    durable waits on its own table.
+    programme's store (``adapters.hao_store``) reuses the conditional updates on its own
+    table. The runs that orchestrate them and their waits are in ``adapters.runs``.
     """
 
     table = trajectories
@@ -195,77 +180,6 @@ class Repository:
     def count_trajectories(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(self.table)).scalar_one())
-
-    # --- the run that orchestrates a trajectory ------------------------------
-
-    def waits(self) -> list[WaitRow]:
-        """Every active trajectory with its run and wait, for the timer sweep.
-
-        An ended trajectory whose run still waits is one too: the act that ended it (a
-        withdrawal, the last signature) may have lost its wake-up, and only a woken run
-        sends the closing mail and completes.
-        """
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    self.table.c.id, self.table.c.flow_run_id, self.table.c.wait_key,
-                    self.table.c.wait_version, self.table.c.version,
-                )
-                .where(or_(self.table.c.phase.not_in(["closed", "withdrawn"]), self.table.c.wait_key.is_not(None)))
-                .order_by(self.table.c.id)
-            ).all()
-        return [WaitRow(*r) for r in rows]
-
-    def set_flow_run(self, trajectory_id: int, flow_run_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(self.table).where(self.table.c.id == trajectory_id).values(flow_run_id=flow_run_id)
-            )
-
-    def run_info(self, trajectory_id: int) -> tuple[str | None, str | None, int]:
-        """(flow run id, key the run waits at, wake-ups so far)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(self.table.c.flow_run_id, self.table.c.wait_key, self.table.c.wake_count).where(
-                    self.table.c.id == trajectory_id
-                )
-            ).one()
-        return row.flow_run_id, row.wait_key, row.wake_count
-
-    def open_wait(self, trajectory_id: int, label: str, seen_version: int) -> str | None:
-        """The key of the wait in force, fixed in the database before the run suspends.
-
-        A replayed run gets the same key back (and so Prefect's stored input); after a
-        recorded wake-up the next wait gets a fresh key. ``None`` when the trajectory
-        changed since the run read it at ``seen_version``: look again, do not wait.
-        """
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(self.table.c.wait_key, self.table.c.wake_count, self.table.c.version).where(
-                    self.table.c.id == trajectory_id
-                )
-            ).one()
-            if row.wait_key:
-                return row.wait_key
-            if row.version != seen_version:
-                return None
-            key = f"t{trajectory_id}-w{row.wake_count + 1:03d}-{label}"
-            conn.execute(
-                update(self.table)
-                .where(self.table.c.id == trajectory_id)
-                .values(wait_key=key, wait_version=seen_version)
-            )
-            return key
-
-    def close_wait(self, trajectory_id: int, key: str) -> bool:
-        """Record the wake-up of the wait ``key``; False if it was recorded already."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(self.table)
-                .where(self.table.c.id == trajectory_id, self.table.c.wait_key == key)
-                .values(wait_key=None, wait_version=None, wake_count=self.table.c.wake_count + 1)
-            )
-        return result.rowcount == 1
 
 
 def _person(row) -> Person:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from demo.inbox import Inbox
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM
 from domain.cohort import CohortPlan
+from domain.waits import Subject
 from mentorschap.stack import ROOT, Stack, free_port
 
 VAR = ROOT / "var" / "demo"
@@ -159,9 +160,10 @@ def main() -> int:
             if time.monotonic() - last_sweep > 1.0:
                 sweep_now()
                 last_sweep = time.monotonic()
-            _, wait_key = svc.cohorts.run_info(plan.id)
-            now_stage = next((label for label in COHORT_STAGES if (wait_key or "").endswith(f"-{label}")),
-                             None) or (cohort_stage if cohort_stage != "open" else None)
+            cohort_run = svc.run_store.run(Subject.cohort(plan.id))
+            wait_label = cohort_run.wait.label if cohort_run and cohort_run.wait else None
+            now_stage = (wait_label if wait_label in COHORT_STAGES else None) or (
+                cohort_stage if cohort_stage != "open" else None)
             if now_stage and now_stage != stage:
                 stage = now_stage
                 say(clock, f"cohort run: {COHORT_STAGES.get(stage, stage)}")
@@ -226,7 +228,7 @@ def summarize(svc, elapsed: float) -> dict:  # type: ignore[no-untyped-def]
            "trajectories": []}
     for tid in svc.repo.trajectory_ids():
         t, _ = svc.repo.trajectory(tid)
-        _, _, wakes = svc.repo.run_info(tid)
+        wakes = svc.run_store.wakes(Subject.trajectory(tid))
         out["trajectories"].append({"id": tid, "phase": t.phase.value, "matches": len(t.matches),
                                     "meetings_held": len(t.match.held_meetings()) if t.match else 0,
                                     "wake_ups": wakes})

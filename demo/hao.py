@@ -127,7 +127,7 @@ class HaoDemo:
             if tid in self.completed:
                 continue
             t, _ = self.hao.repo.trajectory(tid)
-            if not t.phase.ended or self.hao.run_of(tid).state(tid) != "COMPLETED":
+            if not t.phase.ended or self.hao.state(tid) != "COMPLETED":
                 return False
             self.completed.add(tid)
         return True
@@ -152,8 +152,8 @@ class HaoDemo:
         if self.coupled or tid is None or clock_time.monotonic() - self.last_chair < 2:
             return
         self.last_chair = clock_time.monotonic()
-        _, key = self.hao.run_of(tid).waiting_at(tid)
-        if key and key.endswith("coupling"):
+        _, key = self.svc.control.waiting_at(self.hao.subject(tid))
+        if key and key.label == "coupling":
             mentor = self.ids[CAST[0].email]
             self.coupled = self.hao.wake(tid, "facilitator", "koppeling door de voorzitter COMO", {"mentor_id": mentor})
 

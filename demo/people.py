@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from adapters.cohort_runs import cohort_waiting_at, wake_cohort
 from demo.cast import DECLINES, SLOW_MENTOR_SIGNATURE
 from demo.inbox import Mail
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM, local_date
+from domain.cohort import APPROVAL, TRAINING
 from domain.people import Role
 from domain.phases import Phase
 from domain.rules import MIN_DAYS_BETWEEN_MEETINGS
@@ -211,16 +211,15 @@ class Facilitator:
         plan = self.svc.cohorts.plan(self.cohort)
         if plan is None:
             return
-        _, key = cohort_waiting_at(self.svc.cohorts, self.cohort)
+        runs = self.svc.cohort_runs
+        _, key = runs.waiting_at(self.cohort)
         if key is None:
             return
-        if key.endswith("-training") and now >= plan.training_ends_at + timedelta(hours=12):
+        if key.label == TRAINING and now >= plan.training_ends_at + timedelta(hours=12):
             present = [p.id for p in self.svc.repo.mentor_pool(self.cohort)]  # everyone came
-            wake_cohort(self.svc.cohorts, self.cohort, "training",
-                        {"woken_by": "facilitator", "attended_mentor_ids": present, "note": "presentielijst"})
-        elif key.endswith("-approval") and self._after((self.cohort, key), 1, now):
-            wake_cohort(self.svc.cohorts, self.cohort, "approval",
-                        {"woken_by": "facilitator", "approve": True, "changes": [], "note": "voorstel akkoord"})
+            runs.wake(self.cohort, "facilitator", "presentielijst", {"attended_mentor_ids": present}, label=TRAINING)
+        elif key.label == APPROVAL and self._after((self.cohort, str(key)), 1, now):
+            runs.wake(self.cohort, "facilitator", "voorstel akkoord", {"approve": True, "changes": []}, label=APPROVAL)
 
 
 class Applicants:

@@ -20,6 +20,10 @@ TRAINING_MINUTES = 180
 TRAINING_POINTS = 3
 
 
+# The cohort run's waits: two until a deadline, two for the facilitator's forms.
+MENTORS_CLOSED, MENTEES_CLOSED, TRAINING, APPROVAL = "mentors-closed", "mentees-closed", "training", "approval"
+
+
 class CohortPlan(BaseModel):
     """The settings of one cohort; the deployment's Cron schedule starts its kickoff run."""
 
@@ -68,6 +72,10 @@ class CohortPlan(BaseModel):
             who = "mentoren" if role is Role.MENTOR else "mentees"
             return f"de aanmeldperiode voor {who} van {self.name} is gesloten sinds {local_date(closes):%d-%m-%Y}"
         return ""
+
+    def deadline(self, wait: str) -> datetime | None:
+        """When the cohort run's timed wait ``wait`` ends (None: the wait is not timed)."""
+        return {MENTORS_CLOSED: self.mentor_deadline, MENTEES_CLOSED: self.mentee_deadline}.get(wait)
 
     def mentors_known(self, now: datetime) -> bool:
         """Mentor applications have closed: mentees can choose from the list."""

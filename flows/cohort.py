@@ -1,43 +1,34 @@
 """The cohort of programme A: from the scheduled kickoff to an approved matching.
 
 One flow run per cohort, started by the deployment's Cron schedule (Europe/Amsterdam).
-It waits suspended, holding no process, like a trajectory run; the database holds
-the key of each wait, and the timer sweep wakes it when a deadline passes.
+It waits suspended, holding no process, like a trajectory run (``flows.waiting``); the
+sweep wakes it when a deadline passes or when an act was written while it waited.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import TypeVar
 
 from prefect import flow
-from prefect.flow_runs import suspend_flow_run
 
-from domain.cohort import CohortPlan
+from domain.cohort import APPROVAL, MENTEES_CLOSED, MENTORS_CLOSED, TRAINING, CohortPlan
+from domain.waits import Subject
+from flows import waiting
 from flows.cohort_inputs import CohortWake, MatchingApproval, TrainingAttendance
-from mentorschap.bootstrap import services
 from tasks.cohort import (
-    attendance_recorded,
-    deadline_passed,
     hand_out,
     invite_members,
     invite_to_training,
+    look,
     open_cohort,
-    open_cohort_wait,
     propose_matching,
     publish_applications,
-    record_cohort_wake,
     record_training,
     settle_matching,
 )
-from tasks.runs import input_given_at
 
-log = logging.getLogger(__name__)
 W = TypeVar("W", bound=CohortWake)
-
-# The timed waits: label -> which deadline of the plan ends it.
-DEADLINES = {"mentors-closed": "mentor_deadline", "mentees-closed": "mentee_deadline"}
 
 
 @flow(name="cohort", log_prints=True, persist_result=True)
@@ -60,58 +51,35 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
     plan = opened
     invite_members(plan)
     publish_applications(plan)
-    until(plan, "mentors-closed")
+    until(plan, MENTORS_CLOSED)
     invite_to_training(plan)
     publish_applications(plan)
-    while not attendance_recorded(plan):
-        attendance, _ = wait(plan, "training", TrainingAttendance)
-        if attendance.attended_mentor_ids:
-            record_training(plan, attendance.attended_mentor_ids)
+    while not (c := look(plan)).attendance_recorded:
+        woken = wait(plan, TRAINING, TrainingAttendance, c.version)
+        if woken is not None and woken[0].attended_mentor_ids:
+            record_training(plan, woken[0].attended_mentor_ids)
     publish_applications(plan)
-    until(plan, "mentees-closed")
+    until(plan, MENTEES_CLOSED)
     propose_matching(plan)
-    while True:
-        approval, approved_at = wait(plan, "approval", MatchingApproval)
-        if not settle_matching(plan, *_approval(approval), approved_at):
-            break
+    approved_at: datetime | None = None
+    while not (c := look(plan)).approved:
+        woken = wait(plan, APPROVAL, MatchingApproval, c.version)
+        if woken is not None:
+            approval, approved_at = woken
+            settle_matching(plan, approval.approve, [c.model_dump() for c in approval.changes], approved_at)
     moved = hand_out(plan, approved_at)
     return {"cohort": plan.id, "matched": moved}
 
 
-def _approval(received: MatchingApproval) -> tuple[bool, list[dict]]:
-    return received.approve, [c.model_dump() for c in received.changes]
-
-
 def until(plan: CohortPlan, label: str) -> None:
     """Wait, suspended, until the plan's deadline for ``label`` has passed."""
-    while not deadline_passed(plan, DEADLINES[label]):
-        wait(plan, label, CohortWake)
+    deadline = plan.deadline(label)
+    assert deadline is not None
+    while (c := look(plan)).now < deadline:
+        wait(plan, label, CohortWake, c.version)
 
 
-def wait(plan: CohortPlan, label: str, model: type[W]) -> tuple[W, datetime | None]:
-    """Suspend at a key fixed in the database (the same key when the run replays), then record the wake-up.
-
-    Returns the input and the time it was given (a form sent while no worker ran counts from then).
-    """
-    key = open_cohort_wait(plan.id, label)
-    received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
-    given_at = input_given_at(key)
-    record_cohort_wake(plan.id, key)
-    return received, given_at
-
-
-def wake_due_cohorts() -> int:
-    """For the timer sweep: wake every cohort run whose timed wait has reached its deadline."""
-    from adapters.cohort_runs import wake_cohort
-
-    svc = services()
-    now = svc.clock.now()
-    woken = 0
-    for cohort_id, _run_id, key, plan in svc.cohorts.waiting():
-        label = next((lbl for lbl in DEADLINES if key.endswith(f"-{lbl}")), None)
-        if label and now >= getattr(plan, DEADLINES[label]):
-            try:
-                woken += wake_cohort(svc.cohorts, cohort_id, label, {"woken_by": "timer", "note": label})
-            except Exception as exc:  # the next sweep tries again
-                log.warning("cohort %s: wake-up failed: %s", cohort_id, exc)
-    return woken
+def wait(plan: CohortPlan, label: str, model: type[W], seen: int) -> tuple[W, datetime | None] | None:
+    """Wait at the cohort's ``label``; None (look again) when an act landed since version ``seen``,
+    which the flow read before it looked at the cohort."""
+    return waiting.wait(Subject.cohort(plan.id), label, seen, model)

@@ -1,9 +1,4 @@
-"""What every phase does: send its messages, and wait durably for the next event.
-
-A wait suspends the run (no process is held) at a key fixed in the database.
-Whoever acts writes the database first and then wakes the run; the run always
-re-reads the database, so a wake-up only says "look again".
-"""
+"""What every phase of a mentee trajectory does: send its messages, and wait for the next event."""
 
 from __future__ import annotations
 
@@ -12,12 +7,12 @@ from datetime import datetime
 from typing import TypeVar
 
 from prefect import get_run_logger
-from prefect.flow_runs import suspend_flow_run
 
+from domain.waits import Subject
+from flows import waiting
 from flows.inputs import Wake
 from tasks.messages import Message, send, unsent
-from tasks.runs import input_given_at
-from tasks.store import Snapshot, Steering, open_wait, record_wake, steer
+from tasks.store import Snapshot, Steering, steer
 
 W = TypeVar("W", bound=Wake)
 
@@ -28,27 +23,18 @@ def send_all(messages: list[Message]) -> None:
         send(message)
 
 
-def wait(s: Snapshot, label: str, model: type[W] = Wake,
-         handle: Callable[[W, datetime | None], None] | None = None) -> W | None:
-    """Suspend until someone wakes the run; ``handle`` writes a facilitator's input first,
-    with the time the input was given.
+def wait(s: Snapshot, label: str, model: type[W] = Wake,  # type: ignore[assignment]
+         handle: Callable[[W, datetime | None], None] | None = None) -> None:
+    """Wait for the next event; the facilitator's steering on any form is applied first, then ``handle``."""
 
-    Returns None without waiting when the trajectory changed since ``s`` was read.
-    """
-    trajectory_id = s.trajectory.id
-    key = open_wait(trajectory_id, label, s.version)
-    if key is None:
-        return None
-    received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
-    if received.note.strip():
-        get_run_logger().info("toelichting (%s): %s", received.woken_by, received.note.strip())
-    steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
-    # Only a facilitator's input carries an act to date (a participant's is in the database already).
-    given_at = input_given_at(key) if received.woken_by == "facilitator" and (steering or handle) else None
-    if steering:
-        for refusal in steer(trajectory_id, steering, given_at):
-            get_run_logger().warning("niet uitgevoerd: %s", refusal)
-    if handle is not None:
-        handle(received, given_at)
-    record_wake(trajectory_id, key)
-    return received
+    def on_input(received: W, given_at: datetime | None) -> None:
+        if received.note.strip():
+            get_run_logger().info("toelichting (%s): %s", received.woken_by, received.note.strip())
+        steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
+        if steering:
+            for refusal in steer(s.trajectory.id, steering, given_at):
+                get_run_logger().warning("niet uitgevoerd: %s", refusal)
+        if handle is not None:
+            handle(received, given_at)
+
+    waiting.wait(Subject.trajectory(s.trajectory.id), label, s.version, model, on_input)

@@ -4,25 +4,27 @@ Runs on a schedule. It delivers mail left pending (SMTP down, a crashed sender) 
 sends the timed notices (reminders, escalations, the topics request before and the
 confirmation request after a meeting) itself: they change no state, so waking a run
 for each would only cost a process start. It wakes a suspended run when its phase
-must change (an evaluation is due) or when the database changed after it began to
-wait (a wake-up lost to a crash or a race), starts runs never started, and
-reschedules crashed ones. A run is only woken while it waits at the key the
-database names.
+must change (an evaluation is due, a cohort's deadline passed) or when the database
+changed after it began to wait (a wake-up lost to a crash or a race), starts runs never
+started, and reschedules crashed or stuck ones: one rule set for every kind of run,
+programme B's included. A run is only woken while it waits at the key the database names.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from domain.timing import due_evaluation
-from flows.cohort import wake_due_cohorts
+from domain.waits import RunKind, RunState, Subject
 from mentorschap.bootstrap import services
 from tasks.artifacts import publish_board
 from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
+from tasks.runs import Conditions, act_on, due_runs
 
 log = logging.getLogger(__name__)
 
@@ -41,63 +43,57 @@ def deliver_pending(limit: int = 200) -> int:
     return delivered
 
 
-@task(name="find due trajectories", cache_policy=NO_CACHE)
-def find_due() -> list[tuple[int, str]]:
-    """(trajectory id, why) for every run that should look again now."""
+def due(row: RunState, now: datetime) -> bool:
+    """Whether the clock made a run's wait due: an evaluation of a trajectory, a cohort's deadline."""
     svc = services()
-    now = svc.clock.now()
-    due: list[tuple[int, str]] = []
-    for row in svc.repo.waits():
-        if row.flow_run_id is None:
-            due.append((row.trajectory_id, "start"))
-        elif row.changed_since_wait:
-            due.append((row.trajectory_id, "changed"))
-        elif row.wait_key is None:
-            due.append((row.trajectory_id, "crashed?"))
-        elif due_evaluation(svc.repo.trajectory(row.trajectory_id)[0], now) is not None:
-            due.append((row.trajectory_id, "evaluation"))
-    return due
+    if row.subject.kind is RunKind.TRAJECTORY:
+        return due_evaluation(svc.repo.trajectory(row.subject.number)[0], now) is not None
+    if row.subject.kind is RunKind.COHORT and row.wait is not None:
+        plan = svc.cohorts.plan(row.subject.id)
+        deadline = plan.deadline(row.wait.label) if plan is not None else None
+        return deadline is not None and now >= deadline
+    return False
+
+
+def start(subject: Subject) -> None:
+    """Start the run of a trajectory that has none yet (the portal's start failed or was lost)."""
+    svc = services()
+    if subject.kind is RunKind.TRAJECTORY:
+        svc.runs.start(subject.number)
+    else:
+        svc.hao.start(svc.hao.repo.trajectory(subject.number)[0])
+
+
+def find_due(conditions: Conditions | None = None,
+             kinds: tuple[RunKind, ...] = tuple(RunKind)) -> list[tuple[str, str]]:
+    """(subject id, why) of every run the sweep acts on now; ``conditions`` as Prefect shows the runs."""
+    return [(row.subject.id, why.value) for row, why in due_runs(kinds, due, conditions)]
 
 
 @task(name="wake runs", cache_policy=NO_CACHE)
-def wake(due: list[tuple[int, str]]) -> int:
-    svc = services()
-    woken = 0
-    for trajectory_id, why in due:
-        if why == "start":
-            svc.runs.start(trajectory_id)
-            woken += 1
-        elif why == "crashed?":
-            woken += svc.runs.revive_if_crashed(trajectory_id)
-        elif svc.runs.wake(trajectory_id, "timer", note=why):
-            woken += 1
-    return woken
+def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> int:
+    """Start, wake and revive every kind of run by the one rule set (``domain.waits.why_wake``)."""
+    return sum(act_on(due_runs(kinds, due), start).values())
 
 
 @flow(name="timer-sweep", log_prints=True)
 def timer_sweep() -> dict[str, int]:
-    """Deliver pending mail and wake every trajectory with something due."""
+    """Deliver pending mail and start, wake or revive every run with something due (both programmes)."""
     delivered = deliver_pending()
     notices = send_notices()
-    due = find_due()
-    woken = wake(due) if due else 0
-    woken += wake_due_cohorts()  # cohort runs waiting for a deadline (issue 3)
+    woken = wake()
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board(cohort) for cohort in cohorts)
     digests = sum(send_digest(cohort) for cohort in cohorts)
-    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards,
-            "digests": digests}
+    return {"delivered": delivered, "notices": notices, "woken": woken, "boards": boards, "digests": digests}
 
 
 def sweep_now() -> dict[str, int]:
     """The same sweep without a flow run of its own (the demo's fast timer, the CLI)."""
     delivered = deliver_pending.fn()
     notices = send_notices.fn()
-    due = find_due.fn()
-    woken = wake.fn(due) if due else 0
-    woken += wake_due_cohorts()  # cohort runs waiting for a deadline (issue 3)
+    woken = wake.fn()
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board.fn(cohort) for cohort in cohorts)
     digests = sum(send_digest.fn(cohort) for cohort in cohorts)
-    return {"delivered": delivered, "notices": notices, "due": len(due), "woken": woken, "boards": boards,
-            "digests": digests}
+    return {"delivered": delivered, "notices": notices, "woken": woken, "boards": boards, "digests": digests}

@@ -8,7 +8,7 @@ from prefect import flow
 
 from domain.phases import Phase
 from flows import application, closure, evaluation, kennismaking, matching, meetings, plan
-from tasks.runs import name_run
+from tasks.runs import name_run, run_label
 from tasks.store import Snapshot, load
 
 STEPS: dict[Phase, Callable[[Snapshot], None]] = {
@@ -39,11 +39,11 @@ def mentee_trajectory(trajectory_id: int) -> str:
     """
     application.confirm(load(trajectory_id))
     while not (s := load(trajectory_id)).trajectory.phase.ended:
-        name_run(s)
+        name_run(*run_label(s))
         if s.trajectory.phase is Phase.APPLICATION:
             application.confirm(s)
             continue
         STEPS[s.trajectory.phase](s)
-    name_run(s)
+    name_run(*run_label(s))
     closure.close(s)
     return s.trajectory.phase.value

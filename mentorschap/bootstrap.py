@@ -38,10 +38,33 @@ class Services:
         return Links(s.signing_secret.get_secret_value(), s.portal_url, self.clock, s.link_valid_days, self.engine)
 
     @functools.cached_property
-    def runs(self):  # type: ignore[no-untyped-def]
+    def run_store(self):  # type: ignore[no-untyped-def]
+        from adapters.runs import RunStore
+
+        return RunStore(self.engine)
+
+    @functools.cached_property
+    def control(self):  # type: ignore[no-untyped-def]
+        """The one run control: start, wake and revive the run of any subject."""
         from adapters.prefect_api import RunControl
 
-        return RunControl(self.repo)
+        return RunControl(self.run_store)
+
+    @functools.cached_property
+    def runs(self):  # type: ignore[no-untyped-def]
+        """The mentee trajectories' runs, by trajectory id."""
+        from adapters.prefect_api import SubjectRuns
+        from domain.waits import RunKind
+
+        return SubjectRuns(self.control, RunKind.TRAJECTORY)
+
+    @functools.cached_property
+    def cohort_runs(self):  # type: ignore[no-untyped-def]
+        """The cohorts' runs, by cohort id."""
+        from adapters.prefect_api import SubjectRuns
+        from domain.waits import RunKind
+
+        return SubjectRuns(self.control, RunKind.COHORT)
 
     @functools.cached_property
     def cohorts(self):  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from domain.cohort import TRAINING
 from domain.errors import DomainError
 from mentorschap.cli import _svc, app
 
@@ -111,10 +112,9 @@ def attendance(
     except DomainError as exc:
         typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
         raise typer.Exit(2) from exc
-    from adapters.cohort_runs import wake_cohort
-
-    woke = wake_cohort(svc.cohorts, cohort_id, "training", {"woken_by": "facilitator", "note": "aanwezigheid (CLI)"})
-    typer.echo("vastgelegd" + ("; cohort-run gewekt" if woke else ""))
+    woke = svc.cohort_runs.wake(cohort_id, "facilitator", note="aanwezigheid (CLI)", label=TRAINING)
+    typer.echo("vastgelegd" + ("; cohort-run gewekt" if woke else
+                               "; de cohort-run wacht nu niet op de aanwezigheid: de timer-sweep wekt hem zo nodig"))
 
 
 @app.command("accreditation-export")

@@ -8,12 +8,8 @@ from typing import Any
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import HaoTrajectory, Kind
+from domain.waits import Subject
 
-DEPLOYMENTS = {
-    Kind.CONSULTATION: "hao-consultation/hao-consultation",
-    Kind.GUIDANCE: "hao-guidance/hao-guidance",
-    Kind.PROGRESS: "hao-progress/hao-progress",
-}
 RUN_NAME = {Kind.CONSULTATION: "consultatie", Kind.GUIDANCE: "begeleiding", Kind.PROGRESS: "voortgang"}
 LINK_SALT = "mentorschap-hao-link"
 
@@ -37,18 +33,19 @@ class HaoServices:
         return Links(s.signing_secret.get_secret_value(), s.portal_url, self.base.clock, s.link_valid_days,
                      self.base.engine, actions=ACTIONS, roles=HaoRole, salt=LINK_SALT, path="h")
 
-    def runs(self, kind: Kind):  # type: ignore[no-untyped-def]
-        from adapters.prefect_api import RunControl
-
-        return RunControl(self.repo, deployment=DEPLOYMENTS[kind])
-
-    def run_of(self, trajectory_id: int):  # type: ignore[no-untyped-def]
-        return self.runs(self.repo.kind_of(trajectory_id))
+    def subject(self, trajectory_id: int) -> Subject:
+        return Subject.hao(self.repo.kind_of(trajectory_id), trajectory_id)
 
     def start(self, t: HaoTrajectory) -> str:
         """The trajectory's one run: its name and tags carry the pseudonym and the kind, nothing else."""
-        return self.runs(t.kind).start(t.id, name=f"{RUN_NAME[t.kind]} {t.pseudonym}",
+        assert t.id is not None
+        return self.base.control.start(Subject.hao(t.kind, t.id), name=f"{RUN_NAME[t.kind]} {t.pseudonym}",
                                        tags=["hao", f"hao:{t.kind.value}"])
 
-    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None) -> bool:
-        return self.run_of(trajectory_id).wake(trajectory_id, woken_by, note, extra)
+    def state(self, trajectory_id: int) -> str | None:
+        """The Prefect state type of the trajectory's run (e.g. 'COMPLETED')."""
+        return self.base.control.state(self.subject(trajectory_id))  # type: ignore[no-any-return]
+
+    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None,
+             label: str | None = None) -> bool:
+        return bool(self.base.control.wake(self.subject(trajectory_id), woken_by, note, extra, label))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -21,6 +21,7 @@ from domain.errors import DomainError
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import MatchOutcome, Trajectory
+from domain.waits import Subject
 from mentorschap.bootstrap import Services, services
 from tasks.letters import Letter, send_letters
 from tasks.store import given_or_now
@@ -51,7 +52,7 @@ def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
     plan = svc.cohorts.open(plan, svc.clock.now())
     run_id = flow_run.get_id()
     if run_id:
-        svc.cohorts.set_flow_run(plan.id, str(run_id))
+        svc.run_store.set_flow_run(Subject.cohort(plan.id), str(run_id))
     if members_csv:
         rows, errors = read_members(Path(members_csv))
         if errors:
@@ -119,9 +120,21 @@ def record_training(plan: CohortPlan, attended_ids: list[int]) -> int:
     return len(attended_ids)
 
 
-@task(name="attendance recorded?", cache_policy=NO_CACHE)
-def attendance_recorded(plan: CohortPlan) -> bool:
-    return services().cohorts.attendance_recorded(plan.id)
+class CohortLook(NamedTuple):
+    """What the cohort run decides on, and the version it was read at."""
+
+    version: int
+    now: datetime
+    attendance_recorded: bool
+    approved: bool
+
+
+def look(plan: CohortPlan) -> CohortLook:
+    """Read the cohort (a plain read). The version comes first: an act written after it wakes the wait."""
+    svc = services()
+    version = svc.cohorts.version(plan.id)
+    return CohortLook(version, svc.clock.now(), svc.cohorts.attendance_recorded(plan.id),
+                      (svc.cohorts.proposal(plan.id) or {}).get("approved") is not None)
 
 
 # --- matching ----------------------------------------------------------------------------------
@@ -293,11 +306,9 @@ def hand_out(plan: CohortPlan, approved_at: datetime | None = None) -> int:
             except DomainError:
                 continue
             moved += 1
-        _, key, _ = svc.repo.run_info(tid)
-        if key and key.endswith("matching"):
-            # A failed wake-up is the sweep's: the database changed after the run began to wait.
-            with contextlib.suppress(Exception):
-                svc.runs.wake(tid, "facilitator", note="matching goedgekeurd")
+        # A failed wake-up is the sweep's: the database changed after the run began to wait.
+        with contextlib.suppress(Exception):
+            svc.runs.wake(tid, "facilitator", note="matching goedgekeurd", label="matching")
     svc.cohorts.set_stage(plan.id, "matched", svc.clock.now())
     return moved
 
@@ -338,28 +349,7 @@ def rematch_proposal(trajectory_id: int) -> dict:
     return choice
 
 
-@task(name="contribution of the cohort", cache_policy=NO_CACHE)
 def contribution_text(cohort: str) -> str:
     """'€ 150,00' for a cohort with a contribution; '' otherwise (stated in the mentee's confirmation)."""
     plan = services().cohorts.plan(cohort)
     return plan.contribution_text() if plan and plan.contribution_eur else ""
-
-
-# --- the cohort run's waits ------------------------------------------------------------------
-
-
-@task(name="deadline passed?", cache_policy=NO_CACHE)
-def deadline_passed(plan: CohortPlan, field: str) -> bool:
-    """Whether the plan's ``field`` (a deadline) lies behind the clock's now."""
-    return services().clock.now() >= getattr(plan, field)
-
-
-@task(name="open cohort wait", cache_policy=NO_CACHE)
-def open_cohort_wait(cohort: str, label: str) -> str:
-    """Fix the key of the cohort run's coming wait in the database (the same key on a replay)."""
-    return services().cohorts.open_wait(cohort, label)
-
-
-@task(name="record cohort wake-up", cache_policy=NO_CACHE)
-def record_cohort_wake(cohort: str, key: str) -> bool:
-    return services().cohorts.close_wait(cohort, key)

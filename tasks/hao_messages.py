@@ -67,7 +67,6 @@ class HaoSendError(RuntimeError):
     """A hao message could not be sent; the task retries. Carries no address or text."""
 
 
-@task(name="which hao messages are new", cache_policy=NO_CACHE, persist_result=False)
 def unsent_hao(messages: list[HaoMessage]) -> list[HaoMessage]:
     known = services().outbox.known([m.key for m in messages])
     return [m for m in messages if m.key not in known]

@@ -219,7 +219,6 @@ def _run(coro):  # type: ignore[no-untyped-def]
         return pool.submit(asyncio.run, coro).result()
 
 
-@task(name="which messages are new", cache_policy=NO_CACHE)
 def unsent(messages: list[Message]) -> list[Message]:
     """The messages whose key the outbox does not know yet (saves a task run per known one)."""
     known = services().outbox.known([m.key for m in messages])

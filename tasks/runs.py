@@ -1,45 +1,51 @@
-"""Keeping the trajectory's run recognisable in the Prefect UI: its name and tags follow the phase."""
+"""The runs' bookkeeping: their names in the Prefect UI, when a form was given, and the sweep's wake-ups.
+
+Plain calls, not task runs: they read or nudge, and a wake-up of a run should cost as
+few task runs and API calls as it can.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from prefect import runtime, task
-from prefect.cache_policies import NO_CACHE
+from prefect import runtime
 from prefect.client.orchestration import get_client
 
 from domain.status import describe
+from domain.waits import PAUSED, RunKind, RunState, Subject, WaitKey, Why, why_wake
 from mentorschap.bootstrap import services
 from tasks.store import Snapshot
 
+log = logging.getLogger(__name__)
+_named: dict[str, tuple[str, tuple[str, ...]]] = {}  # run id -> the name and tags this process gave it
+
 
 def run_label(s: Snapshot) -> tuple[str, list[str]]:
-    """(name, tags) for the trajectory's run."""
-    svc = services()
+    """(name, tags) for a trajectory's run: the pair and what it waits for; programme, cohort, phase."""
+    repo = services().repo
     t = s.trajectory
-    mentee = svc.repo.person(t.mentee_id).name
-    pair = f"{mentee} & {svc.repo.person(t.mentor_id).name}" if t.mentor_id else mentee
-    name = f"{pair} · {describe(t)}"
-    tags = [f"programma:{t.programme}", f"cohort:{t.cohort}", f"fase:{t.phase.value}"]
-    return name, tags
+    mentee = repo.person(t.mentee_id).name
+    pair = f"{mentee} & {repo.person(t.mentor_id).name}" if t.mentor_id else mentee
+    return f"{pair} · {describe(t)}", [f"programma:{t.programme}", f"cohort:{t.cohort}", f"fase:{t.phase.value}"]
 
 
-@task(name="name the run", cache_policy=NO_CACHE)
-def name_run(s: Snapshot) -> str:
-    """Rename and retag this run when its phase or what it waits for changed."""
-    name, tags = run_label(s)
+def name_run(name: str, tags: list[str]) -> None:
+    """Rename and retag this run, only when its name or tags changed (no API call otherwise)."""
     run_id = runtime.flow_run.id
     if run_id is None:
-        return name
-    with get_client(sync_client=True) as client:
-        run = client.read_flow_run(run_id)
-        if run.name != name or sorted(run.tags) != sorted(tags):
+        return
+    current = _named.get(run_id) or (runtime.flow_run.name, tuple(sorted(runtime.flow_run.tags)))
+    wanted = (name, tuple(sorted(tags)))
+    if current != wanted:
+        with get_client(sync_client=True) as client:
             client.update_flow_run(run_id, name=name, tags=tags)
-    return name
+    _named[run_id] = wanted
 
 
-@task(name="when the input was given", cache_policy=NO_CACHE)
-def input_given_at(key: str) -> datetime | None:
+def input_given_at(key: WaitKey) -> datetime | None:
     """The clock's time at which the input that resumed this run's wait ``key`` was sent.
 
     The run starts some seconds after a form is sent (hours, if its worker was down);
@@ -52,3 +58,50 @@ def input_given_at(key: str) -> datetime | None:
         found = client.filter_flow_run_input(run_id, key_prefix=f"suspended-{key}-response", limit=1,
                                              exclude_keys=set())
     return services().clock.at(found[0].created) if found and found[0].created else None
+
+
+Conditions = Mapping[str, tuple[str | None, str | None]]  # flow run id -> (condition, pause key)
+
+
+def due_runs(kinds: tuple[RunKind, ...], due: Callable[[RunState, datetime], bool],
+             conditions: Conditions | None = None) -> list[tuple[RunState, Why]]:
+    """Every run of ``kinds`` the sweep must act on, and why: one rule set for every kind
+    (``domain.waits.why_wake``); only ``due`` (the clock made a wait due) differs per kind."""
+    svc = services()
+    now = svc.clock.now()
+    rows = svc.run_store.all(kinds)
+    if conditions is None:
+        conditions = svc.control.conditions([r.flow_run_id for r in rows if r.flow_run_id])
+    found: list[tuple[RunState, Why]] = []
+    for row in rows:
+        state, paused_at = conditions.get(row.flow_run_id or "", (None, None))
+        try:
+            why = why_wake(row, state, paused_at, due=row.wait is not None and state == PAUSED and due(row, now))
+        except Exception as exc:  # one subject's trouble does not stop the others
+            log.warning("%s %s: %s", row.subject.kind.value, row.subject.id, type(exc).__name__)
+            continue
+        if why is not None:
+            found.append((row, why))
+    return found
+
+
+def act_on(found: list[tuple[RunState, Why]], start: Callable[[Subject], object]) -> Counter[str]:
+    """Start, wake, nudge or revive each run found; counts per reason of what was done."""
+    svc = services()
+    counts: Counter[str] = Counter()
+    for row, why in found:
+        try:
+            if why is Why.START:
+                start(row.subject)
+            elif why is Why.REVIVE:
+                svc.control.revive(row.subject, row.flow_run_id)
+            elif why is Why.STALE:
+                fresh = svc.run_store.run(row.subject)  # it may have moved on since the rows were read
+                if fresh is None or fresh.wait != row.wait or not svc.control.nudge(row.flow_run_id, why):
+                    continue
+            elif not svc.control.wake(row.subject, "timer", note=why.value, settle_seconds=0):
+                continue
+            counts[why.value] += 1
+        except Exception as exc:  # the next sweep tries again
+            log.warning("%s %s: %s", row.subject.kind.value, row.subject.id, type(exc).__name__)
+    return counts

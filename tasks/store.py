@@ -33,9 +33,8 @@ def given_or_now(t: Trajectory, given: datetime | None, now: datetime) -> dateti
     return act_time(given, t.history[-1].at if t.history else None, now)
 
 
-@task(name="load trajectory", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def load(trajectory_id: int) -> Snapshot:
-    """Read the trajectory; every decision of the flow starts from this."""
+    """Read the trajectory; every decision of the flow starts from this (a plain read, no task run)."""
     svc = services()
     t, version = svc.repo.trajectory(trajectory_id)
     return Snapshot(trajectory=t, version=version, now=svc.clock.now())
@@ -95,20 +94,6 @@ def record_evaluation(trajectory_id: int, kind: EvaluationKind, contact: str, ou
     return ""
 
 
-@task(name="open wait", cache_policy=NO_CACHE)
-def open_wait(trajectory_id: int, label: str, seen_version: int) -> str | None:
-    """Fix the key of the coming wait in the database (the same key on every replay).
-
-    None when the trajectory changed after the flow read it: the flow looks again.
-    """
-    return services().repo.open_wait(trajectory_id, label, seen_version)
-
-
-@task(name="record wake-up", cache_policy=NO_CACHE)
-def record_wake(trajectory_id: int, key: str) -> bool:
-    return services().repo.close_wait(trajectory_id, key)
-
-
 class Steering(BaseModel):
     """The facilitator's steering acts that any waiting run's form offers."""
 
@@ -155,6 +140,5 @@ def cohort_will_propose(svc, cohort: str) -> bool:  # type: ignore[no-untyped-de
     return svc.cohorts.plan(cohort) is not None and svc.cohorts.stage(cohort) not in ("approved", "matched")
 
 
-@task(name="does the cohort propose", cache_policy=NO_CACHE)
 def cohort_proposes(cohort: str) -> bool:
     return cohort_will_propose(services(), cohort)

@@ -13,15 +13,15 @@ from typing import TypeVar
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.flow_runs import suspend_flow_run
 from pydantic import BaseModel
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
+from domain.waits import Subject
+from flows import waiting
 from flows.inputs import Wake
 from mentorschap.bootstrap import services
 from tasks.hao_messages import HaoMessage, send_all_hao
-from tasks.runs import input_given_at
 
 W = TypeVar("W", bound=Wake)
 BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)
@@ -33,37 +33,20 @@ class HaoSnapshot(BaseModel):
     now: datetime
 
 
-@task(name="load hao trajectory", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
 def load(trajectory_id: int) -> HaoSnapshot:
+    """Read the trajectory (a plain read, no task run)."""
     svc = services()
     t, version = svc.hao.repo.trajectory(trajectory_id)
     return HaoSnapshot(trajectory=t, version=version, now=svc.clock.now())
 
 
-@task(name="open hao wait", cache_policy=NO_CACHE, persist_result=False)
-def open_wait(trajectory_id: int, label: str, seen_version: int) -> str | None:
-    return services().hao.repo.open_wait(trajectory_id, label, seen_version)
-
-
-@task(name="record hao wake-up", cache_policy=NO_CACHE, persist_result=False)
-def record_wake(trajectory_id: int, key: str) -> bool:
-    return services().hao.repo.close_wait(trajectory_id, key)
-
-
-def wait(s: HaoSnapshot, label: str, model: type[W] = Wake,
-         handle: Callable[[W, datetime | None], None] | None = None) -> W | None:
-    """Suspend until the portal, the hao sweep or the COMO chair's form wakes the run; ``handle``
+def wait(s: HaoSnapshot, label: str, model: type[W] = Wake,  # type: ignore[assignment]
+         handle: Callable[[W, datetime | None], None] | None = None) -> None:
+    """Suspend until the portal, the sweep or the COMO chair's form wakes the run; ``handle``
     writes the chair's input, with the time it was given."""
-    tid = s.trajectory.id
-    assert tid is not None
-    key = open_wait(tid, label, s.version)
-    if key is None:
-        return None
-    received = suspend_flow_run(wait_for_input=model, key=key, timeout=None)
-    if handle is not None:
-        handle(received, input_given_at(key))
-    record_wake(tid, key)
-    return received
+    t = s.trajectory
+    assert t.id is not None
+    waiting.wait(Subject.hao(t.kind, t.id), label, s.version, model, handle)
 
 
 def staff_messages(t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:

@@ -1,7 +1,8 @@
-"""The hao timer: starts runs never started, flags overdue progress conversations, wakes what changed.
+"""The hao timer: flags overdue progress conversations, then starts, wakes and revives hao runs.
 
-Like the programme's own sweep it wakes a run only while it waits at the key the
-database names; pending mail is delivered by that sweep (one outbox for both).
+Flagging is programme B's own rule (fewer than two signed reports at the due date); the
+waking is the one rule set every kind of run shares (``flows.sweep``). Pending mail is
+delivered by the timer sweep (one outbox for both programmes). Ids only in its logs.
 """
 
 from __future__ import annotations
@@ -11,38 +12,37 @@ import logging
 from prefect import flow
 
 from domain.hao.trajectory import Progress
+from domain.waits import HAO_KINDS
+from flows.sweep import due, start
 from mentorschap.bootstrap import services
+from tasks.runs import act_on, due_runs
 
 log = logging.getLogger(__name__)
 
 
-def hao_sweep_now() -> dict[str, int]:
+def flag_overdue() -> int:
+    """Flag each starting trainer with fewer than two signed reports at the due date (once)."""
     svc = services()
-    hao = svc.hao
     now = svc.clock.now()
-    counts = {"started": 0, "flagged": 0, "woken": 0}
-    for row in hao.repo.waits():
-        tid = row.trajectory_id
-        try:
-            if row.flow_run_id is None:
-                hao.start(hao.repo.trajectory(tid)[0])
-                counts["started"] += 1
+    flagged = 0
+    for t in svc.hao.repo.all():
+        if isinstance(t, Progress) and t.id is not None and t.flag_due(now):
+            try:
+                svc.hao.repo.change(t.id, lambda t: t.flag(now), now)  # type: ignore[union-attr]
+            except Exception as exc:  # one trajectory's trouble does not stop the others
+                log.warning("hao sweep: trajectory %s: %s", t.id, type(exc).__name__)
                 continue
-            t, _ = hao.repo.trajectory(tid)
-            if isinstance(t, Progress) and t.flag_due(now):
-                hao.repo.change(tid, lambda t: t.flag(now), now)  # type: ignore[union-attr]
-                counts["flagged"] += 1
-                counts["woken"] += hao.wake(tid, "timer", note="due date")
-            elif row.changed_since_wait:
-                counts["woken"] += hao.wake(tid, "timer", note="changed")
-            elif row.wait_key is None:
-                counts["woken"] += hao.run_of(tid).revive_if_crashed(tid)
-        except Exception as exc:  # one trajectory's trouble does not stop the others
-            log.warning("hao sweep: trajectory %s: %s", tid, type(exc).__name__)
-    return counts
+            flagged += 1
+    return flagged
+
+
+def hao_sweep_now() -> dict[str, int]:
+    flagged = flag_overdue()  # a flag is an act: the run wakes because its trajectory changed
+    counts = act_on(due_runs(HAO_KINDS, due), start)
+    return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"]}
 
 
 @flow(name="hao-sweep", log_prints=True)
 def hao_sweep() -> dict[str, int]:
-    """Start, flag and wake hao trajectories (ids only in this run's logs)."""
+    """Flag, start and wake hao trajectories (ids only in this run's logs)."""
     return hao_sweep_now()

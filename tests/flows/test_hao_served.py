@@ -112,8 +112,8 @@ def act(stack, to: str, action: str, form, used: set[str]) -> dict:  # type: ign
 
 
 def waits_at(tid: int, label: str) -> bool:
-    _, key = svc().hao.run_of(tid).waiting_at(tid)
-    return bool(key and key.endswith(label))
+    _, key = svc().control.waiting_at(svc().hao.subject(tid))
+    return bool(key and key.label == label)
 
 
 def when(days: float) -> dict[str, str]:
@@ -178,7 +178,7 @@ def consultation_series(stack, people) -> None:
         "km": "12", "hours": "1", "next_date": when(2)["date"], "next_time": when(2)["time"]}, used)
     after({"date": second["next_date"], "time": second["next_time"]})
     act(stack, "mieke@example.org", "hao_held", {"km": "0", "hours": "0,5", "done": "yes"}, used)
-    wait_until("consultation run completed", lambda: svc().hao.run_of(c.id).state(c.id) == "COMPLETED")
+    wait_until("consultation run completed", lambda: svc().hao.state(c.id) == "COMPLETED")
     t, _ = svc().hao.repo.trajectory(c.id)
     assert t.phase == "closed" and len(t.held()) == 2 and t.closed_by == "mentor"
 
@@ -210,7 +210,7 @@ def targeted_guidance(stack, people) -> None:
     assert staff_mail and not any(REPORT in text_of(m) for m in staff_mail)
 
     act(stack, "gert@example.org", "hao_discussed", {"discussed": "yes", "dissent": DISSENT}, used)
-    wait_until("guidance run completed", lambda: svc().hao.run_of(g.id).state(g.id) == "COMPLETED")
+    wait_until("guidance run completed", lambda: svc().hao.state(g.id) == "COMPLETED")
     [seen] = [x for x in institute_export(svc())["trajectories"] if x["id"] == g.id]
     assert seen["report"]["text"] == REPORT and seen["report"]["dissent"] == DISSENT
     released = [m for m in mails_to(stack.maildir, "simone@example.org") if REPORT in text_of(m)]
@@ -237,7 +237,7 @@ def progress_conversations(stack, people) -> None:
         after(moment)
         act(stack, "pim@example.org", "hao_held", {"km": "8", "hours": "1", "text": report}, used)
         act(stack, "sterre@example.org", "hao_sign_report", {}, used)
-    wait_until("progress run completed", lambda: svc().hao.run_of(p.id).state(p.id) == "COMPLETED")
+    wait_until("progress run completed", lambda: svc().hao.state(p.id) == "COMPLETED")
     t, _ = svc().hao.repo.trajectory(p.id)
     assert t.phase == "closed" and len(t.signed_reports()) == 2
     dossier = render_dossier(svc(), p.id)
@@ -335,7 +335,7 @@ def test_nothing_of_the_consultation_reaches_the_institute_finance_or_prefect(st
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
         assert len(runs) >= 7
-        run_id, _, _ = svc().hao.repo.run_info(c.id)
+        run_id = svc().run_store.flow_run_id(svc().hao.subject(c.id))
         run = client.read_flow_run(run_id)
         assert run.name == f"consultatie {c.pseudonym}" and run.parameters == {"trajectory_id": c.id}
         assert set(run.tags) == {"hao", "hao:consultation", "programma:hao"}

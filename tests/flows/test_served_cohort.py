@@ -61,15 +61,13 @@ def until(what: str, check, timeout: float = 120, sweep: bool = False):  # type:
 
 
 def cohort_waits_at(label: str) -> bool:
-    from adapters.cohort_runs import cohort_waiting_at
-
-    _, key = cohort_waiting_at(svc().cohorts, "zob-2021")
-    return bool(key and key.endswith(f"-{label}"))
+    _, key = svc().cohort_runs.waiting_at("zob-2021")
+    return bool(key and key.label == label)
 
 
 def run_waits_at(tid: int, label: str) -> bool:
     _, key = svc().runs.waiting_at(tid)
-    return bool(key and key.endswith(label))
+    return bool(key and key.label == label)
 
 
 def artifact(key: str) -> list | None:
@@ -87,7 +85,6 @@ def test_kickoff_to_approved_matching_and_a_rematch_on_the_mentee_run(stack):
     from prefect import get_client
     from prefect.deployments import run_deployment
 
-    from adapters.cohort_runs import wake_cohort
     from deployments.cohorts import COHORTS
     from domain.people import Role
     from domain.phases import Phase
@@ -114,14 +111,14 @@ def test_kickoff_to_approved_matching_and_a_rematch_on_the_mentee_run(stack):
     # The sweep wakes the run at the mentors' deadline; it invites them to the training and waits.
     until("training wait", lambda: cohort_waits_at("training"), sweep=True)
     assert len(svc().outbox.known([f"c:zob-2021:training:{p['email']}" for p in MENTORS])) == 2
-    assert wake_cohort(svc().cohorts, "zob-2021", "training",
-                       {"woken_by": "facilitator", "attended_mentor_ids": [anneke, pieter]})
+    assert svc().cohort_runs.wake("zob-2021", "facilitator", extra={"attended_mentor_ids": [anneke, pieter]},
+                                  label="training")
 
     until("approval wait", lambda: cohort_waits_at("approval"), timeout=150, sweep=True)
     rows = artifact("matchingsvoorstel-zob-2021")
     assert rows and {r["mentee"]: r["mentor"] for r in rows} == {"Sanne de Vries": "Dr. Anneke van Dijk",
                                                                  "Youssef el Amrani": "Dr. Pieter Janssens"}
-    assert wake_cohort(svc().cohorts, "zob-2021", "approval", {"woken_by": "facilitator", "approve": True})
+    assert svc().cohort_runs.wake("zob-2021", "facilitator", extra={"approve": True}, label="approval")
 
     sanne, youssef = svc().repo.trajectory_ids()
     until("kennismaking", lambda: all(run_waits_at(t, "kennismaking") for t in (sanne, youssef)), timeout=150)
@@ -133,7 +130,7 @@ def test_kickoff_to_approved_matching_and_a_rematch_on_the_mentee_run(stack):
     svc().repo.change(youssef, lambda t: t.answer_kennismaking(Role.MENTEE, False, "past niet", svc().clock.now()),
                       svc().clock.now())
     svc().runs.wake(youssef, "participant")
-    until("rematch wait", lambda: run_waits_at(youssef, "-matching")
+    until("rematch wait", lambda: run_waits_at(youssef, "matching")
           and artifact(f"nieuw-voorstel-t{youssef}-k2"), timeout=150)
     assert artifact(f"nieuw-voorstel-t{youssef}-k2")[0]["mentor_id"] == anneke
     assert svc().repo.trajectory(youssef)[0].phase is Phase.MATCHING  # waits for the facilitator's approval

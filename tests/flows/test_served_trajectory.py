@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from domain.waits import Subject
+
 pytestmark = pytest.mark.slow
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
@@ -73,7 +75,7 @@ def link_for(maildir: Path, to: str, action: str) -> str:
 
 def suspended_at(tid: int, label: str) -> bool:
     _, key = svc().runs.waiting_at(tid)
-    return bool(key and key.endswith(label))
+    return bool(key and key.label == label)
 
 
 def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack):
@@ -132,5 +134,5 @@ def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack
     message_ids = [m["Message-ID"] for m in mails(stack.maildir)]
     assert len(message_ids) == len(set(message_ids)), "a message was sent twice"
     assert len(subjects) >= 9
-    _, _, wakes = svc().repo.run_info(tid)
+    wakes = svc().run_store.wakes(Subject.trajectory(tid))
     assert wakes >= 3  # matching, kennismaking, plan: acts that land together may share a wake-up

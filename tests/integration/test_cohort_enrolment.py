@@ -51,7 +51,8 @@ class FakeRuns:
         self.started.append(trajectory_id)
         return f"run-{trajectory_id}"
 
-    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None) -> bool:
+    def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None,
+             label: str | None = None) -> bool:
         self.woken.append((trajectory_id, note))
         return True
 

@@ -11,6 +11,7 @@ import pytest
 import tasks.cohort as cohort_tasks
 from domain.people import Role
 from domain.phases import Phase
+from domain.waits import Subject
 from mentorschap.enrolment import import_applications
 from tests.integration.test_cohort_enrolment import HEADER, PLAN, svc  # noqa: F401  (the fixture)
 
@@ -62,7 +63,8 @@ def cohort(svc, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]  #
         if a.trajectory_id:
             svc.repo.change(a.trajectory_id, lambda t: t.confirm_application(svc.clock.now()), svc.clock.now())
             _, version = svc.repo.trajectory(a.trajectory_id)
-            svc.repo.open_wait(a.trajectory_id, "matching", version)  # the run waits for its mentor
+            # the run waits for its mentor
+            svc.run_store.open_wait(Subject.trajectory(a.trajectory_id), "matching", version, svc.clock.now())
     svc.artifacts = FakeArtifacts()
     monkeypatch.setattr(cohort_tasks, "services", lambda: svc)
     monkeypatch.setattr("tasks.letters.services", lambda: svc)

@@ -18,9 +18,11 @@ import pytest
 
 from adapters.db import create_schema, make_engine
 from adapters.repository import Repository
+from adapters.runs import RunStore
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
+from domain.waits import Subject
 from mentorschap.stack import free_port
 
 NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
@@ -97,8 +99,9 @@ def test_concurrent_acts_on_postgres_are_all_kept(repo):
         th.join()
     loaded, version = repo.trajectory(t.id)
     assert loaded.phase is Phase.PLAN and version == 5
-    key = repo.open_wait(t.id, "plan", version)
-    assert repo.open_wait(t.id, "plan", version) == key and repo.close_wait(t.id, key)
+    runs = RunStore(repo.engine)
+    key = runs.open_wait(Subject.trajectory(t.id), "plan", version, NOW)
+    assert runs.open_wait(Subject.trajectory(t.id), "plan", version, NOW) == key and runs.close_wait(key)
 
 
 def test_the_outbox_and_artifact_digests_work_on_postgres(repo):

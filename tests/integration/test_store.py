@@ -104,31 +104,3 @@ def test_a_refused_act_writes_nothing(repo):
     with pytest.raises(DomainError):
         repo.change(t.id, lambda t: t.choose_mentor(1, NOW), NOW)  # still in the application phase
     assert repo.trajectory(t.id)[1] == 1
-
-
-def test_the_wait_key_is_stable_until_the_wake_up_is_recorded(repo):
-    t = new_trajectory(repo)
-    _, version = repo.trajectory(t.id)
-    key = repo.open_wait(t.id, "matching", version)
-    assert key == f"t{t.id}-w001-matching"
-    assert repo.open_wait(t.id, "matching", version) == key  # a replay gets the same key
-    assert repo.close_wait(t.id, key) is True
-    assert repo.close_wait(t.id, key) is False  # recorded once
-    assert repo.open_wait(t.id, "matching", version) == f"t{t.id}-w002-matching"
-
-
-def test_no_wait_opens_when_the_trajectory_changed_since_the_run_read_it(repo):
-    t = new_trajectory(repo)
-    _, seen = repo.trajectory(t.id)
-    repo.change(t.id, lambda t: t.confirm_application(NOW), NOW)
-    assert repo.open_wait(t.id, "matching", seen) is None
-
-
-def test_the_sweep_sees_a_change_made_after_the_wait_began(repo):
-    t = new_trajectory(repo)
-    _, version = repo.trajectory(t.id)
-    repo.set_flow_run(t.id, "00000000-0000-0000-0000-000000000001")
-    repo.open_wait(t.id, "application", version)
-    assert not repo.waits()[0].changed_since_wait
-    repo.change(t.id, lambda t: t.confirm_application(NOW), NOW)
-    assert repo.waits()[0].changed_since_wait

@@ -14,8 +14,25 @@ from demo.mailserver import MaildirServer
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
+from domain.waits import RunKind, Subject, WaitKey
 
 START = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
+RUN_ID = "00000000-0000-0000-0000-000000000001"
+COHORT_RUN = "00000000-0000-0000-0000-0000000000c0"
+
+
+def waits_at(svc, trajectory_id: int, label: str) -> WaitKey:  # type: ignore[no-untyped-def]
+    """The trajectory's run (a made-up id: no Prefect here) begins to wait at ``label``."""
+    subject = Subject.trajectory(trajectory_id)
+    svc.run_store.set_flow_run(subject, RUN_ID)
+    key = svc.run_store.open_wait(subject, label, svc.repo.trajectory(trajectory_id)[1], svc.clock.now())
+    assert key is not None
+    return key
+
+
+def paused(key: WaitKey) -> dict[str, tuple[str, str]]:
+    """What Prefect would show: the run paused at ``key``."""
+    return {RUN_ID: ("paused", str(key))}
 
 
 def person(role: str, email: str) -> Application:
@@ -143,14 +160,13 @@ def test_the_sweep_wakes_a_run_for_a_due_evaluation_but_not_for_a_reminder(world
     first = START + timedelta(days=10)
     svc.repo.change(tid, lambda t: t.propose_meeting(first, START), START)
     svc.repo.change(tid, lambda t: t.confirm_meeting(1, first + timedelta(hours=2)), first)
-    svc.repo.set_flow_run(tid, "00000000-0000-0000-0000-000000000001")
-    _, version = svc.repo.trajectory(tid)
-    svc.repo.open_wait(tid, "meetings", version)
+    key = waits_at(svc, tid, "meetings")
 
     at(first + timedelta(days=30))
-    assert find_due.fn() == []  # only reminders are due: the sweep sends them itself
+    assert find_due(paused(key)) == []  # only reminders are due: the sweep sends them itself
     at(first + timedelta(days=123))
-    assert find_due.fn() == [(tid, "evaluation")]
+    assert find_due(paused(key)) == [(str(tid), "due")]
+    assert find_due({RUN_ID: ("active", None)}) == []  # not suspended (yet): nothing to wake
 
 
 def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajectory(world):
@@ -196,14 +212,12 @@ def test_a_lost_wake_up_is_found_by_the_sweep(world):
 
     at, tid, _ = world
     svc = at(START)
-    svc.repo.set_flow_run(tid, "00000000-0000-0000-0000-000000000001")
-    _, version = svc.repo.trajectory(tid)
-    svc.repo.open_wait(tid, "kennismaking", version)
-    assert find_due.fn() == []
+    key = waits_at(svc, tid, "kennismaking")
+    assert find_due(paused(key)) == []
     # Two answers at the same moment: both written, the run's wake-up refused or lost.
     for role in (Role.MENTEE, Role.MENTOR):
         svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
-    assert find_due.fn() == [(tid, "changed")]
+    assert find_due(paused(key)) == [(str(tid), "changed")]
 
 
 def test_a_lost_wake_up_of_the_act_that_ended_the_trajectory_is_found_too(world):
@@ -212,13 +226,51 @@ def test_a_lost_wake_up_of_the_act_that_ended_the_trajectory_is_found_too(world)
 
     at, tid, _ = world
     svc = at(START)
-    svc.repo.set_flow_run(tid, "00000000-0000-0000-0000-000000000001")
-    _, version = svc.repo.trajectory(tid)
-    key = svc.repo.open_wait(tid, "kennismaking", version)
+    key = waits_at(svc, tid, "kennismaking")
     svc.repo.change(tid, lambda t: t.withdraw(Role.MENTEE, "verhuisd", START), START)
-    assert find_due.fn() == [(tid, "changed")]
-    svc.repo.close_wait(tid, key)  # the run woke, sent the closing mail and completed: nothing left to do
-    assert find_due.fn() == []
+    assert find_due(paused(key)) == [(str(tid), "changed")]
+    svc.run_store.close_wait(key)  # the run woke, sent the closing mail and completed: nothing left to do
+    assert find_due({RUN_ID: ("finished", None)}) == []
+
+
+def test_the_sweep_starts_a_run_never_started_and_revives_a_crashed_or_stuck_one(world):
+    from flows.sweep import find_due
+
+    at, tid, _ = world
+    svc = at(START)
+    assert find_due({}) == [(str(tid), "start")]
+    key = waits_at(svc, tid, "kennismaking")
+    # Crashed after it was resumed, before it recorded the wake-up: the key is still open.
+    assert find_due({RUN_ID: ("crashed", None)}) == [(str(tid), "revive")]
+    assert find_due({RUN_ID: ("stuck", None)}) == [(str(tid), "revive")]
+    # Paused at another key than our database names: nudged, so that it reads the database again.
+    assert find_due({RUN_ID: ("paused", f"{key}-old")}) == [(str(tid), "stale")]
+
+
+def test_a_cohort_run_is_woken_at_its_deadline_and_after_a_lost_attendance_wake_up(world):
+    """The cohort's waits are as safe as a trajectory's: the same rules find them."""
+    from domain.cohort import MENTORS_CLOSED, TRAINING
+    from flows.sweep import find_due
+    from tests.integration.test_cohort_enrolment import PLAN
+
+    at, _, _ = world
+    svc = at(PLAN.opens_at)
+    svc.cohorts.open(PLAN, PLAN.opens_at)
+    cohort = Subject.cohort(PLAN.id)
+    svc.run_store.set_flow_run(cohort, COHORT_RUN)
+    key = svc.run_store.open_wait(cohort, MENTORS_CLOSED, svc.cohorts.version(PLAN.id), PLAN.opens_at)
+    state = {COHORT_RUN: ("paused", str(key))}
+    assert find_due(state, kinds=(RunKind.COHORT,)) == []
+    at(PLAN.mentor_deadline)
+    assert find_due(state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "due")]
+    svc.run_store.close_wait(key)
+
+    key = svc.run_store.open_wait(cohort, TRAINING, svc.cohorts.version(PLAN.id), PLAN.mentor_deadline)
+    state = {COHORT_RUN: ("paused", str(key))}
+    assert find_due(state, kinds=(RunKind.COHORT,)) == []
+    mentor = svc.repo.add_person(PLAN.id, person("mentor", "bram@example.org"), PLAN.opens_at)
+    svc.cohorts.record_attendance(PLAN.id, [mentor], True, PLAN.training_date)  # the CLI's wake-up was lost
+    assert find_due(state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "changed")]
 
 
 def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_and_a_stable_uid(world):
