@@ -194,7 +194,7 @@ def _row_errors(svc, cohort, row, number, now, ignore_window, known, seen, mento
     form["consent"] = form.get("consent") or ""
     values = application_values(form)
     values["preferred_mentor_ids"], values["conflict_mentor_ids"] = [], []
-    application, field_errors = parse_application(role, values)
+    application, field_errors = parse_application(role, values, reasons_in="nl")
     errors += [RowError(number, field, reason) for field, reason in field_errors.items()]
     email = row.get("email", "").strip().lower()
     if email and email in known:

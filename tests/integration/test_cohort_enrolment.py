@@ -149,6 +149,22 @@ def test_an_ineligible_mentor_gets_a_polite_mail_with_the_reason_and_the_facilit
     assert svc.repo.mentor_pool("zob-2021") == []
 
 
+@pytest.mark.parametrize("name", ["Bert\r\nBcc: outsider@evil.example",
+                                  "=?utf-8?q?Bert=0D=0ABcc:_outsider@evil.example?="])
+def test_a_mentor_name_that_would_inject_a_header_is_refused_whole_and_may_apply_again(svc, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: a plain CR/LF gave HTTP 500 after storing the mentor; the encoded one added a Bcc."""
+    client = TestClient(create_app(svc), raise_server_exceptions=False)
+    mentor = {"email": "bert@example.org", "years_experience": "12", "topics": "loopbaan", "learning_goals": ""}
+    r = client.post("/apply?role=mentor", data=form(name=name, **mentor))
+    assert r.status_code == 422 and "err-name" in r.text
+    assert count(svc, people) == 0 and letters(svc) == [] and svc.repo.mentor_pool("zob-2021") == []
+    again = client.post("/apply?role=mentor", data=form(name="Bert Jansen", **mentor))
+    assert again.status_code == 200
+    [confirmation] = [parse(row["mime"]) for row in letters(svc)]
+    assert [a.addr_spec for a in confirmation["To"].addresses] == ["bert@example.org"]
+    assert confirmation["Bcc"] is None and confirmation["Cc"] is None
+
+
 # --- CSV import ---------------------------------------------------------------------------------
 
 
