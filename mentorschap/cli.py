@@ -174,4 +174,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as ``python -m mentorschap.cli``, this file is ``__main__``; the cohort and hao commands
+    # register on the app of the importable module ``mentorschap.cli``, so run that one.
+    from mentorschap.cli import main as registered_main
+
+    registered_main()
