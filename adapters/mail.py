@@ -9,7 +9,9 @@ sorts failures into temporary ones (try again later: connection refused, timeout
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
@@ -18,6 +20,7 @@ from typing import Protocol
 import aiosmtplib
 
 from adapters.rendering import Rendered
+from domain.text import text_refusal
 
 
 class MailError(Exception):
@@ -30,6 +33,10 @@ class TemporaryMailError(MailError):
 
 class PermanentMailError(MailError):
     """The server refused the message (5xx); sending it again will not help."""
+
+
+class UnsafeMessageError(ValueError):
+    """A composed message does not read back as it was built (an injected header or recipient)."""
 
 
 class Mailer(Protocol):
@@ -94,6 +101,53 @@ def build_message(
         msg.attach(calendar)
         msg.add_attachment(ics, maintype="application", subtype="ics", filename="invitation.ics")
     return msg
+
+
+_RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
+_MIME_HEADERS = ("content-type", "content-transfer-encoding", "mime-version")  # the boundary is set on output
+
+
+def check_composed(message: EmailMessage, data: bytes) -> None:
+    """Refuse ``data`` (``message`` serialized) unless it parses back to the same headers and recipients.
+
+    The last guard against header injection, whatever the values and the interpreter's
+    patch level (Python's e-mail package turned encoded line breaks in a display name into
+    a new header before 3.11.10): exactly the headers that were set, each recipient header
+    naming exactly the intended addresses and names, and no header value that reads otherwise.
+    """
+    for name in ("subject", "from", "reply-to", *_RECIPIENT_HEADERS):
+        values = [str(v) for v in message.get_all(name) or []]
+        values += [part for pair in _recipients(message, name, bare=False) for part in pair]
+        for value in values:  # what was put there holds no line break or encoded word itself
+            if reason := text_refusal(value, one_line=True):
+                raise UnsafeMessageError(f"{name}: {reason}")
+    parsed = message_from_bytes(data, policy=policy.default)
+    put = Counter(name.lower() for name in message.keys())  # noqa: SIM118 (a message, not a dict)
+    found = Counter(name.lower() for name in parsed.keys())  # noqa: SIM118
+    if found != put:
+        extra = sorted((found - put) | (put - found))
+        raise UnsafeMessageError(f"headers differ after serialising: {', '.join(extra)}")
+    for name in put:
+        if name in _RECIPIENT_HEADERS and _recipients(message, name) != _recipients(parsed, name):  # type: ignore[arg-type]
+            raise UnsafeMessageError(f"the {name} header reads back with other recipients")
+        if name not in (*_RECIPIENT_HEADERS, *_MIME_HEADERS) and _flat(message.get_all(name)) != _flat(
+            parsed.get_all(name)
+        ):
+            raise UnsafeMessageError(f"the {name} header reads back differently")
+
+
+def _recipients(message: EmailMessage, name: str, bare: bool = True) -> list[tuple[str, str]]:
+    return [(_bare(a.display_name) if bare else a.display_name, a.addr_spec.lower())
+            for header in message.get_all(name) or [] for a in getattr(header, "addresses", ())]
+
+
+def _flat(values: list[object] | None) -> list[str]:
+    return [_bare(v) for v in values or []]
+
+
+def _bare(value: object) -> str:
+    """Without whitespace: folding, and the parser's space between adjacent encoded words, may move it."""
+    return "".join(str(value).split())
 
 
 class SmtpMailer:

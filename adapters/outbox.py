@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import metadata
-from adapters.mail import Mailer, PermanentMailError, TemporaryMailError
+from adapters.mail import Mailer, PermanentMailError, TemporaryMailError, check_composed
 
 STALE_AFTER = timedelta(minutes=10)
 
@@ -106,15 +106,21 @@ class Outbox:
     def enqueue(
         self, key: str, message: EmailMessage, trajectory_id: int | None, template: str, now: datetime
     ) -> bool:
-        """Store the message under ``key``; False (and nothing changed) if the key is known."""
+        """Store the message under ``key``; False (and nothing changed) if the key is known.
+
+        Raises ``UnsafeMessageError`` (nothing stored) if the message does not parse back with
+        exactly its own headers and recipients: an injected ``Bcc:`` never reaches SMTP.
+        """
         message_id = message["Message-ID"]
         if not message_id:
             raise ValueError("a message needs a Message-ID before it goes into the outbox")
+        mime = serialize(message)
+        check_composed(message, mime)
         [(name, email)] = getaddresses([str(message["To"])])
         row = {
             "key": key, "message_id": str(message_id), "trajectory_id": trajectory_id, "template": template,
             "recipient_email": email, "recipient_name": name, "subject": str(message["Subject"] or ""),
-            "mime": serialize(message), "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
+            "mime": mime, "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
             "created_at": _utc(now),
         }
         with self.engine.begin() as conn:

@@ -10,25 +10,25 @@ from typing import Annotated
 from dateutil.relativedelta import relativedelta
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
-    StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     field_validator,
 )
 
 from domain.availability import DAYPARTS
+from domain.text import FreeText, Line, Remark, dutch_date, plain_number, text_refusal
 from domain.topics import check_topics
 
 MIN_MENTOR_YEARS = 5
 MAX_YEARS_SINCE_STOPPING = 2
 MAX_PREFERRED_MENTORS = 3
 MAX_CAPACITY = 4
+INVALID_EMAIL = "geen geldig e-mailadres (bijvoorbeeld naam@praktijk.nl)"
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 _POSTCODE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
 _PHONE = re.compile(r"^(\+31|0031|0)[1-9][0-9]{8}$")
@@ -53,9 +53,9 @@ class Language(StrEnum):
 class Address(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    street: Text
+    street: Line
     postcode: str
-    city: Text
+    city: Line
 
     @field_validator("postcode")
     @classmethod
@@ -75,16 +75,17 @@ class Application(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     role: Role
-    name: Text
+    name: Line
     email: EmailStr
     phone: str
-    practice_name: Text
+    practice_name: Line
     practice_address: Address
     big_number: str | None = Field(None, description="BIG-registratienummer, 11 cijfers")
     years_experience: float = Field(ge=0, le=60, description="jaren ervaring als huisarts")
-    stopped_on: date | None = Field(None, description="gestopt als huisarts per")
-    learning_goals: str = Field("", max_length=4000)
-    topics: str = Field("", max_length=4000)
+    stopped_on: Annotated[date | None, BeforeValidator(dutch_date)] = Field(
+        None, description="gestopt als huisarts per")
+    learning_goals: FreeText = ""
+    topics: FreeText = ""
     consent: bool
     language: Language = Language.NL
     # For matching (all optional, so older applications stay valid): topic ids from
@@ -94,7 +95,7 @@ class Application(BaseModel):
     availability: list[str] = Field(default_factory=list, description="dagdelen, bv. 'di-avond'")
     preferred_mentor_ids: list[int] = Field(default_factory=list, description="voorkeursmentoren, beste eerst")
     conflict_mentor_ids: list[int] = Field(default_factory=list, description="mentoren met een conflict")
-    conflicts: str = Field("", max_length=1000, description="zelfde praktijk, persoonlijke relatie, ...")
+    conflicts: Remark = Field("", description="zelfde praktijk, persoonlijke relatie, ...")
     capacity: int = Field(1, description="hoeveel mentees een mentor tegelijk begeleidt")
 
     @field_validator("topic_ids")
@@ -136,17 +137,20 @@ class Application(BaseModel):
     @field_validator("email", mode="wrap")
     @classmethod
     def _email(cls, value: object, handler: ValidatorFunctionWrapHandler) -> str:
+        if isinstance(value, str) and (reason := text_refusal(value, one_line=True)):
+            raise ValueError(reason)  # the address goes into the To: header
         try:
             return handler(value)
         except ValidationError:
-            raise ValueError("geen geldig e-mailadres (bijvoorbeeld naam@praktijk.nl)") from None
+            raise ValueError(INVALID_EMAIL) from None
 
     @field_validator("years_experience", mode="wrap")
     @classmethod
     def _years(cls, value: object, handler: ValidatorFunctionWrapHandler) -> float:
+        """A plain number of years: '10', '2,5'; not '1_0' or '1e1', which float() would read."""
         try:
-            return handler(value)
-        except ValidationError:
+            return handler(plain_number(value))
+        except (ValidationError, ValueError):
             raise ValueError("vul het aantal jaren ervaring als huisarts in (0 tot en met 60)") from None
 
     @field_validator("phone")

@@ -3,15 +3,74 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from domain.errors import DomainError
 from domain.people import Role
+from domain.text import text_refusal
 from domain.trajectory import EvaluationKind
 
-app = typer.Typer(help="Mentorschap: mentorship trajectories for GPs, orchestrated by Prefect.", no_args_is_help=True)
+
+class SafeGroup(TyperGroup):
+    """Every command ends with one clear line per problem and a non-zero exit, never a traceback.
+
+    A refused value (pydantic, the domain) is exit 2 with the field and the reason; anything
+    unexpected is exit 1 with one line, and the traceback goes to a log file for whoever fixes it.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # typer's own: usage errors, exits
+            raise
+        except ValidationError as exc:
+            from portal.forms import dutch_reason
+
+            for error in exc.errors():
+                field = ".".join(str(part) for part in error["loc"]) or "invoer"
+                typer.echo(f"geweigerd: {field}: {dutch_reason(error)}", err=True)
+            raise typer.Exit(2) from None
+        except DomainError as exc:
+            typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            log = _write_log(exc)
+            first = (str(exc).splitlines() or [""])[0][:300]
+            typer.echo(f"fout: {type(exc).__name__}: {first} (details in {log})", err=True)
+            raise typer.Exit(1) from None
+
+
+def _write_log(exc: BaseException) -> Path:
+    """The traceback in var/log (or the temp folder when that cannot be written)."""
+    name = f"mentorschap-fout-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
+    text = "".join(traceback.format_exception(exc))
+    for folder in (Path("var") / "log", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+            return folder / name
+        except OSError:
+            continue
+    return Path(name)
+
+
+def refuse_text(field: str, value: str) -> None:
+    """Free text from the command line holds no control characters (as on the forms)."""
+    if reason := text_refusal(value, one_line=False):
+        raise DomainError(field, reason)
+
+
+app = typer.Typer(help="Mentorschap: mentorship trajectories for GPs, orchestrated by Prefect.", no_args_is_help=True,
+                  cls=SafeGroup)
 
 
 def _svc():  # type: ignore[no-untyped-def]
@@ -88,6 +147,8 @@ def evaluate(
     kind: Annotated[str, typer.Option(help="interim or final")] = "interim",
 ) -> None:
     """Record the outcome of the interim or final evaluation contact."""
+    refuse_text("contact", contact)
+    refuse_text("outcome", outcome)
     svc = _svc()
     _act(trajectory_id, lambda t: t.record_evaluation(EvaluationKind(kind), contact, outcome, svc.clock.now()))
 
@@ -99,6 +160,7 @@ def withdraw(
     role: Annotated[str, typer.Option(help="mentee, mentor or facilitator")] = "facilitator",
 ) -> None:
     """End a trajectory (mentee/facilitator) or take the mentor out (back to matching)."""
+    refuse_text("reason", reason)
     svc = _svc()
     _act(trajectory_id, lambda t: t.withdraw(Role(role), reason, svc.clock.now()))
 
@@ -112,4 +174,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as ``python -m mentorschap.cli``, this file is ``__main__``; the cohort and hao commands
+    # register on the app of the importable module ``mentorschap.cli``, so run that one.
+    from mentorschap.cli import main as registered_main
+
+    registered_main()

@@ -7,9 +7,6 @@ file with any invalid row imports nothing).
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,27 +17,28 @@ from domain.cohort import CohortPlan
 from domain.errors import DomainError
 from domain.people import MAX_PREFERRED_MENTORS, Application, Role, mentor_ineligibility
 from domain.topics import TOPICS, topic_label
+from mentorschap.spreadsheet import RowError, read_table
 from portal.forms import application_values, parse_application
 from tasks.letters import Letter, post
 
-# CSV columns: the form's field names; list cells separated by ';'. Mentees name mentors
-# by e-mail address (ids are not known to whoever fills in a spreadsheet).
-CSV_COLUMNS = (
-    "role", "name", "email", "phone", "practice_name", "street", "postcode", "city", "big_number",
-    "years_experience", "stopped_on", "learning_goals", "topics", "topic_ids", "availability",
-    "preferred_mentors", "conflicts_with", "conflicts", "capacity", "language", "consent",
-)
+# CSV columns: the form's field names, or their Dutch labels; list cells separated by ';'.
+# Mentees name mentors by e-mail address (ids are not known to whoever fills in a spreadsheet).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "role": ("rol",), "name": ("naam",), "email": ("e-mailadres", "e-mail", "mail"),
+    "phone": ("telefoonnummer", "telefoon", "tel"), "practice_name": ("praktijknaam", "naam praktijk", "praktijk"),
+    "street": ("straat en huisnummer", "straat", "adres"), "postcode": ("postcode",),
+    "city": ("plaats", "woonplaats", "vestigingsplaats"), "big_number": ("big-nummer", "big", "big-registratie"),
+    "years_experience": ("jaren ervaring", "ervaring", "jaren ervaring als huisarts"),
+    "stopped_on": ("gestopt per", "gestopt op", "gestopt"), "learning_goals": ("leerdoelen",),
+    "topics": ("onderwerpen",), "topic_ids": ("onderwerpcodes", "onderwerp-ids"),
+    "availability": ("beschikbaarheid", "dagdelen"), "preferred_mentors": ("voorkeursmentoren", "voorkeur"),
+    "conflicts_with": ("conflict met", "conflicten met"), "conflicts": ("conflicten", "belangen"),
+    "capacity": ("capaciteit", "aantal mentees"), "language": ("taal",),
+    "consent": ("toestemming", "instemming", "akkoord privacyverklaring"),
+}
+CSV_COLUMNS = tuple(COLUMNS)
 REQUIRED_COLUMNS = ("role", "name", "email")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the line in the file; the header is line 1
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"rij {self.row}, veld {self.field}: {self.reason}"
+LANGUAGES = {"nl": "nl", "nederlands": "nl", "dutch": "nl", "en": "en", "engels": "en", "english": "en"}
 
 
 def _plan(svc, cohort: str) -> CohortPlan | None:  # type: ignore[no-untyped-def]
@@ -131,38 +129,30 @@ def after_application(svc, cohort: str, applied: Applied, application: Applicati
 # --- CSV import ------------------------------------------------------------------------------
 
 
-def read_rows(data: str) -> tuple[list[dict[str, str]], list[RowError]]:
-    """The rows of a CSV file (',' or ';' separated, as Excel writes it), keyed by column."""
-    sample = data[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")), dialect=dialect)
-    header = [h.strip() for h in reader.fieldnames or []]
-    errors = [RowError(1, column, "deze kolom ontbreekt") for column in REQUIRED_COLUMNS if column not in header]
-    unknown = [h for h in header if h and h not in CSV_COLUMNS]
-    errors += [RowError(1, column, "onbekende kolom") for column in unknown]
-    rows = []
-    for row in reader:
-        rows.append({(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()})
-    return rows, errors
+def read_rows(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The numbered rows of a CSV file as a Dutch spreadsheet saves it, keyed by field name."""
+    table = read_table(data, COLUMNS, REQUIRED_COLUMNS)
+    return list(zip(table.numbers, table.rows, strict=True)), table.errors
 
 
 def import_applications(
     svc, cohort: str, path: Path, now: datetime, *, ignore_window: bool = False,  # type: ignore[no-untyped-def]
 ) -> tuple[list[Applied], list[RowError]]:
     """Validate every row, then store all of them in one transaction, or none if any row is wrong."""
-    rows, errors = read_rows(path.read_text(encoding="utf-8-sig"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [RowError(1, "", f"het bestand is niet te lezen: {exc.strerror or exc}")]
+    rows, errors = read_rows(data)
     if errors:
         return [], errors
     if not rows:
-        return [], [RowError(2, "form", "het bestand bevat geen aanmeldingen")]
+        return [], [RowError(2, "", "het bestand bevat geen aanmeldingen")]
     known = svc.cohorts.emails(cohort)
     mentors = set(svc.cohorts.mentors_by_email(cohort))  # eligible; grows with the file's eligible mentors
     seen: dict[str, int] = {}
     parsed: list[tuple[Application, list[str], list[str], list[str]]] = []
-    numbered = sorted(enumerate(rows, start=2), key=lambda nr: nr[1].get("role", "").strip().lower() != "mentor")
+    numbered = sorted(rows, key=lambda nr: nr[1].get("role", "").strip().lower() != "mentor")
     for number, row in numbered:
         outcome = _row_errors(svc, cohort, row, number, now, ignore_window, known, seen, mentors)
         if isinstance(outcome, list):
@@ -191,10 +181,13 @@ def _row_errors(svc, cohort, row, number, now, ignore_window, known, seen, mento
         return [RowError(number, "role", "vul 'mentor' of 'mentee' in")]
     role = Role(role_text)
     form = {k: row.get(k, "") for k in CSV_COLUMNS}
-    form["consent"] = form.get("consent") or ""
+    language = form["language"].strip().lower()
+    if language and language not in LANGUAGES:
+        errors.append(RowError(number, "language", "vul nl of en in"))
+    form["language"] = LANGUAGES.get(language, "nl")
     values = application_values(form)
     values["preferred_mentor_ids"], values["conflict_mentor_ids"] = [], []
-    application, field_errors = parse_application(role, values)
+    application, field_errors = parse_application(role, values, reasons_in="nl")
     errors += [RowError(number, field, reason) for field, reason in field_errors.items()]
     email = row.get("email", "").strip().lower()
     if email and email in known:

@@ -12,19 +12,19 @@ from domain.clock import AMSTERDAM
 from domain.errors import DomainError
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Goal, Guidance, Kind, Progress
-from mentorschap.cli import _svc, app
+from domain.text import dutch_date
+from mentorschap.cli import SafeGroup, _svc, app
 
 hao = typer.Typer(help="Hao-mentoren: mensen, gerichte begeleiding, voortgangsgesprekken, dossier.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, cls=SafeGroup)
 app.add_typer(hao, name="hao")
 
 
 @hao.command("person")
-def person(role: str, name: str, email: str, expertise: str = "", practice: str = "") -> None:
+def person(role: HaoRole, name: str, email: str, expertise: str = "", practice: str = "") -> None:
     """Add a trainer, mentor, staff (institute contact) or chair (COMO); prints the id."""
-    svc = _svc()
-    typer.echo(svc.hao.repo.add_person(HaoPerson(role=HaoRole(role), name=name, email=email, expertise=expertise,
-                                                 practice=practice)))
+    new = HaoPerson(role=role, name=name, email=email, expertise=expertise, practice=practice)  # checked first
+    typer.echo(_svc().hao.repo.add_person(new))
 
 
 @hao.command("mentors")
@@ -60,13 +60,17 @@ def guidance(
 
 
 @hao.command("starter")
-def starter(trainer_id: int, due: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None) -> None:
+def starter(trainer_id: int, due: Annotated[str | None, typer.Option(help="dd-mm-jjjj or YYYY-MM-DD")] = None) -> None:
     """Register a starting trainer for progress conversations; the COMO chair couples a mentor."""
     from adapters.hao_store import new_pseudonym
 
+    try:
+        day = dutch_date(due) if due else None
+    except ValueError as exc:
+        raise DomainError("due", str(exc)) from None
     svc = _svc()
     now = svc.clock.now()
-    due_by = datetime.combine(date.fromisoformat(due), time(17), tzinfo=AMSTERDAM) if due else None
+    due_by = datetime.combine(day, time(17), tzinfo=AMSTERDAM) if isinstance(day, date) else None
     t = svc.hao.repo.add_trajectory(Progress.start(trainer_id, new_pseudonym(Kind.PROGRESS), now, due_by), now)
     svc.hao.start(t)
     typer.echo(t.id)

@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from domain import text as rules
 from domain.clock import AMSTERDAM
 from domain.errors import DomainError
-from domain.people import Application, Role
+from domain.people import INVALID_EMAIL, Application, Role
 
 APPLY_FIELDS = (
     "name", "email", "phone", "practice_name", "street", "postcode", "city", "big_number",
@@ -49,8 +50,55 @@ def application_values(form: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def parse_application(role: Role, values: dict[str, Any]) -> tuple[Application | None, dict[str, str]]:
-    """The application, or the reason for every field that is wrong (form field names)."""
+def parse_application(
+    role: Role, values: dict[str, Any], reasons_in: str | None = None
+) -> tuple[Application | None, dict[str, str]]:
+    """The application, or the reason for every field that is wrong (form field names).
+
+    The reasons are Dutch, with English second when ``reasons_in`` (default: the form's
+    language) is 'en'; a CSV import passes 'nl'.
+    """
+    application, errors = _parse_application(role, values)
+    if (reasons_in or values.get("language")) == "en":
+        errors = {name: bilingual(reason) for name, reason in errors.items()}
+    return application, errors
+
+
+def bilingual(reason: str) -> str:
+    """'Dutch / English' for the reasons the application form knows in English."""
+    english = ENGLISH.get(reason)
+    return f"{reason} / {english}" if english else reason
+
+
+ENGLISH = {
+    rules.REPLACEMENT: "contains characters that are not valid text; please type it again",
+    rules.CONTROL: "contains an invisible control character; please type it again",
+    rules.LINE_BREAK: "may not contain a line break",
+    rules.BIDI: "contains a character that reverses the reading direction; please type it again",
+    rules.INVISIBLE_ONLY: "contains no visible characters",
+    rules.ENCODED_WORD: "may not contain an encoding such as '=?...?='",
+    rules.NOT_A_DATE: "not a valid date; write dd-mm-yyyy, e.g. 31-12-2019",
+    INVALID_EMAIL: "not a valid e-mail address (e.g. name@practice.nl)",
+    "vul dit veld in": "please fill in this field",
+    "geen geldige datum": "not a valid date",
+    "vul een geheel getal in": "please enter a whole number",
+    "kies een van de mogelijkheden": "please choose one of the options",
+    "deze waarde klopt niet": "this value is not valid",
+    "geen geldige Nederlandse postcode (bijvoorbeeld 5611 AB)": "not a valid Dutch postcode (e.g. 5611 AB)",
+    "vul het aantal jaren ervaring als huisarts in (0 tot en met 60)":
+        "enter your years of experience as a GP (0 to 60)",
+    "geen geldig Nederlands telefoonnummer (10 cijfers, bv. 040-1234567)":
+        "not a valid Dutch phone number (10 digits, e.g. 040-1234567)",
+    "een BIG-nummer bestaat uit 11 cijfers": "a BIG number has 11 digits",
+    "zonder instemming met de privacyverklaring kunnen wij u niet inschrijven":
+        "we cannot register you without your consent to the privacy statement",
+    "beschrijf kort uw leerdoelen": "describe your learning goals briefly",
+    "noem de onderwerpen waarbij u kunt helpen": "name the topics you can help with",
+    "een voorkeursmentor kan niet ook bij de conflicten staan": "a preferred mentor cannot also be a conflict",
+}
+
+
+def _parse_application(role: Role, values: dict[str, Any]) -> tuple[Application | None, dict[str, str]]:
     data = {
         "role": role,
         "name": values["name"],

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+
+from domain.text import FreeText, Line, OptionalLine
+
+_ADDRESS = re.compile(r"[^\s@<>(),;:\"\[\]\\]+@[^\s@<>(),;:\"\[\]\\]+")
+NOT_AN_ADDRESS = "geen geldig e-mailadres (bijvoorbeeld naam@praktijk.nl)"
+
+
+def _address(value: str) -> str:
+    """One plain address (it goes into a To: header); no names, lists or comments."""
+    if not _ADDRESS.fullmatch(value):
+        raise ValueError(NOT_AN_ADDRESS)
+    return value
+
+
+Email = Annotated[Line, AfterValidator(_address)]
 
 
 class HaoRole(StrEnum):
@@ -20,14 +37,17 @@ class HaoRole(StrEnum):
 
 
 class HaoPerson(BaseModel):
+    """A person of the programme; name, address and practice reach mail headers, so they are checked
+    with the same rules as an application of programme A (``domain.text``)."""
+
     id: int | None = None
     role: HaoRole
-    name: str
-    email: str
-    language: str = "nl"
-    practice: str = ""
-    region: str = ""
-    expertise: str = ""  # what the directory shows of a mentor
+    name: Line
+    email: Email
+    language: Literal["nl", "en"] = "nl"
+    practice: OptionalLine = ""
+    region: OptionalLine = ""
+    expertise: FreeText = ""  # what the directory shows of a mentor
     available: bool = True
 
 

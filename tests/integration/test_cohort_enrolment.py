@@ -17,7 +17,7 @@ from adapters.tables import people, trajectories
 from domain.clock import AMSTERDAM, FakeClock
 from domain.cohort import CohortPlan
 from mentorschap.bootstrap import build
-from mentorschap.enrolment import import_applications
+from mentorschap.enrolment import COLUMNS, import_applications
 from mentorschap.settings import Settings
 from portal.app import create_app
 
@@ -150,6 +150,22 @@ def test_an_ineligible_mentor_gets_a_polite_mail_with_the_reason_and_the_facilit
     assert svc.repo.mentor_pool("zob-2021") == []
 
 
+@pytest.mark.parametrize("name", ["Bert\r\nBcc: outsider@evil.example",
+                                  "=?utf-8?q?Bert=0D=0ABcc:_outsider@evil.example?="])
+def test_a_mentor_name_that_would_inject_a_header_is_refused_whole_and_may_apply_again(svc, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: a plain CR/LF gave HTTP 500 after storing the mentor; the encoded one added a Bcc."""
+    client = TestClient(create_app(svc), raise_server_exceptions=False)
+    mentor = {"email": "bert@example.org", "years_experience": "12", "topics": "loopbaan", "learning_goals": ""}
+    r = client.post("/apply?role=mentor", data=form(name=name, **mentor))
+    assert r.status_code == 422 and "err-name" in r.text
+    assert count(svc, people) == 0 and letters(svc) == [] and svc.repo.mentor_pool("zob-2021") == []
+    again = client.post("/apply?role=mentor", data=form(name="Bert Jansen", **mentor))
+    assert again.status_code == 200
+    [confirmation] = [parse(row["mime"]) for row in letters(svc)]
+    assert [a.addr_spec for a in confirmation["To"].addresses] == ["bert@example.org"]
+    assert confirmation["Bcc"] is None and confirmation["Cc"] is None
+
+
 # --- CSV import ---------------------------------------------------------------------------------
 
 
@@ -189,6 +205,80 @@ def test_a_known_email_is_refused_with_a_clear_message(svc, tmp_path: Path) -> N
     twice = write(tmp_path, MENTOR_ROW.replace("anneke@", "a2@"), MENTOR_ROW.replace("anneke@", "a2@"))
     assert [str(e) for e in import_applications(svc, "zob-2021", twice, svc.clock.now())[1]] == [
         "rij 3, veld email: a2@example.org staat ook in rij 2 van dit bestand"]
+
+
+# --- files as Dutch spreadsheets save them (issue 9, point 6) ----------------------------------
+
+DUTCH_HEADER = ";".join(COLUMNS[c][0] if COLUMNS[c] else c for c in HEADER.split(","))
+
+
+def dutch_excel(row: str) -> str:
+    """A row of the test file as Dutch Excel writes it: ';' between cells, dates as dd-mm-jjjj."""
+    return row.replace(";", "|").replace(",", ";").replace("|", ",").replace("2017-06-30", "30-06-2017")
+
+
+def test_a_file_saved_by_dutch_excel_is_imported(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "aanmeldingen.csv"
+    rows = [DUTCH_HEADER, dutch_excel(MENTOR_ROW).replace("Anneke van Dijk", "Anneke van Dijk-Hélène"),
+            dutch_excel(OLD_MENTOR_ROW), ""]
+    path.write_bytes("\r\n".join(rows).encode("cp1252"))
+    stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now(), ignore_window=True)
+    assert errors == []
+    assert [svc.repo.person(a.person_id).name for a in stored] == ["Dr. Anneke van Dijk-Hélène", "Dr. Kees Verhoeven"]
+    assert svc.repo.application(stored[1].person_id).stopped_on == date(2017, 6, 30)
+    assert svc.repo.application(stored[0].person_id).availability == ["di-avond", "do-middag"]
+
+
+def test_a_file_saved_as_unicode_text_utf16_with_tabs_is_imported(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "aanmeldingen.txt"
+    rows = [HEADER.replace(",", "\t"), MENTOR_ROW.replace(",", "\t").replace("Anneke", "Ånneke")]
+    path.write_bytes("\r\n".join(rows).encode("utf-16"))
+    stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now(), ignore_window=True)
+    assert errors == [] and svc.repo.person(stored[0].person_id).name == "Dr. Ånneke van Dijk"
+
+
+def test_a_binary_file_is_refused_in_one_line(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "foto.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now(), ignore_window=True)
+    assert stored == [] and [str(e) for e in errors] == [
+        "rij 1: dit is geen tekstbestand (CSV) dat te lezen is; sla het bestand in Excel op als 'CSV UTF-8' "
+        "of 'CSV (gescheiden door lijstscheidingsteken)'"]
+    assert count(svc, people) == 0
+
+
+def test_a_short_row_in_a_semicolon_file_is_blamed_not_the_header(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "aanmeldingen.csv"
+    short = "mentor;Bert Jansen;bert@example.org;040-1234567"
+    path.write_text("\n".join([DUTCH_HEADER, dutch_excel(MENTOR_ROW), short]), encoding="utf-8")
+    stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now(), ignore_window=True)
+    assert stored == [] and [str(e) for e in errors] == [
+        "rij 3: deze rij heeft 4 cellen en de kop 20 kolommen; controleer scheidingstekens en aanhalingstekens"]
+    assert count(svc, people) == 0
+
+
+def test_a_wrong_date_says_the_format_and_unknown_columns_are_named_once_each(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wrong_date = write(tmp_path, OLD_MENTOR_ROW.replace("2017-06-30", "30-13-2017"))
+    assert [str(e) for e in import_applications(svc, "zob-2021", wrong_date, svc.clock.now(), ignore_window=True)[1]] \
+        == ["rij 2, veld stopped_on: geen geldige datum; schrijf dd-mm-jjjj, bijvoorbeeld 31-12-2019"]
+    path = tmp_path / "kolommen.csv"
+    path.write_text("Rol;Naam;Geboortedatum;Hobby\nmentor;Bert;1-1-1970;golf\n", encoding="utf-8")
+    errors = [str(e) for e in import_applications(svc, "zob-2021", path, svc.clock.now())[1]]
+    assert len(errors) == 3
+    assert errors[0].startswith("rij 1, veld Geboortedatum: onbekende kolom; bekende kolommen: role (rol), ")
+    assert errors[1].startswith("rij 1, veld Hobby: onbekende kolom")
+    assert errors[2] == "rij 1, veld email: deze kolom ontbreekt (kolomkop 'email' of 'e-mailadres')"
+
+
+def test_a_members_file_from_dutch_excel_is_read_and_a_name_that_would_inject_is_refused(tmp_path: Path) -> None:
+    from mentorschap.members import read_members
+
+    path = tmp_path / "leden.csv"
+    path.write_bytes("Naam;E-mailadres;Taal\r\nJosé Smit;jose@example.org;Engels\r\n".encode("cp1252"))
+    assert read_members(path) == ([{"name": "José Smit", "email": "jose@example.org", "language": "en"}], [])
+    path.write_text('naam,email\n"=?utf-8?q?Jos=0D=0ABcc:_x@evil.example?=",jose@example.org\n,\n'
+                    'Piet,piet@example.org\n', encoding="utf-8")
+    assert read_members(path) == ([], ["rij 2, veld name: mag geen codering als '=?...?=' bevatten"])
 
 
 def test_imported_rows_respect_the_window_unless_told_otherwise(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

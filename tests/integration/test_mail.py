@@ -8,11 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.calendar import meeting_ics
-from adapters.mail import PermanentMailError, SmtpMailer, TemporaryMailError, build_message, message_id_for
+from adapters.mail import (
+    PermanentMailError,
+    SmtpMailer,
+    TemporaryMailError,
+    UnsafeMessageError,
+    build_message,
+    check_composed,
+    message_id_for,
+)
 from adapters.rendering import Rendered
 from demo.mailserver import MaildirHandler, MaildirServer, free_port
+from domain.text import text_refusal
 
 SENDER = ("Mentorschap Zuidoost-Brabant", "mentorschap@example.org")
 TO = ("Anna de Vries, huisarts", "anna@example.org")
@@ -110,3 +121,57 @@ async def test_refusals_are_sorted_by_reply_code(tmp_path: Path, reply: str, err
         with pytest.raises(error, match=reply[:3]):
             await SmtpMailer("127.0.0.1", server.port).send(msg)
         assert server.messages() == []
+
+
+# --- the check before the outbox (issue 9, point 1) ---------------------------------------------
+
+INJECTED = "=?utf-8?q?Anna=0D=0ABcc:_outsider@evil.example?="
+
+
+def composed(to: tuple[str, str] = TO, rendered: Rendered = RENDERED) -> tuple[Any, bytes]:
+    msg = build_message(rendered, SENDER, to, "<abc@example.org>", date=NOW)
+    return msg, msg.as_bytes(policy=policy.SMTP)
+
+
+def test_an_encoded_line_break_in_a_name_would_add_a_bcc_on_this_interpreter_and_is_refused() -> None:
+    msg, data = composed((INJECTED, "anna@example.org"))
+    with pytest.raises(UnsafeMessageError):
+        check_composed(msg, data)
+
+
+def test_a_serialised_message_with_a_header_that_was_not_put_there_is_refused() -> None:
+    msg, data = composed()
+    forged = data.replace(b"\r\nSubject:", b"\r\nBcc: outsider@evil.example\r\nSubject:", 1)
+    with pytest.raises(UnsafeMessageError, match="bcc"):
+        check_composed(msg, forged)
+
+
+def test_a_serialised_message_whose_recipient_changed_is_refused() -> None:
+    msg, data = composed()
+    with pytest.raises(UnsafeMessageError, match="to"):
+        check_composed(msg, data.replace(b"anna@example.org", b"outsider@evil.example", 1))
+
+
+def test_an_encoded_word_in_the_subject_is_refused() -> None:
+    rendered = Rendered(subject=f"Welkom {INJECTED}", text="x\n", html="<p>x</p>\n")
+    msg, data = composed(rendered=rendered)
+    with pytest.raises(UnsafeMessageError, match="subject"):
+        check_composed(msg, data)
+
+
+NAMES = st.text(st.characters(codec="utf-8"), min_size=1, max_size=120).filter(
+    lambda v: text_refusal(v.strip(), one_line=True) is None and v.strip() != ""
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=NAMES, subject_name=NAMES)
+def test_every_name_the_domain_accepts_passes_the_check_and_reaches_only_its_recipient(
+    name: str, subject_name: str
+) -> None:
+    rendered = Rendered(subject=" ".join(f"Kennismaking met {subject_name}".split()), text="x\n", html="<p>x</p>\n")
+    msg, data = composed((name.strip(), "anna@example.org"), rendered)
+    check_composed(msg, data)
+    parsed = message_from_bytes(data, policy=policy.default)
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["anna@example.org"]
+    assert not any(parsed.get(h) for h in ("Cc", "Bcc"))

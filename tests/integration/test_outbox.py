@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from adapters.calendar import meeting_ics
 from adapters.db import make_engine
-from adapters.mail import SmtpMailer, TemporaryMailError, build_message, message_id_for
+from adapters.mail import SmtpMailer, TemporaryMailError, UnsafeMessageError, build_message, message_id_for
 from adapters.outbox import Outbox
 from adapters.rendering import Renderer
 from demo.mailserver import MaildirHandler, MaildirServer, free_port
@@ -123,6 +123,20 @@ def test_a_key_is_stored_once_and_never_changed(box: Outbox) -> None:
     assert box.message(key)["Subject"] == "Eerste versie"
     assert box.known([key, "t7:other", key]) == {key}
     assert box.pending_keys() == [key]
+
+
+async def test_a_message_with_an_injected_recipient_never_enters_the_outbox(box: Outbox, smtp: MaildirServer) -> None:
+    """Issue 9: on Python 3.11.7 this name became a Bcc: outsider@evil.example header."""
+    key = "t7:k1-kennismaking:invitation:mentor"
+    rendered = SimpleNamespace(subject="Kennismaking", text="Uw link\n", html="<p>Uw link</p>\n")
+    name = "=?utf-8?q?Anna=0D=0ABcc:_outsider@evil.example?="
+    message = build_message(rendered, SENDER, (name, ANNA.email), message_id_for(key, DOMAIN), date=NOW)  # type: ignore[arg-type]
+    with pytest.raises(UnsafeMessageError):
+        box.enqueue(key, message, 7, "kennismaking_invitation", NOW)
+    assert box.rows() == [] and box.pending_keys() == []
+    with pytest.raises(KeyError):
+        await box.deliver(key, SmtpMailer("127.0.0.1", smtp.port), NOW)
+    assert smtp.read() == []
 
 
 async def test_delivering_twice_sends_once(box: Outbox, smtp: MaildirServer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.db import create_schema, make_engine
 from adapters.links import Links
@@ -204,6 +207,74 @@ def test_every_invalid_field_is_shown_at_that_field_with_its_reason_and_nothing_
     assert world.repo.people_of(COHORT) == []
     assert world.repo.count_trajectories() == 0
     assert world.runs.started == []
+
+
+@pytest.mark.parametrize(
+    ("field_name", "value", "reason"),
+    [
+        ("name", "=?utf-8?q?Anna=0D=0ABcc:_outsider@evil.example?=", "codering"),
+        ("name", "Anna\r\nBcc: outsider@evil.example", "regelovergang"),
+        ("name", "An\x00na", "stuurteken"),
+        ("name", "\u200b\u200c\u200b", "geen zichtbare tekens"),
+        ("name", "Anna \u202esenirV ed", "leesrichting"),
+        ("practice_name", "Praktijk\r\nX-Evil: 1", "regelovergang"),
+        ("city", "Eind\x07hoven", "stuurteken"),
+        ("email", "=?utf-8?q?a?=@praktijk.example.nl", "codering"),
+        ("years_experience", "1_0", "jaren ervaring"),
+        ("years_experience", "1e1", "jaren ervaring"),
+        ("learning_goals", "Grenzen\x00stellen", "stuurteken"),
+        ("learning_goals", "x" * 4001, "te lang"),
+    ],
+)
+def test_a_value_that_could_inject_hide_or_be_misread_is_refused_at_its_field_and_nothing_is_written(
+    world: World, field_name: str, value: str, reason: str
+) -> None:
+    page = apply(world, "mentee", **{field_name: value})
+    assert page.status_code == 422
+    assert reason in field_error(page.text, field_name)
+    assert world.repo.people_of(COHORT) == [] and world.repo.count_trajectories() == 0
+
+
+def test_text_that_is_not_valid_utf8_is_refused_not_stored_as_replacement_characters(world: World) -> None:
+    body = "&".join(f"{k}={v}" for k, v in application("mentee").items() if k != "name").encode() + b"&name=Anna%FF"
+    page = world.client.post("/apply?role=mentee", content=body,
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 422
+    assert "geen geldige tekst" in field_error(page.text, "name")
+    assert world.repo.people_of(COHORT) == []
+
+
+def test_the_english_form_gives_the_reason_in_dutch_and_english(world: World) -> None:
+    page = apply(world, "mentee", language="en", name="Anna\r\nBcc: x@evil.example", years_experience="1_0")
+    assert page.status_code == 422
+    assert field_error(page.text, "name") == "mag geen regelovergang bevatten / may not contain a line break"
+    assert "years of experience" in field_error(page.text, "years_experience")
+
+
+SERIAL = itertools.count()
+APPLICATION_VALUES = st.one_of(
+    st.text(st.characters(codec="utf-8"), max_size=40),
+    st.sampled_from(["=?utf-8?b?QQ0KQmNjOiB4QGV2aWwuZXhhbXBsZQ==?=", "1_0", "١٠", "nan", "-0", "60,00001",
+                     "31-02-2019", "0000-00-00", "\r\n", "\u202e", "x" * 5000]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field_name=st.sampled_from(["name", "practice_name", "street", "city", "postcode", "phone", "big_number",
+                                   "years_experience", "stopped_on", "learning_goals", "topics", "conflicts",
+                                   "capacity", "language"]),
+       value=APPLICATION_VALUES, role=st.sampled_from(["mentee", "mentor"]))
+def test_no_typed_value_gives_a_server_error_or_a_half_stored_application(
+    world: World, field_name: str, value: str, role: str
+) -> None:
+    email = f"p{next(SERIAL)}@praktijk.example.nl"  # examples share the world: a fresh address each
+    page = apply(world, role, email=email, **{field_name: value})
+    assert page.status_code in (200, 422), page.text[:300]
+    stored = [r for r in world.repo.people_of(COHORT) if r["email"] == email]
+    assert len(stored) == (1 if page.status_code == 200 else 0)
+    if stored:
+        person = world.repo.person(int(stored[0]["id"]))
+        assert not any(c in person.name for c in "\r\n\x00\ufffd\u202e")
 
 
 def test_an_empty_form_names_every_missing_field_at_once(world: World) -> None:
