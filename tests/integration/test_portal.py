@@ -566,3 +566,24 @@ def test_every_action_page_renders_without_javascript(world: World, pair) -> Non
         page = world.client.get(world.link(pid, role, tid, action, f"ref-{action}", **extra))
         assert page.status_code == 200, action
         assert ("<script" not in page.text and "<form" in page.text) or action in ("kennismaking", "sign"), action
+
+
+# --- trust (issue 9) -------------------------------------------------------------------
+
+
+def test_a_plan_link_replayed_in_another_spelling_after_the_mentor_signed_changes_nothing(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    c = world.client
+    for pid, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        c.post(world.link(pid, role, tid, "kennismaking", "k1-kennismaking"), data={"agree": "yes"})
+    plan = world.link(mentee_id, "mentee", tid, "plan", "k1-plan")
+    assert c.post(plan, data={"goals": "Nee zeggen", "text": "Versie een"}).status_code == 200
+    sign = world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1)
+    assert c.post(sign, data={}).status_code == 200
+    _, before = world.trajectory(tid)
+    for replay in (plan + "=", plan + "==", plan + "~~", plan):
+        page = c.post(replay, data={"goals": "Iets anders", "text": "Versie twee"})
+        assert page.status_code in (403, 410), replay
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.plan.version == 1
+    assert Role.MENTOR in t.match.current_signatures()
