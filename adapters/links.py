@@ -32,6 +32,7 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy import Connection, Engine, insert, select
 
 from adapters.tables import used_links
+from domain import occasions
 from domain.clock import Clock
 from domain.people import Role
 
@@ -50,6 +51,13 @@ ACTIONS: dict[str, tuple[Role, ...]] = {
     "topics": (Role.MENTEE,),
     "evaluation": (Role.MENTEE, Role.MENTOR),
     "withdraw": (Role.MENTEE, Role.MENTOR),
+}
+
+
+# The HTTP status of each refusal: a link that is not ours, or one whose time or occasion has passed.
+LINK_STATUS = {
+    "invalid": 403, "not_yours": 403, "unknown": 404,
+    "expired": 410, "used": 410, "closed": 410, "ended": 410, "superseded": 410,
 }
 
 
@@ -110,8 +118,10 @@ class Links:
     def __init__(
         self, secret: Any, base_url: str, clock: Clock, valid_days: int, engine: Engine | None = None,
         *, actions: dict | None = None, roles: Any = Role, salt: str = SALT, path: str = "a",
+        occasion: Callable[..., str | None] = occasions.refusal,
     ) -> None:
-        """``actions``, ``roles``, ``salt`` and ``path`` let another programme keep links of its own."""
+        """``actions``, ``roles``, ``salt``, ``path`` and ``occasion`` (the rule of when a link's
+        occasion is open) let another programme keep links of its own."""
         raw = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
         if not raw:
             raise ValueError("a link secret is needed")
@@ -124,6 +134,7 @@ class Links:
         self.clock = clock
         self.valid_days = valid_days
         self.engine = engine
+        self.occasion = occasion
 
     def token(
         self, person_id: int, role: str, trajectory_id: int, action: str, ref: str, extra: dict | None = None
@@ -188,6 +199,21 @@ class Links:
         if claim.action not in actions or claim.role not in actions[claim.action] or claim.expires_at.tzinfo is None:
             raise LinkError("invalid")
         return claim
+
+    def admit(self, subject: Any, claim: LinkClaim) -> None:
+        """Refuse (``LinkError``) a link whose holder or occasion no longer fits the trajectory ``subject``."""
+        reason = self.occasion(subject, claim.role, claim.person_id, claim.action, claim.ref, claim.extra)
+        if reason is not None:
+            raise LinkError(reason)
+
+    def guard(self, claim: LinkClaim, act: Callable[[Any], str]) -> Callable[[Any], str]:
+        """The act, admitted again on the trajectory as read inside the act's own transaction."""
+
+        def guarded(subject: Any) -> str:
+            self.admit(subject, claim)
+            return act(subject)
+
+        return guarded
 
     @staticmethod
     def consume_statement(claim: LinkClaim, now: datetime) -> Callable[[Connection], None]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from adapters.links import LinkClaim, LinkError
+from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
 from domain.clock import AMSTERDAM, local_date
 from domain.errors import DomainError
@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "portal"
 
-# HTTP status of each refused link.
-LINK_STATUS = {"invalid": 403, "not_yours": 403, "unknown": 404, "expired": 410, "used": 410, "closed": 410}
 
 
 def _environment() -> Environment:
@@ -177,7 +175,7 @@ def create_app(services: Any) -> FastAPI:
             t, _version = services.repo.trajectory(claim.trajectory_id)
         except NotFound:
             raise LinkError("unknown") from None
-        acts.check_binding(t, claim)
+        services.links.admit(t, claim)
         return claim, t
 
     def _page(
@@ -215,15 +213,14 @@ def create_app(services: Any) -> FastAPI:
             return _refused(token, exc.reason)
         now = services.clock.now()
         try:
-            act = acts.build(claim, form, now)
+            act = services.links.guard(claim, acts.build(claim, form, now))
             outcome = services.repo.change(
                 claim.trajectory_id, act, now, also=services.links.consume_statement(claim, now)
             )
         except LinkError as exc:
             return _refused(token, exc.reason)
         except DomainError as exc:
-            fresh, _ = services.repo.trajectory(claim.trajectory_id)
-            return _page(claim, fresh, now, status=422, values=form, errors={exc.field: exc.reason})
+            return _again(token, claim, now, form, exc)
         except IntegrityError:
             return _refused(token, "used")  # a second use raced the first and lost
         except Conflict:
@@ -235,6 +232,16 @@ def create_app(services: Any) -> FastAPI:
         )
         page.background = BackgroundTask(_wake, claim)
         return page
+
+    def _again(token: str, claim: LinkClaim, now: datetime, form: dict[str, str], exc: DomainError) -> HTMLResponse:
+        """The form once more, with the refusal at its field; or the link's refusal if its occasion closed."""
+        try:
+            fresh = _load(token)[1]
+            return _page(claim, fresh, now, status=422, values=form, errors={exc.field: exc.reason})
+        except LinkError as refused:
+            return _refused(token, refused.reason)
+        except DomainError:
+            return _refused(token, "closed")
 
     def _wake(claim: LinkClaim) -> None:
         """After the page went out (the act is stored): a slow Prefect API keeps no participant waiting."""

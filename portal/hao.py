@@ -18,7 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from adapters.hao_store import new_pseudonym
-from adapters.links import LinkClaim, LinkError
+from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
 from domain.errors import DomainError
 from domain.hao.people import HaoRole, directory
@@ -27,7 +27,6 @@ from portal import hao_acts
 from portal.forms import text
 
 log = logging.getLogger(__name__)
-LINK_STATUS = {"invalid": 403, "not_yours": 403, "unknown": 404, "expired": 410, "used": 410, "closed": 410}
 
 
 def renderer(services: Any) -> Callable[..., HTMLResponse]:
@@ -76,7 +75,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             t, _ = hao().repo.trajectory(claim.trajectory_id)
         except NotFound:
             raise LinkError("unknown") from None
-        hao_acts.check_binding(t, claim)
+        hao().links.admit(t, claim)
         return claim, t
 
     def _page(claim: LinkClaim, t: HaoTrajectory | None, status: int = 200, values: dict | None = None,
@@ -140,14 +139,13 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             return _request(claim, form)
         now = services.clock.now()
         try:
-            act = hao_acts.build(claim, form, now)
+            act = hao().links.guard(claim, hao_acts.build(claim, form, now))
             outcome = hao().repo.change(claim.trajectory_id, act, now,
                                         also=hao().links.consume_statement(claim, now))
         except LinkError as exc:
             return _refused(token, exc.reason)
         except DomainError as exc:
-            fresh, _ = hao().repo.trajectory(claim.trajectory_id)
-            return _page(claim, fresh, status=422, values=form, errors={exc.field: exc.reason})
+            return _again(token, form, exc)
         except IntegrityError:
             return _refused(token, "used")
         except Conflict:
@@ -156,6 +154,16 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
         page = render("hao_done.html.j2", _language(token), outcome=outcome, t=t)
         page.background = BackgroundTask(_wake, claim)
         return page
+
+    def _again(token: str, form: dict[str, str], exc: DomainError) -> HTMLResponse:
+        """The form once more, with the refusal at its field; or the link's refusal if its occasion closed."""
+        try:
+            claim, fresh = _load(token)
+            return _page(claim, fresh, status=422, values=form, errors={exc.field: exc.reason})
+        except LinkError as refused:
+            return _refused(token, refused.reason)
+        except DomainError:
+            return _refused(token, "closed")
 
     def _wake(claim: LinkClaim) -> None:
         """After the page went out (the act is stored): a slow Prefect API keeps no trainer waiting."""

@@ -2,7 +2,8 @@
 
 As in ``portal.acts``: ``view`` gathers what the page shows, ``build`` turns the posted
 form into one function on the aggregate, which the portal runs inside
-``HaoRepository.change`` together with marking the link used.
+``HaoRepository.change`` together with marking the link used, behind ``Links.guard``
+(``domain.hao.occasions``: the link's holder and occasion).
 """
 
 from __future__ import annotations
@@ -44,14 +45,6 @@ FORM_FIELDS: dict[str, set[str]] = {
 Act = Callable[[HaoTrajectory], str]
 
 
-def check_binding(t: HaoTrajectory, claim: LinkClaim) -> None:
-    if t.phase.ended:
-        raise LinkError("closed")
-    expected = t.trainer_id if claim.role is T else t.mentor_id
-    if claim.person_id != expected:
-        raise LinkError("not_yours")
-
-
 def conversation_number(claim: LinkClaim) -> int:
     try:
         return int(claim.extra["conversation"])
@@ -79,7 +72,6 @@ def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     kind = text(form, "form") or "meeting"
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         t.plan_conversation(starts_at, kind, now)
         return "planned"
 
@@ -99,7 +91,6 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     next_form = text(form, "next_form") or "meeting"
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         t.record_held(number, c, now)
         if isinstance(t, Progress):
             t.write_report(number, report, now)
@@ -122,7 +113,6 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _close(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Consultation):
             raise LinkError("invalid")
         t.close(T, now)
@@ -133,7 +123,6 @@ def _close(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _goals(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Guidance):
             raise LinkError("invalid")
         t.sign_goals(now)
@@ -146,7 +135,6 @@ def _report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     body = text(form, "text")
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Guidance):
             raise LinkError("invalid")
         t.write_report(body, now)
@@ -161,7 +149,6 @@ def _discussed(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     dissent = text(form, "dissent")
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Guidance):
             raise LinkError("invalid")
         t.sign_discussed(dissent, now)
@@ -174,7 +161,6 @@ def _sign_report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Ac
     number = conversation_number(claim)
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Progress):
             raise LinkError("invalid")
         t.sign_report(number, T, now)
