@@ -19,9 +19,12 @@ from domain.errors import DomainError
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.trajectory import EvaluationKind, Match, Trajectory
-from portal.forms import checked, parse_local, text
+from portal.forms import checked, free_text, parse_local, text
 
 Act = Callable[[Trajectory], str]
+
+# The most a participant may type in each free text (characters); more is refused at the field.
+REASON_LIMIT, GOALS_LIMIT, TOPICS_LIMIT, EVALUATION_LIMIT = 2000, 2000, 2000, 4000
 
 
 def meeting_number(claim: LinkClaim) -> int:
@@ -112,7 +115,7 @@ def _kennismaking(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> A
     answer = text(form, "agree")
     if answer not in ("yes", "no"):
         raise DomainError("agree", "kies ja of nee")
-    reason = text(form, "reason")
+    reason = free_text(form, "reason", REASON_LIMIT)
 
     def act(t: Trajectory) -> str:
         t.answer_kennismaking(claim.role, answer == "yes", reason, now)
@@ -122,8 +125,8 @@ def _kennismaking(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> A
 
 
 def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
-    goals = text(form, "goals").splitlines()
-    body = text(form, "text")
+    goals = free_text(form, "goals", GOALS_LIMIT).splitlines()
+    body = text(form, "text")  # the domain refuses more than one A4
 
     def act(t: Trajectory) -> str:
         t.submit_plan(goals, body, now)
@@ -188,7 +191,7 @@ def _confirm(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _topics(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     number = meeting_number(claim)
-    topics = text(form, "topics")
+    topics = free_text(form, "topics", TOPICS_LIMIT)
     if not topics:
         raise DomainError("topics", "noem minstens één onderwerp")
 
@@ -208,7 +211,8 @@ EVALUATION_PARTS = (
 
 def _evaluation(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     kind = evaluation_kind(claim)
-    answers = "\n\n".join(f"{label}:\n{text(form, name)}" for name, label in EVALUATION_PARTS if text(form, name))
+    parts = [(label, free_text(form, name, EVALUATION_LIMIT)) for name, label in EVALUATION_PARTS]
+    answers = "\n\n".join(f"{label}:\n{value}" for label, value in parts if value)
 
     def act(t: Trajectory) -> str:
         t.add_evaluation_form(kind, claim.role, answers, now)
@@ -218,7 +222,7 @@ def _evaluation(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act
 
 
 def _withdraw(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
-    reason = text(form, "reason")
+    reason = free_text(form, "reason", REASON_LIMIT)
 
     def act(t: Trajectory) -> str:
         t.withdraw(claim.role, reason, now)
@@ -246,6 +250,6 @@ FORM_FIELDS: dict[str, set[str]] = {
     "propose": {"starts_at"},
     "confirm": {"new_starts_at", "next_starts_at", "last"},
     "topics": {"topics"},
-    "evaluation": set(),
+    "evaluation": {"went_well", "could_be_better", "remarks"},
     "withdraw": {"reason"},
 }

@@ -24,7 +24,7 @@ from domain.errors import DomainError
 from domain.hao.people import HaoRole, directory
 from domain.hao.trajectory import FORMS, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
-from portal.forms import text
+from portal.forms import free_text, text
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             mentor_id = int(text(form, "mentor_id") or 0)
             if mentor_id not in mentors:
                 raise DomainError("mentor_id", "kies een mentor uit de lijst")
-            c = Consultation.request(claim.person_id, mentor_id, text(form, "form"), text(form, "question"),
+            c = Consultation.request(claim.person_id, mentor_id, text(form, "form"), free_text(form, "question", 2000),
                                      new_pseudonym(Kind.CONSULTATION), now)
             t = hao().repo.add_trajectory(c, now, also=hao().links.consume_statement(claim, now))
         except ValueError as exc:  # DomainError is one

@@ -16,7 +16,7 @@ from adapters.links import LinkClaim, LinkError
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Claim, Consultation, Guidance, HaoTrajectory, Progress
-from portal.forms import checked, parse_local, text
+from portal.forms import checked, free_text, parse_local, text
 
 T, M = HaoRole.TRAINER, HaoRole.MENTOR
 
@@ -43,6 +43,7 @@ FORM_FIELDS: dict[str, set[str]] = {
 }
 
 Act = Callable[[HaoTrajectory], str]
+REPORT_LIMIT = 8000  # characters of a report or a dissent; more is refused at the field
 
 
 def conversation_number(claim: LinkClaim) -> int:
@@ -82,7 +83,7 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     number = conversation_number(claim)
     c = Claim(km=_number(form, "km"), hours=_number(form, "hours"), leergang5=checked(form, "leergang5"))
     done = checked(form, "done")
-    report = text(form, "text")
+    report = free_text(form, "text", REPORT_LIMIT)
     next_start = None
     if text(form, "next_date") or text(form, "next_time"):
         if done:
@@ -132,7 +133,7 @@ def _goals(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 
 def _report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
-    body = text(form, "text")
+    body = free_text(form, "text", REPORT_LIMIT)
 
     def act(t: HaoTrajectory) -> str:
         if not isinstance(t, Guidance):
@@ -146,7 +147,7 @@ def _report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 def _discussed(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     if not checked(form, "discussed"):
         raise DomainError("discussed", "teken alleen als het verslag met u besproken is")
-    dissent = text(form, "dissent")
+    dissent = free_text(form, "dissent", REPORT_LIMIT)
 
     def act(t: HaoTrajectory) -> str:
         if not isinstance(t, Guidance):

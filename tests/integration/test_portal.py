@@ -701,3 +701,37 @@ def test_a_confirm_link_of_a_meeting_already_confirmed_says_so_and_proposes_noth
     page = world.client.post(second, data={"choice": "held", "next_date": nxt.isoformat(), "next_time": "10:00"})
     assert page.status_code == 410 and "al afgerond" in page.text
     assert len(world.trajectory(tid)[0].match.meetings) == 1
+
+
+def test_a_free_text_longer_than_its_limit_is_refused_at_its_field_and_nothing_is_stored(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    _, before = world.trajectory(tid)
+    page = world.client.post(link, data={"agree": "no", "reason": "x" * 2001})
+    assert page.status_code == 422 and "te lang: 2001 tekens, maximaal 2000" in field_error(page.text, "reason")
+    assert world.trajectory(tid)[1] == before
+    assert world.client.post(link, data={"agree": "no", "reason": "x" * 2000}).status_code == 200
+
+
+def test_an_evaluation_part_that_is_too_long_is_named_at_its_own_field(world: World, pair) -> None:
+    tid, _, mentor_id = signed(world, pair)
+    world.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, world.now()), world.now())
+    link = world.link(mentor_id, "mentor", tid, "evaluation", "k1-interim-evaluation", kind="interim")
+    page = world.client.post(link, data={"went_well": "Goed", "remarks": "y" * 4001})
+    assert page.status_code == 422 and "maximaal 4000" in field_error(page.text, "remarks")
+    assert world.trajectory(tid)[0].match.evaluations["interim"].forms == {}
+
+
+@pytest.mark.parametrize(("day", "words"), [
+    ("2021-03-28", "bestaat niet op 28-03-2021"),  # the clock skips 02:00-03:00
+    ("2021-10-31", "komt op 31-10-2021 twee keer voor"),  # the clock shows 02:00-03:00 twice
+])
+def test_a_meeting_at_a_local_time_that_does_not_exist_or_exists_twice_is_refused(
+    world: World, pair, day: str, words: str
+) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    link = world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0")
+    _, before = world.trajectory(tid)
+    page = world.client.post(link, data={"date": day, "time": "02:30"})
+    assert page.status_code == 422 and words in field_error(page.text, "starts_at")
+    assert world.trajectory(tid)[1] == before
