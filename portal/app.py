@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
@@ -27,12 +29,13 @@ from domain.errors import DomainError
 from domain.people import Role, mentor_ineligibility
 from domain.trajectory import Trajectory
 from mentorschap import enrolment
-from portal import acts
+from portal import acts, security
 from portal.forms import application_values, parse_application
 
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "portal"
+STYLESHEET = (TEMPLATES_DIR / "portal.css").read_text(encoding="utf-8")
 
 
 
@@ -60,16 +63,29 @@ def create_app(services: Any) -> FastAPI:
         )
         return HTMLResponse(page, status_code=status)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        # The token in the URL is the key: never leak it to other sites, never cache the page.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.url.path.startswith("/a/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    def _error(reason: str, status: int) -> HTMLResponse:
+        return render("error.html.j2", "nl", status=status, reason=reason)
+
+    security.install(app, settings.portal_url, _error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        reason = {404: "not_found", 405: "not_found", 413: "too_large"}.get(exc.status_code, "bad_request")
+        return _error(reason, exc.status_code if exc.status_code < 500 else 400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _unreadable(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return _error("bad_request", 400)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> HTMLResponse:
+        """The last resort: a plain apology, never a stack trace (the log has it)."""
+        log.error("portal: %s /%s... failed", request.method, request.url.path.split("/")[1], exc_info=exc)  # no token
+        return security.harden(_error("server_error", 500), settings.portal_url)
+
+    @app.get("/portal.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return Response(STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
     # --- small pages -----------------------------------------------------------
 
