@@ -253,3 +253,7 @@ FORM_FIELDS: dict[str, set[str]] = {
     "evaluation": {"went_well", "could_be_better", "remarks"},
     "withdraw": {"reason"},
 }
+
+# Every field any link form posts (for the OpenAPI description the fuzz tests read).
+POSTED = ("agree", "reason", "goals", "text", "date", "time", "choice", "new_date", "new_time", "next_date",
+          "next_time", "last", "topics", "went_well", "could_be_better", "remarks")

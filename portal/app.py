@@ -30,7 +30,7 @@ from domain.people import Role, mentor_ineligibility
 from domain.trajectory import Trajectory
 from mentorschap import enrolment
 from portal import acts, security
-from portal.forms import application_values, parse_application
+from portal.forms import APPLY_FIELDS, LIST_FIELDS, application_values, openapi_form, parse_application
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ def create_app(services: Any) -> FastAPI:
         values = application_values({"language": lang})
         return render("apply.html.j2", lang, role=role, values=values, errors={}, **_cohort_view(Role(role)))
 
-    @app.post("/apply", response_class=HTMLResponse)
+    @app.post("/apply", response_class=HTMLResponse,
+              openapi_extra=openapi_form(*APPLY_FIELDS, "consent", *LIST_FIELDS))
     async def apply_submit(request: Request, role: str = "") -> HTMLResponse:
         if role not in (Role.MENTEE.value, Role.MENTOR.value):
             return render("choose.html.j2", "nl", status=400)
@@ -217,7 +218,7 @@ def create_app(services: Any) -> FastAPI:
         except DomainError:
             return _refused(token, "closed")
 
-    @app.post("/a/{token}", response_class=HTMLResponse)
+    @app.post("/a/{token}", response_class=HTMLResponse, openapi_extra=openapi_form(*acts.POSTED))
     async def act_submit(token: str, request: Request) -> HTMLResponse:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         return await run_in_threadpool(_act, token, form)
@@ -240,7 +241,7 @@ def create_app(services: Any) -> FastAPI:
         except IntegrityError:
             return _refused(token, "used")  # a second use raced the first and lost
         except Conflict:
-            return render("busy.html.j2", _language(claim.person_id), status=503)
+            return render("busy.html.j2", _language(claim.person_id), status=409)  # try again: not a server fault
         t, _ = services.repo.trajectory(claim.trajectory_id)
         page = render(
             "done.html.j2", _language(claim.person_id), outcome=outcome, claim=claim, t=t,

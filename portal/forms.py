@@ -21,6 +21,13 @@ LIST_FIELDS = ("topic_ids", "availability", "preferred_mentor_ids", "conflict_me
 TRUE = {"on", "yes", "ja", "1", "true"}
 
 
+def openapi_form(*names: str) -> dict[str, Any]:
+    """The OpenAPI description of a form posted with these fields (the routes read it themselves),
+    so a fuzzer such as schemathesis sends them."""
+    fields = {"type": "object", "properties": {name: {"type": "string"} for name in names}}
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": fields}}}}
+
+
 def text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""

@@ -24,7 +24,7 @@ from domain.errors import DomainError
 from domain.hao.people import HaoRole, directory
 from domain.hao.trajectory import FORMS, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
-from portal.forms import free_text, text
+from portal.forms import free_text, openapi_form, text
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
         except LinkError as exc:
             return _refused(token, exc.reason)
 
-    @app.post("/h/{token}", response_class=HTMLResponse)
+    @app.post("/h/{token}", response_class=HTMLResponse, openapi_extra=openapi_form(*hao_acts.POSTED))
     async def act_submit(token: str, request: Request) -> HTMLResponse:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         return await run_in_threadpool(_act, token, form)
@@ -149,7 +149,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
         except IntegrityError:
             return _refused(token, "used")
         except Conflict:
-            return render("busy.html.j2", _language(token), status=503)
+            return render("busy.html.j2", _language(token), status=409)  # try again: not a server fault
         t, _ = hao().repo.trajectory(claim.trajectory_id)
         page = render("hao_done.html.j2", _language(token), outcome=outcome, t=t)
         page.background = BackgroundTask(_wake, claim)

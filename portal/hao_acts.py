@@ -183,3 +183,7 @@ BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = {
 
 def build(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     return BUILDERS[claim.action](claim, form, now)
+
+# Every field any hao link form posts (for the OpenAPI description the fuzz tests read).
+POSTED = ("mentor_id", "form", "question", "date", "time", "km", "hours", "leergang5", "done", "text", "next_date",
+          "next_time", "next_form", "discussed", "dissent")
