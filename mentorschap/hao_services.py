@@ -27,11 +27,13 @@ class HaoServices:
     @functools.cached_property
     def links(self):  # type: ignore[no-untyped-def]
         from adapters.links import Links
+        from domain.hao.occasions import refusal
         from portal.hao_acts import ACTIONS
 
         s = self.base.settings
         return Links(s.signing_secret.get_secret_value(), s.portal_url, self.base.clock, s.link_valid_days,
-                     self.base.engine, actions=ACTIONS, roles=HaoRole, salt=LINK_SALT, path="h")
+                     self.base.engine, actions=ACTIONS, roles=HaoRole, salt=LINK_SALT, path="h",
+                     occasion=refusal)
 
     def subject(self, trajectory_id: int) -> Subject:
         return Subject.hao(self.repo.kind_of(trajectory_id), trajectory_id)

@@ -2,8 +2,8 @@
 
 ``view`` gathers what is at stake for the page; ``build`` turns the posted form into one
 function on the trajectory, which the portal runs inside ``Repository.change`` together
-with marking the link used. The function first checks that the link still belongs to
-this trajectory's current participant, so an old mentor's link cannot act for a new one.
+with marking the link used, behind ``Links.guard``: the link must still belong to this
+trajectory's current participant and its occasion must still be open (``domain.occasions``).
 """
 
 from __future__ import annotations
@@ -19,18 +19,12 @@ from domain.errors import DomainError
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.trajectory import EvaluationKind, Match, Trajectory
-from portal.forms import checked, parse_local, text
+from portal.forms import checked, free_text, parse_local, text
 
 Act = Callable[[Trajectory], str]
 
-
-def check_binding(t: Trajectory, claim: LinkClaim) -> None:
-    """The link's person must still be this trajectory's participant in the link's role."""
-    if t.phase.ended:
-        raise LinkError("closed")
-    expected = t.mentee_id if claim.role is Role.MENTEE else t.mentor_id
-    if claim.person_id != expected:
-        raise LinkError("not_yours")
+# The most a participant may type in each free text (characters); more is refused at the field.
+REASON_LIMIT, GOALS_LIMIT, TOPICS_LIMIT, EVALUATION_LIMIT = 2000, 2000, 2000, 4000
 
 
 def meeting_number(claim: LinkClaim) -> int:
@@ -121,10 +115,9 @@ def _kennismaking(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> A
     answer = text(form, "agree")
     if answer not in ("yes", "no"):
         raise DomainError("agree", "kies ja of nee")
-    reason = text(form, "reason")
+    reason = free_text(form, "reason", REASON_LIMIT)
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.answer_kennismaking(claim.role, answer == "yes", reason, now)
         return "kennismaking_yes" if answer == "yes" else "kennismaking_no"
 
@@ -132,11 +125,10 @@ def _kennismaking(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> A
 
 
 def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
-    goals = text(form, "goals").splitlines()
-    body = text(form, "text")
+    goals = free_text(form, "goals", GOALS_LIMIT).splitlines()
+    body = text(form, "text")  # the domain refuses more than one A4
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.submit_plan(goals, body, now)
         return "plan"
 
@@ -147,7 +139,6 @@ def _sign(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     version = plan_version(claim)
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         both = t.sign(claim.role, claim.person_id, version, now)
         return "signed_both" if both else "signed"
 
@@ -158,7 +149,6 @@ def _propose(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     starts_at = parse_local(text(form, "date"), text(form, "time"), "starts_at")
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.propose_meeting(starts_at, now)
         return "proposed"
 
@@ -171,7 +161,6 @@ def _confirm(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
         new_start = parse_local(text(form, "new_date"), text(form, "new_time"), "new_starts_at")
 
         def reschedule(t: Trajectory) -> str:
-            check_binding(t, claim)
             try:
                 t.reschedule_meeting(number, new_start, now)
             except DomainError as exc:
@@ -188,7 +177,6 @@ def _confirm(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
         next_start = parse_local(text(form, "next_date"), text(form, "next_time"), "next_starts_at")
 
     def held(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.confirm_meeting(number, now, last=last)
         if next_start is None:
             return "held_last" if last else "held"
@@ -203,12 +191,11 @@ def _confirm(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _topics(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     number = meeting_number(claim)
-    topics = text(form, "topics")
+    topics = free_text(form, "topics", TOPICS_LIMIT)
     if not topics:
         raise DomainError("topics", "noem minstens één onderwerp")
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.record_topics(number, topics, now)
         return "topics"
 
@@ -224,10 +211,10 @@ EVALUATION_PARTS = (
 
 def _evaluation(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     kind = evaluation_kind(claim)
-    answers = "\n\n".join(f"{label}:\n{text(form, name)}" for name, label in EVALUATION_PARTS if text(form, name))
+    parts = [(label, free_text(form, name, EVALUATION_LIMIT)) for name, label in EVALUATION_PARTS]
+    answers = "\n\n".join(f"{label}:\n{value}" for label, value in parts if value)
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.add_evaluation_form(kind, claim.role, answers, now)
         return "evaluation"
 
@@ -235,10 +222,9 @@ def _evaluation(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act
 
 
 def _withdraw(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
-    reason = text(form, "reason")
+    reason = free_text(form, "reason", REASON_LIMIT)
 
     def act(t: Trajectory) -> str:
-        check_binding(t, claim)
         t.withdraw(claim.role, reason, now)
         return "withdrawn"
 
@@ -264,6 +250,10 @@ FORM_FIELDS: dict[str, set[str]] = {
     "propose": {"starts_at"},
     "confirm": {"new_starts_at", "next_starts_at", "last"},
     "topics": {"topics"},
-    "evaluation": set(),
+    "evaluation": {"went_well", "could_be_better", "remarks"},
     "withdraw": {"reason"},
 }
+
+# Every field any link form posts (for the OpenAPI description the fuzz tests read).
+POSTED = ("agree", "reason", "goals", "text", "date", "time", "choice", "new_date", "new_time", "next_date",
+          "next_time", "last", "topics", "went_well", "could_be_better", "remarks")

@@ -13,29 +13,30 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.links import LinkClaim, LinkError
+from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
 from domain.clock import AMSTERDAM, local_date
 from domain.errors import DomainError
 from domain.people import Role, mentor_ineligibility
 from domain.trajectory import Trajectory
 from mentorschap import enrolment
-from portal import acts
-from portal.forms import application_values, parse_application
+from portal import acts, security
+from portal.forms import APPLY_FIELDS, LIST_FIELDS, application_values, openapi_form, parse_application
 
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "portal"
+STYLESHEET = (TEMPLATES_DIR / "portal.css").read_text(encoding="utf-8")
 
-# HTTP status of each refused link.
-LINK_STATUS = {"invalid": 403, "not_yours": 403, "unknown": 404, "expired": 410, "used": 410, "closed": 410}
 
 
 def _environment() -> Environment:
@@ -62,16 +63,29 @@ def create_app(services: Any) -> FastAPI:
         )
         return HTMLResponse(page, status_code=status)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        # The token in the URL is the key: never leak it to other sites, never cache the page.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.url.path.startswith("/a/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    def _error(reason: str, status: int) -> HTMLResponse:
+        return render("error.html.j2", "nl", status=status, reason=reason)
+
+    security.install(app, settings.portal_url, _error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        reason = {404: "not_found", 405: "not_found", 413: "too_large"}.get(exc.status_code, "bad_request")
+        return _error(reason, exc.status_code if exc.status_code < 500 else 400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _unreadable(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return _error("bad_request", 400)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> HTMLResponse:
+        """The last resort: a plain apology, never a stack trace (the log has it)."""
+        log.error("portal: %s /%s... failed", request.method, request.url.path.split("/")[1], exc_info=exc)  # no token
+        return security.harden(_error("server_error", 500), settings.portal_url)
+
+    @app.get("/portal.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return Response(STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
     # --- small pages -----------------------------------------------------------
 
@@ -102,7 +116,8 @@ def create_app(services: Any) -> FastAPI:
         values = application_values({"language": lang})
         return render("apply.html.j2", lang, role=role, values=values, errors={}, **_cohort_view(Role(role)))
 
-    @app.post("/apply", response_class=HTMLResponse)
+    @app.post("/apply", response_class=HTMLResponse,
+              openapi_extra=openapi_form(*APPLY_FIELDS, "consent", *LIST_FIELDS))
     async def apply_submit(request: Request, role: str = "") -> HTMLResponse:
         if role not in (Role.MENTEE.value, Role.MENTOR.value):
             return render("choose.html.j2", "nl", status=400)
@@ -177,7 +192,7 @@ def create_app(services: Any) -> FastAPI:
             t, _version = services.repo.trajectory(claim.trajectory_id)
         except NotFound:
             raise LinkError("unknown") from None
-        acts.check_binding(t, claim)
+        services.links.admit(t, claim)
         return claim, t
 
     def _page(
@@ -203,7 +218,7 @@ def create_app(services: Any) -> FastAPI:
         except DomainError:
             return _refused(token, "closed")
 
-    @app.post("/a/{token}", response_class=HTMLResponse)
+    @app.post("/a/{token}", response_class=HTMLResponse, openapi_extra=openapi_form(*acts.POSTED))
     async def act_submit(token: str, request: Request) -> HTMLResponse:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         return await run_in_threadpool(_act, token, form)
@@ -215,19 +230,18 @@ def create_app(services: Any) -> FastAPI:
             return _refused(token, exc.reason)
         now = services.clock.now()
         try:
-            act = acts.build(claim, form, now)
+            act = services.links.guard(claim, acts.build(claim, form, now))
             outcome = services.repo.change(
                 claim.trajectory_id, act, now, also=services.links.consume_statement(claim, now)
             )
         except LinkError as exc:
             return _refused(token, exc.reason)
         except DomainError as exc:
-            fresh, _ = services.repo.trajectory(claim.trajectory_id)
-            return _page(claim, fresh, now, status=422, values=form, errors={exc.field: exc.reason})
+            return _again(token, claim, now, form, exc)
         except IntegrityError:
             return _refused(token, "used")  # a second use raced the first and lost
         except Conflict:
-            return render("busy.html.j2", _language(claim.person_id), status=503)
+            return render("busy.html.j2", _language(claim.person_id), status=409)  # try again: not a server fault
         t, _ = services.repo.trajectory(claim.trajectory_id)
         page = render(
             "done.html.j2", _language(claim.person_id), outcome=outcome, claim=claim, t=t,
@@ -235,6 +249,16 @@ def create_app(services: Any) -> FastAPI:
         )
         page.background = BackgroundTask(_wake, claim)
         return page
+
+    def _again(token: str, claim: LinkClaim, now: datetime, form: dict[str, str], exc: DomainError) -> HTMLResponse:
+        """The form once more, with the refusal at its field; or the link's refusal if its occasion closed."""
+        try:
+            fresh = _load(token)[1]
+            return _page(claim, fresh, now, status=422, values=form, errors={exc.field: exc.reason})
+        except LinkError as refused:
+            return _refused(token, refused.reason)
+        except DomainError:
+            return _refused(token, "closed")
 
     def _wake(claim: LinkClaim) -> None:
         """After the page went out (the act is stored): a slow Prefect API keeps no participant waiting."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,9 +22,24 @@ LIST_FIELDS = ("topic_ids", "availability", "preferred_mentor_ids", "conflict_me
 TRUE = {"on", "yes", "ja", "1", "true"}
 
 
+def openapi_form(*names: str) -> dict[str, Any]:
+    """The OpenAPI description of a form posted with these fields (the routes read it themselves),
+    so a fuzzer such as schemathesis sends them."""
+    fields = {"type": "object", "properties": {name: {"type": "string"} for name in names}}
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": fields}}}}
+
+
 def text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def free_text(form: Mapping[str, Any], name: str, limit: int) -> str:
+    """A typed text of at most ``limit`` characters; a longer one is refused at its field, not stored cut."""
+    value = text(form, name)
+    if len(value) > limit:
+        raise DomainError(name, f"te lang: {len(value)} tekens, maximaal {limit}")
+    return value
 
 
 def checked(form: Mapping[str, Any], name: str) -> bool:
@@ -173,4 +188,18 @@ def parse_local(day: str, clock_time: str, field: str) -> datetime:
         parsed_time = time.fromisoformat(clock_time)
     except ValueError:
         raise DomainError(field, "geen geldige datum of tijd (bijvoorbeeld 15-03-2021 en 13:30)") from None
-    return datetime.combine(parsed_day, parsed_time.replace(second=0, microsecond=0), tzinfo=AMSTERDAM)
+    return amsterdam_instant(datetime.combine(parsed_day, parsed_time.replace(second=0, microsecond=0)), field)
+
+
+def amsterdam_instant(wall: datetime, field: str) -> datetime:
+    """The instant of a wall-clock time in Amsterdam. A time the clock skips (02:30 on the last Sunday
+    of March) or shows twice (02:30 on the last Sunday of October) is refused: guessing would put a
+    meeting an hour off, and no one means to meet then."""
+    first, second = wall.replace(tzinfo=AMSTERDAM, fold=0), wall.replace(tzinfo=AMSTERDAM, fold=1)
+    if first.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != wall:
+        raise DomainError(field, f"{wall:%H:%M} bestaat niet op {wall:%d-%m-%Y}: de klok gaat dan een uur vooruit; "
+                                 "kies een ander tijdstip")
+    if first.utcoffset() != second.utcoffset():
+        raise DomainError(field, f"{wall:%H:%M} komt op {wall:%d-%m-%Y} twee keer voor: de klok gaat dan een uur "
+                                 "terug; kies een ander tijdstip")
+    return first

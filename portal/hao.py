@@ -18,16 +18,15 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from adapters.hao_store import new_pseudonym
-from adapters.links import LinkClaim, LinkError
+from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
 from domain.errors import DomainError
 from domain.hao.people import HaoRole, directory
 from domain.hao.trajectory import FORMS, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
-from portal.forms import text
+from portal.forms import free_text, openapi_form, text
 
 log = logging.getLogger(__name__)
-LINK_STATUS = {"invalid": 403, "not_yours": 403, "unknown": 404, "expired": 410, "used": 410, "closed": 410}
 
 
 def renderer(services: Any) -> Callable[..., HTMLResponse]:
@@ -76,7 +75,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             t, _ = hao().repo.trajectory(claim.trajectory_id)
         except NotFound:
             raise LinkError("unknown") from None
-        hao_acts.check_binding(t, claim)
+        hao().links.admit(t, claim)
         return claim, t
 
     def _page(claim: LinkClaim, t: HaoTrajectory | None, status: int = 200, values: dict | None = None,
@@ -99,7 +98,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
         except LinkError as exc:
             return _refused(token, exc.reason)
 
-    @app.post("/h/{token}", response_class=HTMLResponse)
+    @app.post("/h/{token}", response_class=HTMLResponse, openapi_extra=openapi_form(*hao_acts.POSTED))
     async def act_submit(token: str, request: Request) -> HTMLResponse:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         return await run_in_threadpool(_act, token, form)
@@ -112,7 +111,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             mentor_id = int(text(form, "mentor_id") or 0)
             if mentor_id not in mentors:
                 raise DomainError("mentor_id", "kies een mentor uit de lijst")
-            c = Consultation.request(claim.person_id, mentor_id, text(form, "form"), text(form, "question"),
+            c = Consultation.request(claim.person_id, mentor_id, text(form, "form"), free_text(form, "question", 2000),
                                      new_pseudonym(Kind.CONSULTATION), now)
             t = hao().repo.add_trajectory(c, now, also=hao().links.consume_statement(claim, now))
         except ValueError as exc:  # DomainError is one
@@ -140,22 +139,31 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             return _request(claim, form)
         now = services.clock.now()
         try:
-            act = hao_acts.build(claim, form, now)
+            act = hao().links.guard(claim, hao_acts.build(claim, form, now))
             outcome = hao().repo.change(claim.trajectory_id, act, now,
                                         also=hao().links.consume_statement(claim, now))
         except LinkError as exc:
             return _refused(token, exc.reason)
         except DomainError as exc:
-            fresh, _ = hao().repo.trajectory(claim.trajectory_id)
-            return _page(claim, fresh, status=422, values=form, errors={exc.field: exc.reason})
+            return _again(token, form, exc)
         except IntegrityError:
             return _refused(token, "used")
         except Conflict:
-            return render("busy.html.j2", _language(token), status=503)
+            return render("busy.html.j2", _language(token), status=409)  # try again: not a server fault
         t, _ = hao().repo.trajectory(claim.trajectory_id)
         page = render("hao_done.html.j2", _language(token), outcome=outcome, t=t)
         page.background = BackgroundTask(_wake, claim)
         return page
+
+    def _again(token: str, form: dict[str, str], exc: DomainError) -> HTMLResponse:
+        """The form once more, with the refusal at its field; or the link's refusal if its occasion closed."""
+        try:
+            claim, fresh = _load(token)
+            return _page(claim, fresh, status=422, values=form, errors={exc.field: exc.reason})
+        except LinkError as refused:
+            return _refused(token, refused.reason)
+        except DomainError:
+            return _refused(token, "closed")
 
     def _wake(claim: LinkClaim) -> None:
         """After the page went out (the act is stored): a slow Prefect API keeps no trainer waiting."""

@@ -2,7 +2,8 @@
 
 As in ``portal.acts``: ``view`` gathers what the page shows, ``build`` turns the posted
 form into one function on the aggregate, which the portal runs inside
-``HaoRepository.change`` together with marking the link used.
+``HaoRepository.change`` together with marking the link used, behind ``Links.guard``
+(``domain.hao.occasions``: the link's holder and occasion).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from adapters.links import LinkClaim, LinkError
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Claim, Consultation, Guidance, HaoTrajectory, Progress
-from portal.forms import checked, parse_local, text
+from portal.forms import checked, free_text, parse_local, text
 
 T, M = HaoRole.TRAINER, HaoRole.MENTOR
 
@@ -42,14 +43,7 @@ FORM_FIELDS: dict[str, set[str]] = {
 }
 
 Act = Callable[[HaoTrajectory], str]
-
-
-def check_binding(t: HaoTrajectory, claim: LinkClaim) -> None:
-    if t.phase.ended:
-        raise LinkError("closed")
-    expected = t.trainer_id if claim.role is T else t.mentor_id
-    if claim.person_id != expected:
-        raise LinkError("not_yours")
+REPORT_LIMIT = 8000  # characters of a report or a dissent; more is refused at the field
 
 
 def conversation_number(claim: LinkClaim) -> int:
@@ -79,7 +73,6 @@ def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     kind = text(form, "form") or "meeting"
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         t.plan_conversation(starts_at, kind, now)
         return "planned"
 
@@ -90,7 +83,7 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     number = conversation_number(claim)
     c = Claim(km=_number(form, "km"), hours=_number(form, "hours"), leergang5=checked(form, "leergang5"))
     done = checked(form, "done")
-    report = text(form, "text")
+    report = free_text(form, "text", REPORT_LIMIT)
     next_start = None
     if text(form, "next_date") or text(form, "next_time"):
         if done:
@@ -99,7 +92,6 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     next_form = text(form, "next_form") or "meeting"
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         t.record_held(number, c, now)
         if isinstance(t, Progress):
             t.write_report(number, report, now)
@@ -122,7 +114,6 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _close(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Consultation):
             raise LinkError("invalid")
         t.close(T, now)
@@ -133,7 +124,6 @@ def _close(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _goals(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Guidance):
             raise LinkError("invalid")
         t.sign_goals(now)
@@ -143,10 +133,9 @@ def _goals(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 
 def _report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
-    body = text(form, "text")
+    body = free_text(form, "text", REPORT_LIMIT)
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Guidance):
             raise LinkError("invalid")
         t.write_report(body, now)
@@ -158,10 +147,9 @@ def _report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 def _discussed(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     if not checked(form, "discussed"):
         raise DomainError("discussed", "teken alleen als het verslag met u besproken is")
-    dissent = text(form, "dissent")
+    dissent = free_text(form, "dissent", REPORT_LIMIT)
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Guidance):
             raise LinkError("invalid")
         t.sign_discussed(dissent, now)
@@ -174,7 +162,6 @@ def _sign_report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Ac
     number = conversation_number(claim)
 
     def act(t: HaoTrajectory) -> str:
-        check_binding(t, claim)
         if not isinstance(t, Progress):
             raise LinkError("invalid")
         t.sign_report(number, T, now)
@@ -196,3 +183,7 @@ BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = {
 
 def build(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     return BUILDERS[claim.action](claim, form, now)
+
+# Every field any hao link form posts (for the OpenAPI description the fuzz tests read).
+POSTED = ("mentor_id", "form", "question", "date", "time", "km", "hours", "leergang5", "done", "text", "next_date",
+          "next_time", "next_form", "discussed", "dissent")

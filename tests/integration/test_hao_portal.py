@@ -93,3 +93,29 @@ def test_a_hao_link_is_not_a_mentee_link_and_a_mentors_link_is_not_the_trainers(
     with pytest.raises(ValueError):
         svc.hao.links.make(ids["trainer"], "trainer", 1, "hao_plan", "x")
     assert client.get("/hao/mentoren").status_code == 200
+
+
+def test_hao_links_act_only_on_their_own_open_occasion(world) -> None:  # type: ignore[no-untyped-def]
+    svc, client, clock, ids, _, _ = world
+    g = Guidance.request(ids["trainer"], ids["mentor"], "colleague", "short_term", [Goal(area=5, text="Grenzen")],
+                         new_pseudonym(Kind.GUIDANCE), NOW)
+    g = svc.hao.repo.add_trajectory(g, NOW)
+    goals = link(svc, ids["trainer"], "trainer", g.id, "hao_goals", "goals")
+    plan_2 = link(svc, ids["mentor"], "mentor", g.id, "hao_plan", "c2-plan")  # not the conversation asked for
+    assert client.post(plan_2, data={"date": "2021-09-08", "time": "10:00"}).status_code == 410  # goals first
+    assert client.post(goals, data={}).status_code == 200
+    assert client.post(plan_2, data={"date": "2021-09-08", "time": "10:00"}).status_code == 410
+    plan_1 = link(svc, ids["mentor"], "mentor", g.id, "hao_plan", "c1-plan")
+    assert client.post(plan_1, data={"date": "2021-09-08", "time": "10:00", "form": "visit"}).status_code == 200
+    clock.advance(days=3)
+    held = link(svc, ids["mentor"], "mentor", g.id, "hao_held", "c1-held", conversation=1)
+    assert client.post(held, data={"km": "4", "hours": "1"}).status_code == 200
+    clock.advance(hours=1)
+    again = link(svc, ids["mentor"], "mentor", g.id, "hao_held", "c1-held", conversation=1)  # a reminder's link
+    assert client.post(again, data={"km": "400", "hours": "9"}).status_code == 410
+    ghost = link(svc, ids["mentor"], "mentor", g.id, "hao_held", "c9-held", conversation=9)
+    assert client.get(ghost).status_code == 410 and client.post(ghost, data={"km": "1"}).status_code == 410
+    sign = link(svc, ids["trainer"], "trainer", g.id, "hao_sign_report", "c1-sign", conversation=1)
+    assert client.post(sign, data={}).status_code == 403  # a guidance has no progress reports
+    t, _ = svc.hao.repo.trajectory(g.id)
+    assert [c.claim.km for c in t.held()] == [4]

@@ -622,18 +622,187 @@ def test_a_second_use_that_races_past_the_check_is_rolled_back_whole(world: Worl
 
 
 def test_every_action_page_renders_without_javascript(world: World, pair) -> None:
-    tid, mentee_id, mentor_id = signed(world, pair)
+    tid, mentee_id, mentor_id = pair
+    now = world.now()
+
+    def renders(pid: int, role: str, action: str, ref: str, **extra: Any) -> None:
+        page = world.client.get(world.link(pid, role, tid, action, ref, **extra))
+        assert page.status_code == 200, action
+        assert "<script" not in page.text and 'name="viewport"' in page.text, action
+        assert "<form" in page.text or action in ("kennismaking", "sign"), action
+
+    renders(mentee_id, "mentee", "kennismaking", "k1-kennismaking")
+    renders(mentor_id, "mentor", "kennismaking", "k1-kennismaking")
+    world.repo.change(tid, lambda t: (t.answer_kennismaking(Role.MENTEE, True, "", now),
+                                      t.answer_kennismaking(Role.MENTOR, True, "", now)), now)
+    renders(mentee_id, "mentee", "plan", "k1-plan")
+    world.repo.change(tid, lambda t: t.submit_plan(["Doel"], "Plan.", now), now)
+    renders(mentor_id, "mentor", "sign", "k1-sign-v1", plan_version=1)
+    world.repo.change(tid, lambda t: (t.sign(Role.MENTEE, mentee_id, 1, now), t.sign(Role.MENTOR, mentor_id, 1, now)),
+                      now)
+    renders(mentee_id, "mentee", "propose", "k1-propose-after-m0")
+    first = local_date(now) + timedelta(days=10)
+    world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"), data=when(first))
+    renders(mentee_id, "mentee", "confirm", "k1-m1-confirm", meeting=1)
+    renders(mentee_id, "mentee", "topics", "k1-m1", meeting=1)
+    world.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, now), now)
+    renders(mentor_id, "mentor", "evaluation", "k1-interim-evaluation", kind="interim")
+    renders(mentor_id, "mentor", "withdraw", "withdraw")
+    renders(mentee_id, "mentee", "withdraw", "withdraw")
+
+
+# --- trust (issue 9) -------------------------------------------------------------------
+
+
+def test_a_plan_link_replayed_in_another_spelling_after_the_mentor_signed_changes_nothing(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    c = world.client
+    for pid, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        c.post(world.link(pid, role, tid, "kennismaking", "k1-kennismaking"), data={"agree": "yes"})
+    plan = world.link(mentee_id, "mentee", tid, "plan", "k1-plan")
+    assert c.post(plan, data={"goals": "Nee zeggen", "text": "Versie een"}).status_code == 200
+    sign = world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1)
+    assert c.post(sign, data={}).status_code == 200
+    _, before = world.trajectory(tid)
+    for replay in (plan + "=", plan + "==", plan + "~~", plan):
+        page = c.post(replay, data={"goals": "Iets anders", "text": "Versie twee"})
+        assert page.status_code in (403, 410), replay
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.plan.version == 1
+    assert Role.MENTOR in t.match.current_signatures()
+
+
+def second_mentor(world: World) -> int:
+    apply(world, "mentor", name="Carla Smit", email="carla@praktijk.example.nl")
+    return only_person_id(world, "mentor", "carla@praktijk.example.nl")
+
+
+def rematch(world: World, tid: int, mentor_id: int) -> None:
+    world.repo.change(tid, lambda t: t.choose_mentor(mentor_id, world.now()), world.now())
+
+
+def test_an_unused_kennismaking_link_of_a_failed_match_does_not_answer_for_the_next(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    old = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    no = world.link(mentor_id, "mentor", tid, "kennismaking", "k1-kennismaking")
+    assert world.client.post(no, data={"agree": "no", "reason": "geen klik"}).status_code == 200
+    rematch(world, tid, second_mentor(world))
+    _, before = world.trajectory(tid)
+    assert world.client.get(old).status_code == 410
+    page = world.client.post(old, data={"agree": "yes"})
+    assert page.status_code == 410 and "eerdere koppeling" in page.text and "nieuwe e-mail" in page.text
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.number == 2 and t.match.answers == {}
+    assert world.client.post(world.link(mentee_id, "mentee", tid, "kennismaking", "k2-kennismaking"),
+                             data={"agree": "yes"}).status_code == 200
+
+
+def test_a_sign_link_of_an_ended_match_does_not_sign_the_next_matchs_plan(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    now = world.now()
+    world.repo.change(tid, lambda t: (t.answer_kennismaking(Role.MENTEE, True, "", now),
+                                      t.answer_kennismaking(Role.MENTOR, True, "", now),
+                                      t.submit_plan(["Doel"], "Plan een.", now)), now)
+    old_sign = world.link(mentee_id, "mentee", tid, "sign", "k1-sign-v1", plan_version=1)
+    withdraw = world.link(mentor_id, "mentor", tid, "withdraw", "withdraw")
+    assert world.client.post(withdraw, data={"reason": "verhuis"}).status_code == 200
+    new_mentor = second_mentor(world)
+    rematch(world, tid, new_mentor)
+    world.repo.change(tid, lambda t: (t.answer_kennismaking(Role.MENTEE, True, "", now),
+                                      t.answer_kennismaking(Role.MENTOR, True, "", now),
+                                      t.submit_plan(["Doel"], "Plan twee.", now)), now)
+    _, before = world.trajectory(tid)
+    assert world.client.get(old_sign).status_code == 410
+    assert world.client.post(old_sign, data={}).status_code == 410
+    t, version = world.trajectory(tid)
+    assert version == before and t.match.number == 2 and t.match.signatures == []
+
+
+@pytest.fixture
+def declined(world: World, pair) -> tuple[int, int, int]:
+    """The mentor said no after the kennismaking: the trajectory is back at matching."""
+    tid, _, mentor_id = pair
+    no = world.link(mentor_id, "mentor", tid, "kennismaking", "k1-kennismaking")
+    assert world.client.post(no, data={"agree": "no", "reason": "geen klik"}).status_code == 200
+    return pair
+
+
+@pytest.mark.parametrize(("action", "ref", "extra", "form"), [
+    ("kennismaking", "k1-kennismaking", {}, {"agree": "yes"}),
+    ("plan", "k1-plan", {}, {"goals": "Doel", "text": "Plan"}),
+    ("topics", "k1-m1", {"meeting": 1}, {"topics": "Werkdruk"}),
+    ("propose", "k1-propose-after-m0", {}, {"date": "2021-03-01", "time": "14:00"}),
+    ("sign", "k1-sign-v1", {"plan_version": 1}, {}),
+    ("confirm", "k1-m1-confirm", {"meeting": 1}, {"choice": "held"}),
+])
+def test_after_the_mentor_declined_every_outstanding_mentee_link_is_refused_on_get_and_post(
+    world: World, declined, action: str, ref: str, extra: dict, form: dict
+) -> None:
+    tid, mentee_id, _ = declined
+    link = world.link(mentee_id, "mentee", tid, action, ref, **extra)
+    _, before = world.trajectory(tid)
+    for response in (world.client.get(link), world.client.post(link, data=form)):
+        assert response.status_code == 410 and "eerdere koppeling" in response.text
+    assert world.trajectory(tid)[1] == before
+
+
+@pytest.mark.parametrize(("action", "form"), [("confirm", {"choice": "held"}), ("topics", {"topics": "Werkdruk"})])
+def test_a_confirm_or_topics_link_naming_a_meeting_that_does_not_exist_is_refused(
+    world: World, pair, action: str, form: dict
+) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    ref = "k1-m7-confirm" if action == "confirm" else "k1-m7"
+    link = world.link(mentee_id, "mentee", tid, action, ref, meeting=7)
+    _, before = world.trajectory(tid)
+    for response in (world.client.get(link), world.client.post(link, data=form)):
+        assert response.status_code == 403 and "Deze link klopt niet" in response.text
+    assert world.trajectory(tid)[1] == before
+
+
+def test_a_confirm_link_of_a_meeting_already_confirmed_says_so_and_proposes_nothing(world: World, pair) -> None:
+    tid, mentee_id, _ = signed(world, pair)
     first = local_date(world.now()) + timedelta(days=10)
     world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"), data=when(first))
+    world.clock.advance(days=11)
+    assert world.client.post(world.link(mentee_id, "mentee", tid, "confirm", "k1-m1-confirm", meeting=1),
+                             data={"choice": "held"}).status_code == 200
+    world.clock.advance(days=1)
+    second = world.link(mentee_id, "mentee", tid, "confirm", "k1-m1-confirm", meeting=1)  # from a reminder
+    nxt = first + timedelta(days=60)
+    page = world.client.post(second, data={"choice": "held", "next_date": nxt.isoformat(), "next_time": "10:00"})
+    assert page.status_code == 410 and "al afgerond" in page.text
+    assert len(world.trajectory(tid)[0].match.meetings) == 1
+
+
+def test_a_free_text_longer_than_its_limit_is_refused_at_its_field_and_nothing_is_stored(world: World, pair) -> None:
+    tid, mentee_id, _ = pair
+    link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
+    _, before = world.trajectory(tid)
+    page = world.client.post(link, data={"agree": "no", "reason": "x" * 2001})
+    assert page.status_code == 422 and "te lang: 2001 tekens, maximaal 2000" in field_error(page.text, "reason")
+    assert world.trajectory(tid)[1] == before
+    assert world.client.post(link, data={"agree": "no", "reason": "x" * 2000}).status_code == 200
+
+
+def test_an_evaluation_part_that_is_too_long_is_named_at_its_own_field(world: World, pair) -> None:
+    tid, _, mentor_id = signed(world, pair)
     world.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, world.now()), world.now())
-    pages = [
-        (mentee_id, "mentee", "kennismaking", {}), (mentee_id, "mentee", "plan", {}),
-        (mentor_id, "mentor", "sign", {"plan_version": 1}), (mentee_id, "mentee", "propose", {}),
-        (mentee_id, "mentee", "confirm", {"meeting": 1}), (mentee_id, "mentee", "topics", {"meeting": 1}),
-        (mentor_id, "mentor", "evaluation", {"kind": "interim"}), (mentor_id, "mentor", "withdraw", {}),
-        (mentee_id, "mentee", "withdraw", {}),
-    ]
-    for pid, role, action, extra in pages:
-        page = world.client.get(world.link(pid, role, tid, action, f"ref-{action}", **extra))
-        assert page.status_code == 200, action
-        assert ("<script" not in page.text and "<form" in page.text) or action in ("kennismaking", "sign"), action
+    link = world.link(mentor_id, "mentor", tid, "evaluation", "k1-interim-evaluation", kind="interim")
+    page = world.client.post(link, data={"went_well": "Goed", "remarks": "y" * 4001})
+    assert page.status_code == 422 and "maximaal 4000" in field_error(page.text, "remarks")
+    assert world.trajectory(tid)[0].match.evaluations["interim"].forms == {}
+
+
+@pytest.mark.parametrize(("day", "words"), [
+    ("2021-03-28", "bestaat niet op 28-03-2021"),  # the clock skips 02:00-03:00
+    ("2021-10-31", "komt op 31-10-2021 twee keer voor"),  # the clock shows 02:00-03:00 twice
+])
+def test_a_meeting_at_a_local_time_that_does_not_exist_or_exists_twice_is_refused(
+    world: World, pair, day: str, words: str
+) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    link = world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0")
+    _, before = world.trajectory(tid)
+    page = world.client.post(link, data={"date": day, "time": "02:30"})
+    assert page.status_code == 422 and words in field_error(page.text, "starts_at")
+    assert world.trajectory(tid)[1] == before

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.db import create_schema
 from adapters.links import LinkError, Links, is_used, token_digest
+from adapters.tables import used_links
 from domain.clock import FakeClock
 from domain.people import Role
 
@@ -38,7 +39,7 @@ def test_make_gives_a_portal_url_whose_token_reads_back(links: Links) -> None:
     assert (claim.person_id, claim.role, claim.trajectory_id) == (7, Role.MENTOR, 3)
     assert (claim.action, claim.ref, claim.extra) == ("sign", "k1-sign-v2", {"plan_version": 2})
     assert claim.expires_at == datetime(2021, 2, 9, 9, 0, tzinfo=UTC)
-    assert claim.digest == token_digest(token_of(url))
+    assert claim.token_digest == token_digest(token_of(url))
 
 
 def test_a_flipped_character_is_refused_as_invalid(links: Links) -> None:
@@ -101,3 +102,64 @@ def test_a_secret_str_is_accepted(clock: FakeClock) -> None:
 
     links = Links(SecretStr(SECRET), "http://p", clock, valid_days=1)
     assert links.verify(token_of(links.make(1, "mentee", 1, "plan", "k1-plan"))).person_id == 1
+
+
+# --- one spelling, one use (issue 9, point 2) -------------------------------------------
+
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def other_spellings(token: str) -> list[str]:
+    """Spellings that lenient base64 decoding reads as the same signature."""
+    payload, sig = token.rsplit(".", 1)
+    last = B64URL.index(sig[-1])
+    siblings = [c for c in B64URL if c != sig[-1] and B64URL.index(c) >> 4 == last >> 4]  # same high 2 bits
+    return [token + "=", token + "==", token + "~~", token + " ", payload + "." + sig[:-1] + "\n" + sig[-1],
+            *(payload + "." + sig[:-1] + c for c in siblings)]
+
+
+def test_only_the_issued_spelling_of_a_token_verifies(links: Links) -> None:
+    token = token_of(links.make(7, "mentor", 3, "sign", "k1-sign-v1", {"plan_version": 1}))
+    spellings = other_spellings(token)
+    assert len(spellings) >= 8
+    for spelling in spellings:
+        with pytest.raises(LinkError) as err:
+            links.verify(spelling)
+        assert err.value.reason == "invalid", repr(spelling)
+    assert links.verify(token).ref == "k1-sign-v1"
+
+
+def test_the_use_of_a_link_is_keyed_by_its_claim_not_its_spelling(links: Links, tmp_path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'links.db'}")
+    create_schema(engine)
+    token = token_of(links.make(7, "mentee", 3, "plan", "k1-plan"))
+    claim = links.verify(token, engine)
+    assert claim.digest != token_digest(token)  # not the spelling
+    with engine.begin() as conn:
+        links.consume_statement(claim, START)(conn)
+    for spelling in [token, *other_spellings(token)]:
+        with pytest.raises(LinkError):
+            links.verify(spelling, engine)
+
+
+def test_a_link_used_before_uses_were_keyed_by_claim_stays_used(links: Links, tmp_path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'links.db'}")
+    create_schema(engine)
+    token = token_of(links.make(7, "mentee", 3, "plan", "k1-plan"))
+    with engine.begin() as conn:
+        conn.execute(used_links.insert().values(digest=token_digest(token), person_id=7, step="plan:k1-plan",
+                                                used_at=START))
+    with pytest.raises(LinkError) as err:
+        links.verify(token, engine)
+    assert err.value.reason == "used"
+
+
+def test_two_links_for_different_occasions_or_programmes_have_different_keys(links: Links, clock) -> None:
+    hao = Links(SECRET, "https://portal.example.org/", clock, valid_days=30, salt="mentorschap-hao-link")
+    keys = {
+        links.verify(token_of(links.make(7, "mentee", 3, "plan", "k1-plan"))).digest,
+        links.verify(token_of(links.make(7, "mentee", 3, "plan", "k2-plan"))).digest,
+        links.verify(token_of(links.make(7, "mentee", 4, "plan", "k1-plan"))).digest,
+        hao.verify(token_of(hao.make(7, "mentee", 3, "plan", "k1-plan"))).digest,
+    }
+    assert len(keys) == 4

@@ -1,0 +1,54 @@
+"""Whether the occasion a hao personal link was made for is still open (programme B).
+
+As ``domain.occasions``: a link acts only on the conversation, report or goals it was
+made for, while they wait for that act; the answer is a reason code or ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from domain.hao.people import HaoRole
+from domain.hao.trajectory import Consultation, Conversation, Guidance, HaoPhase, HaoTrajectory, Progress
+
+PLAN_REF = re.compile(r"c([1-9][0-9]{0,3})-plan")
+
+
+def refusal(
+    t: HaoTrajectory, role: HaoRole, person_id: int, action: str, ref: str, extra: Mapping[str, Any]
+) -> str | None:
+    """Why this link may not act on ``t`` now, or ``None``."""
+    if t.phase.ended:
+        return "ended"
+    if person_id != (t.trainer_id if role is HaoRole.TRAINER else t.mentor_id):
+        return "not_yours"
+    if action == "hao_plan":
+        found = PLAN_REF.fullmatch(ref)
+        if found is None:
+            return "invalid"
+        waiting = t.phase is HaoPhase.CONVERSATIONS and t.planned() is None
+        return None if waiting and int(found.group(1)) == len(t.conversations) + 1 else "closed"
+    if action == "hao_held":
+        c = _conversation(t, extra)
+        return None if c is not None and c.held_at is None else "closed"  # a conversation may be dropped
+    if action == "hao_close":
+        return None if isinstance(t, Consultation) else "invalid"
+    if action == "hao_sign_report":
+        c = _conversation(t, extra)
+        if c is None or not isinstance(t, Progress):
+            return "invalid"
+        return None if c.report is not None and HaoRole.TRAINER not in c.report.signed else "closed"
+    phases = {"hao_goals": (HaoPhase.GOALS,), "hao_report": (HaoPhase.REPORT, HaoPhase.DISCUSSION),
+              "hao_discussed": (HaoPhase.DISCUSSION,)}
+    if action not in phases or not isinstance(t, Guidance):
+        return "invalid"
+    return None if t.phase in phases[action] else "closed"
+
+
+def _conversation(t: HaoTrajectory, extra: Mapping[str, Any]) -> Conversation | None:
+    number = extra.get("conversation")
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return next((c for c in t.conversations if c.number == number), None)

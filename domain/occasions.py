@@ -1,0 +1,75 @@
+"""Whether the occasion a personal link was made for is still open (programme A).
+
+A link names its occasion: the match in its ``ref`` (``k2-plan``: match 2), and in its
+details the plan version, the meeting or the evaluation. A link is good only for that
+occasion and only while it is open, so the unused kennismaking link of a match that
+failed cannot answer for the next match, and a confirm link cannot act on a meeting that
+was already confirmed or never existed. The answer is a reason code (the portal's
+``link_error`` page explains each) or ``None`` when the link may act.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from domain.people import Role
+from domain.phases import Phase
+from domain.timing import open_acts
+from domain.trajectory import EvaluationKind, Match, Meeting, MeetingStatus, Trajectory
+
+MATCH_REF = re.compile(r"k([1-9][0-9]{0,3})-")
+
+
+def refusal(t: Trajectory, role: Role, person_id: int, action: str, ref: str, extra: Mapping[str, Any]) -> str | None:
+    """Why this link may not act on ``t`` now, or ``None``."""
+    if t.phase.ended:
+        return "ended"
+    if action == "withdraw":
+        return None if person_id == _holder(t, role) else "not_yours"
+    found = MATCH_REF.match(ref)
+    if found is None:
+        return "invalid"
+    match = t.match
+    if match is None or int(found.group(1)) != match.number:
+        return "superseded"
+    if person_id != _holder(t, role):
+        return "not_yours"
+    return _step_refusal(t, match, role, action, ref, extra)
+
+
+def _holder(t: Trajectory, role: Role) -> int | None:
+    return t.mentee_id if role is Role.MENTEE else t.mentor_id
+
+
+def _step_refusal(
+    t: Trajectory, match: Match, role: Role, action: str, ref: str, extra: Mapping[str, Any]
+) -> str | None:
+    if action == "kennismaking":
+        return None if t.phase is Phase.KENNISMAKING and role not in match.answers else "closed"
+    if action in ("plan", "sign"):
+        # A sign link for an older plan version stays open: its page says the plan changed.
+        return None if t.phase is Phase.PLAN and (action == "plan" or match.plan is not None) else "closed"
+    if action == "propose":
+        return None if any(a.ref == ref and a.step == "propose" for a in open_acts(t)) else "closed"
+    if action in ("confirm", "topics"):
+        meeting = _meeting(match, extra)
+        if meeting is None:
+            return "invalid"
+        phases = t.phase.meets or (action == "confirm" and t.phase is Phase.FINAL_EVALUATION)
+        return None if phases and meeting.status is MeetingStatus.PLANNED else "closed"
+    if action == "evaluation":
+        try:
+            evaluation = match.evaluations.get(EvaluationKind(extra.get("kind")))
+        except ValueError:
+            return "invalid"
+        return None if evaluation is not None and evaluation.recorded_at is None else "closed"
+    return "invalid"
+
+
+def _meeting(match: Match, extra: Mapping[str, Any]) -> Meeting | None:
+    number = extra.get("meeting")
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return next((m for m in match.meetings if m.number == number), None)
