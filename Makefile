@@ -30,10 +30,12 @@ demo: $(STAMP) system-packages
 
 test: $(STAMP) system-packages
 	$(BIN)/ruff check --no-cache .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

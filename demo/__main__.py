@@ -114,7 +114,7 @@ def main() -> int:
     from demo.hao import HaoDemo
     from demo.people import Applicants, Facilitator, Participants
     from flows.sweep import sweep_now
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     svc = services()
     clock = svc.clock

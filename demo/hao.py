@@ -20,7 +20,7 @@ from demo.people import Planned
 from domain.clock import AMSTERDAM, local_date
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Goal, Guidance, Kind, Progress
-from mentorschap.bootstrap import Services
+from wiring.bootstrap import Services
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/h/[A-Za-z0-9_\-.]+")
 
@@ -133,7 +133,7 @@ class HaoDemo:
         return True
 
     def summary(self) -> dict:
-        from mentorschap.hao_export import finance_export, institute_export
+        from administration.hao_export import finance_export, institute_export
 
         institute = institute_export(self.svc)
         return {

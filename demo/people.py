@@ -24,8 +24,8 @@ from domain.cohort import APPROVAL, TRAINING
 from domain.people import Role
 from domain.phases import Phase
 from domain.rules import MIN_DAYS_BETWEEN_MEETINGS
-from mentorschap.bootstrap import Services
 from tasks.cohort import rematch_for
+from wiring.bootstrap import Services
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
 OPTION = re.compile(r'<option value="(\d+)"[^>]*>([^<(]+) \(')

@@ -17,7 +17,7 @@ from flows.hao.guidance import hao_guidance
 from flows.hao.progress import hao_progress
 from flows.hao.support import hao_information, hao_institute_digest, hao_intervision
 from flows.hao.sweep import hao_sweep
-from mentorschap.settings import Settings
+from wiring.settings import Settings
 
 TZ = "Europe/Amsterdam"
 

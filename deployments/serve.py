@@ -15,7 +15,7 @@ from deployments import hao
 from deployments.cohorts import cohort_deployments
 from flows.sweep import timer_sweep
 from flows.trajectory import mentee_trajectory
-from mentorschap.settings import Settings
+from wiring.settings import Settings
 
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:

@@ -20,11 +20,11 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.timing import due_evaluation
 from domain.waits import RunKind, RunState, Subject
-from mentorschap.bootstrap import services
 from tasks.artifacts import publish_board
 from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
 from tasks.runs import Conditions, act_on, due_runs
+from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
 

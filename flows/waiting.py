@@ -17,8 +17,8 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
 from domain.waits import Subject
-from mentorschap.bootstrap import services
 from tasks.runs import input_given_at
+from wiring.bootstrap import services
 
 W = TypeVar("W", bound=RunInput)
 

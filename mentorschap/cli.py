@@ -33,7 +33,7 @@ class SafeGroup(TyperGroup):
         except (typer.Exit, typer.Abort, TyperException):  # typer's own: usage errors, exits
             raise
         except ValidationError as exc:
-            from portal.forms import dutch_reason
+            from domain.errors import dutch_reason
 
             for error in exc.errors():
                 field = ".".join(str(part) for part in error["loc"]) or "invoer"
@@ -74,7 +74,7 @@ app = typer.Typer(help="Mentorschap: mentorship trajectories for GPs, orchestrat
 
 
 def _svc():  # type: ignore[no-untyped-def]
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     return services()
 
@@ -97,10 +97,10 @@ def export(
         help="hao-mentor programme: institute (only what the institute may see), finance, coordinator")] = None,
 ) -> None:
     """Print every trajectory as JSON (participants, phases, meetings, signatures, evaluations)."""
-    from mentorschap.export import export_trajectories
+    from administration.export import export_trajectories
 
     if audience is not None:
-        from mentorschap.hao_export import EXPORTS
+        from administration.hao_export import EXPORTS
 
         if audience not in EXPORTS:
             typer.echo(f"onbekend publiek {audience!r}; kies uit {', '.join(EXPORTS)}", err=True)

@@ -45,7 +45,7 @@ def import_applications(
     ignore_window: Annotated[bool, typer.Option(help="paper forms received in time, imported later")] = False,
 ) -> None:
     """Import application forms from CSV: all rows or none; every invalid value with its row, field and reason."""
-    from mentorschap.enrolment import import_applications as run_import
+    from administration.enrolment import import_applications as run_import
 
     svc = _svc()
     cohort_id = _cohort(svc, cohort)
@@ -73,7 +73,7 @@ def import_members(
     cohort: CohortOption = None,
 ) -> None:
     """Add the association's members, who get the cohort's invitation at kickoff."""
-    from mentorschap.members import read_members
+    from adapters.members import read_members
 
     svc = _svc()
     rows, errors = read_members(file)

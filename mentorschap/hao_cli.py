@@ -79,7 +79,7 @@ def starter(trainer_id: int, due: Annotated[str | None, typer.Option(help="dd-mm
 @hao.command("dossier")
 def dossier(trajectory_id: int) -> None:
     """The trainer's dossier of signed progress reports, as an HTML document."""
-    from mentorschap.hao_export import render_dossier
+    from administration.hao_export import render_dossier
 
     typer.echo(render_dossier(_svc(), trajectory_id))
 

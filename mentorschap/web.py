@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 
 def make_app() -> FastAPI:
-    from mentorschap.bootstrap import services
     from portal import hao
     from portal.app import create_app
+    from wiring.bootstrap import services
 
     return hao.mount(create_app(services()), services())

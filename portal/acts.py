@@ -14,12 +14,12 @@ from typing import Any
 
 from adapters.links import LinkClaim, LinkError
 from adapters.repository import Repository
+from administration.forms import checked, free_text, parse_local, text
 from domain.clock import local_date
 from domain.errors import DomainError
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.trajectory import EvaluationKind, Match, Trajectory
-from portal.forms import checked, free_text, parse_local, text
 
 Act = Callable[[Trajectory], str]
 

@@ -24,13 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
+from administration import enrolment
+from administration.forms import APPLY_FIELDS, LIST_FIELDS, application_values, openapi_form, parse_application
 from domain.clock import AMSTERDAM, local_date
 from domain.errors import DomainError
 from domain.people import Role, mentor_ineligibility
 from domain.trajectory import Trajectory
-from mentorschap import enrolment
 from portal import acts, security
-from portal.forms import APPLY_FIELDS, LIST_FIELDS, application_values, openapi_form, parse_application
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from adapters.hao_store import new_pseudonym
 from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
+from administration.forms import free_text, openapi_form, text
 from domain.errors import DomainError
 from domain.hao.people import HaoRole, directory
 from domain.hao.trajectory import FORMS, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
-from portal.forms import free_text, openapi_form, text
 
 log = logging.getLogger(__name__)
 

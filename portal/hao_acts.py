@@ -13,23 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from adapters.links import LinkClaim, LinkError
+from administration.forms import checked, free_text, parse_local, text
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Claim, Consultation, Guidance, HaoTrajectory, Progress
-from portal.forms import checked, free_text, parse_local, text
 
 T, M = HaoRole.TRAINER, HaoRole.MENTOR
-
-ACTIONS: dict[str, tuple[HaoRole, ...]] = {
-    "hao_request": (T,),  # ask a mentor from the directory for a consultation
-    "hao_plan": (M,),  # plan a conversation
-    "hao_held": (M,),  # the conversation took place: claim, next date, or done
-    "hao_close": (T,),  # the trainer closes a consultation
-    "hao_goals": (T,),  # the trainer signs the goals of a targeted guidance
-    "hao_report": (M,),  # the mentor writes the results report
-    "hao_discussed": (T,),  # the trainer signs that the report was discussed (and may dissent)
-    "hao_sign_report": (T,),  # the trainer signs the report of a progress conversation
-}
 
 FORM_FIELDS: dict[str, set[str]] = {
     "hao_request": {"mentor_id", "form", "question"},

@@ -8,7 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.board import board_row, sort_rows
 from domain.clock import local_date
 from domain.trajectory import Match, Trajectory
-from mentorschap.bootstrap import services
+from wiring.bootstrap import services
 
 
 @task(name="publish cohort board", cache_policy=NO_CACHE)

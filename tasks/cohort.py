@@ -22,9 +22,9 @@ from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import MatchOutcome, Trajectory
 from domain.waits import Subject
-from mentorschap.bootstrap import Services, services
 from tasks.letters import Letter, send_letters
 from tasks.store import given_or_now
+from wiring.bootstrap import Services, services
 
 if TYPE_CHECKING:  # the solver (scipy) is loaded only where a proposal is made, not in every run
     from domain.matching import MenteeProfile, MentorProfile, Proposal
@@ -44,7 +44,7 @@ def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
     None when a yearly schedule fires long after the cohort's applications closed and it was never
     opened (a run started late by a busy runner still opens it and catches up on the deadlines).
     """
-    from mentorschap.members import read_members
+    from adapters.members import read_members
 
     svc = services()
     if svc.cohorts.plan(plan.id) is None and svc.clock.now() >= plan.mentee_deadline + STALE_KICKOFF:

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from domain.clock import local_date
 from domain.hao.people import HaoPerson, HaoRole, directory
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, HaoTrajectory, Kind
-from mentorschap.bootstrap import Services, services
 from tasks.messages import _logger, _run
+from wiring.bootstrap import Services, services
 
 PROGRAMME = {"nl": "Hao-mentoren huisartsopleiding", "en": "Hao mentors, GP training institute"}
 
@@ -96,9 +96,9 @@ def context(svc: Services, t: HaoTrajectory | None, message: HaoMessage, person:
     conversation = t.conversation(message.conversation) if (t and message.conversation is not None) else None
     institute = None
     if message.template == "hao_institute_digest":
-        from mentorschap.hao_export import institute_export
+        from adapters.hao_views import institute_export
 
-        institute = institute_export(svc)
+        institute = institute_export(svc.hao.repo)
     return {
         "institute": institute,
         "person": person,

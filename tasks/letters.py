@@ -14,8 +14,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from mentorschap.bootstrap import Services, services
 from tasks.messages import PersonView, _logger, _run
+from wiring.bootstrap import Services, services
 
 
 class Letter(BaseModel):

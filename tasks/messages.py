@@ -25,7 +25,7 @@ from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.status import step_label
 from domain.trajectory import Match, Trajectory
-from mentorschap.bootstrap import Services, services
+from wiring.bootstrap import Services, services
 
 
 class Message(BaseModel):

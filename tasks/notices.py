@@ -20,9 +20,9 @@ from domain.people import Role
 from domain.reminders import policy_for, week_key
 from domain.status import step_label
 from domain.timing import Notice, due_notices
-from mentorschap.bootstrap import Services, services
 from tasks.messages import Message, PersonView, _run, parties, personal_link, send
 from tasks.store import Snapshot, cohort_will_propose
+from wiring.bootstrap import Services, services
 
 COMBINABLE = {"reminder", "escalation"}
 

@@ -16,8 +16,8 @@ from prefect.client.orchestration import get_client
 
 from domain.status import describe
 from domain.waits import PAUSED, RunKind, RunState, Subject, WaitKey, Why, why_wake
-from mentorschap.bootstrap import services
 from tasks.store import Snapshot
+from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
 _named: dict[str, tuple[str, tuple[str, ...]]] = {}  # run id -> the name and tags this process gave it

@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.people import Role
 from domain.timing import evaluation_due_since
 from domain.trajectory import EvaluationKind, Trajectory
-from mentorschap.bootstrap import services
+from wiring.bootstrap import services
 
 
 class Snapshot(BaseModel):

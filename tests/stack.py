@@ -43,7 +43,7 @@ def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | Non
     os.environ.update(s.env)
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     services.cache_clear()
     try:

@@ -13,6 +13,20 @@ from typing import Any
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, Conversation, Guidance, HaoPhase, HaoTrajectory, Progress
 
+T, M = HaoRole.TRAINER, HaoRole.MENTOR
+
+# Each act of a hao personal link and who may do it.
+ACTIONS: dict[str, tuple[HaoRole, ...]] = {
+    "hao_request": (T,),  # ask a mentor from the directory for a consultation
+    "hao_plan": (M,),  # plan a conversation
+    "hao_held": (M,),  # the conversation took place: claim, next date, or done
+    "hao_close": (T,),  # the trainer closes a consultation
+    "hao_goals": (T,),  # the trainer signs the goals of a targeted guidance
+    "hao_report": (M,),  # the mentor writes the results report
+    "hao_discussed": (T,),  # the trainer signs that the report was discussed (and may dissent)
+    "hao_sign_report": (T,),  # the trainer signs the report of a progress conversation
+}
+
 PLAN_REF = re.compile(r"c([1-9][0-9]{0,3})-plan")
 
 

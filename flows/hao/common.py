@@ -20,8 +20,8 @@ from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
 from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
-from mentorschap.bootstrap import services
 from tasks.hao_messages import HaoMessage, send_all_hao
+from wiring.bootstrap import services
 
 W = TypeVar("W", bound=Wake)
 BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)

@@ -21,8 +21,8 @@ from domain.hao.people import HaoRole
 from domain.hao.trajectory import HaoPhase, Progress
 from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
 from flows.hao.inputs import MentorCoupling
-from mentorschap.bootstrap import services
 from tasks.hao_messages import HaoMessage
+from wiring.bootstrap import services
 
 
 @task(name="couple mentor", cache_policy=NO_CACHE, persist_result=False)

@@ -13,8 +13,8 @@ from prefect import flow
 from domain.clock import local_date
 from domain.hao.people import HaoRole
 from domain.hao.support import INTERVISION_MINUTES, intervision_start, next_intervision
-from mentorschap.bootstrap import services
 from tasks.hao_messages import HaoMessage, send_all_hao
+from wiring.bootstrap import services
 
 
 @flow(name="hao-intervision", log_prints=True)

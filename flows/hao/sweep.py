@@ -14,8 +14,8 @@ from prefect import flow
 from domain.hao.trajectory import Progress
 from domain.waits import HAO_KINDS
 from flows.sweep import due, start
-from mentorschap.bootstrap import services
 from tasks.runs import act_on, due_runs
+from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ def trajectory_waiting_for_signatures():
     """A pair whose plan is written, straight through the domain and the store."""
     from domain.people import Application, Role
     from domain.trajectory import Trajectory
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     svc = services()
 
@@ -107,7 +107,7 @@ def test_a_mentee_signs_on_a_phone(stack, browser):
 
 def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, browser):
     from flows.sweep import sweep_now
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     svc = services()
     if not svc.repo.trajectory_ids():

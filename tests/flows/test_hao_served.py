@@ -50,7 +50,7 @@ def stack():
 
 
 def svc():
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     return services()
 
@@ -186,8 +186,8 @@ def consultation_series(stack, people) -> None:
 def targeted_guidance(stack, people) -> None:
     """Targeted guidance reaches the institute only after the trainer's signature."""
     from adapters.hao_store import new_pseudonym
+    from administration.hao_export import institute_export
     from domain.hao.trajectory import Goal, Guidance, Kind
-    from mentorschap.hao_export import institute_export
 
     used = USED
     now = svc().clock.now()
@@ -221,8 +221,8 @@ def targeted_guidance(stack, people) -> None:
 def progress_conversations(stack, people) -> None:
     """Progress conversations coupled by the COMO chair, with two reports signed by both."""
     from adapters.hao_store import new_pseudonym
+    from administration.hao_export import render_dossier
     from domain.hao.trajectory import Kind, Progress
-    from mentorschap.hao_export import render_dossier
 
     used = USED
     now = svc().clock.now()
@@ -301,8 +301,8 @@ def test_nothing_of_the_consultation_reaches_the_institute_finance_or_prefect(st
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
+    from administration.hao_export import finance_export, institute_export
     from domain.hao.trajectory import Kind
-    from mentorschap.hao_export import finance_export, institute_export
 
     secrets = [SECRET_NAME, SECRET_EMAIL, SECRET_QUESTION, "Pieter-Jan", "hanna.verborgen"]
     [c] = svc().hao.repo.all(Kind.CONSULTATION)

@@ -41,7 +41,7 @@ def stack():
 
 
 def svc():
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     return services()
 

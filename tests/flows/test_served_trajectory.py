@@ -30,7 +30,7 @@ MENTEE = {"name": "Sanne de Vries", "email": "sanne@example.org", "phone": "040-
 
 
 def svc():
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     return services()
 

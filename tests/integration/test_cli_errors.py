@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mentorschap import cli
-from mentorschap.bootstrap import services
+from wiring.bootstrap import services
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from adapters.cohorts import participation
 from adapters.outbox import outbox, parse
 from adapters.tables import people, trajectories
+from administration.enrolment import COLUMNS, import_applications
 from domain.clock import AMSTERDAM, FakeClock
 from domain.cohort import CohortPlan
-from mentorschap.bootstrap import build
-from mentorschap.enrolment import COLUMNS, import_applications
-from mentorschap.settings import Settings
 from portal.app import create_app
+from wiring.bootstrap import build
+from wiring.settings import Settings
 
 PLAN = CohortPlan(
     id="zob-2021", name="Mentorschap Zuidoost-Brabant 2021", kickoff_cron="0 9 4 1 *",
@@ -271,7 +271,7 @@ def test_a_wrong_date_says_the_format_and_unknown_columns_are_named_once_each(sv
 
 
 def test_a_members_file_from_dutch_excel_is_read_and_a_name_that_would_inject_is_refused(tmp_path: Path) -> None:
-    from mentorschap.members import read_members
+    from adapters.members import read_members
 
     path = tmp_path / "leden.csv"
     path.write_bytes("Naam;E-mailadres;Taal\r\nJosé Smit;jose@example.org;Engels\r\n".encode("cp1252"))
@@ -316,8 +316,8 @@ def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(
 def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from mentorschap.bootstrap import services
     from mentorschap.cli import app
+    from wiring.bootstrap import services
 
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")

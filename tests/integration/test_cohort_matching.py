@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import tasks.cohort as cohort_tasks
+from administration.enrolment import import_applications
 from domain.people import Role
 from domain.phases import Phase
 from domain.waits import Subject
-from mentorschap.enrolment import import_applications
 from tests.integration.test_cohort_enrolment import HEADER, PLAN, svc  # noqa: F401  (the fixture)
 
 MENTORS = [

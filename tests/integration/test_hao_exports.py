@@ -18,7 +18,7 @@ SECRETS = ["Geheime Opleider", "geheim@example.org", "Mijn aios en ik botsen"]
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'hao.db'}")
     services.cache_clear()
@@ -75,7 +75,7 @@ def test_the_coordinator_sees_everything_and_an_unknown_audience_is_refused(cli:
 
 def test_every_hao_deployment_loads_with_its_schedule() -> None:
     from deployments.hao import deployments
-    from mentorschap.settings import Settings
+    from wiring.settings import Settings
 
     found = {d.name: d for d in deployments(Settings())}
     assert set(found) == {"hao-consultation", "hao-guidance", "hao-progress", "hao-sweep", "hao-intervision",

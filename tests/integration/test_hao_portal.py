@@ -11,10 +11,10 @@ from adapters.hao_store import new_pseudonym
 from domain.clock import FakeClock
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Claim, Goal, Guidance, HaoPhase, Kind
-from mentorschap.bootstrap import build
-from mentorschap.settings import Settings
 from portal import hao as hao_portal
 from portal.app import create_app
+from wiring.bootstrap import build
+from wiring.settings import Settings
 
 NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
 

@@ -22,8 +22,8 @@ from domain.clock import AMSTERDAM, FakeClock, local_date
 from domain.people import Role
 from domain.phases import Phase
 from domain.trajectory import EvaluationKind, MeetingStatus, Trajectory
-from mentorschap.settings import Settings
 from portal.app import create_app
+from wiring.settings import Settings
 
 SECRET = "integration-test-secret-0123456789abcdef"
 COHORT = "2021-02"

@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from adapters.links import ACTIONS
 from domain.clock import FakeClock, local_date
 from domain.occasions import refusal
-from mentorschap.bootstrap import build
-from mentorschap.settings import Settings
 from portal import hao as hao_portal
 from portal.app import create_app
 from tests.integration.test_portal import START, FakeRuns, World, pair, signed, when, world  # noqa: F401
+from wiring.bootstrap import build
+from wiring.settings import Settings
 
 FIELDS = ["agree", "reason", "goals", "text", "date", "time", "choice", "new_date", "new_time", "next_date",
           "next_time", "last", "topics", "went_well", "could_be_better", "remarks"]

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 from fastapi.testclient import TestClient
 
-from mentorschap.settings import Settings
 from portal.app import create_app
 from tests.integration.test_portal import COHORT, World, pair, world  # noqa: F401  (fixtures)
+from wiring.settings import Settings
 
 EVIL = "https://evil.example"
 

@@ -46,7 +46,7 @@ def person(role: str, email: str) -> Application:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     server = MaildirServer(tmp_path / "maildir").start()
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")

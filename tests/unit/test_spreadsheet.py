@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorschap.spreadsheet import decode, read_table, separator
+from adapters.spreadsheet import decode, read_table, separator
 
 COLUMNS = {"name": ("naam",), "email": ("e-mailadres", "e-mail")}
 

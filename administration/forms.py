@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from domain import text as rules
 from domain.clock import AMSTERDAM
-from domain.errors import DomainError
+from domain.errors import DomainError, dutch_reason
 from domain.people import INVALID_EMAIL, Application, Role
 
 APPLY_FIELDS = (
@@ -157,24 +157,6 @@ def field_of(loc: tuple[int | str, ...]) -> str:
     if len(loc) > 1 and loc[0] == "practice_address":
         return str(loc[1])
     return str(loc[0]) if loc else "form"
-
-
-def dutch_reason(error: Any) -> str:
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    if kind in ("missing", "string_too_short", "string_type"):
-        return "vul dit veld in"
-    if kind == "string_too_long":
-        return f"te lang (maximaal {ctx.get('max_length')} tekens)"
-    if kind.startswith("date"):
-        return "geen geldige datum"
-    if kind == "int_parsing":
-        return "vul een geheel getal in"
-    if kind == "enum":
-        return "kies een van de mogelijkheden"
-    return "deze waarde klopt niet"
 
 
 def parse_local(day: str, clock_time: str, field: str) -> datetime:

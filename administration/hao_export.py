@@ -12,32 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters import hao_views
 from adapters.rendering import Renderer
-from domain.hao.people import HaoRole, directory
 from domain.hao.support import finance_lines
-from domain.hao.trajectory import Progress, institute_view
-from mentorschap.bootstrap import ROOT, Services
-
-
-def _person(svc: Services, pid: int | None) -> dict[str, Any] | None:
-    if pid is None:
-        return None
-    p = svc.hao.repo.person(pid)
-    return {"id": p.id, "name": p.name, "email": p.email}
+from domain.hao.trajectory import Progress
+from wiring.bootstrap import ROOT, Services
 
 
 def institute_export(svc: Services) -> dict[str, Any]:
-    out = []
-    for t in svc.hao.repo.all():
-        view = institute_view(t)
-        if view is None:
-            continue
-        view["trainer"] = _person(svc, view.pop("trainer_id"))
-        view["mentor"] = _person(svc, view.pop("mentor_id"))
-        out.append(view)
-    mentors = [{"name": p.name, "practice": p.practice, "expertise": p.expertise}
-               for p in directory(svc.hao.repo.people(HaoRole.MENTOR))]
-    return {"audience": "institute", "mentor_directory": mentors, "trajectories": out}
+    return hao_views.institute_export(svc.hao.repo)
 
 
 def finance_export(svc: Services) -> dict[str, Any]:
@@ -55,8 +38,8 @@ def coordinator_export(svc: Services) -> dict[str, Any]:
     out = []
     for t in svc.hao.repo.all():
         doc = t.model_dump(mode="json")
-        doc["trainer"] = _person(svc, t.trainer_id)
-        doc["mentor"] = _person(svc, t.mentor_id)
+        doc["trainer"] = hao_views.person_ref(svc.hao.repo, t.trainer_id)
+        doc["mentor"] = hao_views.person_ref(svc.hao.repo, t.mentor_id)
         out.append(doc)
     return {"audience": "coordinator", "trajectories": out}
 

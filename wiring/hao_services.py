@@ -16,7 +16,7 @@ LINK_SALT = "mentorschap-hao-link"
 
 @dataclass
 class HaoServices:
-    base: Any  # mentorschap.bootstrap.Services
+    base: Any  # wiring.bootstrap.Services
 
     @functools.cached_property
     def repo(self):  # type: ignore[no-untyped-def]
@@ -27,8 +27,7 @@ class HaoServices:
     @functools.cached_property
     def links(self):  # type: ignore[no-untyped-def]
         from adapters.links import Links
-        from domain.hao.occasions import refusal
-        from portal.hao_acts import ACTIONS
+        from domain.hao.occasions import ACTIONS, refusal
 
         s = self.base.settings
         return Links(s.signing_secret.get_secret_value(), s.portal_url, self.base.clock, s.link_valid_days,

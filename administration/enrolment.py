@@ -11,14 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 from adapters.cohorts import Applied, cents
+from adapters.spreadsheet import RowError, read_table
+from administration.forms import application_values, parse_application
 from domain.availability import DAYS, PARTS
 from domain.clock import local_date
 from domain.cohort import CohortPlan
 from domain.errors import DomainError
 from domain.people import MAX_PREFERRED_MENTORS, Application, Role, mentor_ineligibility
 from domain.topics import TOPICS, topic_label
-from mentorschap.spreadsheet import RowError, read_table
-from portal.forms import application_values, parse_application
 from tasks.letters import Letter, post
 
 # CSV columns: the form's field names, or their Dutch labels; list cells separated by ';'.

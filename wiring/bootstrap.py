@@ -16,7 +16,7 @@ from adapters.clock import ScaledClock, SystemClock
 from adapters.db import create_schema, make_engine
 from adapters.repository import Repository
 from domain.clock import Clock
-from mentorschap.settings import Settings
+from wiring.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -75,7 +75,7 @@ class Services:
     @functools.cached_property
     def hao(self):  # type: ignore[no-untyped-def]
         """Programme B (hao-mentors): its store, links and runs."""
-        from mentorschap.hao_services import HaoServices
+        from wiring.hao_services import HaoServices
 
         return HaoServices(self)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+from adapters.spreadsheet import read_table
+from domain.errors import dutch_reason
 from domain.people import INVALID_EMAIL
 from domain.text import Line, text_refusal
-from mentorschap.spreadsheet import read_table
-from portal.forms import dutch_reason
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("naam",), "email": ("e-mailadres", "e-mail", "mail"), "language": ("taal",),

@@ -1,0 +1,1 @@
+"""The wiring: settings, and the one place that builds the real services from them."""
