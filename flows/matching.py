@@ -17,9 +17,9 @@ from domain.people import Role
 from domain.trajectory import MatchOutcome
 from flows.common import send_all, wait
 from flows.inputs import MentorChoice
-from tasks.cohort import rematch_proposal
+from tasks.cohort import choose_mentor, rematch_proposal
 from tasks.messages import Message
-from tasks.store import Snapshot, choose_mentor, cohort_proposes
+from tasks.store import Snapshot, cohort_proposes
 
 
 def find_mentor(s: Snapshot) -> None:

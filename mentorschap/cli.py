@@ -132,9 +132,10 @@ def pool(cohort: Annotated[str | None, typer.Option()] = None) -> None:
 def match(trajectory_id: int, mentor_id: int) -> None:
     """Choose a mentor for a mentee waiting in matching."""
     svc = _svc()
-    t, _ = svc.repo.trajectory(trajectory_id)
-    if mentor_id not in {p.id for p in svc.repo.mentor_pool(t.cohort)}:
-        typer.echo(f"geweigerd: mentor_id: {mentor_id} staat niet in de mentorenpool", err=True)
+    from tasks.cohort import mentor_refusal
+
+    if why := mentor_refusal(svc, trajectory_id, mentor_id):
+        typer.echo(f"geweigerd: mentor_id: {why}", err=True)
         raise typer.Exit(2)
     _act(trajectory_id, lambda t: t.choose_mentor(mentor_id, svc.clock.now()))
 

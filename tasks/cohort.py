@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 from domain.clock import act_time
 from domain.cohort import CohortPlan
 from domain.errors import DomainError
+from domain.pairing import Candidate, refusal
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import MatchOutcome, Trajectory
@@ -173,6 +174,46 @@ def _mentor_profiles(svc: Services, cohort: str, load: dict[int, int]) -> tuple[
     return profiles, apps
 
 
+def candidates(svc: Services, cohort: str, load: dict[int, int]) -> dict[int, Candidate]:
+    """Every mentor who applied to the cohort, eligible or not, with training and load."""
+    recorded = svc.cohorts.attendance_recorded(cohort)
+    attended = svc.cohorts.attended_ids(cohort) if recorded else set()
+    return {
+        row["id"]: Candidate(
+            id=row["id"], name=row["name"], eligible=row["eligible"], ineligible_reason=row["ineligible_reason"],
+            trained=(row["id"] in attended) if recorded else None,
+            capacity=int(row["application"].get("capacity") or 1), load=load.get(row["id"], 0))
+        for row in svc.repo.people_of(cohort) if row["role"] == Role.MENTOR.value
+    }
+
+
+def mentor_refusal(svc: Services, trajectory_id: int, mentor_id: int) -> str:
+    """Why this mentor may not be chosen for this mentee now ('' when they may): the same rules as
+    the cohort's approval (eligible, trained, not excluded, no conflict, room)."""
+    t, _ = svc.repo.trajectory(trajectory_id)
+    trajectories = _cohort_trajectories(svc, t.cohort)
+    pool = candidates(svc, t.cohort, _load(trajectories, leave_out=t.id))
+    mentee = svc.repo.application(t.mentee_id)
+    apps = {mid: svc.repo.application(mid) for mid in pool}
+    return refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids),
+                   conflicts=set(_mentee_profile(mentee, t.mentee_id, apps).conflicts))
+
+
+@task(name="choose mentor", cache_policy=NO_CACHE)
+def choose_mentor(trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
+    """Record the facilitator's choice; a mentor the matching rules refuse is refused with the reason."""
+    svc = services()
+    why = mentor_refusal(svc, trajectory_id, mentor_id)
+    if why:
+        return why
+    try:
+        now = svc.clock.now()
+        svc.repo.change(trajectory_id, lambda t: t.choose_mentor(mentor_id, given_or_now(t, given_at, now)), now)
+    except DomainError as exc:
+        return exc.reason
+    return ""
+
+
 def _cohort_trajectories(svc: Services, cohort: str) -> list[Trajectory]:
     return [svc.repo.trajectory(tid)[0] for tid in svc.repo.trajectory_ids(cohort=cohort)]
 
@@ -249,13 +290,15 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
     proposal = svc.cohorts.proposal(plan.id) or {}
     if proposal.get("approved") is not None:
         return []
-    if not approve and not changes:
-        return ["niets goedgekeurd: vink 'approve' aan (met of zonder wijzigingen)"]
+    if not approve:  # never approve with the box off, whatever else the form holds
+        return ["niets goedgekeurd: 'Goedkeuren' stond uit. Zet het aan om het voorstel (met de wijzigingen "
+                "eronder) goed te keuren; een wijziging alleen keurt niets goed."]
     pairs = {p["trajectory_id"]: p["mentor_id"] for p in proposal.get("pairs", [])}
     waiting = set(pairs) | set(proposal.get("unmatched", []))
     trajectories = {t.id: t for t in _cohort_trajectories(svc, plan.id)}
-    mentors, apps = _mentor_profiles(svc, plan.id, _load(list(trajectories.values())))
-    capacity = {m.id: m.capacity for m in mentors}
+    pool = candidates(svc, plan.id, _load(list(trajectories.values())))
+    apps = {mid: svc.repo.application(mid) for mid in pool}
+    names = {t.id: svc.repo.person(t.mentee_id).name for t in trajectories.values()}
     refusals: list[str] = []
     for change in changes:
         tid, mentor_id = change["trajectory_id"], change.get("mentor_id")
@@ -263,21 +306,18 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
             refusals.append(f"traject {tid} staat niet in dit voorstel")
         elif mentor_id is None:
             pairs.pop(tid, None)
-        elif mentor_id not in capacity:
-            refusals.append(f"traject {tid}: mentor {mentor_id} kan niet gematcht worden "
-                            "(niet geschikt of niet bij de training)")
         else:
             t = trajectories[tid]
-            profile = _mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps)
-            if mentor_id in profile.conflicts:
-                refusals.append(f"traject {tid}: mentor {mentor_id} staat bij de conflicten van de mentee")
+            conflicts = set(_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps).conflicts)
+            why = refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids), conflicts=conflicts, extra=0)
+            if why:
+                refusals.append(f"{names[tid]} (traject {tid}): {why}")
             else:
                 pairs[tid] = mentor_id
-    for mentor_id in set(pairs.values()):
+    for mentor_id in sorted(set(pairs.values())):
         count = sum(1 for m in pairs.values() if m == mentor_id)
-        if count > capacity.get(mentor_id, 0):
-            refusals.append(f"mentor {mentor_id} krijgt {count} mentees, maar heeft plaats voor "
-                            f"{capacity.get(mentor_id, 0)}")
+        if (why := refusal(pool.get(mentor_id), excluded=set(), conflicts=set(), extra=count)) and pool.get(mentor_id):
+            refusals.append(f"{count} mentees voor één mentor: {why}")
     if refusals:
         svc.artifacts.markdown(f"matching-geweigerd-{_slug(plan.id)}",
                                "## Wijzigingen niet verwerkt\n\n" + "\n".join(f"- {r}" for r in refusals),

@@ -46,22 +46,6 @@ def confirm_application(trajectory_id: int) -> None:
     svc.repo.change(trajectory_id, lambda t: t.confirm_application(svc.clock.now()), svc.clock.now())
 
 
-@task(name="choose mentor", cache_policy=NO_CACHE)
-def choose_mentor(trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
-    """Record the facilitator's choice; an unknown or excluded mentor is refused with the reason."""
-    svc = services()
-    t, _ = svc.repo.trajectory(trajectory_id)
-    pool = {p.id for p in svc.repo.mentor_pool(t.cohort)}
-    if mentor_id not in pool:
-        return f"mentor {mentor_id} staat niet in de mentorenpool van {t.cohort}"
-    try:
-        now = svc.clock.now()
-        svc.repo.change(trajectory_id, lambda t: t.choose_mentor(mentor_id, given_or_now(t, given_at, now)), now)
-    except DomainError as exc:
-        return exc.reason
-    return ""
-
-
 @task(name="comment on plan", cache_policy=NO_CACHE)
 def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = None) -> None:
     svc = services()

@@ -100,12 +100,19 @@ def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(c
     lotte, sanne = ids["lotte"].trajectory_id, ids["sanne"].trajectory_id
     refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["marloes"].person_id}])
-    assert refused == [f"traject {lotte}: mentor {ids['marloes'].person_id} kan niet gematcht worden "
-                       "(niet geschikt of niet bij de training)"]
+    marloes, pieter = ids["marloes"].person_id, ids["pieter"].person_id
+    assert refused == [f"Lotte (traject {lotte}): Dr. Marloes (id {marloes}) was niet bij de mentortraining; "
+                       "alleen getrainde mentoren worden gekoppeld"]
     refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["pieter"].person_id}])
-    assert refused == [f"mentor {ids['pieter'].person_id} krijgt 2 mentees, maar heeft plaats voor 1"]
+    assert refused == [f"2 mentees voor één mentor: Dr. Pieter (id {pieter}) heeft plaats voor 1 mentee(s) en "
+                       "begeleidt er al 0; kies een mentor met plaats"]
     assert cohort_tasks.settle_matching.fn(PLAN, False, []) != []
+    # 'Approve' off never approves, even with a change that is itself fine (issue 12: it did).
+    youssef = ids["youssef"].trajectory_id
+    off = cohort_tasks.settle_matching.fn(PLAN, False, [{"trajectory_id": youssef, "mentor_id": pieter}])
+    assert off and "Goedkeuren" in off[0]
+    assert world.cohorts.proposal(PLAN.id).get("approved") is None and world.cohorts.stage(PLAN.id) != "approved"
     # Lotte waits for the next round instead.
     assert cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte, "mentor_id": None}]) == []
     assert cohort_tasks.hand_out.fn(PLAN) == 2
@@ -133,3 +140,26 @@ def test_a_failed_kennismaking_gets_a_new_proposal_without_the_mentor_who_did_no
     world.repo.change(ids["lotte"].trajectory_id,
                     lambda t: t.choose_mentor(ids["anneke"].person_id, now), now)
     assert cohort_tasks.rematch_proposal.fn(youssef)["mentor_id"] is None
+
+
+def test_a_rematch_by_form_or_cli_follows_the_same_rules_as_the_cohort_approval(cohort) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12: the rematch form accepted a mentor at capacity and one who skipped the training."""
+    world, ids = cohort
+    cohort_tasks.propose_matching.fn(PLAN)
+    anneke = ids["anneke"].person_id  # room for two: Sanne and, changed by the facilitator, Lotte
+    assert cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": ids["lotte"].trajectory_id,
+                                                         "mentor_id": anneke}]) == []
+    cohort_tasks.hand_out.fn(PLAN)
+    youssef = ids["youssef"].trajectory_id
+    now = world.clock.now()
+    world.repo.change(youssef, lambda t: t.answer_kennismaking(Role.MENTEE, False, "past niet", now), now)
+    before = world.repo.trajectory(youssef)[1]
+    full = cohort_tasks.choose_mentor.fn(youssef, anneke)
+    assert "heeft plaats voor 2 mentee(s) en begeleidt er al 2" in full
+    untrained = cohort_tasks.choose_mentor.fn(youssef, ids["marloes"].person_id)
+    assert "was niet bij de mentortraining" in untrained
+    excluded = cohort_tasks.choose_mentor.fn(youssef, ids["pieter"].person_id)
+    assert "paste eerder niet" in excluded
+    assert world.repo.trajectory(youssef)[1] == before  # nothing written
+    assert cohort_tasks.mentor_refusal(world, youssef, ids["marloes"].person_id) == untrained  # the CLI's check
+
