@@ -192,6 +192,12 @@ class Trajectory(BaseModel):
     def excluded_mentor_ids(self) -> list[int]:
         return [m.mentor_id for m in self.matches if m.outcome in (MatchOutcome.DECLINED, MatchOutcome.ENDED)]
 
+    def require_id(self) -> int:
+        """The id the store gave; a trajectory that was read from the store always has one."""
+        if self.id is None:
+            raise ValueError("the trajectory has not been stored yet")
+        return self.id
+
     def phase_since(self) -> datetime:
         for entry in reversed(self.history):
             if entry.what.startswith("fase:"):

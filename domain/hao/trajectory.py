@@ -133,6 +133,12 @@ class HaoTrajectory(BaseModel):
 
     # --- reading -----------------------------------------------------------
 
+    def require_id(self) -> int:
+        """The id the store gave; a trajectory that was read from the store always has one."""
+        if self.id is None:
+            raise ValueError("the trajectory has not been stored yet")
+        return self.id
+
     def planned(self) -> Conversation | None:
         return next((c for c in self.conversations if c.held_at is None), None)
 
