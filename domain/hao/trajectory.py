@@ -374,6 +374,13 @@ class Progress(HaoTrajectory):
 AnyHao = Annotated[Consultation | Guidance | Progress, Field(discriminator="kind")]
 
 
+def as_progress(t: HaoTrajectory) -> Progress:
+    """``t`` as progress conversations, for the acts only they have (coupling, flagging)."""
+    if not isinstance(t, Progress):
+        raise TypeError(f"hao trajectory {t.id} is a {t.kind.value}, not progress conversations")
+    return t
+
+
 class HaoDocument:
     """Reads any stored hao aggregate (the store's ``model``)."""
 
