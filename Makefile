@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup system-packages clean
+.PHONY: demo test lint typecheck bench setup system-packages clean
 
 setup: $(STAMP)
 
@@ -31,11 +31,16 @@ demo: $(STAMP) system-packages
 test: $(STAMP) system-packages
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/lint-imports
+
+# mypy over all non-test code, as configured in pyproject.toml ([tool.mypy]).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

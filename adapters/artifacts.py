@@ -56,11 +56,13 @@ class Artifacts:
     def table(self, key: str, rows: list[dict[str, Any]], description: str, now: datetime) -> bool:
         if not self._changed(key, rows, now):
             return False
-        create_table_artifact(table=rows, key=key, description=description, _sync=True)
+        create_table_artifact(table=rows, key=key, description=description,
+                              _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
         return True
 
     def markdown(self, key: str, markdown: str, description: str, now: datetime) -> bool:
         if not self._changed(key, markdown, now):
             return False
-        create_markdown_artifact(markdown=markdown, key=key, description=description, _sync=True)
+        create_markdown_artifact(markdown=markdown, key=key, description=description,
+                                 _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
         return True

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -27,7 +28,8 @@ from sqlalchemy import (
     update,
 )
 
-from adapters.db import metadata
+from adapters.db import inserted_id, metadata
+from adapters.repository import insert_document
 from adapters.tables import people, trajectories
 from domain.cohort import TRAINING_POINTS, Attendance, CohortPlan
 from domain.errors import DomainError
@@ -208,12 +210,12 @@ class CohortStore:
                         "preferred_mentor_ids": [mentor_ids[e] for e in preferred],
                         "conflict_mentor_ids": [mentor_ids[e] for e in conflicting],
                     })
-                person_id = int(conn.execute(insert(people).values(
+                person_id = inserted_id(conn.execute(insert(people).values(
                     cohort=cohort, role=application.role.value, name=application.name, email=email,
                     language=application.language.value, eligible=not reasons, ineligible_reason="; ".join(reasons),
                     years_experience=application.years_experience,
                     application=application.model_dump(mode="json"), applied_at=now,
-                )).inserted_primary_key[0])
+                )))
                 if application.role is Role.MENTOR and not reasons:
                     mentor_ids[email] = person_id
                 trajectory_id = None
@@ -325,7 +327,7 @@ class CohortStore:
             _upsert(conn, person_id, cohort, {"contribution_cents": amount_cents})
 
 
-def _upsert(conn, person_id: int, cohort: str, values: dict) -> None:  # type: ignore[no-untyped-def]
+def _upsert(conn: Connection, person_id: int, cohort: str, values: dict) -> None:
     exists = conn.execute(select(participation.c.person_id).where(participation.c.person_id == person_id)).first()
     if exists:
         conn.execute(update(participation).where(participation.c.person_id == person_id).values(**values))
@@ -333,12 +335,7 @@ def _upsert(conn, person_id: int, cohort: str, values: dict) -> None:  # type: i
         conn.execute(insert(participation).values(person_id=person_id, cohort=cohort, **values))
 
 
-def _insert_trajectory(conn, cohort: str, mentee_id: int, now: datetime) -> int:  # type: ignore[no-untyped-def]
+def _insert_trajectory(conn: Connection, cohort: str, mentee_id: int, now: datetime) -> int:
     t = Trajectory.apply(cohort, mentee_id, now)
-    new_id = int(conn.execute(insert(trajectories).values(
-        programme=t.programme, cohort=cohort, mentee_id=mentee_id, phase=t.phase.value, version=1, document={},
-        updated_at=now,
-    )).inserted_primary_key[0])
-    t = t.model_copy(update={"id": new_id})
-    conn.execute(update(trajectories).where(trajectories.c.id == new_id).values(document=t.model_dump(mode="json")))
-    return new_id
+    stored = insert_document(conn, trajectories, t, now, programme=t.programme, cohort=cohort, mentee_id=mentee_id)
+    return stored.require_id()

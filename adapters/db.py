@@ -7,9 +7,11 @@ writer wait for the lock instead of failing. Tables register on ``metadata``.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 
 metadata = MetaData()
@@ -27,7 +29,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins, so that
         # BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlocks).
         dbapi_connection.isolation_level = None
@@ -39,10 +41,18 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The id an INSERT of one row got (SQLAlchemy types the key as optional: only inserts have one)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("not the result of an insert")
+    return int(key[0])
 
 
 # Modules that define tables on ``metadata``; imported here, not from adapters.tables,

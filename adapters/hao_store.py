@@ -1,8 +1,8 @@
 """The store of programme B (hao-mentors): its people and its trajectories.
 
-The trajectories table has the columns of programme A's (document, version, the
-durable wait), so ``HaoRepository`` reuses ``Repository``'s conditional updates and
-waits unchanged on it. A trajectory's ``pseudonym`` is random and kept only here: it
+The trajectories table has the columns of programme A's (document, version, phase),
+so ``HaoRepository`` keeps its trajectories in the same ``Documents`` with their
+conditional updates. A trajectory's ``pseudonym`` is random and kept only here: it
 is what the Prefect run shows instead of names.
 
 Register the tables by importing this module (``adapters.tables`` does).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -21,18 +21,19 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Engine,
     Integer,
+    RowMapping,
     String,
     Table,
     insert,
     select,
-    update,
 )
 
-from adapters.db import metadata
-from adapters.repository import NotFound, Repository
+from adapters.db import inserted_id, metadata
+from adapters.repository import Documents, NotFound, T, insert_document
 from domain.hao.people import HaoPerson, HaoRole
-from domain.hao.trajectory import HaoDocument, HaoTrajectory, Kind
+from domain.hao.trajectory import AnyHao, HaoDocument, HaoTrajectory, Kind
 
 hao_people = Table(
     "hao_people",
@@ -58,6 +59,8 @@ hao_trajectories = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+H = TypeVar("H", bound=HaoTrajectory)
+
 PREFIX = {Kind.CONSULTATION: "c", Kind.GUIDANCE: "g", Kind.PROGRESS: "v"}
 
 
@@ -66,23 +69,26 @@ def new_pseudonym(kind: Kind) -> str:
     return f"{PREFIX[kind]}-{secrets.token_hex(3)}"
 
 
-class HaoRepository(Repository):
-    table = hao_trajectories
-    model: Any = HaoDocument
+class HaoRepository:
+    """Programme B's people and trajectories; the trajectories live in ``Documents`` as programme A's do."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.documents: Documents[AnyHao] = Documents(engine, hao_trajectories, HaoDocument.model_validate)
 
     # --- people ----------------------------------------------------------------
 
-    def add_person(self, p: HaoPerson) -> int:  # type: ignore[override]
+    def add_person(self, p: HaoPerson) -> int:
         with self.engine.begin() as conn:
             existing = conn.execute(select(hao_people.c.id).where(hao_people.c.email == p.email.lower())).first()
             if existing is not None:
                 return int(existing[0])
-            return int(conn.execute(insert(hao_people).values(
+            return inserted_id(conn.execute(insert(hao_people).values(
                 role=p.role.value, name=p.name, email=p.email.lower(), language=p.language, available=p.available,
                 profile={"practice": p.practice, "region": p.region, "expertise": p.expertise},
-            )).inserted_primary_key[0])
+            )))
 
-    def person(self, person_id: int) -> HaoPerson:  # type: ignore[override]
+    def person(self, person_id: int) -> HaoPerson:
         with self.engine.connect() as conn:
             row = conn.execute(select(hao_people).where(hao_people.c.id == person_id)).mappings().first()
         if row is None:
@@ -98,21 +104,27 @@ class HaoRepository(Repository):
 
     # --- trajectories ----------------------------------------------------------
 
-    def add_trajectory(  # type: ignore[override]
-        self, t: HaoTrajectory, now: datetime, also: Callable[[Connection], None] | None = None
-    ) -> HaoTrajectory:
+    def add_trajectory(self, t: H, now: datetime, also: Callable[[Connection], None] | None = None) -> H:
         """Insert the trajectory; ``also`` (e.g. marking the request link used) in the same transaction."""
         with self.engine.begin() as conn:
             if also is not None:
                 also(conn)
-            new_id = conn.execute(insert(hao_trajectories).values(
-                kind=t.kind.value, pseudonym=t.pseudonym, phase=t.phase.value, version=1, document={},
-                updated_at=now,
-            )).inserted_primary_key[0]
-            t = t.model_copy(update={"id": int(new_id)})
-            conn.execute(update(hao_trajectories).where(hao_trajectories.c.id == new_id)
-                         .values(document=t.model_dump(mode="json")))
-        return t
+            return insert_document(conn, hao_trajectories, t, now, kind=t.kind.value, pseudonym=t.pseudonym)
+
+    def trajectory(self, trajectory_id: int) -> tuple[AnyHao, int]:
+        """The aggregate and the version it was read at."""
+        return self.documents.get(trajectory_id)
+
+    def change(
+        self,
+        trajectory_id: int,
+        act: Callable[[AnyHao], T],
+        now: datetime,
+        also: Callable[[Connection], None] | None = None,
+        attempts: int = 20,
+    ) -> T:
+        """Load, apply ``act`` and save, again on a concurrent change (see ``Documents.change``)."""
+        return self.documents.change(trajectory_id, act, now, also, attempts)
 
     def all(self, kind: Kind | None = None) -> list[HaoTrajectory]:
         query = select(hao_trajectories.c.document).order_by(hao_trajectories.c.id)
@@ -130,7 +142,7 @@ class HaoRepository(Repository):
         return Kind(value)
 
 
-def _person(row) -> HaoPerson:  # type: ignore[no-untyped-def]
+def _person(row: RowMapping) -> HaoPerson:
     profile = row["profile"] or {}
     return HaoPerson(id=row["id"], role=HaoRole(row["role"]), name=row["name"], email=row["email"],
                      language=row["language"], available=row["available"], **profile)

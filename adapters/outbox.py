@@ -92,7 +92,7 @@ def serialize(message: EmailMessage) -> bytes:
 
 
 def parse(data: bytes) -> EmailMessage:
-    return message_from_bytes(data, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(data, policy=policy.default)
 
 
 class Outbox:

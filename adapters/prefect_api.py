@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect import get_client
@@ -27,6 +27,8 @@ from adapters.runs import RunStore
 from domain.waits import ACTIVE, CRASHED, FINISHED, PAUSED, STUCK, RunKind, Subject, WaitKey
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 DEPLOYMENTS: Mapping[RunKind, str] = {
     RunKind.TRAJECTORY: "mentee-trajectory/mentee-trajectory",
@@ -77,15 +79,28 @@ def condition(run: FlowRun | None, now: datetime) -> tuple[str | None, str | Non
     return (FINISHED if state.is_final() else ACTIVE), None
 
 
+def synchronous(result: R | Coroutine[Any, Any, R]) -> R:
+    """The result of one of Prefect's ``async_dispatch`` functions (``to_deployment``, ``run_deployment``).
+
+    Called from synchronous code (or with ``_sync=True``) they return the result itself, yet
+    their types also name the coroutine they return inside an event loop; this narrows it.
+    """
+    if isinstance(result, Coroutine):
+        result.close()
+        raise TypeError("Prefect returned a coroutine: call it from synchronous code or with _sync=True")
+    return result
+
+
 class PrefectRuns:
     """The few calls the run control makes on Prefect's API (a fake stands in for it in tests)."""
 
     def create(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str],
                idempotency_key: str) -> str:
+        # _sync=True: a synchronous call also from code that runs an event loop (the portal, a browser test).
         run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name, tags=tags,
                              idempotency_key=idempotency_key,
-                             _sync=True)  # also from code that runs an event loop (the portal, a browser test)
-        return str(run.id)
+                             _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+        return str(synchronous(run).id)
 
     def conditions(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
         """What Prefect says of these runs (see ``condition``), one API call per page of runs."""

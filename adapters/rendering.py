@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, pass_context
 from jinja2.runtime import Context
 
 from domain.clock import AMSTERDAM
@@ -103,7 +103,7 @@ def _role_filter(ctx: Context, value: object) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and name.endswith((".html", ".html.j2"))  # type: ignore[union-attr]
+    return name is not None and name.endswith((".html", ".html.j2"))
 
 
 class Renderer:
@@ -142,7 +142,7 @@ class Renderer:
             html=self._template(message, lang, "html.j2").render(ctx).strip() + "\n",
         )
 
-    def _template(self, message: str, language: str, suffix: str):  # type: ignore[no-untyped-def]
+    def _template(self, message: str, language: str, suffix: str) -> Template:
         try:
             return self.env.get_template(f"{language}/{message}.{suffix}")
         except TemplateNotFound:

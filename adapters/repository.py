@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, Generic, Protocol, Self, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from adapters.db import inserted_id
 from adapters.tables import people, trajectories
 from domain.errors import DomainError
 from domain.people import Application, Person, Role
@@ -25,19 +27,113 @@ class NotFound(LookupError):
     pass
 
 
+class Aggregate(Protocol):
+    """What the store needs of an aggregate: its id, its phase (a queried column) and its JSON."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def phase(self) -> Enum: ...
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self: ...
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def insert_document(conn: Connection, table: Table, t: A, now: datetime, **columns: Any) -> A:
+    """Insert ``t`` at version 1 with its queried ``columns``; returns it with the id it got.
+
+    The document is written after the insert because it holds the id the insert gave.
+    """
+    new_id = inserted_id(conn.execute(insert(table).values(
+        **columns, phase=t.phase.value, version=1, document={}, updated_at=now,
+    )))
+    t = t.model_copy(update={"id": new_id})
+    conn.execute(update(table).where(table.c.id == new_id).values(document=t.model_dump(mode="json")))
+    return t
+
+
+class Documents(Generic[A]):
+    """Aggregates kept whole as versioned JSON documents in one table, with conditional updates.
+
+    Both programmes' stores hold one (programme A's ``Repository``, ``adapters.hao_store``'s
+    ``HaoRepository``), so the compare-and-set rules live once. The table has the columns
+    ``id``, ``phase``, ``version``, ``document`` and ``updated_at``; ``read`` parses a document.
+    """
+
+    def __init__(self, engine: Engine, table: Table, read: Callable[[Any], A]) -> None:
+        self.engine = engine
+        self.table = table
+        self.read = read
+
+    def get(self, aggregate_id: int) -> tuple[A, int]:
+        """The aggregate and the version it was read at."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(self.table.c.document, self.table.c.version).where(self.table.c.id == aggregate_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"trajectory {aggregate_id}")
+        return self.read(row.document), row.version
+
+    def save(self, t: A, expected_version: int, now: datetime, also: Callable[[Connection], None] | None = None) -> int:
+        """Write the aggregate only if nobody changed it since it was read.
+
+        ``also`` runs in the same transaction (e.g. marking a signed link as used), so
+        the act and its bookkeeping are written together or not at all.
+        """
+        with self.engine.begin() as conn:
+            if also is not None:
+                also(conn)
+            result = conn.execute(
+                update(self.table)
+                .where(self.table.c.id == t.id, self.table.c.version == expected_version)
+                .values(
+                    document=t.model_dump(mode="json"), phase=t.phase.value,
+                    version=expected_version + 1, updated_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                raise Conflict(f"trajectory {t.id} changed since version {expected_version}")
+        return expected_version + 1
+
+    def change(
+        self,
+        aggregate_id: int,
+        act: Callable[[A], T],
+        now: datetime,
+        also: Callable[[Connection], None] | None = None,
+        attempts: int = 20,
+    ) -> T:
+        """Load, apply ``act`` and save; on a concurrent change, start again from a fresh read.
+
+        A ``DomainError`` from ``act`` propagates and nothing is written.
+        """
+        for _ in range(attempts):
+            t, version = self.get(aggregate_id)
+            result = act(t)
+            try:
+                self.save(t, version, now, also)
+            except Conflict:
+                continue
+            return result
+        raise Conflict(f"trajectory {aggregate_id}: too many concurrent changes")
+
+
 class Repository:
     """The store's one entry point; holds an engine, opens short transactions.
 
-    ``table`` and ``model`` name where the aggregates live and what they are; another
-    programme's store (``adapters.hao_store``) reuses the conditional updates on its own
-    table. The runs that orchestrate them and their waits are in ``adapters.runs``.
+    Trajectories are read and changed through ``Documents`` on the ``trajectories`` table.
+    The runs that orchestrate them and their waits are in ``adapters.runs``.
     """
-
-    table = trajectories
-    model: Any = Trajectory
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.documents: Documents[Trajectory] = Documents(engine, trajectories, Trajectory.model_validate)
 
     # --- people --------------------------------------------------------------
 
@@ -58,7 +154,7 @@ class Repository:
         }
         try:
             with self.engine.begin() as conn:
-                return int(conn.execute(insert(people).values(**row)).inserted_primary_key[0])
+                return inserted_id(conn.execute(insert(people).values(**row)))
         except IntegrityError as exc:
             raise DomainError(
                 "email", f"er is al een aanmelding met {application.email} voor dit cohort"
@@ -94,50 +190,18 @@ class Repository:
 
     def add_trajectory(self, t: Trajectory, now: datetime) -> Trajectory:
         with self.engine.begin() as conn:
-            new_id = conn.execute(
-                insert(self.table).values(
-                    programme=t.programme, cohort=t.cohort, mentee_id=t.mentee_id, phase=t.phase.value,
-                    version=1, document={}, updated_at=now,
-                )
-            ).inserted_primary_key[0]
-            t = t.model_copy(update={"id": int(new_id)})
-            conn.execute(
-                update(self.table).where(self.table.c.id == new_id).values(document=t.model_dump(mode="json"))
-            )
-        return t
+            return insert_document(conn, trajectories, t, now,
+                                   programme=t.programme, cohort=t.cohort, mentee_id=t.mentee_id)
 
     def trajectory(self, trajectory_id: int) -> tuple[Trajectory, int]:
         """The aggregate and the version it was read at."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(self.table.c.document, self.table.c.version).where(self.table.c.id == trajectory_id)
-            ).first()
-        if row is None:
-            raise NotFound(f"trajectory {trajectory_id}")
-        return self.model.model_validate(row.document), row.version
+        return self.documents.get(trajectory_id)
 
     def save(
         self, t: Trajectory, expected_version: int, now: datetime, also: Callable[[Connection], None] | None = None
     ) -> int:
-        """Write the aggregate only if nobody changed it since it was read.
-
-        ``also`` runs in the same transaction (e.g. marking a signed link as used), so
-        the act and its bookkeeping are written together or not at all.
-        """
-        with self.engine.begin() as conn:
-            if also is not None:
-                also(conn)
-            result = conn.execute(
-                update(self.table)
-                .where(self.table.c.id == t.id, self.table.c.version == expected_version)
-                .values(
-                    document=t.model_dump(mode="json"), phase=t.phase.value,
-                    version=expected_version + 1, updated_at=now,
-                )
-            )
-            if result.rowcount != 1:
-                raise Conflict(f"trajectory {t.id} changed since version {expected_version}")
-        return expected_version + 1
+        """Write the aggregate only if nobody changed it since it was read (see ``Documents.save``)."""
+        return self.documents.save(t, expected_version, now, also)
 
     def change(
         self,
@@ -147,42 +211,31 @@ class Repository:
         also: Callable[[Connection], None] | None = None,
         attempts: int = 20,
     ) -> T:
-        """Load, apply ``act`` and save; on a concurrent change, start again from a fresh read.
-
-        A ``DomainError`` from ``act`` propagates and nothing is written.
-        """
-        for _ in range(attempts):
-            t, version = self.trajectory(trajectory_id)
-            result = act(t)
-            try:
-                self.save(t, version, now, also)
-            except Conflict:
-                continue
-            return result
-        raise Conflict(f"trajectory {trajectory_id}: too many concurrent changes")
+        """Load, apply ``act`` and save, again on a concurrent change (see ``Documents.change``)."""
+        return self.documents.change(trajectory_id, act, now, also, attempts)
 
     def trajectory_ids(self, cohort: str | None = None, active_only: bool = False) -> list[int]:
-        query = select(self.table.c.id).order_by(self.table.c.id)
+        query = select(trajectories.c.id).order_by(trajectories.c.id)
         if cohort:
-            query = query.where(self.table.c.cohort == cohort)
+            query = query.where(trajectories.c.cohort == cohort)
         if active_only:
-            query = query.where(self.table.c.phase.not_in(["closed", "withdrawn"]))
+            query = query.where(trajectories.c.phase.not_in(["closed", "withdrawn"]))
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
     def cohorts(self, programme: str | None = None) -> list[str]:
-        query = select(self.table.c.cohort).distinct().order_by(self.table.c.cohort)
+        query = select(trajectories.c.cohort).distinct().order_by(trajectories.c.cohort)
         if programme:
-            query = query.where(self.table.c.programme == programme)
+            query = query.where(trajectories.c.programme == programme)
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
     def count_trajectories(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(self.table)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(trajectories)).scalar_one())
 
 
-def _person(row) -> Person:  # type: ignore[no-untyped-def]
+def _person(row: RowMapping) -> Person:
     app = row["application"]
     return Person(
         id=row["id"], role=Role(row["role"]), name=row["name"], email=row["email"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -21,6 +22,8 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    Row,
+    Select,
     String,
     Table,
     and_,
@@ -83,7 +86,7 @@ class RunStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _select(self, kind: RunKind):  # type: ignore[no-untyped-def]
+    def _select(self, kind: RunKind) -> Select[Any]:
         s = SUBJECTS[kind]
         return (
             select(
@@ -170,7 +173,14 @@ def _as_text(column: ColumnElement) -> ColumnElement:
     return cast(column, String) if column.type.python_type is int else column
 
 
-def _where(statement, subject: Subject):  # type: ignore[no-untyped-def]
+class _Filterable(Protocol):
+    def where(self, *whereclause: ColumnElement[bool]) -> Self: ...
+
+
+F = TypeVar("F", bound=_Filterable)
+
+
+def _where(statement: F, subject: Subject) -> F:
     return statement.where(runs.c.kind == subject.kind.value, runs.c.subject == subject.id)
 
 
@@ -181,7 +191,7 @@ def _ensure(conn: Connection, subject: Subject) -> None:
             conn.execute(insert(runs).values(kind=subject.kind.value, subject=subject.id, waits=0))
 
 
-def _state(row) -> RunState:  # type: ignore[no-untyped-def]
+def _state(row: Row[Any]) -> RunState:
     subject = Subject(RunKind(row.kind), str(row.subject))
     wait = WaitKey(subject, row.waits, row.wait_label) if row.wait_label is not None else None
     return RunState(subject=subject, flow_run_id=row.flow_run_id, wait=wait, wait_version=row.wait_version,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.cohorts import Applied, cents
 from adapters.spreadsheet import RowError, read_table
@@ -20,6 +21,9 @@ from domain.errors import DomainError
 from domain.people import MAX_PREFERRED_MENTORS, Application, Role, mentor_ineligibility
 from domain.topics import TOPICS, topic_label
 from tasks.letters import Letter, post
+
+if TYPE_CHECKING:
+    from wiring.bootstrap import Services
 
 # CSV columns: the form's field names, or their Dutch labels; list cells separated by ';'.
 # Mentees name mentors by e-mail address (ids are not known to whoever fills in a spreadsheet).
@@ -41,13 +45,13 @@ REQUIRED_COLUMNS = ("role", "name", "email")
 LANGUAGES = {"nl": "nl", "nederlands": "nl", "dutch": "nl", "en": "en", "engels": "en", "english": "en"}
 
 
-def _plan(svc, cohort: str) -> CohortPlan | None:  # type: ignore[no-untyped-def]
+def _plan(svc: Services, cohort: str) -> CohortPlan | None:
     """The cohort's plan; None when the cohort was never opened (no window: a programme without cohorts)."""
     store = getattr(svc, "cohorts", None)
     return store.plan(cohort) if store is not None else None
 
 
-def form_view(svc, cohort: str, role: Role, now: datetime) -> dict:  # type: ignore[no-untyped-def]
+def form_view(svc: Services, cohort: str, role: Role, now: datetime) -> dict:
     """What the application form shows of the cohort."""
     plan = _plan(svc, cohort)
     mentors = []
@@ -68,7 +72,9 @@ def form_view(svc, cohort: str, role: Role, now: datetime) -> dict:  # type: ign
     }
 
 
-def cohort_errors(svc, cohort: str, role: Role, application: Application | None, now: datetime) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def cohort_errors(
+    svc: Services, cohort: str, role: Role, application: Application | None, now: datetime
+) -> dict[str, str]:
     """What the cohort refuses: outside the window, a preferred or conflicting mentor not in its list."""
     plan = _plan(svc, cohort)
     errors: dict[str, str] = {}
@@ -89,13 +95,13 @@ def ineligibility(application: Application, now: datetime) -> list[str]:
     return mentor_ineligibility(application.years_experience, application.stopped_on, local_date(now))
 
 
-def contribution_cents(svc, cohort: str) -> int:  # type: ignore[no-untyped-def]
+def contribution_cents(svc: Services, cohort: str) -> int:
     plan = _plan(svc, cohort)
     return cents(plan.contribution_eur) if plan else 0
 
 
-def after_portal_application(  # type: ignore[no-untyped-def]
-    svc, cohort: str, person_id: int, application: Application, reasons: list[str], now: datetime
+def after_portal_application(
+    svc: Services, cohort: str, person_id: int, application: Application, reasons: list[str], now: datetime
 ) -> None:
     """A stored web application: the mentee's contribution due, a mentor's letters."""
     if getattr(svc, "cohorts", None) is None:
@@ -106,7 +112,7 @@ def after_portal_application(  # type: ignore[no-untyped-def]
     after_application(svc, cohort, applied, application, now)
 
 
-def after_application(svc, cohort: str, applied: Applied, application: Application, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def after_application(svc: Services, cohort: str, applied: Applied, application: Application, now: datetime) -> None:
     """The letters an application causes that no trajectory run sends: a mentor's confirmation,
     or the polite refusal with its reasons (the facilitator gets a copy, so she sees them too)."""
     if application.role is not Role.MENTOR:
@@ -136,7 +142,7 @@ def read_rows(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowEr
 
 
 def import_applications(
-    svc, cohort: str, path: Path, now: datetime, *, ignore_window: bool = False,  # type: ignore[no-untyped-def]
+    svc: Services, cohort: str, path: Path, now: datetime, *, ignore_window: bool = False,
 ) -> tuple[list[Applied], list[RowError]]:
     """Validate every row, then store all of them in one transaction, or none if any row is wrong."""
     try:
@@ -174,7 +180,10 @@ def import_applications(
     return stored, []
 
 
-def _row_errors(svc, cohort, row, number, now, ignore_window, known, seen, mentors):  # type: ignore[no-untyped-def]
+def _row_errors(
+    svc: Services, cohort: str, row: dict[str, str], number: int, now: datetime, ignore_window: bool,
+    known: set[str], seen: dict[str, int], mentors: set[str],
+) -> list[RowError] | tuple[Application, list[str], list[str], list[str]]:
     errors: list[RowError] = []
     role_text = row.get("role", "").strip().lower()
     if role_text not in (Role.MENTOR.value, Role.MENTEE.value):

@@ -9,7 +9,7 @@ from domain.clock import local_date
 
 
 def export_trajectories(repo: Repository, cohort: str | None = None) -> dict[str, Any]:
-    names: dict[int, dict[str, str]] = {}
+    names: dict[int, dict[str, Any]] = {}
 
     def person(pid: int) -> dict[str, Any]:
         if pid not in names:
@@ -26,6 +26,6 @@ def export_trajectories(repo: Repository, cohort: str | None = None) -> dict[str
         for match, mdoc in zip(t.matches, doc["matches"], strict=True):
             mdoc["mentor"] = person(match.mentor_id)
             mdoc["ends_by"] = local_date(match.ends_by).isoformat() if match.ends_by else None
-            mdoc["interim_due"] = match.interim_due().isoformat() if match.interim_due() else None
+            mdoc["interim_due"] = due.isoformat() if (due := match.interim_due()) else None
         out.append(doc)
     return {"trajectories": out}

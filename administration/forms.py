@@ -144,7 +144,7 @@ def _parse_application(role: Role, values: dict[str, Any]) -> tuple[Application 
     except ValidationError as exc:
         for error in exc.errors():
             errors.setdefault(field_of(error["loc"]), dutch_reason(error))
-    rough = application or Application.model_construct(
+    rough = application or Application.model_construct(  # type: ignore[call-arg]  # partial on purpose
         role=role, learning_goals=data["learning_goals"], topics=data["topics"]
     )
     for name, reason in rough.completeness_errors().items():

@@ -21,14 +21,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from demo.cast import MENTEES, MENTORS, OTHER_MEMBERS
 from demo.inbox import Inbox
 from demo.screens import screenshot
-from domain.clock import AMSTERDAM
+from domain.clock import AMSTERDAM, Clock
 from domain.cohort import CohortPlan
 from domain.waits import Subject
 from mentorschap.stack import ROOT, Stack, free_port
+
+if TYPE_CHECKING:
+    from wiring.bootstrap import Services
 
 VAR = ROOT / "var" / "demo"
 SIM_START = datetime(2021, 1, 4, 8, 0, tzinfo=UTC)  # Monday 4 January 2021, 09:00 in Amsterdam
@@ -60,7 +64,7 @@ STARTUP_SECONDS = 40
 DEADLINE_SECONDS = float(os.environ.get("DEMO_DEADLINE_SECONDS", "600"))
 
 
-def say(clock, text: str) -> None:  # type: ignore[no-untyped-def]
+def say(clock: Clock, text: str) -> None:
     print(f"[{clock.now():%Y-%m-%d}] {text}", flush=True)
 
 
@@ -68,11 +72,13 @@ def start_cohort(stack: Stack, plan: CohortPlan, members_csv: Path) -> str:
     """Start the cohort's kickoff run now, with the demo's dates (a 2021 Cron schedule no longer fires)."""
     from prefect.deployments import run_deployment
 
+    from adapters.prefect_api import synchronous
+
     stack._wait_deployments([COHORT_DEPLOYMENT])
     run = run_deployment(COHORT_DEPLOYMENT, parameters={"plan": plan.model_dump(mode="json"),
                                                         "members_csv": str(members_csv)},
                          timeout=0, flow_run_name=f"cohort {plan.id} (demo)")
-    return str(run.id)
+    return str(synchronous(run).id)
 
 
 def write_members(path: Path) -> None:
@@ -219,13 +225,13 @@ COHORT_STAGES = {
 }
 
 
-def summarize(svc, elapsed: float) -> dict:  # type: ignore[no-untyped-def]
+def summarize(svc: Services, elapsed: float) -> dict:
     from collections import Counter
 
     rows = svc.outbox.rows()
     templates = Counter(r["template"] for r in rows)
-    out = {"seconds": round(elapsed, 1), "messages": len(rows), "by_template": dict(sorted(templates.items())),
-           "trajectories": []}
+    out: dict[str, Any] = {"seconds": round(elapsed, 1), "messages": len(rows),
+                           "by_template": dict(sorted(templates.items())), "trajectories": []}
     for tid in svc.repo.trajectory_ids():
         t, _ = svc.repo.trajectory(tid)
         wakes = svc.run_store.wakes(Subject.trajectory(tid))

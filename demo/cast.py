@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 MENTORS = [
     {"name": "Dr. Anneke van Dijk", "email": "a.vandijk@huisartsen-strijp.example", "phone": "040-2123456",
      "practice_name": "Huisartsenpraktijk Strijp", "street": "Hoogstraat 12", "postcode": "5615 PA",
@@ -24,7 +26,7 @@ MENTORS = [
      "topics": "loopbaankeuzes", "topic_ids": ["loopbaan"]},  # stopped more than two years ago: not eligible
 ]
 
-MENTEES = [
+MENTEES: list[dict[str, Any]] = [
     {"name": "Sanne de Vries", "email": "s.devries@huisartsen-veldhoven.example", "phone": "040-2534567",
      "practice_name": "Huisartsen Veldhoven-Zuid", "street": "Dorpstraat 21", "postcode": "5504 HB",
      "city": "Veldhoven", "years_experience": "2",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time as clock_time
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import httpx
@@ -45,7 +46,7 @@ REPORT = ("Taakgebied 2: de opleider geeft nu concrete, tijdige feedback en plan
 
 
 class HaoDemo:
-    def __init__(self, svc: Services, say) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, svc: Services, say: Callable[[str], None]) -> None:
         self.svc = svc
         self.hao = svc.hao
         self.planned: set[str] = set()
@@ -86,11 +87,12 @@ class HaoDemo:
                                     new_pseudonym(Kind.GUIDANCE), now)
         g = self.hao.repo.add_trajectory(guidance, now)
         due = now + timedelta(days=240)  # two conversations within eight months
-        p = self.hao.repo.add_trajectory(Progress.start(trainers[2], new_pseudonym(Kind.PROGRESS), now, due), now)
-        for t in (g, p):
-            self.trajectories[t.kind] = t.id  # type: ignore[assignment]
+        progress = self.hao.repo.add_trajectory(Progress.start(trainers[2], new_pseudonym(Kind.PROGRESS), now, due),
+                                                now)
+        for t in (g, progress):
+            self.trajectories[t.kind] = t.require_id()
             self.hao.start(t)
-        self.say(f"hao: {len(CAST)} people; guidance {g.pseudonym} and progress {p.pseudonym} started")
+        self.say(f"hao: {len(CAST)} people; guidance {g.pseudonym} and progress {progress.pseudonym} started")
 
     # --- every tick --------------------------------------------------------
 
@@ -114,9 +116,9 @@ class HaoDemo:
             self.last_sweep = clock_time.monotonic()
         for t in self.hao.repo.all():
             if t.kind not in self.trajectories:
-                self.trajectories[t.kind] = t.id  # type: ignore[assignment]
-            if self.phases.get(t.id) != t.phase.value:  # type: ignore[arg-type]
-                self.phases[t.id] = t.phase.value  # type: ignore[index]
+                self.trajectories[t.kind] = t.require_id()
+            if self.phases.get(t.require_id()) != t.phase.value:
+                self.phases[t.require_id()] = t.phase.value
                 self.say(f"hao {t.kind.label} {t.pseudonym}: {t.phase.label}")
 
     def done(self) -> bool:

@@ -8,6 +8,7 @@ var/demo/maildir --port 8025`` runs it until it is stopped.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import mailbox
 import signal
@@ -49,7 +50,7 @@ class _Controller(Controller):
     """Learns the port the OS chose when asked for port 0, before aiosmtpd connects to it."""
 
     def _trigger_server(self) -> None:
-        if self.port == 0 and self.server is not None:
+        if self.port == 0 and isinstance(self.server, asyncio.Server):  # what aiosmtpd's loop made
             self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -88,7 +89,7 @@ class MaildirServer:
 
     def read(self) -> list[EmailMessage]:
         """Every stored message, parsed with the standard library."""
-        return [message_from_bytes(raw, policy=policy.default) for raw in self.messages()]  # type: ignore[misc]
+        return [message_from_bytes(raw, policy=policy.default) for raw in self.messages()]
 
 
 def free_port(host: str = "127.0.0.1") -> int:

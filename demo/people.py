@@ -24,6 +24,7 @@ from domain.cohort import APPROVAL, TRAINING
 from domain.people import Role
 from domain.phases import Phase
 from domain.rules import MIN_DAYS_BETWEEN_MEETINGS
+from domain.trajectory import Trajectory
 from tasks.cohort import rematch_for
 from wiring.bootstrap import Services
 
@@ -150,7 +151,7 @@ class Participants:
         return {f"{prefix}date": local.date().isoformat(), f"{prefix}time": local.strftime("%H:%M")}
 
     @staticmethod
-    def _next_date(t, now: datetime) -> datetime:  # type: ignore[no-untyped-def]
+    def _next_date(t: Trajectory, now: datetime) -> datetime:
         """A weekday at 14:00, at least four weeks ahead (in compressed time the invitation takes
         weeks to go out) and 43 days after the last meeting (the rule's 42 and a day to spare)."""
         match = t.match
@@ -198,7 +199,11 @@ class Facilitator:
                                        {"mentor_id": choice["mentor_id"]})
                 else:  # no mentor with room this round: she tells the mentee and ends the trajectory
                     reason = f"geen mentor beschikbaar in deze ronde ({choice['reason']})"
-                    self.svc.repo.change(tid, lambda t, r=reason: t.withdraw(Role.FACILITATOR, r, now), now)
+
+                    def withdraw(t: Trajectory, r: str = reason) -> None:
+                        t.withdraw(Role.FACILITATOR, r, now)
+
+                    self.svc.repo.change(tid, withdraw, now)
                     self.svc.runs.wake(tid, "facilitator", "geen mentor")
             else:
                 kind = "tussenevaluatie" if t.phase is Phase.INTERIM_EVALUATION else "eindevaluatie"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
 
+from adapters.prefect_api import synchronous
 from domain.clock import AMSTERDAM
 from domain.cohort import CohortPlan
 from flows.cohort import cohort
@@ -39,12 +40,12 @@ COHORTS: tuple[CohortPlan, ...] = (
 
 def cohort_deployments(members_csv: str = "") -> list[RunnerDeployment]:
     return [
-        cohort.to_deployment(
+        synchronous(cohort.to_deployment(
             name=plan.id,
             schedules=[CronSchedule(cron=plan.kickoff_cron, timezone=TIMEZONE)],
             parameters={"plan": plan.model_dump(mode="json"), "members_csv": members_csv},
             tags=[f"programma:{plan.programme}", f"cohort:{plan.id}"],
             description=f"{plan.name}: kickoff, aanmeldperiode, mentortraining en matching.",
-        )
+        ))
         for plan in COHORTS
     ]

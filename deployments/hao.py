@@ -12,6 +12,7 @@ from datetime import timedelta
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
 
+from adapters.prefect_api import synchronous
 from flows.hao.consultation import hao_consultation
 from flows.hao.guidance import hao_guidance
 from flows.hao.progress import hao_progress
@@ -23,7 +24,7 @@ TZ = "Europe/Amsterdam"
 
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:
-    return [
+    return [synchronous(d) for d in (
         hao_consultation.to_deployment(
             name="hao-consultation", tags=["programma:hao"],
             description="Vertrouwelijke consultatie (alleen een pseudoniem in Prefect; het instituut ziet niets).",
@@ -54,4 +55,4 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             tags=["programma:hao"],
             description="Maandelijks overzicht voor de contactpersonen van het instituut (nooit een consultatie).",
         ),
-    ]
+    )]

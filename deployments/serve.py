@@ -11,6 +11,7 @@ from datetime import timedelta
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
+from adapters.prefect_api import synchronous
 from deployments import hao
 from deployments.cohorts import cohort_deployments
 from flows.sweep import timer_sweep
@@ -21,17 +22,17 @@ from wiring.settings import Settings
 def deployments(settings: Settings) -> list[RunnerDeployment]:
     return [
         *cohort_deployments(),
-        mentee_trajectory.to_deployment(
+        synchronous(mentee_trajectory.to_deployment(
             name="mentee-trajectory",
             tags=["programma:peer"],
             description="Eén mentee-traject, van aanmelding tot eindevaluatie (gestart door de portal).",
-        ),
-        timer_sweep.to_deployment(
+        )),
+        synchronous(timer_sweep.to_deployment(
             name="timer-sweep",
             interval=timedelta(seconds=settings.sweep_interval_seconds),
             tags=["timers"],
             description="Herinneringen, verzoeken rond bijeenkomsten en evaluaties; bezorgt blijven-liggende mail.",
-        ),
+        )),
         *hao.deployments(settings),
     ]
 

@@ -203,8 +203,9 @@ def _table(
 
     codes_a = [area_code(p.postcode) for p in mentees]
     codes_b = [area_code(p.postcode) for p in mentors]
-    unique_a, inv_a = np.unique(np.array(codes_a, dtype=str), return_inverse=True) if n else (np.array([]), [])
-    unique_b, inv_b = np.unique(np.array(codes_b, dtype=str), return_inverse=True) if m else (np.array([]), [])
+    empty = (np.array([]), np.array([], dtype=np.intp))
+    unique_a, inv_a = np.unique(np.array(codes_a, dtype=str), return_inverse=True) if n else empty
+    unique_b, inv_b = np.unique(np.array(codes_b, dtype=str), return_inverse=True) if m else empty
     km_u, precision_u = travel_matrix(list(unique_a), list(unique_b))
     km = km_u[np.ix_(inv_a, inv_b)] if n and m else np.zeros((n, m))
     km_precision = precision_u[np.ix_(inv_a, inv_b)] if n and m else np.zeros((n, m), dtype=np.int8)

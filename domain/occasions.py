@@ -61,7 +61,7 @@ def _step_refusal(
         return None if phases and meeting.status is MeetingStatus.PLANNED else "closed"
     if action == "evaluation":
         try:
-            evaluation = match.evaluations.get(EvaluationKind(extra.get("kind")))
+            evaluation = match.evaluations.get(EvaluationKind(extra.get("kind", "")))
         except ValueError:
             return "invalid"
         return None if evaluation is not None and evaluation.recorded_at is None else "closed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.clock import local_date
 from domain.people import Role
 from domain.phases import Phase
@@ -41,7 +43,7 @@ def step_label(step: str, language: str) -> str:
     return labels.get(step, step)
 
 
-def short_date(t_instant) -> str:  # type: ignore[no-untyped-def]
+def short_date(t_instant: datetime) -> str:
     d = local_date(t_instant)
     return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, StringConstraints
+from typing_extensions import TypeIs
+
+T = TypeVar("T")
 
 # Overrides, embeddings and isolates reorder what is shown; the marks are invisible too.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
@@ -128,3 +132,8 @@ def dutch_date(value: object) -> object:
     if not 1900 <= parsed.year <= 2100:
         raise ValueError(NOT_A_DATE)
     return parsed
+
+
+def one_of(value: object, choices: Collection[T]) -> TypeIs[T]:
+    """Whether ``value`` is one of ``choices``; to the type checker it then has their (literal) type."""
+    return value in choices

@@ -25,6 +25,7 @@ from domain.rules import (
     check_meeting_start,
     interim_due,
 )
+from domain.text import one_of
 
 PARTICIPANTS = (Role.MENTEE, Role.MENTOR)
 
@@ -96,9 +97,13 @@ class EvaluationKind(StrEnum):
     FINAL = "final"
 
 
+Contact = Literal["phone", "mail", "meeting"]
+CONTACTS: tuple[Contact, ...] = ("phone", "mail", "meeting")
+
+
 class Evaluation(BaseModel):
     kind: EvaluationKind
-    contact: Literal["phone", "mail", "meeting"] | None = None
+    contact: Contact | None = None
     outcome: str = ""
     recorded_at: datetime | None = None
     forms: dict[Role, str] = Field(default_factory=dict)
@@ -191,6 +196,12 @@ class Trajectory(BaseModel):
     @property
     def excluded_mentor_ids(self) -> list[int]:
         return [m.mentor_id for m in self.matches if m.outcome in (MatchOutcome.DECLINED, MatchOutcome.ENDED)]
+
+    def require_id(self) -> int:
+        """The id the store gave; a trajectory that was read from the store always has one."""
+        if self.id is None:
+            raise ValueError("the trajectory has not been stored yet")
+        return self.id
 
     def phase_since(self) -> datetime:
         for entry in reversed(self.history):
@@ -376,13 +387,13 @@ class Trajectory(BaseModel):
         evaluation = match.evaluations.get(kind)
         if evaluation is None:
             raise DomainError("evaluation", "deze evaluatie is nog niet begonnen")
-        if contact not in ("phone", "mail", "meeting"):
+        if not one_of(contact, CONTACTS):
             raise DomainError("contact", "kies telefoon, mail of gesprek")
         if not outcome.strip():
             raise DomainError("outcome", "vat de uitkomst van het contact kort samen")
         if evaluation.recorded_at is not None:
             return
-        evaluation.contact = contact  # type: ignore[assignment]
+        evaluation.contact = contact
         evaluation.outcome = outcome.strip()
         evaluation.recorded_at = now
         if kind is EvaluationKind.INTERIM:

@@ -15,6 +15,6 @@ def confirm(s: Snapshot) -> None:
     if s.trajectory.phase is not Phase.APPLICATION:
         return
     contribution = contribution_text(s.trajectory.cohort)
-    send_all([Message(trajectory_id=s.trajectory.id, occasion="application", template="application_confirmation",
+    send_all([Message(trajectory_id=s.id, occasion="application", template="application_confirmation",
                       to=Role.MENTEE, extra={"contribution": contribution})])
-    confirm_application(s.trajectory.id)
+    confirm_application(s.id)

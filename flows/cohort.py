@@ -63,9 +63,9 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
     propose_matching(plan)
     approved_at: datetime | None = None
     while not (c := look(plan)).approved:
-        woken = wait(plan, APPROVAL, MatchingApproval, c.version)
-        if woken is not None:
-            approval, approved_at = woken
+        decided = wait(plan, APPROVAL, MatchingApproval, c.version)
+        if decided is not None:
+            approval, approved_at = decided
             settle_matching(plan, approval.approve, [c.model_dump() for c in approval.changes], approved_at)
     moved = hand_out(plan, approved_at)
     return {"cohort": plan.id, "matched": moved}

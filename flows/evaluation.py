@@ -27,18 +27,18 @@ def evaluate(s: Snapshot) -> None:
     kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
     k = f"k{t.require_match().number}"
     send_all([
-        Message(trajectory_id=t.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_request", to=role,
+        Message(trajectory_id=s.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_request", to=role,
                 link="evaluation", link_ref=f"{k}-{kind.value}-evaluation", link_extra={"kind": kind.value},
                 extra={"kind": kind.value})
         for role in (Role.MENTEE, Role.MENTOR)
-    ] + [Message(trajectory_id=t.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_contact",
+    ] + [Message(trajectory_id=s.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_contact",
                  to=Role.FACILITATOR, extra={"kind": kind.value})])
     if kind is EvaluationKind.INTERIM:
         attend(s)  # meetings go on during the interim evaluation
 
     def record(received: EvaluationRecord, given_at: datetime | None) -> None:
         if received.contact and received.outcome.strip():
-            refusal = record_evaluation(t.id, kind, received.contact, received.outcome, given_at)
+            refusal = record_evaluation(s.id, kind, received.contact, received.outcome, given_at)
             if refusal:
                 get_run_logger().warning("evaluatie niet vastgelegd: %s", refusal)
 

@@ -17,7 +17,7 @@ def meet(s: Snapshot) -> None:
     match = t.require_match()
     ref = f"k{match.number}-kennismaking"
     send_all([
-        Message(trajectory_id=t.id, occasion=f"{ref}-invite", template="kennismaking_invitation", to=role,
+        Message(trajectory_id=s.id, occasion=f"{ref}-invite", template="kennismaking_invitation", to=role,
                 link="kennismaking", link_ref=ref)
         for role in (Role.MENTEE, Role.MENTOR)
     ])

@@ -27,35 +27,35 @@ def find_mentor(s: Snapshot) -> None:
     attempt = len(t.matches) + 1
     messages = []
     if t.matches or not cohort_proposes(t.cohort):  # a first match comes from the cohort's proposal
-        messages.append(Message(trajectory_id=t.id, occasion=f"k{attempt}-matching", template="matching_needed",
+        messages.append(Message(trajectory_id=s.id, occasion=f"k{attempt}-matching", template="matching_needed",
                                 to=Role.FACILITATOR))
     if t.matches:
         previous = t.matches[-1]
         if previous.outcome is MatchOutcome.DECLINED:
             by = next((r for r, a in previous.answers.items() if not a.agree), Role.MENTEE)
             reason = next((a.reason for a in previous.answers.values() if not a.agree), "")
-            messages.append(Message(trajectory_id=t.id, occasion=f"k{previous.number}-declined",
+            messages.append(Message(trajectory_id=s.id, occasion=f"k{previous.number}-declined",
                                     template="kennismaking_declined", to=Role.FACILITATOR,
                                     extra={"reason": reason, "by_role": by.value}))
         elif previous.outcome is MatchOutcome.ENDED:
             reason = previous.ended_reason
             messages += [
-                Message(trajectory_id=t.id, occasion=f"k{previous.number}-mentor-left", template="mentor_left",
+                Message(trajectory_id=s.id, occasion=f"k{previous.number}-mentor-left", template="mentor_left",
                         to=Role.MENTEE, extra={"reason": reason}),
-                Message(trajectory_id=t.id, occasion=f"k{previous.number}-mentor-left", template="withdrawn",
+                Message(trajectory_id=s.id, occasion=f"k{previous.number}-mentor-left", template="withdrawn",
                         to=Role.FACILITATOR, extra={"reason": reason, "by_role": Role.MENTOR.value}),
             ]
     send_all(messages)
 
     def record(choice: MentorChoice, given_at: datetime | None) -> None:
         if choice.mentor_id is not None:
-            refusal = choose_mentor(t.id, choice.mentor_id, given_at)
+            refusal = choose_mentor(s.id, choice.mentor_id, given_at)
             if refusal:
                 get_run_logger().warning("keuze niet verwerkt: %s", refusal)
 
     form: type[MentorChoice] = MentorChoice
     if t.matches:  # a rematch: a new proposal for this mentee (artifact), named in the form's description
-        proposal = rematch_proposal(t.id)
+        proposal = rematch_proposal(s.id)
         # Only the description: a default mentor_id would also fill in a replayed participant's wake-up.
         form = MentorChoice.with_initial_data(description=(
             f"Nieuw voorstel: mentor_id {proposal['mentor_id']} ({proposal['mentor']}): {proposal['explanation']}. "

@@ -30,14 +30,14 @@ def meeting_messages(s: Snapshot) -> list[Message]:
     messages: list[Message] = []
     for m in match.meetings:
         if m.status is MeetingStatus.CANCELLED:
-            messages += [Message(trajectory_id=t.id, occasion=f"{k}-m{m.number}-cancel", template="meeting_cancelled",
+            messages += [Message(trajectory_id=s.id, occasion=f"{k}-m{m.number}-cancel", template="meeting_cancelled",
                                  to=role, meeting=m.number, calendar="CANCEL") for role in BOTH]
             continue
         template = "meeting_invitation" if m.sequence == 0 else "meeting_updated"
-        messages += [Message(trajectory_id=t.id, occasion=f"{k}-m{m.number}-invite-s{m.sequence}", template=template,
+        messages += [Message(trajectory_id=s.id, occasion=f"{k}-m{m.number}-invite-s{m.sequence}", template=template,
                              to=role, meeting=m.number, calendar="REQUEST") for role in BOTH]
         if m.topics:
-            messages.append(Message(trajectory_id=t.id, occasion=f"{k}-m{m.number}-topics",
+            messages.append(Message(trajectory_id=s.id, occasion=f"{k}-m{m.number}-topics",
                                     template="topics_for_mentor", to=Role.MENTOR, meeting=m.number,
                                     extra={"topics": m.topics}))
     return messages
@@ -49,22 +49,22 @@ def attend(s: Snapshot) -> None:
     match = t.require_match()
     k = f"k{match.number}"
     messages = [
-        Message(trajectory_id=t.id, occasion=f"{k}-signed", template="signed", to=role) for role in BOTH
-    ] + [Message(trajectory_id=t.id, occasion=f"{k}-signed", template="signed_plan", to=Role.FACILITATOR)]
+        Message(trajectory_id=s.id, occasion=f"{k}-signed", template="signed", to=role) for role in BOTH
+    ] + [Message(trajectory_id=s.id, occasion=f"{k}-signed", template="signed_plan", to=Role.FACILITATOR)]
     messages += meeting_messages(s)
     for act in open_acts(t):
         if act.step == "propose":
-            messages.append(Message(trajectory_id=t.id, occasion=f"{act.ref}-request",
+            messages.append(Message(trajectory_id=s.id, occasion=f"{act.ref}-request",
                                     template="meeting_propose_request", to=Role.MENTEE, link="propose",
                                     link_ref=act.ref))
     send_all(messages)
-    publish_documents(t.id)
+    publish_documents(s.id)
 
 
 def hold(s: Snapshot) -> None:
     attend(s)
     kind = due_evaluation(s.trajectory, s.now)
     if kind is not None:
-        start_evaluation(s.trajectory.id, kind)
+        start_evaluation(s.id, kind)
         return
     wait(s, "meetings")

@@ -20,14 +20,14 @@ def write_and_sign(s: Snapshot) -> None:
     t = s.trajectory
     match = t.require_match()
     k = f"k{match.number}"
-    messages = [Message(trajectory_id=t.id, occasion=f"{k}-plan-request", template="plan_request", to=Role.MENTEE,
+    messages = [Message(trajectory_id=s.id, occasion=f"{k}-plan-request", template="plan_request", to=Role.MENTEE,
                         link="plan", link_ref=f"{k}-plan")]
     if match.plan is not None:
         v = match.plan.version
-        messages.append(Message(trajectory_id=t.id, occasion=f"{k}-plan-v{v}-review", template="plan_for_review",
+        messages.append(Message(trajectory_id=s.id, occasion=f"{k}-plan-v{v}-review", template="plan_for_review",
                                 to=Role.FACILITATOR))
         messages += [
-            Message(trajectory_id=t.id, occasion=f"{k}-sign-v{v}-request", template="sign_request", to=role,
+            Message(trajectory_id=s.id, occasion=f"{k}-sign-v{v}-request", template="sign_request", to=role,
                     link="sign", link_ref=f"{k}-sign-v{v}", link_extra={"plan_version": v})
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in match.current_signatures()
@@ -36,6 +36,6 @@ def write_and_sign(s: Snapshot) -> None:
 
     def record(review: PlanReview, given_at: datetime | None) -> None:
         if review.comment.strip():
-            comment_plan(t.id, review.comment, given_at)
+            comment_plan(s.id, review.comment, given_at)
 
     wait(s, "plan", PlanReview, record)

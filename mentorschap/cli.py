@@ -7,7 +7,7 @@ import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -17,7 +17,12 @@ from typer.exceptions import TyperException
 from domain.errors import DomainError
 from domain.people import Role
 from domain.text import text_refusal
-from domain.trajectory import EvaluationKind
+from domain.trajectory import EvaluationKind, Trajectory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from wiring.bootstrap import Services
 
 
 class SafeGroup(TyperGroup):
@@ -27,7 +32,7 @@ class SafeGroup(TyperGroup):
     unexpected is exit 1 with one line, and the traceback goes to a log file for whoever fixes it.
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context; its base is private
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):  # typer's own: usage errors, exits
@@ -73,13 +78,13 @@ app = typer.Typer(help="Mentorschap: mentorship trajectories for GPs, orchestrat
                   cls=SafeGroup)
 
 
-def _svc():  # type: ignore[no-untyped-def]
+def _svc() -> Services:
     from wiring.bootstrap import services
 
     return services()
 
 
-def _act(trajectory_id: int, act, woken_by: str = "facilitator") -> None:  # type: ignore[no-untyped-def]
+def _act(trajectory_id: int, act: Callable[[Trajectory], object], woken_by: str = "facilitator") -> None:
     svc = _svc()
     try:
         svc.repo.change(trajectory_id, act, svc.clock.now())

@@ -7,7 +7,7 @@ import csv
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,10 +15,13 @@ from domain.cohort import TRAINING
 from domain.errors import DomainError
 from mentorschap.cli import _svc, app
 
+if TYPE_CHECKING:
+    from wiring.bootstrap import Services
+
 CohortOption = Annotated[str | None, typer.Option("--cohort", help="cohort id (default: the current cohort)")]
 
 
-def _cohort(svc, cohort: str | None) -> str:  # type: ignore[no-untyped-def]
+def _cohort(svc: Services, cohort: str | None) -> str:
     return cohort or svc.cohort
 
 

@@ -30,7 +30,7 @@ def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode} before {url} answered")
+            raise RuntimeError(f"{proc.args!s} exited with {proc.returncode} before {url} answered")
         try:
             if httpx.get(url, timeout=2).status_code < 500:  # 401 when locked: up all the same
                 return

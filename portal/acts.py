@@ -36,7 +36,7 @@ def meeting_number(claim: LinkClaim) -> int:
 
 def evaluation_kind(claim: LinkClaim) -> EvaluationKind:
     try:
-        return EvaluationKind(claim.extra.get("kind"))
+        return EvaluationKind(claim.extra.get("kind", ""))
     except ValueError:
         raise LinkError("invalid") from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -25,6 +25,9 @@ from domain.errors import DomainError
 from domain.hao.people import HaoRole, directory
 from domain.hao.trajectory import FORMS, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
+
+if TYPE_CHECKING:
+    from wiring.hao_services import HaoServices
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
     """Add the hao routes to the portal (``mentorschap.web`` does, for the served portal)."""
     render = renderer(services)
 
-    def hao():  # type: ignore[no-untyped-def]
+    def hao() -> HaoServices:
         return services.hao
 
     @app.get("/hao/mentoren", response_class=HTMLResponse)

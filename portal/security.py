@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
@@ -86,7 +86,10 @@ def install(app: FastAPI, portal_url: str, refuse: Render) -> None:
         return harden(response, portal_url)
 
 
-def harden(response: Response, portal_url: str) -> Response:
+R = TypeVar("R", bound=Response)
+
+
+def harden(response: R, portal_url: str) -> R:
     """The headers every response carries (also the last-resort error page, outside the middleware)."""
     headers = response.headers
     headers["Referrer-Policy"] = "no-referrer"

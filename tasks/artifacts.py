@@ -7,7 +7,7 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.board import board_row, sort_rows
 from domain.clock import local_date
-from domain.trajectory import Match, Trajectory
+from domain.trajectory import EvaluationKind, Match, Trajectory
 from wiring.bootstrap import services
 
 
@@ -51,7 +51,7 @@ def publish_documents(trajectory_id: int) -> int:
 
 def plan_markdown(match: Match, names: tuple[str, str]) -> str:
     plan = match.plan
-    assert plan is not None and match.signed_at is not None
+    assert plan is not None and match.signed_at is not None and match.ends_by is not None
     signatures = match.current_signatures().values()
     signed = ", ".join(f"{s.role.value} op {local_date(s.signed_at):%d-%m-%Y}" for s in signatures)
     goals = "\n".join(f"- {g}" for g in plan.goals)
@@ -60,8 +60,9 @@ def plan_markdown(match: Match, names: tuple[str, str]) -> str:
             f"## Plan\n\n{plan.text}\n\n`sha256 {plan.digest[:16]}…`\n")
 
 
-def evaluation_markdown(t: Trajectory, match: Match, kind, names: tuple[str, str]) -> str:  # type: ignore[no-untyped-def]
+def evaluation_markdown(t: Trajectory, match: Match, kind: EvaluationKind, names: tuple[str, str]) -> str:
     e = match.evaluations[kind]
+    assert e.recorded_at is not None  # only recorded evaluations are published
     title = "Tussenevaluatie" if kind.value == "interim" else "Eindevaluatie"
     forms = "\n\n".join(f"### Formulier {role.value}\n\n{text}" for role, text in e.forms.items())
     return (f"# {title} {names[0]} en {names[1]}\n\nContact: {e.contact}, vastgelegd op "

@@ -21,7 +21,7 @@ from domain.errors import DomainError
 from domain.pairing import Candidate, refusal
 from domain.people import Application, Role
 from domain.phases import Phase
-from domain.trajectory import MatchOutcome, Trajectory
+from domain.trajectory import Match, MatchOutcome, Trajectory
 from domain.waits import Subject
 from tasks.letters import Letter, send_letters
 from tasks.store import given_or_now
@@ -251,7 +251,7 @@ def propose_matching(plan: CohortPlan) -> dict:
     trajectories = _cohort_trajectories(svc, plan.id)
     waiting = [t for t in trajectories if t.phase is Phase.MATCHING and not t.matches]
     mentors, apps = _mentor_profiles(svc, plan.id, _load(trajectories))
-    trajectory_of = {t.mentee_id: t.id for t in waiting}
+    trajectory_of = {t.mentee_id: t.require_id() for t in waiting}
     mentees = [_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps) for t in waiting]
     proposal = propose(mentees, mentors)
     rows = _rows(svc, proposal, trajectory_of)
@@ -341,8 +341,11 @@ def hand_out(plan: CohortPlan, approved_at: datetime | None = None) -> int:
         tid, mentor_id = pair["trajectory_id"], pair["mentor_id"]
         t, _ = svc.repo.trajectory(tid)
         if t.phase is Phase.MATCHING and not t.matches:
+            def choose(t: Trajectory, m: int = mentor_id) -> Match:
+                return t.choose_mentor(m, given_or_now(t, approved_at, now))
+
             try:
-                svc.repo.change(tid, lambda t, m=mentor_id: t.choose_mentor(m, given_or_now(t, approved_at, now)), now)
+                svc.repo.change(tid, choose, now)
             except DomainError:
                 continue
             moved += 1
@@ -366,7 +369,7 @@ def rematch_for(svc: Services, trajectory_id: int) -> tuple[dict, list[dict[str,
     mentors, apps = _mentor_profiles(svc, t.cohort, _load(trajectories, leave_out=t.id))
     mentee = _mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps)
     proposal = propose([mentee], mentors, {t.mentee_id: set(t.excluded_mentor_ids)})
-    rows = _rows(svc, proposal, {t.mentee_id: t.id})
+    rows = _rows(svc, proposal, {t.mentee_id: t.require_id()})
     if proposal.pairs:
         pair = proposal.pairs[0]
         return {"mentor_id": pair.mentor_id, "mentor": svc.repo.person(pair.mentor_id).name,

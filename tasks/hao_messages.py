@@ -11,6 +11,7 @@ outbox row carries no trajectory id, since those ids are programme A's.
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any, Literal
 
 from prefect import task
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from domain.clock import local_date
 from domain.hao.people import HaoPerson, HaoRole, directory
-from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, HaoTrajectory, Kind
+from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, HaoTrajectory, Progress
 from tasks.messages import _logger, _run
 from wiring.bootstrap import Services, services
 
@@ -117,12 +118,12 @@ def context(svc: Services, t: HaoTrajectory | None, message: HaoMessage, person:
         "reasons": REASONS,
         "areas": TASK_AREAS,
         "mentors": directory(hao.people(HaoRole.MENTOR)),
-        "due_by": local_date(t.due_by) if (t is not None and t.kind is Kind.PROGRESS) else None,  # type: ignore[attr-defined]
+        "due_by": local_date(t.due_by) if isinstance(t, Progress) else None,
         **message.extra,
     }
 
 
-def compose_hao(svc: Services, message: HaoMessage, now: datetime):  # type: ignore[no-untyped-def]
+def compose_hao(svc: Services, message: HaoMessage, now: datetime) -> EmailMessage:
     from adapters.calendar import meeting_ics
     from adapters.mail import build_message, message_id_for
 
@@ -131,7 +132,7 @@ def compose_hao(svc: Services, message: HaoMessage, now: datetime):  # type: ign
     person = recipient(svc, t, message)
     action_url = None
     if message.link:
-        action_url = svc.hao.links.make(person.id, message.to.value, message.trajectory_id or 0, message.link,
+        action_url = svc.hao.links.make(person.require_id(), message.to.value, message.trajectory_id or 0, message.link,
                                         message.link_ref or message.occasion, message.link_extra)
     ctx = context(svc, t, message, person, action_url)
     rendered = svc.renderer.render(message.template, person.language, ctx)

@@ -8,6 +8,7 @@ Same outbox, same once-only rule as ``tasks.messages``: the key is
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from prefect import task
@@ -36,7 +37,7 @@ class Letter(BaseModel):
         return f"c:{self.cohort}:{self.occasion}:{self.email.lower()}"
 
 
-def compose_letter(svc: Services, letter: Letter, now: datetime):  # type: ignore[no-untyped-def]
+def compose_letter(svc: Services, letter: Letter, now: datetime) -> EmailMessage:
     from adapters.calendar import meeting_ics
     from adapters.mail import build_message, message_id_for
 

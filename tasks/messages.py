@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from email.message import EmailMessage
+from typing import Any, Literal, TypeVar
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -77,7 +79,7 @@ def send(message: Message) -> str:
     return message.key
 
 
-def compose(svc: Services, message: Message, now: datetime):  # type: ignore[no-untyped-def]
+def compose(svc: Services, message: Message, now: datetime) -> EmailMessage:
     """Build the complete MIME message for ``message`` from the database's current state."""
     from adapters.calendar import meeting_ics
     from adapters.mail import build_message, message_id_for
@@ -141,15 +143,22 @@ def parties(svc: Services, t: Trajectory, message: Message) -> Parties:
 def personal_link(svc: Services, t: Trajectory, message: Message, recipient: PersonView) -> str | None:
     if not message.link:
         return None
-    return svc.links.make(recipient.id, message.to.value, t.id, message.link, message.link_ref or message.occasion,
-                          message.link_extra)
+    return svc.links.make(_participant_id(message, recipient), message.to.value, t.require_id(), message.link,
+                          message.link_ref or message.occasion, message.link_extra)
 
 
 def withdraw_link(svc: Services, t: Trajectory, message: Message, recipient: PersonView) -> str | None:
     """Every mail to a participant of a running trajectory says how to stop, with a personal link."""
     if message.to is Role.FACILITATOR or t.phase.ended or (message.to is Role.MENTOR and t.match is None):
         return None
-    return svc.links.make(recipient.id, message.to.value, t.id, "withdraw", "withdraw")
+    return svc.links.make(_participant_id(message, recipient), message.to.value, t.require_id(), "withdraw", "withdraw")
+
+
+def _participant_id(message: Message, recipient: PersonView) -> int:
+    """A personal link is for a participant, who has an id; the facilitator (no id) gets none."""
+    if recipient.id is None:
+        raise ValueError(f"{message.key}: no personal link for the {message.to.value}")
+    return recipient.id
 
 
 def _relevant_match(t: Trajectory, message: Message) -> Match | None:
@@ -172,7 +181,8 @@ def _context(svc: Services, t: Trajectory, message: Message, p: Parties) -> dict
     signatures = []
     if match:
         for role, sig in match.current_signatures().items():
-            signatures.append({"name": people[role].name if people[role] else "", "role": role.value,
+            signer = people[role]
+            signatures.append({"name": signer.name if signer else "", "role": role.value,
                                "signed_at": sig.signed_at})
     return {
         "person": recipient,
@@ -209,7 +219,10 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return logging.getLogger(__name__)
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
+R = TypeVar("R")
+
+
+def _run(coro: Coroutine[Any, Any, R]) -> R:
     """Run a coroutine to completion from sync code, whether or not a loop is running here."""
     try:
         asyncio.get_running_loop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -52,7 +52,7 @@ def notice_message(s: Snapshot, notice: Notice) -> Message:
     if notice.template == "escalation":
         template_extra["about_role"] = notice.about.value if notice.about else ""
     return Message(
-        trajectory_id=t.id, occasion=notice.key, template=notice.template, to=notice.to,
+        trajectory_id=s.id, occasion=notice.key, template=notice.template, to=notice.to,
         link=link, link_ref=notice.ref, link_extra=extra, meeting=notice.meeting, extra=template_extra,
     )
 
@@ -155,5 +155,5 @@ def send_direct(svc: Services, key: str, template: str, to: PersonView, context:
     _run(svc.outbox.deliver(key, svc.mailer, now))
 
 
-def _day(text: str):  # type: ignore[no-untyped-def]
+def _day(text: str) -> date:
     return datetime.strptime(text, "%d-%m-%Y").date()

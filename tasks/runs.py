@@ -93,6 +93,8 @@ def act_on(found: list[tuple[RunState, Why]], start: Callable[[Subject], object]
         try:
             if why is Why.START:
                 start(row.subject)
+            elif row.flow_run_id is None:  # never: why_wake only starts a subject that has no run
+                continue
             elif why is Why.REVIVE:
                 svc.control.revive(row.subject, row.flow_run_id)
             elif why is Why.STALE:

@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.people import Role
 from domain.timing import evaluation_due_since
 from domain.trajectory import EvaluationKind, Trajectory
-from wiring.bootstrap import services
+from wiring.bootstrap import Services, services
 
 
 class Snapshot(BaseModel):
@@ -26,6 +26,11 @@ class Snapshot(BaseModel):
     trajectory: Trajectory
     version: int
     now: datetime
+
+    @property
+    def id(self) -> int:
+        """The trajectory's id, which a trajectory read from the store always has."""
+        return self.trajectory.require_id()
 
 
 def given_or_now(t: Trajectory, given: datetime | None, now: datetime) -> datetime:
@@ -115,7 +120,7 @@ def steer(trajectory_id: int, steering: Steering, given_at: datetime | None = No
     return refusals
 
 
-def cohort_will_propose(svc, cohort: str) -> bool:  # type: ignore[no-untyped-def]
+def cohort_will_propose(svc: Services, cohort: str) -> bool:
     """True while the cohort's own run has still to propose and approve the first matching.
 
     Until then a mentee's first match is not the facilitator's to make one by one, so no

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,17 @@ from adapters.db import create_schema, make_engine
 from adapters.repository import Repository
 from domain.clock import Clock
 from wiring.settings import Settings
+
+if TYPE_CHECKING:  # the services' classes, imported on first use only (see each property)
+    from adapters.artifacts import Artifacts
+    from adapters.cohorts import CohortStore
+    from adapters.links import Links
+    from adapters.mail import SmtpMailer
+    from adapters.outbox import Outbox
+    from adapters.prefect_api import RunControl, SubjectRuns
+    from adapters.rendering import Renderer
+    from adapters.runs import RunStore
+    from wiring.hao_services import HaoServices
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -31,27 +43,27 @@ class Services:
     cohort: str = "zob-2021"
 
     @functools.cached_property
-    def links(self):  # type: ignore[no-untyped-def]
+    def links(self) -> Links:
         from adapters.links import Links
 
         s = self.settings
         return Links(s.signing_secret.get_secret_value(), s.portal_url, self.clock, s.link_valid_days, self.engine)
 
     @functools.cached_property
-    def run_store(self):  # type: ignore[no-untyped-def]
+    def run_store(self) -> RunStore:
         from adapters.runs import RunStore
 
         return RunStore(self.engine)
 
     @functools.cached_property
-    def control(self):  # type: ignore[no-untyped-def]
+    def control(self) -> RunControl:
         """The one run control: start, wake and revive the run of any subject."""
         from adapters.prefect_api import RunControl
 
         return RunControl(self.run_store)
 
     @functools.cached_property
-    def runs(self):  # type: ignore[no-untyped-def]
+    def runs(self) -> SubjectRuns:
         """The mentee trajectories' runs, by trajectory id."""
         from adapters.prefect_api import SubjectRuns
         from domain.waits import RunKind
@@ -59,7 +71,7 @@ class Services:
         return SubjectRuns(self.control, RunKind.TRAJECTORY)
 
     @functools.cached_property
-    def cohort_runs(self):  # type: ignore[no-untyped-def]
+    def cohort_runs(self) -> SubjectRuns:
         """The cohorts' runs, by cohort id."""
         from adapters.prefect_api import SubjectRuns
         from domain.waits import RunKind
@@ -67,20 +79,20 @@ class Services:
         return SubjectRuns(self.control, RunKind.COHORT)
 
     @functools.cached_property
-    def cohorts(self):  # type: ignore[no-untyped-def]
+    def cohorts(self) -> CohortStore:
         from adapters.cohorts import CohortStore
 
         return CohortStore(self.engine)
 
     @functools.cached_property
-    def hao(self):  # type: ignore[no-untyped-def]
+    def hao(self) -> HaoServices:
         """Programme B (hao-mentors): its store, links and runs."""
         from wiring.hao_services import HaoServices
 
         return HaoServices(self)
 
     @functools.cached_property
-    def outbox(self):  # type: ignore[no-untyped-def]
+    def outbox(self) -> Outbox:
         from adapters.outbox import STALE_AFTER, Outbox
 
         # The lease is measured in the clock's time: a compressed demo clock stretches it, or a
@@ -88,19 +100,19 @@ class Services:
         return Outbox(self.engine, STALE_AFTER * max(self.settings.clock_speed, 1.0))
 
     @functools.cached_property
-    def artifacts(self):  # type: ignore[no-untyped-def]
+    def artifacts(self) -> Artifacts:
         from adapters.artifacts import Artifacts
 
         return Artifacts(self.engine)
 
     @functools.cached_property
-    def renderer(self):  # type: ignore[no-untyped-def]
+    def renderer(self) -> Renderer:
         from adapters.rendering import Renderer
 
         return Renderer(TEMPLATES / "email")
 
     @functools.cached_property
-    def mailer(self):  # type: ignore[no-untyped-def]
+    def mailer(self) -> SmtpMailer:
         from adapters.mail import SmtpMailer
 
         s = self.settings

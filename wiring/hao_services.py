@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import HaoTrajectory, Kind
 from domain.waits import Subject
+
+if TYPE_CHECKING:
+    from adapters.hao_store import HaoRepository
+    from adapters.links import Links
+    from wiring.bootstrap import Services
 
 RUN_NAME = {Kind.CONSULTATION: "consultatie", Kind.GUIDANCE: "begeleiding", Kind.PROGRESS: "voortgang"}
 LINK_SALT = "mentorschap-hao-link"
@@ -16,16 +21,16 @@ LINK_SALT = "mentorschap-hao-link"
 
 @dataclass
 class HaoServices:
-    base: Any  # wiring.bootstrap.Services
+    base: Services
 
     @functools.cached_property
-    def repo(self):  # type: ignore[no-untyped-def]
+    def repo(self) -> HaoRepository:
         from adapters.hao_store import HaoRepository
 
         return HaoRepository(self.base.engine)
 
     @functools.cached_property
-    def links(self):  # type: ignore[no-untyped-def]
+    def links(self) -> Links:
         from adapters.links import Links
         from domain.hao.occasions import ACTIONS, refusal
 
@@ -45,7 +50,7 @@ class HaoServices:
 
     def state(self, trajectory_id: int) -> str | None:
         """The Prefect state type of the trajectory's run (e.g. 'COMPLETED')."""
-        return self.base.control.state(self.subject(trajectory_id))  # type: ignore[no-any-return]
+        return self.base.control.state(self.subject(trajectory_id))
 
     def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None,
              label: str | None = None) -> bool:

@@ -50,6 +50,12 @@ class HaoPerson(BaseModel):
     expertise: FreeText = ""  # what the directory shows of a mentor
     available: bool = True
 
+    def require_id(self) -> int:
+        """The id the store gave; a person read from the store always has one."""
+        if self.id is None:
+            raise ValueError("the person has not been stored yet")
+        return self.id
+
 
 def directory(people: list[HaoPerson]) -> list[HaoPerson]:
     """The mentors a trainer may choose from, by name."""

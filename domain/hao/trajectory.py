@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from domain.clock import add_months, local_date
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
+from domain.text import one_of
 
 CONVERSATION_MINUTES = 60
 PROGRESS_MONTHS = 6  # a starting trainer's two conversations are due within six months
@@ -55,11 +56,15 @@ class HaoPhase(StrEnum):
 
 
 Form = Literal["phone", "visit", "observation", "meeting"]
-FORMS = {"phone": "telefoongesprek", "visit": "praktijkbezoek", "observation": "observatie leergesprek",
-         "meeting": "gesprek"}
+FORMS: dict[Form, str] = {"phone": "telefoongesprek", "visit": "praktijkbezoek",
+                          "observation": "observatie leergesprek", "meeting": "gesprek"}
+CONSULTATION_FORMS: tuple[Form, ...] = ("phone", "visit", "observation")  # a consultation is never a "meeting"
 Reason = Literal["tailoring", "short_term", "practice"]
-REASONS = {"tailoring": "individueel maatwerk naast de structurele scholing",
-           "short_term": "begeleiding op korte termijn", "practice": "begeleiding in de praktijksetting"}
+REASONS: dict[Reason, str] = {"tailoring": "individueel maatwerk naast de structurele scholing",
+                              "short_term": "begeleiding op korte termijn",
+                              "practice": "begeleiding in de praktijksetting"}
+Requester = Literal["institute", "colleague"]
+REQUESTERS: tuple[Requester, ...] = ("institute", "colleague")
 
 
 class Claim(BaseModel):
@@ -133,6 +138,12 @@ class HaoTrajectory(BaseModel):
 
     # --- reading -----------------------------------------------------------
 
+    def require_id(self) -> int:
+        """The id the store gave; a trajectory that was read from the store always has one."""
+        if self.id is None:
+            raise ValueError("the trajectory has not been stored yet")
+        return self.id
+
     def planned(self) -> Conversation | None:
         return next((c for c in self.conversations if c.held_at is None), None)
 
@@ -153,9 +164,9 @@ class HaoTrajectory(BaseModel):
             raise DomainError("starts_at", "er staat al een gesprek gepland; leg dat eerst vast")
         if starts_at <= now:
             raise DomainError("starts_at", "kies een moment in de toekomst")
-        if form not in FORMS:
+        if not one_of(form, FORMS):
             raise DomainError("form", "kies telefoongesprek, praktijkbezoek, observatie of gesprek")
-        c = Conversation(number=len(self.conversations) + 1, starts_at=starts_at, form=form)  # type: ignore[arg-type]
+        c = Conversation(number=len(self.conversations) + 1, starts_at=starts_at, form=form)
         self.conversations.append(c)
         self._note(now, f"gesprek {c.number} gepland op {local_date(starts_at):%d-%m-%Y}", HaoRole.MENTOR)
         return c
@@ -203,13 +214,13 @@ class Consultation(HaoTrajectory):
     @classmethod
     def request(cls, trainer_id: int, mentor_id: int, form: str, question: str, pseudonym: str,
                 now: datetime) -> Consultation:
-        if form not in ("phone", "visit", "observation"):
+        if not one_of(form, CONSULTATION_FORMS):
             raise DomainError("form", "kies telefoongesprek, praktijkbezoek of observatie van een leergesprek")
         if not question.strip():
             raise DomainError("question", "beschrijf kort uw vraag")
         if len(question) > 2000:
             raise DomainError("question", "houd de vraag kort (maximaal 2000 tekens)")
-        c = cls(trainer_id=trainer_id, mentor_id=mentor_id, form=form, question=question.strip(),  # type: ignore[arg-type]
+        c = cls(trainer_id=trainer_id, mentor_id=mentor_id, form=form, question=question.strip(),
                 pseudonym=pseudonym, opened_at=now)
         c._note(now, "consultatie aangevraagd", HaoRole.TRAINER)
         return c
@@ -229,7 +240,7 @@ class Guidance(HaoTrajectory):
 
     kind: Literal[Kind.GUIDANCE] = Kind.GUIDANCE
     phase: HaoPhase = HaoPhase.GOALS
-    requested_by: Literal["institute", "colleague"] = "institute"
+    requested_by: Requester = "institute"
     reason: Reason = "tailoring"
     goals: list[Goal] = Field(default_factory=list)
     goals_signed_at: datetime | None = None
@@ -239,16 +250,16 @@ class Guidance(HaoTrajectory):
     @classmethod
     def request(cls, trainer_id: int, mentor_id: int, requested_by: str, reason: str, goals: list[Goal],
                 pseudonym: str, now: datetime) -> Guidance:
-        if requested_by not in ("institute", "colleague"):
+        if not one_of(requested_by, REQUESTERS):
             raise DomainError("requested_by", "een gerichte vraag komt van het instituut of van een collega-hao")
-        if reason not in REASONS:
+        if not one_of(reason, REASONS):
             raise DomainError("reason", "kies maatwerk, korte termijn of praktijksetting")
         goals = [Goal(area=g.area, text=g.text.strip()) for g in goals if g.text.strip()]
         if not goals:
             raise DomainError("goals", "omschrijf minstens één doel")
         if any(g.area not in TASK_AREAS for g in goals):
             raise DomainError("goals", "doelen horen bij taakgebied 2, 3 of 5 van het competentieprofiel")
-        g = cls(trainer_id=trainer_id, mentor_id=mentor_id, requested_by=requested_by, reason=reason,  # type: ignore[arg-type]
+        g = cls(trainer_id=trainer_id, mentor_id=mentor_id, requested_by=requested_by, reason=reason,
                 goals=goals, pseudonym=pseudonym, opened_at=now)
         g._note(now, "gerichte begeleiding aangevraagd", HaoRole.STAFF)
         return g
@@ -366,6 +377,13 @@ class Progress(HaoTrajectory):
 
 
 AnyHao = Annotated[Consultation | Guidance | Progress, Field(discriminator="kind")]
+
+
+def as_progress(t: HaoTrajectory) -> Progress:
+    """``t`` as progress conversations, for the acts only they have (coupling, flagging)."""
+    if not isinstance(t, Progress):
+        raise TypeError(f"hao trajectory {t.id} is a {t.kind.value}, not progress conversations")
+    return t
 
 
 class HaoDocument:

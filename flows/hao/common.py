@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -40,13 +40,17 @@ def load(trajectory_id: int) -> HaoSnapshot:
     return HaoSnapshot(trajectory=t, version=version, now=svc.clock.now())
 
 
-def wait(s: HaoSnapshot, label: str, model: type[W] = Wake,  # type: ignore[assignment]
-         handle: Callable[[W, datetime | None], None] | None = None) -> None:
+@overload
+def wait(s: HaoSnapshot, label: str) -> None: ...
+@overload
+def wait(s: HaoSnapshot, label: str, model: type[W],
+         handle: Callable[[W, datetime | None], None] | None = None) -> None: ...
+def wait(s: HaoSnapshot, label: str, model: type[Wake] = Wake,
+         handle: Callable[[Any, datetime | None], None] | None = None) -> None:
     """Suspend until the portal, the sweep or the COMO chair's form wakes the run; ``handle``
     writes the chair's input, with the time it was given."""
     t = s.trajectory
-    assert t.id is not None
-    waiting.wait(Subject.hao(t.kind, t.id), label, s.version, model, handle)
+    waiting.wait(Subject.hao(t.kind, t.require_id()), label, s.version, model, handle)
 
 
 def staff_messages(t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:

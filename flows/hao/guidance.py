@@ -13,7 +13,7 @@ from __future__ import annotations
 from prefect import flow
 
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import HaoPhase
+from domain.hao.trajectory import Guidance, HaoPhase
 from flows.hao.common import HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
 from tasks.hao_messages import HaoMessage
 
@@ -48,7 +48,8 @@ def discussion(s: HaoSnapshot) -> None:
 def release(s: HaoSnapshot) -> None:
     """The report and any dissent go to the institute: only reached after the trainer's signature."""
     t = s.trajectory
-    if t.released:  # type: ignore[union-attr]
+    assert isinstance(t, Guidance)
+    if t.released:
         copy = HaoMessage(trajectory_id=t.id, occasion="released", template="hao_report_released",
                           to=HaoRole.MENTOR)
         send_all([*staff_messages(t, "released", "hao_report_released"), copy])

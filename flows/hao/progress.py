@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.clock import act_time
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import HaoPhase, Progress
+from domain.hao.trajectory import HaoPhase, Progress, as_progress
 from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
 from flows.hao.inputs import MentorCoupling
 from tasks.hao_messages import HaoMessage
@@ -30,13 +30,13 @@ def couple(trajectory_id: int, mentor_id: int, given_at: datetime | None = None)
     """Record the chair's choice; a refusal is returned as its reason."""
     svc = services()
     mentors = {p.id for p in svc.hao.repo.people(HaoRole.MENTOR) if p.available}
-    chairs = [p.id for p in svc.hao.repo.people(HaoRole.CHAIR)]
+    chairs = [p.id for p in svc.hao.repo.people(HaoRole.CHAIR) if p.id is not None]
     if mentor_id not in mentors:
         return f"{mentor_id} is geen beschikbare hao-mentor"
     try:
         now = svc.clock.now()
         chair = chairs[0] if chairs else 0
-        svc.hao.repo.change(trajectory_id, lambda t: t.couple(
+        svc.hao.repo.change(trajectory_id, lambda t: as_progress(t).couple(
             mentor_id, chair, act_time(given_at, t.history[-1].at if t.history else None, now)), now)
     except DomainError as exc:
         return exc.reason
@@ -55,7 +55,7 @@ def coupling(s: HaoSnapshot) -> None:
                          to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()] + flag_messages(t))
 
     def record(choice: MentorCoupling, given_at: datetime | None) -> None:
-        if choice.mentor_id is not None and (refusal := couple(t.id, choice.mentor_id, given_at)):
+        if choice.mentor_id is not None and (refusal := couple(t.require_id(), choice.mentor_id, given_at)):
             get_run_logger().warning("koppeling niet verwerkt: %s", refusal)
 
     wait(s, "coupling", MentorCoupling, record)

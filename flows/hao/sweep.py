@@ -11,7 +11,7 @@ import logging
 
 from prefect import flow
 
-from domain.hao.trajectory import Progress
+from domain.hao.trajectory import Progress, as_progress
 from domain.waits import HAO_KINDS
 from flows.sweep import due, start
 from tasks.runs import act_on, due_runs
@@ -28,7 +28,7 @@ def flag_overdue() -> int:
     for t in svc.hao.repo.all():
         if isinstance(t, Progress) and t.id is not None and t.flag_due(now):
             try:
-                svc.hao.repo.change(t.id, lambda t: t.flag(now), now)  # type: ignore[union-attr]
+                svc.hao.repo.change(t.id, lambda t: as_progress(t).flag(now), now)
             except Exception as exc:  # one trajectory's trouble does not stop the others
                 log.warning("hao sweep: trajectory %s: %s", t.id, type(exc).__name__)
                 continue

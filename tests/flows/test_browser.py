@@ -63,7 +63,7 @@ def trajectory_waiting_for_signatures():
     return svc, t.id, url
 
 
-def log_in(page, stack) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, stack) -> None:
     """The Prefect UI is locked (tests/stack.py): a facilitator types the auth string once."""
     page.goto(stack.ui_url)
     field = page.locator("input[type=password]")

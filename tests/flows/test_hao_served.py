@@ -55,7 +55,7 @@ def svc():
     return services()
 
 
-def wait_until(what: str, check, timeout: float = 120):  # type: ignore[no-untyped-def]
+def wait_until(what: str, check, timeout: float = 120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -70,7 +70,7 @@ def mails(maildir: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in box.iterkeys()]
 
 
-def text_of(msg) -> str:  # type: ignore[no-untyped-def]
+def text_of(msg) -> str:
     return msg.get_body(preferencelist=("plain",)).get_content()
 
 
@@ -100,7 +100,7 @@ def events(api_url: str) -> list[str]:
     return texts
 
 
-def act(stack, to: str, action: str, form, used: set[str]) -> dict:  # type: ignore[no-untyped-def]
+def act(stack, to: str, action: str, form, used: set[str]) -> dict:
     """Open the link from the mail and post the form (a callable: filled in when the link is there)."""
     url = wait_until(f"{action} link for {to}", lambda: link_for(stack.maildir, to, action, used))
     used.add(url)

@@ -46,7 +46,7 @@ def svc():
     return services()
 
 
-def until(what: str, check, timeout: float = 120, sweep: bool = False):  # type: ignore[no-untyped-def]
+def until(what: str, check, timeout: float = 120, sweep: bool = False):
     from flows.sweep import sweep_now
 
     deadline = time.monotonic() + timeout

@@ -35,7 +35,7 @@ def svc():
     return services()
 
 
-def wait_until(what: str, check, timeout: float = 180):  # type: ignore[no-untyped-def]
+def wait_until(what: str, check, timeout: float = 180):
     """Poll ``check``; every 10 s run the timer sweep, as its schedule would in production.
 
     A portal act that lands while the run is still on its way to suspending cannot wake it;

@@ -25,7 +25,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
 def test_an_unexpected_error_is_one_line_with_a_log_file_holding_the_traceback(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def broken():  # type: ignore[no-untyped-def]
+    def broken():
         raise RuntimeError("database kapot\nen nog een regel")
 
     monkeypatch.setattr(cli, "_svc", broken)

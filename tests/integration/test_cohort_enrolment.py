@@ -58,7 +58,7 @@ class FakeRuns:
 
 
 @pytest.fixture
-def svc(tmp_path: Path):  # type: ignore[no-untyped-def]
+def svc(tmp_path: Path):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'm.db'}", smtp_port=9, smtp_timeout_seconds=0.5,
                         facilitator_address="facilitator@example.org")
     services = build(settings, clock=FakeClock(IN_MENTOR_WINDOW))
@@ -67,12 +67,12 @@ def svc(tmp_path: Path):  # type: ignore[no-untyped-def]
     return services
 
 
-def count(svc, table) -> int:  # type: ignore[no-untyped-def]
+def count(svc, table) -> int:
     with svc.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def letters(svc) -> list[dict]:  # type: ignore[no-untyped-def]
+def letters(svc) -> list[dict]:
     with svc.engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(outbox.c.key, outbox.c.template, outbox.c.recipient_email,
                                                      outbox.c.mime)).mappings()]
@@ -96,7 +96,7 @@ def write(tmp_path: Path, *rows: str) -> Path:
 # --- the window ------------------------------------------------------------------------------
 
 
-def test_applications_are_accepted_only_inside_the_window_and_mentors_close_first(svc) -> None:  # type: ignore[no-untyped-def]
+def test_applications_are_accepted_only_inside_the_window_and_mentors_close_first(svc) -> None:
     client = TestClient(create_app(svc))
     svc.clock.set(PLAN.opens_at - timedelta(hours=1))
     r = client.post("/apply?role=mentee", data=form())
@@ -113,7 +113,7 @@ def test_applications_are_accepted_only_inside_the_window_and_mentors_close_firs
     assert count(svc, people) == 1 and count(svc, trajectories) == 1
 
 
-def test_a_mentee_chooses_preferred_mentors_from_the_cohorts_list_and_owes_the_contribution(svc) -> None:  # type: ignore[no-untyped-def]
+def test_a_mentee_chooses_preferred_mentors_from_the_cohorts_list_and_owes_the_contribution(svc) -> None:
     client = TestClient(create_app(svc))
     assert client.post("/apply?role=mentor", data=form(name="Dr. Anneke van Dijk", email="anneke@example.org",
                                                        years_experience="22", topics="", learning_goals="",
@@ -136,7 +136,7 @@ def test_a_mentee_chooses_preferred_mentors_from_the_cohorts_list_and_owes_the_c
 # --- eligibility -------------------------------------------------------------------------------
 
 
-def test_an_ineligible_mentor_gets_a_polite_mail_with_the_reason_and_the_facilitator_sees_it(svc) -> None:  # type: ignore[no-untyped-def]
+def test_an_ineligible_mentor_gets_a_polite_mail_with_the_reason_and_the_facilitator_sees_it(svc) -> None:
     client = TestClient(create_app(svc))
     r = client.post("/apply?role=mentor", data=form(name="Dr. Kees Verhoeven", email="kees@example.org",
                                                     years_experience="30", stopped_on="2017-06-30",
@@ -152,7 +152,7 @@ def test_an_ineligible_mentor_gets_a_polite_mail_with_the_reason_and_the_facilit
 
 @pytest.mark.parametrize("name", ["Bert\r\nBcc: outsider@evil.example",
                                   "=?utf-8?q?Bert=0D=0ABcc:_outsider@evil.example?="])
-def test_a_mentor_name_that_would_inject_a_header_is_refused_whole_and_may_apply_again(svc, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_mentor_name_that_would_inject_a_header_is_refused_whole_and_may_apply_again(svc, name: str) -> None:
     """Issue 9: a plain CR/LF gave HTTP 500 after storing the mentor; the encoded one added a Bcc."""
     client = TestClient(create_app(svc), raise_server_exceptions=False)
     mentor = {"email": "bert@example.org", "years_experience": "12", "topics": "loopbaan", "learning_goals": ""}
@@ -169,7 +169,7 @@ def test_a_mentor_name_that_would_inject_a_header_is_refused_whole_and_may_apply
 # --- CSV import ---------------------------------------------------------------------------------
 
 
-def test_a_valid_file_imports_mentors_first_so_mentees_can_name_them(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_valid_file_imports_mentors_first_so_mentees_can_name_them(svc, tmp_path: Path) -> None:
     svc.clock.set(datetime(2021, 1, 5, tzinfo=UTC))
     stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW, MENTOR_ROW, OLD_MENTOR_ROW),
                                          svc.clock.now(), ignore_window=True)
@@ -184,7 +184,7 @@ def test_a_valid_file_imports_mentors_first_so_mentees_can_name_them(svc, tmp_pa
                                                     "mentor_ineligible_notice"}
 
 
-def test_a_file_with_one_bad_row_is_refused_whole_with_row_field_and_reason(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_with_one_bad_row_is_refused_whole_with_row_field_and_reason(svc, tmp_path: Path) -> None:
     bad = MENTEE_ROW.replace("sanne@example.org", "yusuf@example.org").replace("5504 HB", "5504").replace(
         "werk_prive;grenzen_stellen", "werk_prive;golf")
     path = write(tmp_path, MENTOR_ROW, MENTEE_ROW, bad)
@@ -196,7 +196,7 @@ def test_a_file_with_one_bad_row_is_refused_whole_with_row_field_and_reason(svc,
     assert letters(svc) == []
 
 
-def test_a_known_email_is_refused_with_a_clear_message(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_known_email_is_refused_with_a_clear_message(svc, tmp_path: Path) -> None:
     assert import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW), svc.clock.now())[1] == []
     path = write(tmp_path, MENTOR_ROW.replace("Anneke van Dijk", "A. van Dijk"))
     stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now())
@@ -217,7 +217,7 @@ def dutch_excel(row: str) -> str:
     return row.replace(";", "|").replace(",", ";").replace("|", ",").replace("2017-06-30", "30-06-2017")
 
 
-def test_a_file_saved_by_dutch_excel_is_imported(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_saved_by_dutch_excel_is_imported(svc, tmp_path: Path) -> None:
     path = tmp_path / "aanmeldingen.csv"
     rows = [DUTCH_HEADER, dutch_excel(MENTOR_ROW).replace("Anneke van Dijk", "Anneke van Dijk-Hélène"),
             dutch_excel(OLD_MENTOR_ROW), ""]
@@ -229,7 +229,7 @@ def test_a_file_saved_by_dutch_excel_is_imported(svc, tmp_path: Path) -> None:  
     assert svc.repo.application(stored[0].person_id).availability == ["di-avond", "do-middag"]
 
 
-def test_a_file_saved_as_unicode_text_utf16_with_tabs_is_imported(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_saved_as_unicode_text_utf16_with_tabs_is_imported(svc, tmp_path: Path) -> None:
     path = tmp_path / "aanmeldingen.txt"
     rows = [HEADER.replace(",", "\t"), MENTOR_ROW.replace(",", "\t").replace("Anneke", "Ånneke")]
     path.write_bytes("\r\n".join(rows).encode("utf-16"))
@@ -237,7 +237,7 @@ def test_a_file_saved_as_unicode_text_utf16_with_tabs_is_imported(svc, tmp_path:
     assert errors == [] and svc.repo.person(stored[0].person_id).name == "Dr. Ånneke van Dijk"
 
 
-def test_a_binary_file_is_refused_in_one_line(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_binary_file_is_refused_in_one_line(svc, tmp_path: Path) -> None:
     path = tmp_path / "foto.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     stored, errors = import_applications(svc, "zob-2021", path, svc.clock.now(), ignore_window=True)
@@ -247,7 +247,7 @@ def test_a_binary_file_is_refused_in_one_line(svc, tmp_path: Path) -> None:  # t
     assert count(svc, people) == 0
 
 
-def test_a_short_row_in_a_semicolon_file_is_blamed_not_the_header(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_short_row_in_a_semicolon_file_is_blamed_not_the_header(svc, tmp_path: Path) -> None:
     path = tmp_path / "aanmeldingen.csv"
     short = "mentor;Bert Jansen;bert@example.org;040-1234567"
     path.write_text("\n".join([DUTCH_HEADER, dutch_excel(MENTOR_ROW), short]), encoding="utf-8")
@@ -257,7 +257,7 @@ def test_a_short_row_in_a_semicolon_file_is_blamed_not_the_header(svc, tmp_path:
     assert count(svc, people) == 0
 
 
-def test_a_wrong_date_says_the_format_and_unknown_columns_are_named_once_each(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_date_says_the_format_and_unknown_columns_are_named_once_each(svc, tmp_path: Path) -> None:
     wrong_date = write(tmp_path, OLD_MENTOR_ROW.replace("2017-06-30", "30-13-2017"))
     assert [str(e) for e in import_applications(svc, "zob-2021", wrong_date, svc.clock.now(), ignore_window=True)[1]] \
         == ["rij 2, veld stopped_on: geen geldige datum; schrijf dd-mm-jjjj, bijvoorbeeld 31-12-2019"]
@@ -281,7 +281,7 @@ def test_a_members_file_from_dutch_excel_is_read_and_a_name_that_would_inject_is
     assert read_members(path) == ([], ["rij 2, veld name: mag geen codering als '=?...?=' bevatten"])
 
 
-def test_imported_rows_respect_the_window_unless_told_otherwise(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_imported_rows_respect_the_window_unless_told_otherwise(svc, tmp_path: Path) -> None:
     svc.clock.set(IN_MENTEE_WINDOW)
     stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW), svc.clock.now())
     assert stored == [] and errors[0].field == "role" and "gesloten" in errors[0].reason
@@ -289,7 +289,7 @@ def test_imported_rows_respect_the_window_unless_told_otherwise(svc, tmp_path: P
                                ignore_window=True)[1] == []
 
 
-def test_a_preferred_mentor_must_be_in_the_cohort(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_preferred_mentor_must_be_in_the_cohort(svc, tmp_path: Path) -> None:
     _, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW), svc.clock.now(),
                                     ignore_window=True)
     assert [str(e) for e in errors] == ["rij 2, veld preferred_mentors: geen mentor van dit cohort: anneke@example.org"]
@@ -298,7 +298,7 @@ def test_a_preferred_mentor_must_be_in_the_cohort(svc, tmp_path: Path) -> None: 
 # --- training, accreditation, costs ---------------------------------------------------------------
 
 
-def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(svc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(svc, tmp_path: Path) -> None:
     second = MENTOR_ROW.replace("anneke@", "pieter@").replace("Anneke van Dijk", "Pieter Janssens").replace(
         "Praktijk Strijp", "Praktijk Geldrop").replace("12345678901", "")
     stored, _ = import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW, second), svc.clock.now())
@@ -313,7 +313,7 @@ def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(
     assert svc.cohorts.travel_costs("zob-2021") == [(anneke, "Dr. Anneke van Dijk", 2350)]
 
 
-def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(tmp_path: Path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from mentorschap.cli import app

@@ -32,17 +32,17 @@ class FakeArtifacts:
     def __init__(self) -> None:
         self.published: dict[str, object] = {}
 
-    def table(self, key, rows, description, now) -> bool:  # type: ignore[no-untyped-def]
+    def table(self, key, rows, description, now) -> bool:
         self.published[key] = rows
         return True
 
-    def markdown(self, key, markdown, description, now) -> bool:  # type: ignore[no-untyped-def]
+    def markdown(self, key, markdown, description, now) -> bool:
         self.published[key] = markdown
         return True
 
 
 @pytest.fixture
-def cohort(svc, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]  # noqa: F811
+def cohort(svc, tmp_path: Path, monkeypatch):  # noqa: F811
     """Three mentors (Marloes skips the training) and three mentees waiting in matching."""
     rows = [HEADER]
     for name, email, postcode, topics, free, capacity in MENTORS:
@@ -71,7 +71,7 @@ def cohort(svc, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]  #
     return svc, ids
 
 
-def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:  # type: ignore[no-untyped-def]
+def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:
     world, ids = cohort
     proposal = cohort_tasks.propose_matching.fn(PLAN)
     pairs = {p["trajectory_id"]: p["mentor_id"] for p in proposal["pairs"]}
@@ -85,7 +85,7 @@ def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:  #
     assert "1e voorkeur van de mentee" in next(r for r in table if r["mentee"] == "Sanne")["toelichting"]
 
 
-def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:  # type: ignore[no-untyped-def]
+def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:
     world, ids = cohort
     world.cohorts.record_attendance(PLAN.id, [ids["anneke"].person_id], False, PLAN.training_date)
     proposal = cohort_tasks.propose_matching.fn(PLAN)
@@ -94,7 +94,7 @@ def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:  # type: 
     assert reasons == ["geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol"] * 2
 
 
-def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(cohort) -> None:  # type: ignore[no-untyped-def]
+def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(cohort) -> None:
     world, ids = cohort
     cohort_tasks.propose_matching.fn(PLAN)
     lotte, sanne = ids["lotte"].trajectory_id, ids["sanne"].trajectory_id
@@ -124,7 +124,7 @@ def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(c
     assert world.cohorts.stage(PLAN.id) == "matched"
 
 
-def test_a_failed_kennismaking_gets_a_new_proposal_without_the_mentor_who_did_not_fit(cohort) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_kennismaking_gets_a_new_proposal_without_the_mentor_who_did_not_fit(cohort) -> None:
     world, ids = cohort
     cohort_tasks.propose_matching.fn(PLAN)
     youssef = ids["youssef"].trajectory_id

@@ -17,7 +17,7 @@ SECRETS = ["Geheime Opleider", "geheim@example.org", "Mijn aios en ik botsen"]
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def cli(tmp_path, monkeypatch):
     from wiring.bootstrap import services
 
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'hao.db'}")

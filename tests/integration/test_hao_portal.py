@@ -20,7 +20,7 @@ NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(tmp_path):  # type: ignore[no-untyped-def]
+def world(tmp_path):
     clock = FakeClock(NOW)
     svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'hao.db'}", portal_url="http://portal.test"), clock)
     woken: list[tuple[int, str]] = []
@@ -36,11 +36,11 @@ def world(tmp_path):  # type: ignore[no-untyped-def]
     return svc, client, clock, ids, woken, started
 
 
-def link(svc, person_id: int, role: str, tid: int, action: str, ref: str, **extra) -> str:  # type: ignore[no-untyped-def]
+def link(svc, person_id: int, role: str, tid: int, action: str, ref: str, **extra) -> str:
     return svc.hao.links.make(person_id, role, tid, action, ref, extra).replace("http://portal.test", "")
 
 
-def test_a_consultation_from_request_to_close_through_links(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_consultation_from_request_to_close_through_links(world) -> None:
     svc, client, clock, ids, woken, started = world
     request = link(svc, ids["trainer"], "trainer", 0, "hao_request", "request-2021")
     page = client.get(request)
@@ -67,7 +67,7 @@ def test_a_consultation_from_request_to_close_through_links(world) -> None:  # t
     assert client.get(plan).status_code == 410  # closed, or used: nothing more to do
 
 
-def test_the_trainer_must_tick_that_the_report_was_discussed(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_trainer_must_tick_that_the_report_was_discussed(world) -> None:
     svc, client, _, ids, _, _ = world
     g = Guidance.request(ids["trainer"], ids["mentor"], "colleague", "short_term", [Goal(area=5, text="Grenzen")],
                          new_pseudonym(Kind.GUIDANCE), NOW)
@@ -86,7 +86,7 @@ def test_the_trainer_must_tick_that_the_report_was_discussed(world) -> None:  # 
     assert t.released and t.report.dissent == "Oneens"
 
 
-def test_a_hao_link_is_not_a_mentee_link_and_a_mentors_link_is_not_the_trainers(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_hao_link_is_not_a_mentee_link_and_a_mentors_link_is_not_the_trainers(world) -> None:
     svc, client, _, ids, _, _ = world
     token = link(svc, ids["trainer"], "trainer", 0, "hao_request", "r").rsplit("/", 1)[1]
     assert client.get(f"/a/{token}").status_code == 403
@@ -95,7 +95,7 @@ def test_a_hao_link_is_not_a_mentee_link_and_a_mentors_link_is_not_the_trainers(
     assert client.get("/hao/mentoren").status_code == 200
 
 
-def test_hao_links_act_only_on_their_own_open_occasion(world) -> None:  # type: ignore[no-untyped-def]
+def test_hao_links_act_only_on_their_own_open_occasion(world) -> None:
     svc, client, clock, ids, _, _ = world
     g = Guidance.request(ids["trainer"], ids["mentor"], "colleague", "short_term", [Goal(area=5, text="Grenzen")],
                          new_pseudonym(Kind.GUIDANCE), NOW)

@@ -116,7 +116,7 @@ def field_error(page: str, name: str) -> str:
     return html.unescape(found.group(1)) if found else ""
 
 
-def apply(world: World, role: str = "mentee", **changes: str):  # type: ignore[no-untyped-def]
+def apply(world: World, role: str = "mentee", **changes: str):
     return world.client.post(f"/apply?role={role}", data=application(role, **changes))
 
 

@@ -76,7 +76,7 @@ def test_an_unexpected_failure_shows_an_apology_and_no_stack_trace(world: World,
     tid, mentee_id, _ = pair
     link = world.link(mentee_id, "mentee", tid, "kennismaking", "k1-kennismaking")
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("secret internals /srv/mentorschap/portal/app.py")
 
     monkeypatch.setattr(world.repo, "trajectory", broken)

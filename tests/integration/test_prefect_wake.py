@@ -31,7 +31,7 @@ class FakeClient:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def resume_flow_run(self, run_id, run_input):  # type: ignore[no-untyped-def]
+    def resume_flow_run(self, run_id, run_input):
         answer = self.answers[self.calls]
         self.calls += 1
         if isinstance(answer, Exception):

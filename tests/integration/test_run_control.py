@@ -39,7 +39,7 @@ class FakePrefect:
 
 
 @pytest.fixture
-def waiting(stores):  # type: ignore[no-untyped-def]  # noqa: F811
+def waiting(stores):  # noqa: F811
     """A trajectory whose run has fixed its wait key in our database."""
     repo, _, _, runs = stores
     subject = Subject.trajectory(new_trajectory(repo).id)
@@ -48,7 +48,7 @@ def waiting(stores):  # type: ignore[no-untyped-def]  # noqa: F811
     return runs, subject, key
 
 
-def control(runs, prefect: FakePrefect) -> RunControl:  # type: ignore[no-untyped-def]
+def control(runs, prefect: FakePrefect) -> RunControl:
     return RunControl(runs, prefect, settle_seconds=5, poll_seconds=0.01)  # type: ignore[arg-type]
 
 

@@ -21,7 +21,7 @@ NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def stores(tmp_path):  # type: ignore[no-untyped-def]
+def stores(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'runs.db'}")
     create_schema(engine)
     return Repository(engine), HaoRepository(engine), CohortStore(engine), RunStore(engine)

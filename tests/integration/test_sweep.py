@@ -21,7 +21,7 @@ RUN_ID = "00000000-0000-0000-0000-000000000001"
 COHORT_RUN = "00000000-0000-0000-0000-0000000000c0"
 
 
-def waits_at(svc, trajectory_id: int, label: str) -> WaitKey:  # type: ignore[no-untyped-def]
+def waits_at(svc, trajectory_id: int, label: str) -> WaitKey:
     """The trajectory's run (a made-up id: no Prefect here) begins to wait at ``label``."""
     subject = Subject.trajectory(trajectory_id)
     svc.run_store.set_flow_run(subject, RUN_ID)
@@ -55,7 +55,7 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
     monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
 
-    def at(instant: datetime):  # type: ignore[no-untyped-def]
+    def at(instant: datetime):
         monkeypatch.setenv("MENTORSCHAP_CLOCK_START", instant.isoformat())
         services.cache_clear()
         return services()
@@ -71,7 +71,7 @@ def world(tmp_path, monkeypatch):
     services.cache_clear()
 
 
-def sign_both(svc, tid: int) -> None:  # type: ignore[no-untyped-def]
+def sign_both(svc, tid: int) -> None:
     """Kennismaking agreed, plan written, both signed: the pair may meet."""
     for role in (Role.MENTEE, Role.MENTOR):
         svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
