@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import ValidationError
 
 from domain import text as rules
-from domain.clock import AMSTERDAM
+from domain.clock import amsterdam_instant
 from domain.errors import DomainError, dutch_reason
 from domain.people import INVALID_EMAIL, Application, Role
 
@@ -171,17 +171,3 @@ def parse_local(day: str, clock_time: str, field: str) -> datetime:
     except ValueError:
         raise DomainError(field, "geen geldige datum of tijd (bijvoorbeeld 15-03-2021 en 13:30)") from None
     return amsterdam_instant(datetime.combine(parsed_day, parsed_time.replace(second=0, microsecond=0)), field)
-
-
-def amsterdam_instant(wall: datetime, field: str) -> datetime:
-    """The instant of a wall-clock time in Amsterdam. A time the clock skips (02:30 on the last Sunday
-    of March) or shows twice (02:30 on the last Sunday of October) is refused: guessing would put a
-    meeting an hour off, and no one means to meet then."""
-    first, second = wall.replace(tzinfo=AMSTERDAM, fold=0), wall.replace(tzinfo=AMSTERDAM, fold=1)
-    if first.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != wall:
-        raise DomainError(field, f"{wall:%H:%M} bestaat niet op {wall:%d-%m-%Y}: de klok gaat dan een uur vooruit; "
-                                 "kies een ander tijdstip")
-    if first.utcoffset() != second.utcoffset():
-        raise DomainError(field, f"{wall:%H:%M} komt op {wall:%d-%m-%Y} twee keer voor: de klok gaat dan een uur "
-                                 "terug; kies een ander tijdstip")
-    return first

@@ -6,11 +6,13 @@ holds the protocol, the fake for tests and the calendar arithmetic in Amsterdam 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+from domain.errors import DomainError
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -74,3 +76,25 @@ def add_months(instant: datetime, months: int) -> datetime:
 def days_between(earlier: datetime, later: datetime) -> int:
     """Whole calendar days between two instants, counted on Amsterdam dates."""
     return (local_date(later) - local_date(earlier)).days
+
+
+def amsterdam_instant(wall: datetime, field: str) -> datetime:
+    """The instant of a wall-clock time in Amsterdam. A time the clock skips (02:30 on the last Sunday
+    of March) or shows twice (02:30 on the last Sunday of October) is refused: guessing would put a
+    meeting an hour off, and no one means to meet then."""
+    first, second = wall.replace(tzinfo=AMSTERDAM, fold=0), wall.replace(tzinfo=AMSTERDAM, fold=1)
+    if first.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != wall:
+        raise DomainError(field, f"{wall:%H:%M} bestaat niet op {wall:%d-%m-%Y}: de klok gaat dan een uur vooruit; "
+                                 "kies een ander tijdstip")
+    if first.utcoffset() != second.utcoffset():
+        raise DomainError(field, f"{wall:%H:%M} komt op {wall:%d-%m-%Y} twee keer voor: de klok gaat dan een uur "
+                                 "terug; kies een ander tijdstip")
+    return first
+
+
+def facilitator_time(value: datetime, field: str) -> datetime:
+    """A moment from the facilitator's form in the Prefect UI. She thinks in Amsterdam time: a time
+    without a zone, or in UTC as the UI's date picker sends what she picked, is read as Amsterdam's."""
+    if value.tzinfo is not None and value.utcoffset() != timedelta(0):
+        return value  # a zone she chose on purpose
+    return amsterdam_instant(value.replace(tzinfo=None), field)

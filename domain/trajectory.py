@@ -318,7 +318,7 @@ class Trajectory(BaseModel):
         self._note(now, f"bijeenkomst {meeting.number} gepland op {local_date(starts_at):%d-%m-%Y}", Role.MENTEE)
         return meeting
 
-    def reschedule_meeting(self, number: int, starts_at: datetime, now: datetime) -> Meeting:
+    def reschedule_meeting(self, number: int, starts_at: datetime, now: datetime, by: Role = Role.MENTEE) -> Meeting:
         match = self._require_meeting_phase()
         meeting = match.meeting(number)
         if meeting.status is not MeetingStatus.PLANNED:
@@ -327,7 +327,7 @@ class Trajectory(BaseModel):
         check_meeting_start(starts_at, now, match.signed_at, match.ends_by, others)
         meeting.starts_at = starts_at
         meeting.sequence += 1
-        self._note(now, f"bijeenkomst {number} verzet naar {local_date(starts_at):%d-%m-%Y}", Role.MENTEE)
+        self._note(now, f"bijeenkomst {number} verzet naar {local_date(starts_at):%d-%m-%Y}", by)
         return meeting
 
     def cancel_meeting(self, number: int, now: datetime, by: Role = Role.MENTEE) -> Meeting:

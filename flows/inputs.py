@@ -13,6 +13,7 @@ from typing import Literal
 
 from prefect.input import RunInput
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 WokenBy = Literal["facilitator", "participant", "timer"]
 
@@ -20,7 +21,8 @@ WokenBy = Literal["facilitator", "participant", "timer"]
 class Wake(RunInput):
     """Wake the trajectory so it looks at the database again; the facilitator may also steer it."""
 
-    woken_by: WokenBy = Field("facilitator", title="Gewekt door", description="Laat op facilitator staan")
+    # Set by whoever wakes the run (portal, sweep, CLI); not on the facilitator's form, whose input is hers.
+    woken_by: SkipJsonSchema[WokenBy] = "facilitator"
     note: str = Field("", title="Toelichting", description="Komt in het logboek van dit traject")
     move_meeting: int | None = Field(
         None, title="Bijeenkomst verzetten: nummer",

@@ -71,7 +71,11 @@ def due_runs(kinds: tuple[RunKind, ...], due: Callable[[RunState, datetime], boo
     now = svc.clock.now()
     rows = svc.run_store.all(kinds)
     if conditions is None:
-        conditions = svc.control.conditions([r.flow_run_id for r in rows if r.flow_run_id])
+        try:
+            conditions = svc.control.conditions([r.flow_run_id for r in rows if r.flow_run_id])
+        except Exception as exc:  # Prefect down or restarting: only the runs never started can be helped now
+            log.warning("Prefect niet bereikbaar (%s); de volgende sweep kijkt opnieuw", type(exc).__name__)
+            return [(row, Why.START) for row in rows if why_wake(row, None, None, due=False) is Why.START]
     found: list[tuple[RunState, Why]] = []
     for row in rows:
         state, paused_at = conditions.get(row.flow_run_id or "", (None, None))

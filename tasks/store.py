@@ -12,7 +12,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from domain.clock import AMSTERDAM, act_time
+from domain.clock import act_time, facilitator_time
 from domain.errors import DomainError
 from domain.people import Role
 from domain.timing import evaluation_due_since
@@ -106,8 +106,13 @@ def steer(trajectory_id: int, steering: Steering, given_at: datetime | None = No
         if steering.move_to is None:
             refusals.append("move_to: geef de nieuwe datum en tijd")
         else:
-            when = steering.move_to if steering.move_to.tzinfo else steering.move_to.replace(tzinfo=AMSTERDAM)
-            acts.append(lambda t: t.reschedule_meeting(steering.move_meeting, when, given_or_now(t, given_at, now)))
+            try:
+                when = facilitator_time(steering.move_to, "move_to")
+            except DomainError as exc:
+                refusals.append(f"{exc.field}: {exc.reason}")
+            else:
+                acts.append(lambda t: t.reschedule_meeting(steering.move_meeting, when, given_or_now(t, given_at, now),
+                                                           by=Role.FACILITATOR))
     if steering.rematch_reason.strip():
         acts.append(lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason, given_or_now(t, given_at, now)))
     if steering.end_reason.strip():

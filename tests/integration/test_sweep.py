@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from demo.mailserver import MaildirServer
+from domain.clock import AMSTERDAM
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
@@ -180,8 +181,12 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
     refused = steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
     assert refused and refused[0].startswith("starts_at: na het einde")
     assert steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=20))) == []
-    meeting = svc.repo.trajectory(tid)[0].match.meeting(1)
-    assert meeting.starts_at == START + timedelta(days=20) and meeting.sequence == 1
+    t = svc.repo.trajectory(tid)[0]
+    meeting = t.match.meeting(1)
+    # The UI's date picker sends what she picked as UTC: it is read as Amsterdam time (issue 12).
+    picked = (START + timedelta(days=20)).replace(tzinfo=None)
+    assert meeting.starts_at == picked.replace(tzinfo=AMSTERDAM) and meeting.sequence == 1
+    assert t.history[-1].by is Role.FACILITATOR  # her act, not the mentee's
 
     assert steer.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
     t, _ = svc.repo.trajectory(tid)

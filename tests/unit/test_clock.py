@@ -1,10 +1,11 @@
 """The clock protocol's fake and the calendar arithmetic in Amsterdam time."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from domain.clock import AMSTERDAM, FakeClock, add_months, days_between, local_date
+from domain.errors import DomainError
 
 
 def test_fake_clock_refuses_a_naive_start():
@@ -95,3 +96,16 @@ def test_the_clocks_tell_their_time_at_a_real_instant():
     assert scaled.real_instant(scaled.at(anchor + timedelta(seconds=7))) == anchor + timedelta(seconds=7)
     assert SystemClock().at(anchor) == anchor
     assert FakeClock(start).at(anchor) == start
+
+
+def test_a_facilitators_time_is_amsterdam_time_unless_she_chose_another_zone():
+    """Issue 12: the UI's date picker sent 10:00 UTC for the 10:00 she picked; invitations said 11:00."""
+    from domain.clock import AMSTERDAM, facilitator_time
+
+    picked = datetime(2021, 3, 8, 10, 0)
+    assert facilitator_time(picked.replace(tzinfo=UTC), "move_to") == picked.replace(tzinfo=AMSTERDAM)
+    assert facilitator_time(picked, "move_to") == picked.replace(tzinfo=AMSTERDAM)
+    chosen = datetime(2021, 3, 8, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert facilitator_time(chosen, "move_to") == chosen
+    with pytest.raises(DomainError, match="bestaat niet"):
+        facilitator_time(datetime(2021, 3, 28, 2, 30, tzinfo=UTC), "move_to")

@@ -1,0 +1,20 @@
+"""The facilitator's forms in the Prefect UI: Dutch labels, and no internal field to fill in."""
+
+from __future__ import annotations
+
+from flows.cohort_inputs import CohortWake, MatchingApproval, TrainingAttendance
+from flows.hao.inputs import MentorCoupling
+from flows.inputs import EvaluationRecord, MentorChoice, PlanReview, Wake
+
+
+def test_no_form_shows_who_woke_the_run_yet_our_wakers_still_say_so():
+    for form in (Wake, MentorChoice, PlanReview, EvaluationRecord, MentorCoupling, CohortWake, TrainingAttendance,
+                 MatchingApproval):
+        assert "woken_by" not in form.model_json_schema()["properties"], form.__name__
+    assert MentorChoice.model_validate({"woken_by": "participant"}).woken_by == "participant"
+    assert MentorChoice.model_validate({}).woken_by == "facilitator"  # what the UI's form sends
+
+
+def test_the_cohort_approval_speaks_dutch():
+    titles = {name: p.get("title") for name, p in MatchingApproval.model_json_schema()["properties"].items()}
+    assert titles == {"note": "Toelichting", "approve": "Goedkeuren", "changes": "Gewijzigde koppels"}
