@@ -36,7 +36,7 @@ class MatchingApproval(CohortWake):
     Elke goedgekeurde koppeling zet het traject van de mentee door naar de kennismaking."""
 
     woken_by: SkipJsonSchema[WokenBy] = "facilitator"
-    approve: bool = Field(False, title="Goedkeuren",
-                          description="Aan: het voorstel (met de wijzigingen hieronder) goedkeuren. Uit: niets goedkeuren")
+    approve: bool = Field(False, title="Goedkeuren", description=(
+        "Aan: het voorstel (met de wijzigingen hieronder) goedkeuren. Uit: niets goedkeuren"))
     changes: list[PairChange] = Field(default_factory=list, title="Gewijzigde koppels",
                                       description="Per mentee een andere mentor, of leeg om (nog) niet te koppelen")
