@@ -26,4 +26,4 @@ def close(s: Snapshot) -> None:
         messages += [Message(trajectory_id=s.id, occasion="withdrawn", template="withdrawn", to=role, extra=extra)
                      for role in told]
     send_all(messages)
-    publish_documents(s.id)
+    publish_documents(s.trajectory)

@@ -58,7 +58,7 @@ def attend(s: Snapshot) -> None:
                                     template="meeting_propose_request", to=Role.MENTEE, link="propose",
                                     link_ref=act.ref))
     send_all(messages)
-    publish_documents(s.id)
+    publish_documents(s.trajectory)
 
 
 def hold(s: Snapshot) -> None:

@@ -29,14 +29,17 @@ def publish_board(cohort: str) -> bool:
                                now)
 
 
-@task(name="publish plan and evaluations", cache_policy=NO_CACHE)
-def publish_documents(trajectory_id: int) -> int:
-    """The signed plan and every recorded evaluation of the trajectory, each once per change."""
+def publish_documents(t: Trajectory) -> int:
+    """The signed plan and every recorded evaluation of the trajectory as read, each once per change.
+
+    A plain call, not a task run: most wake-ups have nothing new to publish.
+    """
     svc = services()
-    t, _ = svc.repo.trajectory(trajectory_id)
     now = svc.clock.now()
     published = 0
     for match in t.matches:
+        if match.signed_at is None and not match.evaluations:
+            continue
         names = (svc.repo.person(t.mentee_id).name, svc.repo.person(match.mentor_id).name)
         if match.signed_at is not None and match.plan is not None:
             published += svc.artifacts.markdown(f"plan-t{t.id}-k{match.number}", plan_markdown(match, names),
