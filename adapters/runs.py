@@ -26,6 +26,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     and_,
     insert,
     literal,
@@ -52,6 +53,7 @@ runs = Table(
     Column("wait_label", String(64), nullable=True),  # None: not waiting
     Column("wait_version", Integer, nullable=True),
     Column("waiting_since", DateTime(timezone=True), nullable=True),
+    Column("refusal", Text, nullable=True),  # why the last form given to this run was not carried out
 )
 
 
@@ -150,15 +152,21 @@ class RunStore:
                 waits=row.waits + 1, wait_label=label, wait_version=seen_version, waiting_since=now))
             return WaitKey(subject, row.waits + 1, label)
 
-    def close_wait(self, key: WaitKey) -> bool:
-        """Record the wake-up of the wait ``key``; False if it was recorded already."""
+    def close_wait(self, key: WaitKey, refusal: str | None = None) -> bool:
+        """Record the wake-up of the wait ``key`` and why its form was refused (None: it was not,
+        or it was no form); False if it was recorded already."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 _where(update(runs), key.subject)
                 .where(runs.c.waits == key.number, runs.c.wait_label == key.label)
-                .values(wait_label=None, wait_version=None, waiting_since=None)
+                .values(wait_label=None, wait_version=None, waiting_since=None, refusal=refusal)
             )
         return result.rowcount == 1
+
+    def refusal(self, subject: Subject) -> str | None:
+        """Why the last form given to the subject's run was not carried out, if it was not."""
+        with self.engine.connect() as conn:
+            return conn.execute(_where(select(runs.c.refusal), subject)).scalar()
 
     def wakes(self, subject: Subject) -> int:
         """How many wake-ups the run has had (waits begun and closed)."""

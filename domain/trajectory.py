@@ -30,6 +30,8 @@ from domain.text import one_of
 PARTICIPANTS = (Role.MENTEE, Role.MENTOR)
 
 
+MAX_NOTE = 2000  # characters in a note of the facilitator's
+
 class MatchOutcome(StrEnum):
     PENDING = "pending"  # kennismaking under way
     AGREED = "agreed"  # both want to continue
@@ -439,6 +441,13 @@ class Trajectory(BaseModel):
     def _enter(self, phase: Phase, now: datetime, what: str, by: Role | None = None) -> None:
         self.phase = phase
         self.history.append(HistoryEntry(at=now, phase=phase, what=f"fase: {what}", by=by))
+
+    def add_note(self, text: str, by: Role, now: datetime) -> None:
+        """A note for the trajectory's history (the facilitator's, from her form)."""
+        text = text.strip()
+        if len(text) > MAX_NOTE:
+            raise DomainError("note", f"te lang ({len(text)} tekens); maximaal {MAX_NOTE}")
+        self._note(now, f"toelichting: {text}", by)
 
     def _note(self, now: datetime, what: str, by: Role | None = None) -> None:
         self.history.append(HistoryEntry(at=now, phase=self.phase, what=what, by=by))

@@ -7,6 +7,7 @@ sweep wakes it when a deadline passes or when an act was written while it waited
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
@@ -55,20 +56,26 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
     invite_to_training(plan)
     publish_applications(plan)
     while not (c := look(plan)).attendance_recorded:
-        woken = wait(plan, TRAINING, TrainingAttendance, c.version)
-        if woken is not None and woken[0].attended_mentor_ids:
-            record_training(plan, woken[0].attended_mentor_ids)
+        wait(plan, TRAINING, TrainingAttendance, c.version, lambda form, _: attended(plan, form))
     publish_applications(plan)
     until(plan, MENTEES_CLOSED)
     propose_matching(plan)
     approved_at: datetime | None = None
     while not (c := look(plan)).approved:
-        decided = wait(plan, APPROVAL, MatchingApproval, c.version)
+        decided = wait(plan, APPROVAL, MatchingApproval, c.version, lambda form, at: settle_matching(
+            plan, form.approve, [change.model_dump() for change in form.changes], at))
         if decided is not None:
-            approval, approved_at = decided
-            settle_matching(plan, approval.approve, [c.model_dump() for c in approval.changes], approved_at)
+            approved_at = decided[1]
     moved = hand_out(plan, approved_at)
     return {"cohort": plan.id, "matched": moved}
+
+
+def attended(plan: CohortPlan, form: TrainingAttendance) -> list[str]:
+    """Record who attended; an empty list from her form is refused (a timer's wake-up asks nothing)."""
+    if form.attended_mentor_ids:
+        record_training(plan, form.attended_mentor_ids)
+        return []
+    return ["Aanwezige mentoren: vul de ids in van de mentoren die er waren"] if form.woken_by == "facilitator" else []
 
 
 def until(plan: CohortPlan, label: str) -> None:
@@ -79,7 +86,8 @@ def until(plan: CohortPlan, label: str) -> None:
         wait(plan, label, CohortWake, c.version)
 
 
-def wait(plan: CohortPlan, label: str, model: type[W], seen: int) -> tuple[W, datetime | None] | None:
+def wait(plan: CohortPlan, label: str, model: type[W], seen: int,
+         handle: Callable[[W, datetime | None], list[str]] | None = None) -> tuple[W, datetime | None] | None:
     """Wait at the cohort's ``label``; None (look again) when an act landed since version ``seen``,
-    which the flow read before it looked at the cohort."""
-    return waiting.wait(Subject.cohort(plan.id), label, seen, model)
+    which the flow read before it looked at the cohort. ``handle``'s refusals are kept where she looks."""
+    return waiting.wait(Subject.cohort(plan.id), label, seen, model, handle)

@@ -6,13 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, overload
 
-from prefect import get_run_logger
-
 from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
 from tasks.messages import Message, send, unsent
-from tasks.store import Snapshot, Steering, steer
+from tasks.store import Snapshot, Steering, record_note, steer
 
 W = TypeVar("W", bound=Wake)
 
@@ -23,23 +21,32 @@ def send_all(messages: list[Message]) -> None:
         send(message)
 
 
+EMPTY = "het formulier was leeg, er is niets gedaan: vul in wat er moet gebeuren en verstuur het opnieuw"
+
+
 @overload
 def wait(s: Snapshot, label: str) -> None: ...
 @overload
 def wait(s: Snapshot, label: str, model: type[W],
-         handle: Callable[[W, datetime | None], None] | None = None) -> None: ...
+         handle: Callable[[W, datetime | None], list[str]] | None = None) -> None: ...
 def wait(s: Snapshot, label: str, model: type[Wake] = Wake,
-         handle: Callable[[Any, datetime | None], None] | None = None) -> None:
-    """Wait for the next event; the facilitator's steering on any form is applied first, then ``handle``."""
+         handle: Callable[[Any, datetime | None], list[str]] | None = None) -> None:
+    """Wait for the next event. A form of the facilitator's: her note goes into the trajectory's
+    history, her steering is applied, then ``handle``; an empty form or a refused act is refused
+    with its reason (``flows.waiting`` keeps it where she looks)."""
 
-    def on_input(received: Wake, given_at: datetime | None) -> None:
-        if received.note.strip():
-            get_run_logger().info("toelichting (%s): %s", received.woken_by, received.note.strip())
-        steering = Steering.model_validate(received.model_dump(include=set(Steering.model_fields)))
-        if steering:
-            for refusal in steer(s.id, steering, given_at):
-                get_run_logger().warning("niet uitgevoerd: %s", refusal)
+    def on_input(received: Wake, given_at: datetime | None) -> list[str]:
+        if received.woken_by != "facilitator":
+            return handle(received, given_at) if handle is not None else []
+        if not received.filled():
+            return [EMPTY]
+        refusals: list[str] = []
+        if note := received.note.strip():
+            refusals += record_note(s.id, note, given_at)
+        refusals += steer(s.id, Steering.model_validate(received.model_dump(include=set(Steering.model_fields))),
+                          given_at)
         if handle is not None:
-            handle(received, given_at)
+            refusals += handle(received, given_at)
+        return refusals
 
     waiting.wait(Subject.trajectory(s.id), label, s.version, model, on_input)

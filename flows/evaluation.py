@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import get_run_logger
-
 from domain.people import Role
 from domain.phases import Phase
 from domain.trajectory import EvaluationKind
@@ -36,10 +34,14 @@ def evaluate(s: Snapshot) -> None:
     if kind is EvaluationKind.INTERIM:
         attend(s)  # meetings go on during the interim evaluation
 
-    def record(received: EvaluationRecord, given_at: datetime | None) -> None:
-        if received.contact and received.outcome.strip():
+    def record(received: EvaluationRecord, given_at: datetime | None) -> list[str]:
+        outcome = received.outcome.strip()
+        if received.contact and outcome:
             refusal = record_evaluation(s.id, kind, received.contact, received.outcome, given_at)
-            if refusal:
-                get_run_logger().warning("evaluatie niet vastgelegd: %s", refusal)
+            return [f"Evaluatie: {refusal}"] if refusal else []
+        if received.contact or outcome:  # half a record: nothing written, and what she typed is kept here
+            typed = f" (u schreef: {outcome[:200]!r})" if outcome else ""
+            return [f"Evaluatie: vul zowel Contact als Uitkomst in{typed}"]
+        return []
 
     wait(s, kind.value, EvaluationRecord, record)

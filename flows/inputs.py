@@ -38,6 +38,18 @@ class Wake(RunInput):
     )
 
 
+    def filled(self) -> set[str]:
+        """The fields she filled in: those that differ from the form's defaults (blank text is empty)."""
+        found = set()
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name == "woken_by" or (isinstance(value, str) and not value.strip()):
+                continue
+            if value != field.get_default(call_default_factory=True):
+                found.add(name)
+        return found
+
+
 class MentorChoice(Wake):
     """Kies een mentor voor deze mentee (matching). Vul het id in uit de mentorenpool."""
 

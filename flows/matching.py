@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import get_run_logger
-
 from domain.people import Role
 from domain.trajectory import MatchOutcome
 from flows.common import send_all, wait
@@ -47,11 +45,10 @@ def find_mentor(s: Snapshot) -> None:
             ]
     send_all(messages)
 
-    def record(choice: MentorChoice, given_at: datetime | None) -> None:
-        if choice.mentor_id is not None:
-            refusal = choose_mentor(s.id, choice.mentor_id, given_at)
-            if refusal:
-                get_run_logger().warning("keuze niet verwerkt: %s", refusal)
+    def record(choice: MentorChoice, given_at: datetime | None) -> list[str]:
+        if choice.mentor_id is not None and (refusal := choose_mentor(s.id, choice.mentor_id, given_at)):
+            return [f"Gekozen mentor: {refusal}"]
+        return []
 
     form: type[MentorChoice] = MentorChoice
     if t.matches:  # a rematch: a new proposal for this mentee (artifact), named in the form's description

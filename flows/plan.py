@@ -34,8 +34,9 @@ def write_and_sign(s: Snapshot) -> None:
         ]
     send_all(messages)
 
-    def record(review: PlanReview, given_at: datetime | None) -> None:
+    def record(review: PlanReview, given_at: datetime | None) -> list[str]:
         if review.comment.strip():
             comment_plan(s.id, review.comment, given_at)
+        return []
 
     wait(s, "plan", PlanReview, record)

@@ -9,10 +9,12 @@ and the three hao kinds all wait through ``wait``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
+from prefect import get_run_logger
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
@@ -24,21 +26,36 @@ W = TypeVar("W", bound=RunInput)
 
 
 def wait(subject: Subject, label: str, seen_version: int, model: type[W],
-         handle: Callable[[W, datetime | None], None] | None = None) -> tuple[W, datetime | None] | None:
+         handle: Callable[[W, datetime | None], list[str]] | None = None) -> tuple[W, datetime | None] | None:
     """Suspend until someone wakes the run; returns the input and the time a facilitator gave it.
 
     ``handle`` writes what the input carries before the wake-up is recorded, so a run that
-    dies in between handles the same input again on its replay (each act is idempotent).
+    dies in between handles the same input again on its replay (each act is idempotent); it
+    returns why what she asked was not done. Such a refusal is logged, kept with the run and
+    shown at the top of the next form, where she acts, until a form of hers goes through.
     None, without waiting, when the subject changed since it was read at ``seen_version``.
     """
     svc = services()
     key = svc.run_store.open_wait(subject, label, seen_version, svc.clock.now())
     if key is None:
         return None
-    received = suspend_flow_run(wait_for_input=model, key=str(key), timeout=None)
+    earlier = svc.run_store.refusal(subject)
+    form = with_refusal(model, earlier) if earlier else model
+    received = suspend_flow_run(wait_for_input=form, key=str(key), timeout=None)
+    by_facilitator = getattr(received, "woken_by", None) == "facilitator"
     # Only a facilitator's form carries an act to date (a participant's is in the database already).
-    given_at = input_given_at(key) if getattr(received, "woken_by", None) == "facilitator" else None
-    if handle is not None:
-        handle(received, given_at)
-    svc.run_store.close_wait(key)
+    given_at = input_given_at(key) if by_facilitator else None
+    refusals = handle(received, given_at) if handle is not None else []
+    for refusal in refusals:
+        get_run_logger().warning("niet uitgevoerd: %s", refusal)
+    # A refusal stays on the run until a form of hers goes through; a participant's act or a timer leaves it.
+    kept = "; ".join(refusals) if refusals else (None if by_facilitator else earlier)
+    svc.run_store.close_wait(key, kept)
     return received, given_at
+
+
+def with_refusal(model: type[W], refusal: str) -> type[W]:
+    """The form with, above its own text, why her last form was not carried out."""
+    own = getattr(model, "_description", None)  # a class without one holds pydantic's placeholder
+    text = own if isinstance(own, str) else inspect.getdoc(model) or ""
+    return model.with_initial_data(description=f"NIET UITGEVOERD: {refusal}\n\n{text}")

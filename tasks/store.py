@@ -6,6 +6,7 @@ run that calls it again changes nothing the second time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from prefect import task
@@ -92,37 +93,65 @@ class Steering(BaseModel):
     end_reason: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.move_meeting or self.rematch_reason.strip() or self.end_reason.strip())
+        return bool(self.move_meeting is not None or self.move_to is not None or self.rematch_reason.strip()
+                    or self.end_reason.strip())
+
+
+MOVE, REMATCH, END = "Bijeenkomst verzetten", "Nieuwe match starten", "Traject beëindigen"  # the form's labels
+
+
+def steer(trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
+    """Apply each steering act through the domain's rules; returns the refusals, each under the
+    form's label. Nothing asked, nothing done (and no task run)."""
+    if not steering:
+        return []
+    return apply_steering(trajectory_id, steering, given_at)
 
 
 @task(name="facilitator steers", cache_policy=NO_CACHE)
-def steer(trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
-    """Apply each steering act through the domain's rules; returns the refusals (field: reason)."""
+def apply_steering(trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
     svc = services()
     now = svc.clock.now()
     refusals: list[str] = []
-    acts = []
-    if steering.move_meeting is not None:
-        if steering.move_to is None:
-            refusals.append("move_to: geef de nieuwe datum en tijd")
+    acts: list[tuple[str, Callable[[Trajectory], object]]] = []
+    number, moved_to = steering.move_meeting, steering.move_to
+    if number is None and moved_to is not None:
+        refusals.append(f"{MOVE}: vul ook het nummer van de bijeenkomst in")
+    elif number is not None and moved_to is None:
+        refusals.append(f"{MOVE}: vul ook de nieuwe datum en tijd in")
+    elif number is not None and moved_to is not None:
+        try:
+            when = facilitator_time(moved_to, "move_to")
+        except DomainError as exc:
+            refusals.append(f"{MOVE}: {exc.reason}")
         else:
-            try:
-                when = facilitator_time(steering.move_to, "move_to")
-            except DomainError as exc:
-                refusals.append(f"{exc.field}: {exc.reason}")
-            else:
-                acts.append(lambda t: t.reschedule_meeting(steering.move_meeting, when, given_or_now(t, given_at, now),
-                                                           by=Role.FACILITATOR))
+            acts.append((MOVE, lambda t: t.reschedule_meeting(number, when, given_or_now(t, given_at, now),
+                                                              by=Role.FACILITATOR)))
     if steering.rematch_reason.strip():
-        acts.append(lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason, given_or_now(t, given_at, now)))
+        acts.append((REMATCH, lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason,
+                                                   given_or_now(t, given_at, now))))
     if steering.end_reason.strip():
-        acts.append(lambda t: t.withdraw(Role.FACILITATOR, steering.end_reason, given_or_now(t, given_at, now)))
-    for act in acts:
+        acts.append((END, lambda t: t.withdraw(Role.FACILITATOR, steering.end_reason,
+                                               given_or_now(t, given_at, now))))
+    for label, act in acts:
         try:
             svc.repo.change(trajectory_id, act, now)
         except DomainError as exc:
-            refusals.append(f"{exc.field}: {exc.reason}")
+            refusals.append(f"{label}: {exc.reason}")
     return refusals
+
+
+@task(name="facilitator's note", cache_policy=NO_CACHE)
+def record_note(trajectory_id: int, note: str, given_at: datetime | None = None) -> list[str]:
+    """Her note into the trajectory's history, as the form promises; a refusal, or []."""
+    svc = services()
+    now = svc.clock.now()
+    try:
+        svc.repo.change(trajectory_id, lambda t: t.add_note(note, Role.FACILITATOR, given_or_now(t, given_at, now)),
+                        now)
+    except DomainError as exc:
+        return [f"Toelichting: {exc.reason}"]
+    return []
 
 
 def cohort_will_propose(svc: Services, cohort: str) -> bool:

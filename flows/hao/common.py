@@ -44,9 +44,9 @@ def load(trajectory_id: int) -> HaoSnapshot:
 def wait(s: HaoSnapshot, label: str) -> None: ...
 @overload
 def wait(s: HaoSnapshot, label: str, model: type[W],
-         handle: Callable[[W, datetime | None], None] | None = None) -> None: ...
+         handle: Callable[[W, datetime | None], list[str]] | None = None) -> None: ...
 def wait(s: HaoSnapshot, label: str, model: type[Wake] = Wake,
-         handle: Callable[[Any, datetime | None], None] | None = None) -> None:
+         handle: Callable[[Any, datetime | None], list[str]] | None = None) -> None:
     """Suspend until the portal, the sweep or the COMO chair's form wakes the run; ``handle``
     writes the chair's input, with the time it was given."""
     t = s.trajectory

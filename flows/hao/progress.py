@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from domain.clock import act_time
@@ -54,9 +54,10 @@ def coupling(s: HaoSnapshot) -> None:
     send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
                          to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()] + flag_messages(t))
 
-    def record(choice: MentorCoupling, given_at: datetime | None) -> None:
+    def record(choice: MentorCoupling, given_at: datetime | None) -> list[str]:
         if choice.mentor_id is not None and (refusal := couple(t.require_id(), choice.mentor_id, given_at)):
-            get_run_logger().warning("koppeling niet verwerkt: %s", refusal)
+            return [f"Hao-mentor: {refusal}"]
+        return []
 
     wait(s, "coupling", MentorCoupling, record)
 

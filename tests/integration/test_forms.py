@@ -18,3 +18,19 @@ def test_no_form_shows_who_woke_the_run_yet_our_wakers_still_say_so():
 def test_the_cohort_approval_speaks_dutch():
     titles = {name: p.get("title") for name, p in MatchingApproval.model_json_schema()["properties"].items()}
     assert titles == {"note": "Toelichting", "approve": "Goedkeuren", "changes": "Gewijzigde koppels"}
+
+
+def test_a_form_knows_what_she_filled_in_and_an_empty_one_is_empty():
+    assert MentorChoice.model_validate({}).filled() == set()
+    assert MentorChoice.model_validate({"note": "  ", "rematch_reason": ""}).filled() == set()
+    assert MentorChoice.model_validate({"note": "belde", "mentor_id": 3}).filled() == {"note", "mentor_id"}
+    assert EvaluationRecord.model_validate({"outcome": "goed gesprek"}).filled() == {"outcome"}
+
+
+def test_her_last_refused_form_is_named_above_the_next_form():
+    from flows.waiting import with_refusal
+
+    form = with_refusal(MentorChoice, "Gekozen mentor: Dr. Marloes was niet bij de mentortraining")
+    assert form._description.startswith("NIET UITGEVOERD: Gekozen mentor: Dr. Marloes")
+    assert "Kies een mentor voor deze mentee" in form._description
+    assert issubclass(form, MentorChoice) and form.model_validate({"mentor_id": 2}).mentor_id == 2

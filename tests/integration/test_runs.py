@@ -76,3 +76,14 @@ def test_an_ended_subject_is_swept_only_while_its_run_still_waits(stores):
     assert [r.subject for r in runs.all()] == [subject]
     runs.close_wait(key)
     assert runs.all() == []
+
+
+def test_a_refusal_is_kept_with_the_run_until_the_next_wake_up_says_otherwise(stores):
+    repo, _, _, runs = stores
+    subject = Subject.trajectory(new_trajectory(repo).id)
+    key = runs.open_wait(subject, "matching", 1, NOW)
+    assert runs.refusal(subject) is None
+    runs.close_wait(key, "Gekozen mentor: vol")
+    assert runs.refusal(subject) == "Gekozen mentor: vol"
+    runs.close_wait(runs.open_wait(subject, "matching", 1, NOW), None)
+    assert runs.refusal(subject) is None

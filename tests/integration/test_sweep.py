@@ -171,16 +171,16 @@ def test_the_sweep_wakes_a_run_for_a_due_evaluation_but_not_for_a_reminder(world
 
 
 def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajectory(world):
-    from tasks.store import Steering, steer
+    from tasks.store import Steering, apply_steering
 
     at, tid, _ = world
     svc = at(START)
     sign_both(svc, tid)
     svc.repo.change(tid, lambda t: t.propose_meeting(START + timedelta(days=10), START), START)
 
-    refused = steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
-    assert refused and refused[0].startswith("starts_at: na het einde")
-    assert steer.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=20))) == []
+    refused = apply_steering.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
+    assert refused and refused[0].startswith("Bijeenkomst verzetten: na het einde")
+    assert apply_steering.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=20))) == []
     t = svc.repo.trajectory(tid)[0]
     meeting = t.match.meeting(1)
     # The UI's date picker sends what she picked as UTC: it is read as Amsterdam time (issue 12).
@@ -188,7 +188,13 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
     assert meeting.starts_at == picked.replace(tzinfo=AMSTERDAM) and meeting.sequence == 1
     assert t.history[-1].by is Role.FACILITATOR  # her act, not the mentee's
 
-    assert steer.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
+    # Half a move is refused under the form's label, and nothing moves (issue 12: it vanished).
+    assert apply_steering.fn(tid, Steering(move_to=START + timedelta(days=30))) == [
+        "Bijeenkomst verzetten: vul ook het nummer van de bijeenkomst in"]
+    assert apply_steering.fn(tid, Steering(move_meeting=1)) == [
+        "Bijeenkomst verzetten: vul ook de nieuwe datum en tijd in"]
+    assert svc.repo.trajectory(tid)[0].match.meeting(1).sequence == 1
+    assert apply_steering.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
     t, _ = svc.repo.trajectory(tid)
     assert t.phase is Phase.WITHDRAWN and t.withdrawal.by is Role.FACILITATOR
 
