@@ -158,8 +158,9 @@ class Outbox:
                 found.update(conn.execute(select(outbox.c.key).where(outbox.c.key.in_(chunk))).scalars())
         return found
 
-    def claim(self, key: str, now: datetime, stale_after: timedelta | None = None) -> EmailMessage | None:
-        """Take the row for sending; None if it is sent, failed, unknown or someone else is sending it."""
+    def claim(self, key: str, now: datetime, stale_after: timedelta | None = None) -> bytes | None:
+        """Take the row for sending: its stored bytes; None if it is sent, failed, unknown or someone
+        else is sending it."""
         now = _utc(now)
         stale_after = self.stale_after if stale_after is None else stale_after
         with self.engine.begin() as conn:
@@ -177,7 +178,7 @@ class Outbox:
             if claimed.rowcount != 1:
                 return None
             data = conn.execute(select(outbox.c.mime).where(outbox.c.key == key)).scalar_one()
-        return parse(data)
+        return bytes(data)
 
     def mark_sent(self, key: str, now: datetime) -> None:
         with self.engine.begin() as conn:

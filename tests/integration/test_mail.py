@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,29 @@ def test_every_name_the_domain_accepts_passes_the_check_and_reaches_only_its_rec
     parsed = message_from_bytes(data, policy=policy.default)
     assert [a.addr_spec for a in parsed["To"].addresses] == ["anna@example.org"]
     assert not any(parsed.get(h) for h in ("Cc", "Bcc"))
+
+
+async def test_stored_bytes_go_out_as_they_are_to_every_recipient_of_their_headers(tmp_path) -> None:
+    """The outbox sends what it stored without parsing and serialising it again (issue 8: the parser
+    ran over every stored message); the envelope comes from the headers."""
+    from adapters.mail import SmtpMailer, envelope_of
+    from adapters.outbox import serialize
+    from demo.mailserver import MaildirServer
+
+    msg = EmailMessage()
+    msg["From"] = "Mentorschap <noreply@example.org>"
+    msg["To"] = "Sanne de Vries <sanne@example.org>"
+    msg["Cc"] = "anneke@example.org"
+    msg["Subject"] = "Uitnodiging"
+    msg["Message-ID"] = "<t1.k1@example.org>"
+    msg.set_content("Tot dan.\n")
+    data = serialize(msg)
+    assert envelope_of(data) == {"sender": "noreply@example.org",
+                                 "recipients": ["sanne@example.org", "anneke@example.org"]}
+    server = MaildirServer(tmp_path / "maildir").start()
+    try:
+        await SmtpMailer("127.0.0.1", server.port).send(data)
+        [got] = server.read()
+    finally:
+        server.stop()
+    assert got["Message-ID"] == "<t1.k1@example.org>" and got.get_content().strip() == "Tot dan."

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from adapters.calendar import meeting_ics
 from adapters.db import make_engine
 from adapters.mail import SmtpMailer, TemporaryMailError, UnsafeMessageError, build_message, message_id_for
-from adapters.outbox import Outbox
+from adapters.outbox import Outbox, parse
 from adapters.rendering import Renderer
 from demo.mailserver import MaildirHandler, MaildirServer, free_port
 from domain.clock import AMSTERDAM
@@ -177,7 +177,7 @@ def test_two_concurrent_claims_only_one_wins(outbox_engine: Engine, tmp_path: Pa
     # Two processes: two engines (own connections) on the same SQLite file.
     boxes = [Outbox(make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")) for _ in range(8)]
     start = threading.Barrier(len(boxes))
-    results: list[EmailMessage | None] = []
+    results: list[bytes | None] = []
     lock = threading.Lock()
 
     def claim(b: Outbox) -> None:
@@ -193,7 +193,7 @@ def test_two_concurrent_claims_only_one_wins(outbox_engine: Engine, tmp_path: Pa
         t.join()
     winners = [r for r in results if r is not None]
     assert len(results) == len(boxes) and len(winners) == 1
-    assert winners[0]["Message-ID"] == message_id_for(key, DOMAIN)
+    assert parse(winners[0])["Message-ID"] == message_id_for(key, DOMAIN)
 
 
 async def test_a_sender_that_crashed_after_the_hand_off_is_resent_with_the_same_message_id(
