@@ -45,6 +45,12 @@ class Notice:
     meeting: int | None = None
     about: Role | None = None  # for an escalation: who has not acted
     since: datetime | None = None  # when the act became open
+    number: int = 1  # for a reminder: the first, the second, ...
+
+
+def sign_ref(match_number: int, plan_version: int) -> str:
+    """The occasion of signing one plan version of one match: its links, requests and reminders."""
+    return f"k{match_number}-sign-v{plan_version}"
 
 
 def open_acts(t: Trajectory) -> list[OpenAct]:
@@ -68,7 +74,7 @@ def open_acts(t: Trajectory) -> list[OpenAct]:
             return [OpenAct(f"{k}-plan", "plan", Role.MENTEE, since)]
         signed = match.current_signatures()
         return [
-            OpenAct(f"{k}-sign-v{match.plan.version}", "sign", role, match.plan.submitted_at)
+            OpenAct(sign_ref(match.number, match.plan.version), "sign", role, match.plan.submitted_at)
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in signed
         ]
@@ -122,7 +128,7 @@ def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = No
             if now >= act.since + timedelta(days=days):
                 notices.append(
                     Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
-                           act.step, act.meeting, since=act.since)
+                           act.step, act.meeting, since=act.since, number=n)
                 )
         if act.role is not Role.FACILITATOR and now >= act.since + timedelta(days=policy.escalate_after):
             notices.append(

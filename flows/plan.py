@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.people import Role
+from domain.timing import sign_ref
 from flows.common import send_all, wait
 from flows.inputs import PlanReview
 from tasks.messages import Message
@@ -27,8 +28,8 @@ def write_and_sign(s: Snapshot) -> None:
         messages.append(Message(trajectory_id=s.id, occasion=f"{k}-plan-v{v}-review", template="plan_for_review",
                                 to=Role.FACILITATOR))
         messages += [
-            Message(trajectory_id=s.id, occasion=f"{k}-sign-v{v}-request", template="sign_request", to=role,
-                    link="sign", link_ref=f"{k}-sign-v{v}", link_extra={"plan_version": v})
+            Message(trajectory_id=s.id, occasion=f"{sign_ref(match.number, v)}-request", template="sign_request",
+                    to=role, link="sign", link_ref=sign_ref(match.number, v), link_extra={"plan_version": v})
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in match.current_signatures()
         ]

@@ -46,9 +46,8 @@ def notice_message(s: Snapshot, notice: Notice) -> Message:
     elif notice.meeting is not None:
         extra = {"meeting": notice.meeting}
     since = local_date(notice.since) if notice.since else local_date(s.now)
-    template_extra = {"step": notice.step, "step_label": step_label(notice.step, "nl"), "n": 1, "since": since}
-    if notice.template == "reminder":
-        template_extra["n"] = int(notice.key.split("reminder-")[1].split(":")[0])
+    template_extra = {"step": notice.step, "step_label": step_label(notice.step, "nl"), "n": notice.number,
+                      "since": since}
     if notice.template == "escalation":
         template_extra["about_role"] = notice.about.value if notice.about else ""
     return Message(
