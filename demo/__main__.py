@@ -203,7 +203,9 @@ def main() -> int:
         summary["hao"] = hao.summary()
         (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         print(json.dumps(summary, indent=2, ensure_ascii=False))
-        print(f"Done in {elapsed:.0f}s. Mail: {VAR / 'maildir'}  Export: .venv/bin/mentorschap export")
+        print(f"Done in {elapsed:.0f}s. Mail: {VAR / 'maildir'}")
+        print(f"Export: MENTORSCHAP_DATABASE_URL=sqlite:///{VAR.relative_to(ROOT) / 'mentorschap.db'} "
+              ".venv/bin/mentorschap export")
         if sys.stdin.isatty():
             print(f"The Prefect UI stays up at {stack.ui_url}; Ctrl-C to stop.")
             try:
