@@ -339,3 +339,20 @@ def test_no_matching_reminders_while_the_cohort_still_proposes_the_first_matchin
     svc.cohorts.set_stage(svc.cohort, "matched", START)
     send_notices.fn()
     assert len(subjects_to(server, "facilitator@example.org")) == 1  # now it is hers to match
+
+
+def test_the_sweep_keeps_going_while_prefect_is_down(world):
+    """Issue 11: the demo's in-process sweep died on the first Prefect restart (httpx.ConnectError)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    from flows.sweep import sweep_now
+    from mentorschap.stack import free_port
+
+    at, tid, _ = world
+    svc = at(START)
+    waits_at(svc, tid, "kennismaking")
+    svc.repo.change(tid, lambda t: t.answer_kennismaking(Role.MENTEE, True, "", START), START)  # to be woken
+    down = {PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api", PREFECT_CLIENT_MAX_RETRIES: 0}
+    with temporary_settings(updates=down):
+        figures = sweep_now()
+    assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "boards", "digests"}
