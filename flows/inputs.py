@@ -13,7 +13,6 @@ from typing import Literal
 
 from prefect.input import RunInput
 from pydantic import Field
-from pydantic.json_schema import SkipJsonSchema
 
 WokenBy = Literal["facilitator", "participant", "timer"]
 
@@ -21,8 +20,9 @@ WokenBy = Literal["facilitator", "participant", "timer"]
 class Wake(RunInput):
     """Wake the trajectory so it looks at the database again; the facilitator may also steer it."""
 
-    # Set by whoever wakes the run (portal, sweep, CLI); not on the facilitator's form, whose input is hers.
-    woken_by: SkipJsonSchema[WokenBy] = "facilitator"
+    # Set by whoever wakes the run (portal, sweep, CLI). It must stay in the form's schema: Prefect refuses
+    # a resume whose input has a field the schema lacks ("Additional properties are not allowed").
+    woken_by: WokenBy = Field("facilitator", title="Gewekt door", description="Laat op facilitator staan")
     note: str = Field("", title="Toelichting", description="Komt in het logboek van dit traject")
     move_meeting: int | None = Field(
         None, title="Bijeenkomst verzetten: nummer",

@@ -7,17 +7,21 @@ from flows.hao.inputs import MentorCoupling
 from flows.inputs import EvaluationRecord, MentorChoice, PlanReview, Wake
 
 
-def test_no_form_shows_who_woke_the_run_yet_our_wakers_still_say_so():
+def test_every_form_accepts_who_woke_the_run_as_prefect_validates_it():
+    """Prefect validates a resume's input against the form's schema and refuses unknown fields: every
+    waker of ours sends ``woken_by``, so every form must have it (hidden from the schema, every wake-up
+    was refused)."""
     for form in (Wake, MentorChoice, PlanReview, EvaluationRecord, MentorCoupling, CohortWake, TrainingAttendance,
                  MatchingApproval):
-        assert "woken_by" not in form.model_json_schema()["properties"], form.__name__
+        assert "woken_by" in form.model_json_schema()["properties"], form.__name__
     assert MentorChoice.model_validate({"woken_by": "participant"}).woken_by == "participant"
-    assert MentorChoice.model_validate({}).woken_by == "facilitator"  # what the UI's form sends
+    assert MentorChoice.model_validate({}).woken_by == "facilitator"  # what the UI's form sends by default
 
 
 def test_the_cohort_approval_speaks_dutch():
     titles = {name: p.get("title") for name, p in MatchingApproval.model_json_schema()["properties"].items()}
-    assert titles == {"note": "Toelichting", "approve": "Goedkeuren", "changes": "Gewijzigde koppels"}
+    assert titles == {"woken_by": "Gewekt door", "note": "Toelichting", "approve": "Goedkeuren",
+                      "changes": "Gewijzigde koppels"}
 
 
 def test_a_form_knows_what_she_filled_in_and_an_empty_one_is_empty():
