@@ -79,6 +79,22 @@ def task_runs(run_id: UUID) -> Counter[str]:
             offset += 200
 
 
+def trajectory_runs() -> dict[int, tuple[UUID, StateType | None]]:
+    """Every trajectory's run: trajectory id -> (run id, state type)."""
+    out = {}
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(TRAJECTORY_DEPLOYMENT)
+        offset = 0
+        while True:
+            page = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[
+                deployment.id])), limit=200, offset=offset)
+            for run in page:
+                out[run.parameters["trajectory_id"]] = (run.id, run.state.type if run.state else None)
+            if len(page) < 200:
+                return out
+            offset += 200
+
+
 def trajectory_run(trajectory_id: int, timeout: float = 60) -> UUID:
     """The id of the trajectory's flow run (the deployment's run with that parameter)."""
     deadline = time.monotonic() + timeout
