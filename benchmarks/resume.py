@@ -220,6 +220,8 @@ def figures(bare: list[Wake], wakes: list[Wake], long: list[Wake]) -> dict[str, 
         "wakes": len(wakes),
         "portal_acts": len(acts),
         "wake_cpu_seconds": round(wake_cpu, 3),
+        "wake_server_cpu_seconds": round(statistics.mean(w.server_cpu for w in wakes), 3),
+        "bare_server_cpu_seconds_per_cycle": round(statistics.mean(w.server_cpu for w in bare), 3),
         "wake_portal_cpu_seconds": round(statistics.mean(w.portal_cpu for w in acts), 3),
         "resume_cpu_ratio": round(wake_cpu / bare_cpu, 2),
         "task_runs_per_wake": round(sum(tasks.values()) / len(wakes), 1),
@@ -230,11 +232,11 @@ def figures(bare: list[Wake], wakes: list[Wake], long: list[Wake]) -> dict[str, 
         "signoff_p95_seconds": round(percentile(signoff, 0.95), 3),
         "replay_growth": round(sum(w.cpu for w in long[-3:]) / sum(w.cpu for w in long[:3]), 2),
     }
-    print("  per wake (CPU s, portal CPU s, to suspended s, to mail s, API calls, task runs):")
-    for w in wakes:
+    print("  per cycle/wake: CPU s (of which server), portal CPU s, to suspended s, to mail s, API calls, task runs")
+    for w in [*bare, *wakes]:
         mail = f"{w.to_mail:.2f}" if w.to_mail is not None else "-"
-        print(f"    {w.what:<26} {w.cpu:5.2f} {w.portal_cpu:5.2f} {w.to_suspended:5.2f} {mail:>5} "
-              f"{sum(w.api_calls.values()):4} {sum(w.task_runs.values()):3}")
+        print(f"    {w.what:<26} {w.cpu:5.2f} ({w.server_cpu:4.2f}) {w.portal_cpu:5.2f} {w.to_suspended:5.2f} "
+              f"{mail:>5} {sum(w.api_calls.values()) - w.api_calls[POLL]:4} {sum(w.task_runs.values()):3}")
     print("  task runs per wake by task:",
           ", ".join(f"{name} {n / len(wakes):.1f}" for name, n in tasks.most_common()))
     print("  API calls per wake by route:",
