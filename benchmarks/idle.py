@@ -36,7 +36,7 @@ def run() -> dict[str, float | int]:
         portal = Portal(b.portal)
         for n in range(1, WAITING + 1):
             portal.apply("mentee", mentee_form(n))
-        deadline = time.monotonic() + 900
+        deadline = time.monotonic() + 1200
         while True:
             runs = _runs.trajectory_runs()
             paused = sum(kind is StateType.PAUSED for _, kind in runs.values())
