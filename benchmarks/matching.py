@@ -25,6 +25,8 @@ N_MENTORS = 500
 CAPACITY = 4
 SEED = 20210201
 
+TARGETS = {"matching_is_optimal": (">=", 1)}
+
 
 def cohort(
     n_mentees: int = N_MENTEES, n_mentors: int = N_MENTORS, capacity: int = CAPACITY, seed: int = SEED
