@@ -16,6 +16,7 @@ import sys
 
 from prefect import flow, serve
 from prefect.context import FlowRunContext
+from prefect.deployments.runner import RunnerDeployment
 from prefect.flow_runs import suspend_flow_run
 from pydantic import BaseModel
 
@@ -29,7 +30,7 @@ class Nudge(BaseModel):
 @flow(name="bare-suspend", persist_result=True)
 def bare_suspend(rounds: int) -> int:
     context = FlowRunContext.get()
-    resumed = len(context.flow_run.empirical_policy.pause_keys) if context and context.flow_run else 0
+    resumed = len(context.flow_run.empirical_policy.pause_keys or ()) if context and context.flow_run else 0
     if resumed:
         suspend_flow_run(wait_for_input=Nudge, key=f"bare-{resumed - 1}", timeout=None)
     if resumed < rounds:
@@ -38,4 +39,6 @@ def bare_suspend(rounds: int) -> int:
 
 
 if __name__ == "__main__":
-    serve(bare_suspend.to_deployment(name="bare-suspend"), limit=int(sys.argv[1]))
+    deployment = bare_suspend.to_deployment(name="bare-suspend")
+    assert isinstance(deployment, RunnerDeployment)  # synchronous here; kept free of the project's imports
+    serve(deployment, limit=int(sys.argv[1]))

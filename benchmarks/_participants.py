@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from domain.clock import AMSTERDAM, local_date
-from mentorschap.bootstrap import services
+from wiring.bootstrap import services
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
 PERSON = {"phone": "040-2123456", "practice_name": "Praktijk Strijp", "street": "Hoogstraat 12",

@@ -134,7 +134,7 @@ def bench_stack(name: str, project: bool = True, env: dict[str, str] | None = No
     os.environ.update(s.env)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from mentorschap.bootstrap import services
+    from wiring.bootstrap import services
 
     services.cache_clear()
     try:

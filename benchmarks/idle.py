@@ -16,7 +16,7 @@ import time
 from benchmarks import _procs, _runs
 from benchmarks._participants import Portal, mentee_form
 from benchmarks._stack import bench_stack
-from mentorschap.bootstrap import services
+from wiring.bootstrap import services
 
 WAITING = 100
 STUCK_SECONDS = 300

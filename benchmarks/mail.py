@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 
 import aiosmtplib
 
+from administration.forms import application_values, parse_application
 from benchmarks._participants import mentee_form, mentor_form
 from benchmarks._stack import VAR
 from domain.clock import AMSTERDAM, local_date
 from domain.people import Role
 from domain.trajectory import Trajectory
-from mentorschap.bootstrap import services
 from mentorschap.stack import Stack, free_port
-from portal.forms import application_values, parse_application
+from wiring.bootstrap import services
 
 MESSAGES, WARMUP = 200, 5
 
@@ -83,8 +83,8 @@ def signed_trajectory_with_meeting() -> int:
             t.sign(role, ids[role], plan.version, now)
         t.propose_meeting(datetime.combine(day, datetime.min.time().replace(hour=14), tzinfo=AMSTERDAM), now)
 
-    svc.repo.change(t.id, sign_and_plan, now)
-    return t.id
+    svc.repo.change(t.require_id(), sign_and_plan, now)
+    return t.require_id()
 
 
 def project_path(trajectory_id: int, first: int, count: int) -> tuple[float, list[str]]:

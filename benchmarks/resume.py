@@ -28,7 +28,7 @@ from benchmarks import _runs
 from benchmarks._bare_flow import DEPLOYMENT as BARE_DEPLOYMENT
 from benchmarks._participants import Inbox, Portal, meeting_date, mentee_form, mentor_form
 from benchmarks._stack import BenchStack, bench_stack, runner_limit
-from mentorschap.bootstrap import services
+from wiring.bootstrap import services
 
 BARE_WARMUP, BARE_CYCLES = 2, 10
 HAPPY_TRAJECTORIES, REMATCHES = 4, 5
@@ -81,8 +81,11 @@ def bare_cycles(b: BenchStack) -> tuple[list[Wake], float]:
     """(the measured cycles, the idle CPU per second of server + bare runner)."""
     from prefect.deployments import run_deployment
 
+    from adapters.prefect_api import synchronous
+
     b.start_runner("bare-runner", "benchmarks._bare_flow", [BARE_DEPLOYMENT], str(runner_limit()))
-    run = run_deployment(BARE_DEPLOYMENT, parameters={"rounds": BARE_WARMUP + BARE_CYCLES + 1}, timeout=0)
+    run = synchronous(run_deployment(BARE_DEPLOYMENT, parameters={"rounds": BARE_WARMUP + BARE_CYCLES + 1},
+                                     timeout=0))
     _runs.wait_suspended(run.id, b.pid("bare-runner"), None)
     b.wait_idle("bare-runner")
     idle = b.idle_cpu(SERVER, "bare-runner")
