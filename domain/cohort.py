@@ -22,6 +22,12 @@ TRAINING_POINTS = 3
 
 # The cohort run's waits: two until a deadline, two for the facilitator's forms.
 MENTORS_CLOSED, MENTEES_CLOSED, TRAINING, APPROVAL = "mentors-closed", "mentees-closed", "training", "approval"
+WAITS_FOR = {  # what the cohort run's name in the Prefect UI says it waits for
+    MENTORS_CLOSED: "wacht tot de aanmelding van mentoren sluit",
+    TRAINING: "wacht op de aanwezigheid bij de mentortraining",
+    MENTEES_CLOSED: "wacht tot de aanmelding van mentees sluit",
+    APPROVAL: "wacht op goedkeuring van het matchingsvoorstel",
+}
 
 
 class CohortPlan(BaseModel):

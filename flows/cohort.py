@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from prefect import flow
 
-from domain.cohort import APPROVAL, MENTEES_CLOSED, MENTORS_CLOSED, TRAINING, CohortPlan
+from domain.cohort import APPROVAL, MENTEES_CLOSED, MENTORS_CLOSED, TRAINING, WAITS_FOR, CohortPlan
 from domain.waits import Subject
 from flows import waiting
 from flows.cohort_inputs import CohortWake, MatchingApproval, TrainingAttendance
@@ -28,6 +28,7 @@ from tasks.cohort import (
     record_training,
     settle_matching,
 )
+from tasks.runs import name_run
 
 W = TypeVar("W", bound=CohortWake)
 
@@ -89,5 +90,7 @@ def until(plan: CohortPlan, label: str) -> None:
 def wait(plan: CohortPlan, label: str, model: type[W], seen: int,
          handle: Callable[[W, datetime | None], list[str]] | None = None) -> tuple[W, datetime | None] | None:
     """Wait at the cohort's ``label``; None (look again) when an act landed since version ``seen``,
-    which the flow read before it looked at the cohort. ``handle``'s refusals are kept where she looks."""
+    which the flow read before it looked at the cohort. ``handle``'s refusals are kept where she looks.
+    The run's name says what it waits for, as a trajectory run's does."""
+    name_run(f"{plan.name} · {WAITS_FOR[label]}", ["programma:peer", f"cohort:{plan.id}", f"wacht:{label}"])
     return waiting.wait(Subject.cohort(plan.id), label, seen, model, handle)

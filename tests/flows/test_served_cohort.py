@@ -111,6 +111,9 @@ def test_kickoff_to_approved_matching_and_a_rematch_on_the_mentee_run(stack):
     # The sweep wakes the run at the mentors' deadline; it invites them to the training and waits.
     until("training wait", lambda: cohort_waits_at("training"), sweep=True)
     assert len(svc().outbox.known([f"c:zob-2021:training:{p['email']}" for p in MENTORS])) == 2
+    with get_client(sync_client=True) as client:  # the run says what it is and waits for (issue 12)
+        assert client.read_flow_run(UUID(str(run.id))).name == (
+            "Mentorschap Zuidoost-Brabant 2021 · wacht op de aanwezigheid bij de mentortraining")
     assert svc().cohort_runs.wake("zob-2021", "facilitator", extra={"attended_mentor_ids": [anneke, pieter]},
                                   label="training")
 
