@@ -30,8 +30,10 @@ def mentor_form(n: int) -> dict[str, str]:
 
 
 def mentee_form(n: int) -> dict[str, str]:
+    # A practice of their own: a mentor of the same practice is a conflict the matching rules refuse.
     return {**PERSON, "name": f"Mentee {n}", "email": f"mentee{n}@example.org", "years_experience": "2",
-            "learning_goals": "grenzen stellen", "postcode": "5504 HB", "city": "Veldhoven"}
+            "learning_goals": "grenzen stellen", "practice_name": f"Praktijk De Hoeve {n}",
+            "street": f"Dorpstraat {n}", "postcode": "5504 HB", "city": "Veldhoven"}
 
 
 @dataclass
