@@ -204,7 +204,7 @@ class Facilitator:
                         t.withdraw(Role.FACILITATOR, r, now)
 
                     self.svc.repo.change(tid, withdraw, now)
-                    self.svc.runs.wake(tid, "facilitator", "geen mentor")
+                    self.svc.runs.wake(tid, "system", "geen mentor")  # the withdrawal is written already
             else:
                 kind = "tussenevaluatie" if t.phase is Phase.INTERIM_EVALUATION else "eindevaluatie"
                 self.svc.runs.wake(tid, "facilitator", kind, {

@@ -84,7 +84,7 @@ def _svc() -> Services:
     return services()
 
 
-def _act(trajectory_id: int, act: Callable[[Trajectory], object], woken_by: str = "facilitator") -> None:
+def _act(trajectory_id: int, act: Callable[[Trajectory], object], woken_by: str = "system") -> None:
     svc = _svc()
     try:
         svc.repo.change(trajectory_id, act, svc.clock.now())

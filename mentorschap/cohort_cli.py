@@ -115,7 +115,7 @@ def attendance(
     except DomainError as exc:
         typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
         raise typer.Exit(2) from exc
-    woke = svc.cohort_runs.wake(cohort_id, "facilitator", note="aanwezigheid (CLI)", label=TRAINING)
+    woke = svc.cohort_runs.wake(cohort_id, "system", note="aanwezigheid (CLI)", label=TRAINING)
     typer.echo("vastgelegd" + ("; cohort-run gewekt" if woke else
                                "; de cohort-run wacht nu niet op de aanwezigheid: de timer-sweep wekt hem zo nodig"))
 

@@ -351,7 +351,7 @@ def hand_out(plan: CohortPlan, approved_at: datetime | None = None) -> int:
             moved += 1
         # A failed wake-up is the sweep's: the database changed after the run began to wait.
         with contextlib.suppress(Exception):
-            svc.runs.wake(tid, "facilitator", note="matching goedgekeurd", label="matching")
+            svc.runs.wake(tid, "system", note="matching goedgekeurd", label="matching")
     svc.cohorts.set_stage(plan.id, "matched", svc.clock.now())
     return moved
 

@@ -46,6 +46,7 @@ class FakeRuns:
     def __init__(self) -> None:
         self.started: list[int] = []
         self.woken: list[tuple[int, str]] = []
+        self.woken_by: list[str] = []
 
     def start(self, trajectory_id: int, name: str | None = None, tags: list[str] | None = None) -> str:
         self.started.append(trajectory_id)
@@ -54,6 +55,7 @@ class FakeRuns:
     def wake(self, trajectory_id: int, woken_by: str, note: str = "", extra: dict | None = None,
              label: str | None = None) -> bool:
         self.woken.append((trajectory_id, note))
+        self.woken_by.append(woken_by)
         return True
 
 

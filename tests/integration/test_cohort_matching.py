@@ -121,6 +121,9 @@ def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(c
     assert t.phase is Phase.KENNISMAKING and t.mentor_id == ids["anneke"].person_id
     assert world.repo.trajectory(lotte)[0].phase is Phase.MATCHING
     assert {tid for tid, _ in world.runs.woken} == {sanne, ids["youssef"].trajectory_id}
+    # The pairs are written already: the wake-ups say "look again", not "here is a form of hers" (which
+    # an empty one would be refused as).
+    assert set(world.runs.woken_by) == {"system"}
     assert world.cohorts.stage(PLAN.id) == "matched"
 
 
