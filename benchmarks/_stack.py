@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import _procs
-from mentorschap.stack import ROOT, Stack, free_port
+from mentorschap.stack import ROOT, Stack, free_port, stack_environment
 
 VAR = ROOT / "var" / "bench"
 CLOCK_START = "2021-01-18T08:00:00+00:00"  # as the served tests: the cohort's mentees apply in January
@@ -128,25 +128,16 @@ def bench_stack(name: str, project: bool = True, env: dict[str, str] | None = No
         **(env or {}),
     }
     s = Stack.create(home, stack_env)
-    saved = dict(os.environ)
-    for variable in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
-        del os.environ[variable]
-    os.environ.update(s.env)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from wiring.bootstrap import services
-
-    services.cache_clear()
-    try:
-        s.start_mailserver(home / "maildir", smtp_port)
-        s.start_prefect()
-        b = BenchStack(s, portal_port, home / "maildir")
-        if project:
-            b.start_project()
-        with temporary_settings(updates={PREFECT_API_URL: s.api_url}):
-            yield b
-    finally:
-        s.stop_all()
-        services.cache_clear()
-        os.environ.clear()
-        os.environ.update(saved)
+    with stack_environment(s.env):
+        try:
+            s.start_mailserver(home / "maildir", smtp_port)
+            s.start_prefect()
+            b = BenchStack(s, portal_port, home / "maildir")
+            if project:
+                b.start_project()
+            with temporary_settings(updates={PREFECT_API_URL: s.api_url}):
+                yield b
+        finally:
+            s.stop_all()

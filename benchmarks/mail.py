@@ -28,7 +28,7 @@ from benchmarks._stack import VAR
 from domain.clock import AMSTERDAM, local_date
 from domain.people import Role
 from domain.trajectory import Trajectory
-from mentorschap.stack import Stack, free_port
+from mentorschap.stack import Stack, free_port, stack_environment
 from wiring.bootstrap import services
 
 MESSAGES, WARMUP = 200, 5
@@ -45,17 +45,12 @@ def smtp_only(name: str) -> Iterator[int]:
     env = {"MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}", "MENTORSCHAP_SMTP_PORT": str(port),
            "MENTORSCHAP_SIGNING_SECRET": f"bench-secret-for-{name}-{os.getpid()}"}
     stack = Stack.create(home, env)
-    saved = dict(os.environ)
-    os.environ.update(env)
-    services.cache_clear()
-    try:
-        stack.start_mailserver(home / "maildir", port)
-        yield port
-    finally:
-        stack.stop_all()
-        services.cache_clear()
-        os.environ.clear()
-        os.environ.update(saved)
+    with stack_environment(env):
+        try:
+            stack.start_mailserver(home / "maildir", port)
+            yield port
+        finally:
+            stack.stop_all()
 
 
 def signed_trajectory_with_meeting() -> int:

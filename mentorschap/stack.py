@@ -12,12 +12,34 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def stack_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """This process as a client of a stack: its PREFECT_ and MENTORSCHAP_ variables replaced by
+    ``env`` (another stack's auth string must not leak in) and the services rebuilt from them;
+    all restored afterwards. For the served tests and the benchmarks."""
+    from wiring.bootstrap import services
+
+    saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
+        del os.environ[name]
+    os.environ.update(env)
+    services.cache_clear()
+    try:
+        yield
+    finally:
+        services.cache_clear()
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from mentorschap.stack import ROOT, Stack, free_port
+from mentorschap.stack import ROOT, Stack, free_port, stack_environment
 
 AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Prefect, as production would
 
@@ -37,30 +37,21 @@ def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | Non
         **(env or {}),
     }
     s = Stack.create(home, stack_env, auth=auth)
-    saved = dict(os.environ)
-    for variable in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
-        del os.environ[variable]  # e.g. another stack's auth string
-    os.environ.update(s.env)
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    from wiring.bootstrap import services
-
-    services.cache_clear()
-    try:
-        s.start_mailserver(home / "maildir", smtp_port)
-        s.start_prefect()
-        s.start_runner()
-        if deployments:
-            s._wait_deployments(list(deployments))
-        s.start_portal(portal_port)
-        s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
-        s.maildir = home / "maildir"  # type: ignore[attr-defined]
-        # Prefect reads its settings once, at import: a test process that imported it before this
-        # stack existed would otherwise talk to an ephemeral server of its own.
-        with temporary_settings(updates={PREFECT_API_URL: s.api_url, PREFECT_API_AUTH_STRING: auth}):
-            yield s
-    finally:
-        s.stop_all()
-        services.cache_clear()
-        os.environ.clear()
-        os.environ.update(saved)
+    with stack_environment(s.env):
+        try:
+            s.start_mailserver(home / "maildir", smtp_port)
+            s.start_prefect()
+            s.start_runner()
+            if deployments:
+                s._wait_deployments(list(deployments))
+            s.start_portal(portal_port)
+            s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
+            s.maildir = home / "maildir"  # type: ignore[attr-defined]
+            # Prefect reads its settings once, at import: a test process that imported it before this
+            # stack existed would otherwise talk to an ephemeral server of its own.
+            with temporary_settings(updates={PREFECT_API_URL: s.api_url, PREFECT_API_AUTH_STRING: auth}):
+                yield s
+        finally:
+            s.stop_all()
