@@ -19,7 +19,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
 from domain.waits import Subject
-from tasks.runs import input_given_at
+from tasks.runs import input_given_at, mark_refused
 from wiring.bootstrap import services
 
 W = TypeVar("W", bound=RunInput)
@@ -40,6 +40,7 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
     if key is None:
         return None
     earlier = svc.run_store.refusal(subject)
+    mark_refused(earlier is not None)
     form = with_refusal(model, earlier) if earlier else model
     received = suspend_flow_run(wait_for_input=form, key=str(key), timeout=None)
     by_facilitator = getattr(received, "woken_by", None) == "facilitator"

@@ -303,7 +303,7 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
     for change in changes:
         tid, mentor_id = change["trajectory_id"], change.get("mentor_id")
         if tid not in waiting:
-            refusals.append(f"traject {tid} staat niet in dit voorstel")
+            refusals.append(f"Gewijzigde koppels: traject {tid} staat niet in dit voorstel")
         elif mentor_id is None:
             pairs.pop(tid, None)
         else:
@@ -311,17 +311,14 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
             conflicts = set(_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps).conflicts)
             why = refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids), conflicts=conflicts, extra=0)
             if why:
-                refusals.append(f"{names[tid]} (traject {tid}): {why}")
+                refusals.append(f"Gewijzigde koppels: {names[tid]} (traject {tid}): {why}")
             else:
                 pairs[tid] = mentor_id
     for mentor_id in sorted(set(pairs.values())):
         count = sum(1 for m in pairs.values() if m == mentor_id)
         if (why := refusal(pool.get(mentor_id), excluded=set(), conflicts=set(), extra=count)) and pool.get(mentor_id):
-            refusals.append(f"{count} mentees voor één mentor: {why}")
-    if refusals:
-        svc.artifacts.markdown(f"matching-geweigerd-{_slug(plan.id)}",
-                               "## Wijzigingen niet verwerkt\n\n" + "\n".join(f"- {r}" for r in refusals),
-                               "Het formulier vraagt opnieuw om goedkeuring", svc.clock.now())
+            refusals.append(f"Gewijzigde koppels: {count} mentees voor één mentor: {why}")
+    if refusals:  # kept with the run (flows.waiting): above her next form, in its name, on the cohort board
         return refusals
     approved = [{"trajectory_id": tid, "mentor_id": mid} for tid, mid in sorted(pairs.items())]
     svc.cohorts.set_proposal(plan.id, {**proposal, "approved": approved})

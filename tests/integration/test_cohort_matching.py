@@ -101,12 +101,12 @@ def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(c
     refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["marloes"].person_id}])
     marloes, pieter = ids["marloes"].person_id, ids["pieter"].person_id
-    assert refused == [f"Lotte (traject {lotte}): Dr. Marloes (id {marloes}) was niet bij de mentortraining; "
-                       "alleen getrainde mentoren worden gekoppeld"]
+    assert refused == [f"Gewijzigde koppels: Lotte (traject {lotte}): Dr. Marloes (id {marloes}) was niet bij "
+                       "de mentortraining; alleen getrainde mentoren worden gekoppeld"]
     refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["pieter"].person_id}])
-    assert refused == [f"2 mentees voor één mentor: Dr. Pieter (id {pieter}) heeft plaats voor 1 mentee(s) en "
-                       "begeleidt er al 0; kies een mentor met plaats"]
+    assert refused == [f"Gewijzigde koppels: 2 mentees voor één mentor: Dr. Pieter (id {pieter}) heeft plaats "
+                       "voor 1 mentee(s) en begeleidt er al 0; kies een mentor met plaats"]
     assert cohort_tasks.settle_matching.fn(PLAN, False, []) != []
     # 'Approve' off never approves, even with a change that is itself fine (issue 12: it did).
     youssef = ids["youssef"].trajectory_id
