@@ -50,7 +50,7 @@ def name_run(name: str, tags: list[str]) -> None:
     wanted = (name + REFUSED if refused else name, tuple(sorted(tags)))
     if current != wanted:
         with get_client(sync_client=True) as client:
-            client.update_flow_run(run_id, name=name, tags=tags)
+            client.update_flow_run(run_id, name=wanted[0], tags=tags)
     _named[run_id] = wanted
 
 
