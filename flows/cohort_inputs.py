@@ -9,7 +9,7 @@ from flows.inputs import Hidden, WokenBy
 
 
 class CohortWake(Hidden):
-    """Wake the cohort run so it looks at the database (and the clock) again."""
+    """Deze cohort-run opnieuw laten kijken (de datum en de aanmeldingen); een toelichting komt in het logboek."""
 
     woken_by: SkipJsonSchema[WokenBy] = "timer"  # her form here asks nothing: it only says "look again"
     note: str = Field("", title="Toelichting", description="Optioneel; komt in het logboek van deze run")

@@ -34,7 +34,9 @@ class Hidden(RunInput):
 
 
 class Wake(Hidden):
-    """Wake the trajectory so it looks at the database again; the facilitator may also steer it."""
+    """Dit traject bijsturen: vul alleen in wat er moet gebeuren. Een leeg formulier doet niets."""
+
+    # Also what every waker of ours sends to say "look again": the database holds the act already.
 
     note: str = Field("", title="Toelichting", description="Komt in het logboek van dit traject")
     move_meeting: int | None = Field(

@@ -51,10 +51,16 @@ def test_a_form_knows_what_she_filled_in_and_an_empty_one_is_empty():
     assert EvaluationRecord.model_validate({"outcome": "goed gesprek"}).filled() == {"outcome"}
 
 
-def test_her_last_refused_form_is_named_above_the_next_form():
+def test_her_last_refused_form_is_named_above_the_next_form_and_under_its_first_field():
     from flows.waiting import with_refusal
 
     form = with_refusal(MentorChoice, "Gekozen mentor: Dr. Marloes was niet bij de mentortraining")
     assert form._description.startswith("NIET UITGEVOERD: Gekozen mentor: Dr. Marloes")
     assert "Kies een mentor voor deze mentee" in form._description
+    first = form.model_json_schema()["properties"]["mentor_id"]
+    assert first["description"].startswith("NIET UITGEVOERD: Gekozen mentor: Dr. Marloes")
+    assert first["title"] == "Gekozen mentor (id)" and next(iter(form.model_json_schema()["properties"])) == "mentor_id"
     assert issubclass(form, MentorChoice) and form.model_validate({"mentor_id": 2}).mentor_id == 2
+    assert form.model_validate({"woken_by": "timer"}).woken_by == "timer"
+    attendance = with_refusal(TrainingAttendance, "Aanwezige mentoren: vul de ids in")
+    assert attendance().attended_mentor_ids == [] and attendance().woken_by == "facilitator"
