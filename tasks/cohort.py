@@ -110,15 +110,19 @@ def publish_applications(plan: CohortPlan) -> bool:
 
 
 @task(name="record training attendance", cache_policy=NO_CACHE)
-def record_training(plan: CohortPlan, attended_ids: list[int]) -> int:
-    """Those named attended (3 points each); every other eligible mentor did not."""
+def record_training(plan: CohortPlan, attended_ids: list[int]) -> list[str]:
+    """Those named attended (3 points each); every other eligible mentor did not. An id that is not
+    an eligible mentor of the cohort (a typo) refuses the whole list: nobody is marked absent by it."""
     svc = services()
     pool = [p.id for p in svc.repo.mentor_pool(plan.id)]
-    svc.cohorts.record_attendance(plan.id, [i for i in pool if i in attended_ids], True, plan.training_date)
+    try:
+        svc.cohorts.record_attendance(plan.id, attended_ids, True, plan.training_date)
+    except DomainError as exc:
+        return [f"Aanwezige mentoren: {exc.reason} (de ids staan in het artefact 'aanmeldingen-{_slug(plan.id)}')"]
     absent = [i for i in pool if i not in attended_ids]
     if absent:
         svc.cohorts.record_attendance(plan.id, absent, False, plan.training_date)
-    return len(attended_ids)
+    return []
 
 
 class CohortLook(NamedTuple):
@@ -300,6 +304,9 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
     apps = {mid: svc.repo.application(mid) for mid in pool}
     names = {t.id: svc.repo.person(t.mentee_id).name for t in trajectories.values()}
     refusals: list[str] = []
+    named = [change["trajectory_id"] for change in changes]
+    for tid in sorted({tid for tid in named if named.count(tid) > 1}):  # which of the two did she mean?
+        refusals.append(f"Gewijzigde koppels: {names.get(tid, f'traject {tid}')} staat er meer dan eens in")
     for change in changes:
         tid, mentor_id = change["trajectory_id"], change.get("mentor_id")
         if tid not in waiting:
