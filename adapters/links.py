@@ -49,6 +49,7 @@ ACTIONS: dict[str, tuple[Role, ...]] = {
     "propose": (Role.MENTEE,),
     "confirm": (Role.MENTEE,),
     "topics": (Role.MENTEE,),
+    "meeting": (Role.MENTEE, Role.MENTOR),
     "evaluation": (Role.MENTEE, Role.MENTOR),
     "withdraw": (Role.MENTEE, Role.MENTOR),
 }

@@ -59,6 +59,12 @@ def _step_refusal(
             return "invalid"
         phases = t.phase.meets or (action == "confirm" and t.phase is Phase.FINAL_EVALUATION)
         return None if phases and meeting.status is MeetingStatus.PLANNED else "closed"
+    if action == "meeting":  # move or call off a planned meeting, from its newest invitation
+        meeting = _meeting(match, extra)
+        if meeting is None:
+            return "invalid"
+        newest = extra.get("sequence") == meeting.sequence  # an earlier invitation's link is done with
+        return None if t.phase.meets and meeting.status is MeetingStatus.PLANNED and newest else "closed"
     if action == "evaluation":
         try:
             evaluation = match.evaluations.get(EvaluationKind(extra.get("kind", "")))

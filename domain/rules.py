@@ -17,7 +17,8 @@ from domain.errors import DomainError
 MIN_DAYS_BETWEEN_MEETINGS = 42
 MAX_MONTHS = 9
 INTERIM_AFTER_MONTHS = 4
-MEETING_MINUTES = 90
+MEETING_MINUTES = 90  # the seed's "mooi uitgangspunt", not a rule: the length is chosen when a meeting is planned
+MEETING_LENGTHS = (60, 75, 90, 105, 120, 150, 180)  # what the planning form offers, in minutes
 USUAL_BEFORE_INTERIM = (2, 3)
 USUAL_AFTER_INTERIM = (3, 4)
 
@@ -30,6 +31,12 @@ class HasStart(Protocol):
 def interim_due(first_meeting: datetime) -> datetime:
     """The interim evaluation is due four calendar months after the first meeting."""
     return add_months(first_meeting, INTERIM_AFTER_MONTHS)
+
+
+def check_meeting_minutes(minutes: int) -> None:
+    """A meeting's length: one the planning form offers."""
+    if minutes not in MEETING_LENGTHS:
+        raise DomainError("minutes", "kies een duur van " + ", ".join(map(str, MEETING_LENGTHS)) + " minuten")
 
 
 def earliest_next_meeting(previous: datetime) -> datetime:

@@ -15,7 +15,7 @@ from domain.people import Role
 from domain.phases import Phase
 from domain.reminders import ReminderPolicy, policy_for
 from domain.rules import another_meeting_fits
-from domain.trajectory import EvaluationKind, Match, Trajectory
+from domain.trajectory import EvaluationKind, Match, MeetingStatus, Trajectory
 
 REMINDER_DAYS = (7, 14)
 ESCALATION_DAYS = 21
@@ -104,6 +104,11 @@ def _meeting_acts(match: Match, since: datetime, k: str) -> list[OpenAct]:
         return []
     after = held[-1].number if held else 0
     start = (held[-1].confirmed_at or held[-1].ends_at) if held else (match.signed_at or since)
+    # A meeting called off asks for a new date with a new link (the first request's link was used).
+    called_off = [m for m in match.meetings if m.status is MeetingStatus.CANCELLED and m.number > after]
+    if called_off:
+        return [OpenAct(f"{k}-propose-after-m{after}-c{len(called_off)}", "propose", Role.MENTEE,
+                        called_off[-1].cancelled_at or start)]
     return [OpenAct(f"{k}-propose-after-m{after}", "propose", Role.MENTEE, start)]
 
 

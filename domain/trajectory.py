@@ -22,6 +22,7 @@ from domain.phases import Phase
 from domain.rules import (
     MAX_MONTHS,
     MEETING_MINUTES,
+    check_meeting_minutes,
     check_meeting_start,
     interim_due,
 )
@@ -43,6 +44,10 @@ class MeetingStatus(StrEnum):
     PLANNED = "planned"
     HELD = "held"
     CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {MeetingStatus.PLANNED: "gepland", MeetingStatus.HELD: "gehouden",
+                 MeetingStatus.CANCELLED: "afgezegd"}
 
 
 class HistoryEntry(BaseModel):
@@ -88,6 +93,9 @@ class Meeting(BaseModel):
     sequence: int = 0  # raised on every change, for the calendar invitation
     topics: str = ""
     confirmed_at: datetime | None = None
+    changed_by: Role | None = None  # who moved or cancelled it last: the other is told
+    cancel_reason: str = ""
+    cancelled_at: datetime | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -308,14 +316,15 @@ class Trajectory(BaseModel):
             return True
         return False
 
-    def propose_meeting(self, starts_at: datetime, now: datetime) -> Meeting:
+    def propose_meeting(self, starts_at: datetime, now: datetime, minutes: int = MEETING_MINUTES) -> Meeting:
         match = self._require_meeting_phase()
         if match.planned_meeting() is not None:
             raise DomainError(
                 "starts_at", "er staat al een bijeenkomst gepland; verzet die of bevestig hem eerst"
             )
         check_meeting_start(starts_at, now, match.signed_at, match.ends_by, match.active_meetings())
-        meeting = Meeting(number=len(match.meetings) + 1, starts_at=starts_at)
+        check_meeting_minutes(minutes)
+        meeting = Meeting(number=len(match.meetings) + 1, starts_at=starts_at, minutes=minutes)
         match.meetings.append(meeting)
         self._note(now, f"bijeenkomst {meeting.number} gepland op {local_date(starts_at):%d-%m-%Y}", Role.MENTEE)
         return meeting
@@ -324,21 +333,27 @@ class Trajectory(BaseModel):
         match = self._require_meeting_phase()
         meeting = match.meeting(number)
         if meeting.status is not MeetingStatus.PLANNED:
-            raise DomainError("meeting", f"bijeenkomst {number} is al {meeting.status.value}")
+            raise DomainError("meeting", f"bijeenkomst {number} is al {STATUS_LABELS[meeting.status]}")
         others = [m for m in match.active_meetings() if m.number != number]
         check_meeting_start(starts_at, now, match.signed_at, match.ends_by, others)
         meeting.starts_at = starts_at
         meeting.sequence += 1
+        meeting.changed_by = by
         self._note(now, f"bijeenkomst {number} verzet naar {local_date(starts_at):%d-%m-%Y}", by)
         return meeting
 
-    def cancel_meeting(self, number: int, now: datetime, by: Role = Role.MENTEE) -> Meeting:
+    def cancel_meeting(self, number: int, now: datetime, by: Role = Role.MENTEE, reason: str = "") -> Meeting:
+        """Call a planned meeting off (a participant beforehand, or the trajectory's end); a held one stays."""
         match = self.require_match()
         meeting = match.meeting(number)
         if meeting.status is MeetingStatus.PLANNED:
             meeting.status = MeetingStatus.CANCELLED
             meeting.sequence += 1
-            self._note(now, f"bijeenkomst {number} geannuleerd", by)
+            meeting.changed_by = by
+            meeting.cancel_reason = reason.strip()
+            meeting.cancelled_at = now
+            self._note(now, f"bijeenkomst {number} afgezegd" + (f": {meeting.cancel_reason}" if reason.strip() else ""),
+                       by)
         return meeting
 
     def record_topics(self, number: int, topics: str, now: datetime) -> None:
@@ -356,7 +371,7 @@ class Trajectory(BaseModel):
         if meeting.status is MeetingStatus.HELD:
             return meeting
         if meeting.status is not MeetingStatus.PLANNED:
-            raise DomainError("meeting", f"bijeenkomst {number} is geannuleerd")
+            raise DomainError("meeting", f"bijeenkomst {number} is afgezegd")
         if now < meeting.starts_at:
             raise DomainError("meeting", f"bijeenkomst {number} heeft nog niet plaatsgevonden")
         meeting.status = MeetingStatus.HELD

@@ -1,8 +1,9 @@
 """Phases 6 and 8, meetings: at most once per six weeks, within nine months of signing.
 
 Waits: the mentee proposes a date (portal), confirms afterwards that it took place
-and proposes the next one in the same form, or reschedules; the facilitator may move
-a meeting. The timer sweep sends the topics request five days before a meeting, the
+and proposes the next one in the same form, or reschedules; either participant may
+move or call off a planned meeting beforehand (the link in every invitation), and the
+facilitator may move one. The timer sweep sends the topics request five days before a meeting, the
 confirmation request when it has ended and the reminders, and wakes this run when
 the interim (or final) evaluation is due.
 """
@@ -34,8 +35,11 @@ def meeting_messages(s: Snapshot) -> list[Message]:
                                  to=role, meeting=m.number, calendar="CANCEL") for role in BOTH]
             continue
         template = "meeting_invitation" if m.sequence == 0 else "meeting_updated"
+        # Each invitation carries the recipient's link to move or call off this version of the meeting.
         messages += [Message(trajectory_id=s.id, occasion=f"{k}-m{m.number}-invite-s{m.sequence}", template=template,
-                             to=role, meeting=m.number, calendar="REQUEST") for role in BOTH]
+                             to=role, meeting=m.number, calendar="REQUEST", link="meeting",
+                             link_ref=f"{k}-m{m.number}-s{m.sequence}-change",
+                             link_extra={"meeting": m.number, "sequence": m.sequence}) for role in BOTH]
         if m.topics:
             messages.append(Message(trajectory_id=s.id, occasion=f"{k}-m{m.number}-topics",
                                     template="topics_for_mentor", to=Role.MENTOR, meeting=m.number,

@@ -18,7 +18,7 @@ from administration.forms import checked, free_text, parse_local, text
 from domain.clock import local_date
 from domain.errors import DomainError
 from domain.people import Person, Role
-from domain.rules import earliest_next_meeting
+from domain.rules import MEETING_LENGTHS, MEETING_MINUTES, earliest_next_meeting
 from domain.trajectory import EvaluationKind, Match, Trajectory
 
 Act = Callable[[Trajectory], str]
@@ -73,11 +73,15 @@ def view(repo: Repository, t: Trajectory, claim: LinkClaim, now: datetime) -> di
             mentor=repo.person(match.mentor_id) if match else None,
         )
     elif claim.action == "propose" and match is not None:
-        ctx.update(_window(match, now, after=None))
+        ctx.update(_window(match, now, after=None), lengths=MEETING_LENGTHS)
         ctx["place"] = ctx["other"]
     elif claim.action == "confirm" and match is not None:
         meeting = match.meeting(meeting_number(claim))
         ctx.update(meeting=meeting, **_window(match, now, after=meeting.starts_at))
+    elif claim.action == "meeting" and match is not None:
+        meeting = match.meeting(meeting_number(claim))
+        others = [m.starts_at for m in match.active_meetings() if m.number != meeting.number]
+        ctx.update(meeting=meeting, **_window(match, now, after=max(others) if others else None))
     elif claim.action == "topics" and match is not None:
         ctx["meeting"] = match.meeting(meeting_number(claim))
     elif claim.action == "evaluation":
@@ -147,12 +151,56 @@ def _sign(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
 def _propose(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     starts_at = parse_local(text(form, "date"), text(form, "time"), "starts_at")
+    minutes = _minutes(form)
 
     def act(t: Trajectory) -> str:
-        t.propose_meeting(starts_at, now)
+        t.propose_meeting(starts_at, now, minutes)
         return "proposed"
 
     return act
+
+
+def _minutes(form: Mapping[str, Any]) -> int:
+    """The meeting's length from the planning form (90 when not given, the seed's starting point)."""
+    raw = text(form, "minutes")
+    if not raw:
+        return MEETING_MINUTES
+    if not raw.isascii() or not raw.isdigit():
+        raise DomainError("minutes", "kies een duur uit de lijst")
+    return int(raw)
+
+
+def _change_meeting(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+    """Either participant, before the meeting: move it within the rules, or call it off with a reason."""
+    number = meeting_number(claim)
+    if text(form, "choice") == "cancel":
+        reason = free_text(form, "reason", REASON_LIMIT)
+        if not reason:
+            raise DomainError("reason", "geef een reden op; de ander krijgt die te lezen")
+
+        def cancel(t: Trajectory) -> str:
+            _before(t, number, now)
+            t.cancel_meeting(number, now, claim.role, reason)
+            return "meeting_cancelled"
+
+        return cancel
+    new_start = parse_local(text(form, "new_date"), text(form, "new_time"), "new_starts_at")
+
+    def move(t: Trajectory) -> str:
+        _before(t, number, now)
+        try:
+            t.reschedule_meeting(number, new_start, now, by=claim.role)
+        except DomainError as exc:
+            raise DomainError("new_starts_at" if exc.field == "starts_at" else exc.field, exc.reason) from None
+        return "rescheduled"
+
+    return move
+
+
+def _before(t: Trajectory, number: int, now: datetime) -> None:
+    if now >= t.require_match().meeting(number).starts_at:
+        raise DomainError("meeting", f"bijeenkomst {number} is al begonnen; na afloop vraagt een e-mail of hij "
+                                     "heeft plaatsgevonden, en daar kunt u ook een nieuwe datum doorgeven")
 
 
 def _confirm(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
@@ -238,6 +286,7 @@ _BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = 
     "propose": _propose,
     "confirm": _confirm,
     "topics": _topics,
+    "meeting": _change_meeting,
     "evaluation": _evaluation,
     "withdraw": _withdraw,
 }
@@ -247,13 +296,14 @@ FORM_FIELDS: dict[str, set[str]] = {
     "kennismaking": {"agree", "reason"},
     "plan": {"goals", "text"},
     "sign": set(),
-    "propose": {"starts_at"},
+    "propose": {"starts_at", "minutes"},
     "confirm": {"new_starts_at", "next_starts_at", "last"},
     "topics": {"topics"},
+    "meeting": {"new_starts_at", "reason"},
     "evaluation": {"went_well", "could_be_better", "remarks"},
     "withdraw": {"reason"},
 }
 
 # Every field any link form posts (for the OpenAPI description the fuzz tests read).
 POSTED = ("agree", "reason", "goals", "text", "date", "time", "choice", "new_date", "new_time", "next_date",
-          "next_time", "last", "topics", "went_well", "could_be_better", "remarks")
+          "next_time", "last", "topics", "went_well", "could_be_better", "remarks", "minutes")

@@ -199,6 +199,8 @@ def _context(svc: Services, t: Trajectory, message: Message, p: Parties) -> dict
         "other": mentor if message.to is Role.MENTEE else mentee,
         "plan": plan,
         "meeting": meeting,
+        "changed_by": (p.facilitator.name if meeting.changed_by is Role.FACILITATOR else
+                       getattr(people.get(meeting.changed_by), "name", "")) if meeting and meeting.changed_by else "",
         "location": f"{mentor.practice_name}, {mentor.address}" if mentor else "",
         "ends_by": ends_by,
         "earliest": earliest,

@@ -33,13 +33,13 @@ STARTS = datetime(2021, 3, 9, 14, 0, tzinfo=AMSTERDAM)
 
 def invitation_message(key: str, method: str = "REQUEST", sequence: int = 0) -> EmailMessage:
     """What the meeting task builds: rendered mail plus the .ics, keyed by trajectory + step + recipient."""
-    meeting = SimpleNamespace(number=1, starts_at=STARTS, ends_at=STARTS + timedelta(minutes=90))
+    meeting = SimpleNamespace(number=1, starts_at=STARTS, ends_at=STARTS + timedelta(minutes=90), cancel_reason="")
     template = "meeting_invitation" if method == "REQUEST" else "meeting_cancelled"
     rendered = Renderer().render(template, "nl", {
         "person": ANNA, "programme_name": "Mentorschap Zuidoost-Brabant",
         "facilitator": {"name": "Fenna", "email": "facilitator@example.org"}, "portal_url": "https://portal.example.org",
         "action_url": "https://portal.example.org/a/xyz", "trajectory_id": 7,
-        "meeting": meeting, "location": f"{BRAM.practice_name}, {BRAM.address}", "other": BRAM,
+        "meeting": meeting, "location": f"{BRAM.practice_name}, {BRAM.address}", "other": BRAM, "changed_by": "",
     })
     ics = meeting_ics(
         uid=f"t7-k1-m1@{DOMAIN}", sequence=sequence, method=method,  # type: ignore[arg-type]

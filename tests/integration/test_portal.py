@@ -806,3 +806,79 @@ def test_a_meeting_at_a_local_time_that_does_not_exist_or_exists_twice_is_refuse
     page = world.client.post(link, data={"date": day, "time": "02:30"})
     assert page.status_code == 422 and words in field_error(page.text, "starts_at")
     assert world.trajectory(tid)[1] == before
+
+
+# --- moving or calling off a meeting beforehand (issue 10.2) ------------------------------
+
+
+def planned_meeting(world: World, pair, minutes: str = "") -> tuple[int, int, int, date]:
+    tid, mentee_id, mentor_id = signed(world, pair)
+    first = local_date(world.now()) + timedelta(days=10)
+    form = when(first) | ({"minutes": minutes} if minutes else {})
+    assert world.client.post(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"),
+                             data=form).status_code == 200
+    return tid, mentee_id, mentor_id, first
+
+
+def test_the_length_of_a_meeting_is_chosen_when_it_is_planned(world: World, pair) -> None:
+    tid, _, _, _ = planned_meeting(world, pair, minutes="120")
+    (meeting,) = world.trajectory(tid)[0].match.meetings
+    assert meeting.minutes == 120 and meeting.ends_at - meeting.starts_at == timedelta(hours=2)
+
+
+def test_a_length_not_offered_is_refused_at_its_field(world: World, pair) -> None:
+    tid, mentee_id, _ = signed(world, pair)
+    link = world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0")
+    page = world.client.get(link)
+    assert '<option value="90" selected>' in page.text  # the seed's starting point, not a rule
+    refused = world.client.post(link, data=when(local_date(world.now()) + timedelta(days=10)) | {"minutes": "7"})
+    assert refused.status_code == 422 and "kies een duur van 60" in field_error(refused.text, "minutes")
+    assert world.trajectory(tid)[0].match.meetings == []
+
+
+def test_the_mentor_moves_a_meeting_beforehand_within_the_rules(world: World, pair) -> None:
+    tid, _, mentor_id, first = planned_meeting(world, pair)
+    link = world.link(mentor_id, "mentor", tid, "meeting", "k1-m1-s0-change", meeting=1, sequence=0)
+    page = world.client.get(link)
+    assert page.status_code == 200 and "verzetten of afzeggen" in page.text
+    too_late = (local_date(world.trajectory(tid)[0].match.ends_by) + timedelta(days=1)).isoformat()
+    refused = world.client.post(link, data={"choice": "move", "new_date": too_late, "new_time": "10:00"})
+    assert refused.status_code == 422 and "na het einde van het mentorschap" in field_error(refused.text,
+                                                                                            "new_starts_at")
+    later = first + timedelta(days=3)
+    assert world.client.post(link, data={"choice": "move", "new_date": later.isoformat(),
+                                         "new_time": "19:30"}).status_code == 200
+    t, _ = world.trajectory(tid)
+    (meeting,) = t.match.meetings
+    assert local_date(meeting.starts_at) == later and meeting.sequence == 1 and meeting.changed_by is Role.MENTOR
+    assert t.history[-1].by is Role.MENTOR
+    # The first invitation's link is done with: the new invitation carries a link of its own.
+    assert world.client.get(link).status_code == 410
+    newer = world.link(mentor_id, "mentor", tid, "meeting", "k1-m1-s1-change", meeting=1, sequence=1)
+    assert world.client.get(newer).status_code == 200
+
+
+def test_the_mentee_calls_a_meeting_off_with_a_reason_and_is_asked_for_a_new_date(world: World, pair) -> None:
+    from domain.timing import open_acts
+    from domain.trajectory import MeetingStatus
+
+    tid, mentee_id, _, _ = planned_meeting(world, pair)
+    link = world.link(mentee_id, "mentee", tid, "meeting", "k1-m1-s0-change", meeting=1, sequence=0)
+    refused = world.client.post(link, data={"choice": "cancel", "reason": "  "})
+    assert refused.status_code == 422 and "geef een reden op" in field_error(refused.text, "reason")
+    assert world.client.post(link, data={"choice": "cancel", "reason": "ziek"}).status_code == 200
+    t, _ = world.trajectory(tid)
+    (meeting,) = t.match.meetings
+    assert meeting.status is MeetingStatus.CANCELLED and meeting.cancel_reason == "ziek"
+    assert meeting.changed_by is Role.MENTEE and meeting.sequence == 1
+    # A new request to plan, with a link of its own (the first request's link was used).
+    assert [(a.step, a.ref) for a in open_acts(t)] == [("propose", "k1-propose-after-m0-c1")]
+
+
+def test_a_meeting_that_has_begun_cannot_be_moved_through_its_invitation(world: World, pair) -> None:
+    tid, _, mentor_id, _ = planned_meeting(world, pair)
+    world.clock.advance(days=10, hours=6)
+    link = world.link(mentor_id, "mentor", tid, "meeting", "k1-m1-s0-change", meeting=1, sequence=0)
+    page = world.client.post(link, data={"choice": "cancel", "reason": "te laat"})
+    assert page.status_code == 422 and "al begonnen" in page.text
+    assert world.trajectory(tid)[0].match.meetings[0].sequence == 0

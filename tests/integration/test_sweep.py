@@ -361,3 +361,31 @@ def test_the_sweep_keeps_going_while_prefect_is_down(world):
     with temporary_settings(updates=down):
         figures = sweep_now()
     assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "boards", "digests"}
+
+
+def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_the_other_is_told(world):
+    """Issue 10.2: the invitations promised 'verzetten of afzeggen via het portaal' without a link."""
+    import re
+
+    from flows.meetings import meeting_messages
+    from tasks.messages import compose
+    from tasks.store import load
+
+    at, tid, _ = world
+    svc = at(START)
+    sign_both(svc, tid)
+    svc.repo.change(tid, lambda t: t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START, 60), START)
+
+    def mails() -> dict[str, str]:
+        return {f"{m.occasion}:{m.to.value}": compose(svc, m, START).get_body(("plain",)).get_content()
+                for m in meeting_messages(load(tid))}
+
+    first = mails()
+    for role in ("mentee", "mentor"):
+        token = re.search(r"/a/(\S+)", first[f"k1-m1-invite-s0:{role}"]).group(1)
+        claim = svc.links.read(token)
+        assert (claim.action, claim.role.value, claim.ref, claim.extra) == (
+            "meeting", role, "k1-m1-s0-change", {"meeting": 1, "sequence": 0})
+    svc.repo.change(tid, lambda t: t.cancel_meeting(1, START, Role.MENTOR, "opgeroepen voor een dienst"), START)
+    told = mails()["k1-m1-cancel:mentee"]
+    assert "Dr. Anneke" in told and "heeft hem afgezegd" in told and "opgeroepen voor een dienst" in told

@@ -58,8 +58,10 @@ EXTRA: dict[str, dict] = {
                     "mentee": MENTEE, "mentor": MENTOR},
     "meeting_propose_request": {"earliest": date(2021, 4, 20), "ends_by": date(2021, 11, 9)},
     "meeting_invitation": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR},
-    "meeting_updated": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR},
-    "meeting_cancelled": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR},
+    "meeting_updated": {"meeting": MEETING, "location": "Huisartsen & Co, Eindhoven", "other": MENTOR,
+                        "changed_by": "Dr. Bas & Zn"},
+    "meeting_cancelled": {"meeting": SimpleNamespace(**vars(MEETING), cancel_reason="ziek <koorts>"),
+                          "location": "Huisartsen & Co, Eindhoven", "other": MENTOR, "changed_by": "Dr. Bas & Zn"},
     "topics_request": {"meeting": MEETING},
     "topics_for_mentor": {"meeting": MEETING, "topics": "Casus: lastige patiënt\nPlanning", "mentee": MENTEE},
     "meeting_confirm_request": {"meeting": MEETING},
@@ -192,3 +194,9 @@ def test_a_mentee_confirmation_states_the_contribution(renderer: Renderer) -> No
     ctx = {**context("application_confirmation"), "contribution": "€ 150,00"}
     assert "€ 150,00" in renderer.render("application_confirmation", "nl", ctx).text
     assert "€ 150,00" in renderer.render("application_confirmation", "en", ctx).html
+
+
+def test_a_cancellation_names_who_called_it_off_and_why_escaped_in_html(renderer: Renderer) -> None:
+    out = renderer.render("meeting_cancelled", "nl", context("meeting_cancelled"))
+    assert 'Dr. Bas & Zn heeft hem afgezegd, met als reden: "ziek <koorts>"' in out.text
+    assert "Dr. Bas &amp; Zn heeft hem afgezegd" in out.html and "ziek &lt;koorts&gt;" in out.html
