@@ -232,7 +232,14 @@ def summarize(svc: Services, elapsed: float) -> dict:
 
     rows = svc.outbox.rows()
     templates = Counter(r["template"] for r in rows)
-    out: dict[str, Any] = {"seconds": round(elapsed, 1), "messages": len(rows),
+    changed: Counter[str] = Counter()  # meetings a participant moved or called off (their invitation's link)
+    for tid in svc.repo.trajectory_ids():
+        for match in svc.repo.trajectory(tid)[0].matches:
+            for m in match.meetings:
+                if m.changed_by is not None and m.changed_by.value in ("mentee", "mentor"):
+                    kind = "called_off" if m.status.value == "cancelled" else "moved"
+                    changed[f"{kind}_by_{m.changed_by.value}"] += 1
+    out: dict[str, Any] = {"seconds": round(elapsed, 1), "messages": len(rows), "meetings_changed": dict(changed),
                            "by_template": dict(sorted(templates.items())), "trajectories": []}
     for tid in svc.repo.trajectory_ids():
         t, _ = svc.repo.trajectory(tid)

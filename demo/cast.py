@@ -55,3 +55,6 @@ OTHER_MEMBERS = [
 # Youssef's first kennismaking fails; his own run then proposes another mentor (Anneke has room for two).
 DECLINES = {(1, 0)}  # (mentee index, match attempt index) where the mentee says no
 SLOW_MENTOR_SIGNATURE = 0  # this mentee's mentor signs late, so a reminder goes out
+# Meetings changed beforehand through the link in their invitation: (mentee index, meeting number) -> who.
+MOVES = {(0, 2): "mentor"}  # Sanne's mentor moves their second meeting a week later
+CALLS_OFF = {(2, 3): "mentee"}  # Lotte calls off her third meeting; she then plans a new date

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from demo.cast import DECLINES, SLOW_MENTOR_SIGNATURE
+from demo.cast import CALLS_OFF, DECLINES, MOVES, SLOW_MENTOR_SIGNATURE
 from demo.inbox import Mail
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM, local_date
@@ -131,6 +131,17 @@ class Participants:
             return {"topics": "Een casus over een patiënt met veel klachten; hoe plan ik mijn visites?"}
         if p.action == "evaluation":
             return {"went_well": "Open gesprekken, goed voorbereid.", "could_be_better": "Vaker een casus meenemen."}
+        if p.action == "meeting":  # most pairs keep their date; the cast says who moves or calls off one
+            number = int(p.extra.get("meeting", 0))
+            who = self.svc.repo.person(p.person_id).role.value
+            meeting = next((m for m in t.match.meetings if m.number == number), None) if t.match else None
+            if meeting is None or p.extra.get("sequence") != 0:
+                return None
+            if MOVES.get((index, number)) == who:
+                return {"choice": "move", **self._date_fields(meeting.starts_at + timedelta(days=7), "new_")}
+            if CALLS_OFF.get((index, number)) == who:
+                return {"choice": "cancel", "reason": "Ik ben die dag ziek; ik plan zo snel mogelijk een nieuwe datum."}
+            return None
         if p.action == "confirm":
             match = t.match
             if match is None or t.phase not in (Phase.MEETINGS, Phase.INTERIM_EVALUATION, Phase.FURTHER_MEETINGS):
