@@ -20,6 +20,7 @@ from domain.timing import open_acts
 from domain.trajectory import EvaluationKind, Match, Meeting, MeetingStatus, Trajectory
 
 MATCH_REF = re.compile(r"k([1-9][0-9]{0,3})-")
+PLAN_VERSION = re.compile(r"-plan-v([1-9][0-9]{0,3})$")  # a link to make this version of the plan
 
 
 def refusal(t: Trajectory, role: Role, person_id: int, action: str, ref: str, extra: Mapping[str, Any]) -> str | None:
@@ -48,9 +49,14 @@ def _step_refusal(
 ) -> str | None:
     if action == "kennismaking":
         return None if t.phase is Phase.KENNISMAKING and role not in match.answers else "closed"
-    if action in ("plan", "sign"):
+    if action == "plan":
+        # The first request's link, or a link to make one next version (an older one's version exists).
+        wanted = PLAN_VERSION.search(ref)
+        current = match.plan.version if match.plan else 0
+        return None if t.phase is Phase.PLAN and (wanted is None or int(wanted.group(1)) == current + 1) else "closed"
+    if action == "sign":
         # A sign link for an older plan version stays open: its page says the plan changed.
-        return None if t.phase is Phase.PLAN and (action == "plan" or match.plan is not None) else "closed"
+        return None if t.phase is Phase.PLAN and match.plan is not None else "closed"
     if action == "propose":
         return None if any(a.ref == ref and a.step == "propose" for a in open_acts(t)) else "closed"
     if action in ("confirm", "topics"):

@@ -19,6 +19,7 @@ STEP_LABELS = {
         "kennismaking": "laten weten of u na de kennismaking verder wilt",
         "plan": "het mentorschapsplan (leerdoelen, één A4) opstellen",
         "sign": "de intentieverklaring ondertekenen",
+        "review": "commentaar geven op het mentorschapsplan (de mentee vroeg erom)",
         "propose": "een datum voor de volgende bijeenkomst voorstellen",
         "confirm": "bevestigen dat de bijeenkomst heeft plaatsgevonden",
         "topics": "de onderwerpen voor de bijeenkomst doorgeven",
@@ -29,6 +30,7 @@ STEP_LABELS = {
         "kennismaking": "let us know whether you want to continue after the introductory meeting",
         "plan": "write the mentorship plan (learning goals, one page)",
         "sign": "sign the declaration of intent",
+        "review": "comment on the mentorship plan (the mentee asked for it)",
         "propose": "propose a date for the next meeting",
         "confirm": "confirm that the meeting took place",
         "topics": "send the topics for the meeting",
@@ -59,6 +61,8 @@ def describe(t: Trajectory) -> str:
     if t.phase is Phase.PLAN and match:
         if match.plan is None:
             return "wacht op mentorschapsplan"
+        if match.plan.awaiting_review:
+            return f"wacht op commentaar facilitator (plan v{match.plan.version})"
         missing = [ROLE_NL[r] for r in (Role.MENTEE, Role.MENTOR) if r not in match.current_signatures()]
         return f"wacht op handtekening {' en '.join(missing)} (plan v{match.plan.version})"
     if t.phase.meets and match:

@@ -72,6 +72,9 @@ def open_acts(t: Trajectory) -> list[OpenAct]:
     if t.phase is Phase.PLAN:
         if match.plan is None:
             return [OpenAct(f"{k}-plan", "plan", Role.MENTEE, since)]
+        if match.plan.awaiting_review:
+            return [OpenAct(f"{k}-plan-v{match.plan.version}-review", "review", Role.FACILITATOR,
+                            match.plan.submitted_at)]
         signed = match.current_signatures()
         return [
             OpenAct(sign_ref(match.number, match.plan.version), "sign", role, match.plan.submitted_at)

@@ -69,6 +69,13 @@ class Plan(BaseModel):
     text: str
     submitted_at: datetime
     facilitator_comment: str = ""
+    review_wanted: bool = False  # the mentee asked for the facilitator's comment before signing ("eventueel")
+    commented_at: datetime | None = None
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Signing waits for the facilitator's comment, only when the mentee asked for it."""
+        return self.review_wanted and self.commented_at is None
 
     @property
     def digest(self) -> str:
@@ -265,7 +272,9 @@ class Trajectory(BaseModel):
         else:
             self._note(now, "kennismaking: wil verder", role)
 
-    def submit_plan(self, goals: list[str], text: str, now: datetime) -> Plan:
+    def submit_plan(self, goals: list[str], text: str, now: datetime, review: bool = False) -> Plan:
+        """A (new version of the) plan, until both have signed; ``review``: the mentee asks the
+        facilitator's comment first, and signing waits for it."""
         self._require_phase("plan", Phase.PLAN)
         match = self.require_match()
         goals = [g.strip() for g in goals if g.strip()]
@@ -274,9 +283,13 @@ class Trajectory(BaseModel):
         if len(text) > 4000:
             raise DomainError("text", "het plan past op één A4 (maximaal 4000 tekens)")
         if match.plan and match.plan.goals == goals and match.plan.text == text.strip():
+            if review and not match.plan.review_wanted:
+                match.plan.review_wanted = True
+                self._note(now, f"commentaar van de facilitator gevraagd (plan versie {match.plan.version})",
+                           Role.MENTEE)
             return match.plan
         version = (match.plan.version + 1) if match.plan else 1
-        match.plan = Plan(version=version, goals=goals, text=text.strip(), submitted_at=now)
+        match.plan = Plan(version=version, goals=goals, text=text.strip(), submitted_at=now, review_wanted=review)
         if version == 1:
             self._note(now, "mentorschapsplan ingediend", Role.MENTEE)
         else:
@@ -287,8 +300,11 @@ class Trajectory(BaseModel):
         match = self.require_match()
         if match.plan is None:
             raise DomainError("comment", "er is nog geen plan om op te reageren")
+        if len(comment.strip()) > MAX_NOTE:
+            raise DomainError("comment", f"te lang ({len(comment.strip())} tekens); maximaal {MAX_NOTE}")
         match.plan.facilitator_comment = comment.strip()
-        self._note(now, "facilitator gaf commentaar op het plan", Role.FACILITATOR)
+        match.plan.commented_at = now
+        self._note(now, f"facilitator gaf commentaar op het plan (versie {match.plan.version})", Role.FACILITATOR)
 
     def sign(self, role: Role, person_id: int, plan_version: int, now: datetime) -> bool:
         """Sign the declaration of intent for one plan version; True when both have signed."""
@@ -301,6 +317,9 @@ class Trajectory(BaseModel):
                 "plan_version",
                 f"het plan is gewijzigd (nu versie {match.plan.version}); lees en teken de nieuwe versie",
             )
+        if match.plan.awaiting_review:
+            raise DomainError("signature", "de mentee vroeg eerst commentaar van de procesfacilitator; "
+                                           "tekenen kan zodra dat er is (u krijgt dan bericht)")
         expected = self.mentee_id if role is Role.MENTEE else match.mentor_id
         if role not in PARTICIPANTS or person_id != expected:
             raise DomainError("signature", "deze handtekening hoort niet bij dit mentorschap")

@@ -18,6 +18,7 @@ from administration.forms import checked, free_text, parse_local, text
 from domain.clock import local_date
 from domain.errors import DomainError
 from domain.people import Person, Role
+from domain.phases import Phase
 from domain.rules import MEETING_LENGTHS, MEETING_MINUTES, earliest_next_meeting
 from domain.trajectory import EvaluationKind, Match, Trajectory
 
@@ -131,12 +132,23 @@ def _kennismaking(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> A
 def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     goals = free_text(form, "goals", GOALS_LIMIT).splitlines()
     body = text(form, "text")  # the domain refuses more than one A4
+    review = checked(form, "review")
 
     def act(t: Trajectory) -> str:
-        t.submit_plan(goals, body, now)
-        return "plan"
+        plan = t.submit_plan(goals, body, now, review)
+        return "plan_review" if plan.awaiting_review else "plan"
 
     return act
+
+
+def revise_ref(t: Trajectory, claim: LinkClaim) -> str | None:
+    """The ref of the mentee's link to a next version of the plan, while she may still revise it."""
+    match = t.match
+    if claim.role is not Role.MENTEE or t.phase is not Phase.PLAN or match is None or match.plan is None:
+        return None
+    if all(r in match.current_signatures() for r in (Role.MENTEE, Role.MENTOR)):
+        return None
+    return f"k{match.number}-plan-v{match.plan.version + 1}"
 
 
 def _sign(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
@@ -294,7 +306,7 @@ _BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = 
 # The form fields of each action: a refusal about any other field is shown above the form.
 FORM_FIELDS: dict[str, set[str]] = {
     "kennismaking": {"agree", "reason"},
-    "plan": {"goals", "text"},
+    "plan": {"goals", "text", "review"},
     "sign": set(),
     "propose": {"starts_at", "minutes"},
     "confirm": {"new_starts_at", "next_starts_at", "last"},
@@ -306,4 +318,4 @@ FORM_FIELDS: dict[str, set[str]] = {
 
 # Every field any link form posts (for the OpenAPI description the fuzz tests read).
 POSTED = ("agree", "reason", "goals", "text", "date", "time", "choice", "new_date", "new_time", "next_date",
-          "next_time", "last", "topics", "went_well", "could_be_better", "remarks", "minutes")
+          "next_time", "last", "topics", "went_well", "could_be_better", "remarks", "minutes", "review")

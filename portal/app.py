@@ -204,9 +204,14 @@ def create_app(services: Any) -> FastAPI:
         general = [reason for field, reason in errors.items() if field not in acts.FORM_FIELDS[claim.action]]
         return render(
             f"act_{claim.action}.html.j2", person.language.value, status=status,
-            claim=claim, person=person, role=claim.role.value, now=now,
+            claim=claim, person=person, role=claim.role.value, now=now, revise_url=_revise_url(claim, t),
             values=values or {}, errors=errors, general=general, **acts.view(services.repo, t, claim, now),
         )
+
+    def _revise_url(claim: LinkClaim, t: Trajectory) -> str | None:
+        """The mentee may revise her plan until both have signed: a link to its next version."""
+        ref = acts.revise_ref(t, claim)
+        return services.links.make(claim.person_id, "mentee", t.require_id(), "plan", ref) if ref else None
 
     @app.get("/a/{token}", response_class=HTMLResponse)
     def act_form(token: str) -> HTMLResponse:
@@ -245,7 +250,7 @@ def create_app(services: Any) -> FastAPI:
         t, _ = services.repo.trajectory(claim.trajectory_id)
         page = render(
             "done.html.j2", _language(claim.person_id), outcome=outcome, claim=claim, t=t,
-            role=claim.role.value, match=t.match,
+            role=claim.role.value, match=t.match, revise_url=_revise_url(claim, t),
         )
         page.background = BackgroundTask(_wake, claim)
         return page

@@ -53,10 +53,15 @@ def confirm_application(trajectory_id: int) -> None:
 
 
 @task(name="comment on plan", cache_policy=NO_CACHE)
-def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = None) -> None:
+def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = None) -> list[str]:
+    """Her comment on the plan (mailed to the mentee by the flow); a refusal under the form's label, or []."""
     svc = services()
     now = svc.clock.now()
-    svc.repo.change(trajectory_id, lambda t: t.comment_plan(comment, given_or_now(t, given_at, now)), now)
+    try:
+        svc.repo.change(trajectory_id, lambda t: t.comment_plan(comment, given_or_now(t, given_at, now)), now)
+    except DomainError as exc:
+        return [f"Commentaar op het plan: {exc.reason}"]
+    return []
 
 
 @task(name="start evaluation", cache_policy=NO_CACHE)

@@ -882,3 +882,26 @@ def test_a_meeting_that_has_begun_cannot_be_moved_through_its_invitation(world: 
     page = world.client.post(link, data={"choice": "cancel", "reason": "te laat"})
     assert page.status_code == 422 and "al begonnen" in page.text
     assert world.trajectory(tid)[0].match.meetings[0].sequence == 0
+
+
+# --- revising the plan (issue 10.1) ---------------------------------------------------------
+
+
+def test_the_mentee_revises_her_plan_from_her_signing_page_until_both_have_signed(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = pair
+    for role, person in (("mentee", mentee_id), ("mentor", mentor_id)):
+        world.client.post(world.link(person, role, tid, "kennismaking", "k1-kennismaking"), data={"agree": "yes"})
+    world.client.post(world.link(mentee_id, "mentee", tid, "plan", "k1-plan"), data={"goals": "Doel", "text": "v1"})
+    sign = world.client.get(world.link(mentee_id, "mentee", tid, "sign", "k1-sign-v1", plan_version=1))
+    revise = re.search(r'href="([^"]+)">Het plan wijzigen', sign.text).group(1)
+    assert world.links.read(revise.rsplit("/", 1)[1]).ref == "k1-plan-v2"
+    mentor_sign = world.client.get(world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1))
+    assert "Het plan wijzigen" not in mentor_sign.text  # only the mentee writes the plan
+    path = "/a/" + revise.rsplit("/a/", 1)[1]
+    page = world.client.post(path, data={"goals": "Doel\nTweede doel", "text": "v2", "review": "yes"})
+    assert page.status_code == 200 and "geeft er eerst commentaar op" in page.text
+    plan = world.trajectory(tid)[0].match.plan
+    assert (plan.version, plan.text, plan.awaiting_review) == (2, "v2", True)
+    assert world.client.get(path).status_code == 410  # that link made version 2; the next needs its own
+    stale = world.client.get(world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1))
+    assert "Het plan is gewijzigd" in stale.text

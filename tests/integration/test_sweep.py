@@ -389,3 +389,33 @@ def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_th
     svc.repo.change(tid, lambda t: t.cancel_meeting(1, START, Role.MENTOR, "opgeroepen voor een dienst"), START)
     told = mails()["k1-m1-cancel:mentee"]
     assert "Dr. Anneke" in told and "heeft hem afgezegd" in told and "opgeroepen voor een dienst" in told
+
+
+def test_a_plan_review_only_at_the_mentees_wish_and_her_comment_reaches_the_mentee_with_a_link_to_revise(world):
+    """Issue 10.1: the review is 'eventueel'; signing waits for it only when asked; the comment was never sent."""
+    import re
+
+    from flows.plan import plan_messages
+    from tasks.messages import compose
+    from tasks.store import load
+
+    at, tid, _ = world
+    svc = at(START)
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, r=role: t.answer_kennismaking(r, True, "", START), START)
+
+    def sent() -> dict[str, object]:
+        return {f"{m.template}:{m.to.value}": m for m in plan_messages(load(tid))}
+
+    svc.repo.change(tid, lambda t: t.submit_plan(["Grenzen stellen"], "Plan.", START), START)
+    assert set(sent()) == {"plan_request:mentee", "sign_request:mentee", "sign_request:mentor"}  # no review asked
+    svc.repo.change(tid, lambda t: t.submit_plan(["Grenzen stellen"], "Plan, versie 2.", START, review=True), START)
+    assert set(sent()) == {"plan_request:mentee", "plan_for_review:facilitator"}  # signing waits for her comment
+    svc.repo.change(tid, lambda t: t.comment_plan("Maak het tweede doel concreter.", START), START)
+    messages = sent()
+    assert set(messages) == {"plan_request:mentee", "plan_for_review:facilitator", "plan_comment:mentee",
+                             "sign_request:mentee", "sign_request:mentor"}
+    mail = compose(svc, messages["plan_comment:mentee"], START).get_body(("plain",)).get_content()
+    assert "Maak het tweede doel concreter." in mail
+    claim = svc.links.read(re.search(r"/a/(\S+)", mail).group(1))
+    assert (claim.action, claim.ref) == ("plan", "k1-plan-v3")  # her link to make the next version

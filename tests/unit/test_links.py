@@ -163,3 +163,26 @@ def test_two_links_for_different_occasions_or_programmes_have_different_keys(lin
         hao.verify(token_of(hao.make(7, "mentee", 3, "plan", "k1-plan"))).digest,
     }
     assert len(keys) == 4
+
+
+def test_a_link_to_revise_the_plan_makes_exactly_the_next_version() -> None:
+    """Issue 10.1: each version gets its own link; an older one's link says the step is done."""
+    from domain.clock import AMSTERDAM
+    from domain.occasions import refusal
+    from domain.people import Role
+    from domain.trajectory import Trajectory
+
+    now = datetime(2021, 2, 1, 9, 0, tzinfo=AMSTERDAM)
+    t = Trajectory.apply("c", 1, now)
+    t.confirm_application(now)
+    t.choose_mentor(2, now)
+    for role in (Role.MENTEE, Role.MENTOR):
+        t.answer_kennismaking(role, True, "", now)
+    t.submit_plan(["doel"], "tekst", now)
+
+    def may(ref: str) -> str | None:
+        return refusal(t, Role.MENTEE, 1, "plan", ref, {})
+
+    assert may("k1-plan-v2") is None and may("k1-plan-v3") == "closed" and may("k1-plan-v1") == "closed"
+    t.submit_plan(["doel", "tweede"], "tekst", now)
+    assert may("k1-plan-v2") == "closed" and may("k1-plan-v3") is None

@@ -12,7 +12,7 @@ from adapters.rendering import Renderer, format_date, format_datetime, messages
 
 CATALOGUE = {
     "application_confirmation", "mentor_ineligible", "matching_needed", "kennismaking_invitation",
-    "kennismaking_declined", "plan_request", "plan_for_review", "sign_request", "signed", "signed_plan",
+    "kennismaking_declined", "plan_request", "plan_for_review", "plan_comment", "sign_request", "signed", "signed_plan",
     "meeting_propose_request", "meeting_invitation", "meeting_updated", "meeting_cancelled", "topics_request",
     "topics_for_mentor", "meeting_confirm_request", "reminder", "escalation", "evaluation_request",
     "evaluation_contact", "closed", "withdrawn", "mentor_left", "reminders_combined", "facilitator_digest",
@@ -52,6 +52,7 @@ EXTRA: dict[str, dict] = {
     "kennismaking_declined": {"mentee": MENTEE, "mentor": MENTOR, "reason": "klik niet", "by_role": "mentor"},
     "plan_request": {"mentor": MENTOR},
     "plan_for_review": {"plan": PLAN, "mentee": MENTEE, "mentor": MENTOR},
+    "plan_comment": {"comment": "Maak leerdoel 2 concreter <graag>.", "version": 2},
     "sign_request": {"plan": PLAN, "other": MENTOR},
     "signed": {"plan": PLAN, "ends_by": date(2021, 11, 9), "signatures": SIGNATURES},
     "signed_plan": {"plan": PLAN, "ends_by": date(2021, 11, 9), "signatures": SIGNATURES,

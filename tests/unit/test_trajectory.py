@@ -397,3 +397,30 @@ def test_a_declined_trajectory_round_trips_too(clock):
     assert back == t
     assert back.excluded_mentor_ids == [MENTOR]
     assert back.matches[0].answers[Role.MENTOR].reason == "past niet"
+
+
+def test_signing_waits_for_the_facilitators_comment_only_when_the_mentee_asked_for_it(clock):
+    from domain.status import describe
+    from domain.timing import open_acts
+
+    t = in_plan(clock)
+    plan = t.submit_plan(["doel"], "tekst", step(clock, days=1), review=True)
+    assert plan.awaiting_review and describe(t) == "wacht op commentaar facilitator (plan v1)"
+    assert [(a.step, a.role) for a in open_acts(t)] == [("review", Role.FACILITATOR)]
+    with pytest.raises(DomainError) as exc:
+        t.sign(Role.MENTEE, MENTEE, 1, step(clock, hours=1))
+    assert "commentaar van de procesfacilitator" in exc.value.reason
+    t.comment_plan("Goed plan; maak het doel meetbaar.", step(clock, days=1))
+    assert not plan.awaiting_review and {a.step for a in open_acts(t)} == {"sign"}
+    t.sign(Role.MENTEE, MENTEE, 1, step(clock, hours=1))
+    # A revision without a wish for comment is signed straight away; the old signature is void.
+    v2 = t.submit_plan(["doel", "meetbaar doel"], "tekst", step(clock, days=1))
+    assert v2.version == 2 and not v2.awaiting_review and t.match.current_signatures() == {}
+    assert t.sign(Role.MENTOR, MENTOR, 2, step(clock, hours=1)) is False
+
+
+def test_the_same_plan_with_a_wish_for_comment_asks_for_it_without_a_new_version(clock):
+    t = in_plan(clock)
+    t.submit_plan(["doel"], "tekst", step(clock, days=1))
+    again = t.submit_plan(["doel"], "tekst", step(clock, days=1), review=True)
+    assert again.version == 1 and again.awaiting_review
