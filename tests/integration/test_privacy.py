@@ -230,3 +230,19 @@ def test_a_topics_mail_keeps_no_body_once_sent_and_the_topics_are_cleared(
     monkeypatch.setattr("tasks.store.services", lambda: svc)
     forget_topics(tid, {1}, [message.key])
     assert svc.repo.trajectory(tid)[0].matches[0].meetings[0].topics == ""
+
+
+def test_the_privacy_statement_promises_what_the_settings_do() -> None:
+    """Two years (the retention setting) and seven days (Prefect's events), topics not kept: in both languages."""
+    from prefect.settings.models.server.events import ServerEventsSettings
+
+    from wiring.bootstrap import ROOT
+
+    page = (ROOT / "templates" / "portal" / "privacy.html.j2").read_text(encoding="utf-8")
+    assert Settings().retention_days == 2 * 365
+    assert ServerEventsSettings().retention_period == timedelta(days=7)
+    for words in ("twee jaar nadat uw traject is afgesloten", "two years after your trajectory has closed",
+                  "zeven dagen", "seven days", "Wij bewaren ze niet meer zodra die e-mail is verstuurd",
+                  "We do not keep them once that e-mail has been sent", "verwijderde deelnemer",
+                  "één bedrag per mentor per afgelopen kalenderjaar", "one amount per mentor per year that has ended"):
+        assert words in page
