@@ -246,3 +246,47 @@ def test_the_privacy_statement_promises_what_the_settings_do() -> None:
                   "We do not keep them once that e-mail has been sent", "verwijderde deelnemer",
                   "één bedrag per mentor per afgelopen kalenderjaar", "one amount per mentor per year that has ended"):
         assert words in page
+
+
+def test_an_erased_trainer_leaves_the_mentor_a_nameless_consultation_and_retention_blanks_hao_texts(
+    svc: Services, tmp_path: Path
+) -> None:
+    from domain.hao.people import HaoPerson, HaoRole
+    from domain.hao.trajectory import Claim, Consultation
+
+    repo = svc.hao.repo
+    trainer = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Hanna Verborgen", email="hanna@example.org"))
+    mentor = repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mo Mentor", email="mo@example.org"))
+    question = "Mijn aios dreigt ontkoppeld te worden; ik twijfel aan mezelf."
+    now = svc.clock.now()
+    c = Consultation.request(trainer, mentor, "phone", question, "c-bbbbbb", now)
+    c.plan_conversation(now + timedelta(hours=1), "phone", now)
+    c.record_held(1, Claim(km=0, hours=1), now + timedelta(hours=2))
+    c.close(HaoRole.TRAINER, now + timedelta(hours=3))
+    cid = repo.add_trajectory(c, now).require_id()
+    with pytest.raises(DomainError):
+        erase_person(svc, "nobody@example.org")
+
+    erase_person(svc, "hanna@example.org")
+
+    left = everything(svc, tmp_path / "privacy.db")
+    assert "Hanna" not in left and "hanna@example.org" not in left and question not in left
+    kept, _ = repo.trajectory(cid)
+    assert kept.mentor_id == mentor and repo.person(kept.trainer_id).name == NAMELESS and kept.held()
+    assert repo.person(mentor).name == "Mo Mentor"
+
+    other = repo.add_trajectory(Consultation.request(mentor, mentor, "phone", "Een vraag over toetsen.",
+                                                     "c-cccccc", now), now).require_id()
+    repo.change(other, lambda t: t.close(HaoRole.MENTOR, now), now)
+    assert apply_retention(svc, now + timedelta(days=700), 730)["hao_trajectories"] == 0
+    assert apply_retention(svc, now + timedelta(days=731), 730)["hao_trajectories"] == 2
+    assert repo.trajectory(other)[0].question == ERASED and repo.person(mentor).name == "Mo Mentor"
+
+
+def test_the_retention_deployment_runs_daily_beside_the_timer_sweep() -> None:
+    from deployments.serve import deployments
+
+    found = {d.name: d for d in deployments(Settings())}
+    assert "timer-sweep" in found
+    [schedule] = found["retention"].schedules
+    assert schedule.schedule.cron == "30 3 * * *" and schedule.schedule.timezone == "Europe/Amsterdam"
