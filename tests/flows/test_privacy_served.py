@@ -101,6 +101,7 @@ def test_an_erased_person_leaves_no_trace_in_prefect_nor_in_our_database(stack) 
     ours = b"".join(p.read_bytes() for p in Path(stack.home).glob("mentorschap.db*"))
     assert found_in(ours) == []
     from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
 
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(UUID(svc().run_store.flow_run_id(_subject(tid))))
@@ -108,6 +109,19 @@ def test_an_erased_person_leaves_no_trace_in_prefect_nor_in_our_database(stack) 
     record = next(t for t in export_trajectories(svc().repo)["trajectories"] if t["id"] == tid)
     assert record["matches"][0]["mentor"]["name"] == MENTOR["name"] and record["phase"] == "withdrawn"
     assert record["mentee"]["name"] == "verwijderde deelnemer"
+
+    # Retention deletes the run itself (through the API), and the mentor's name with its logs and events.
+    from adapters.prefect_privacy import Scope
+
+    with temporary_settings(updates={PREFECT_HOME: home,
+                                     PREFECT_API_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{home}/prefect.db"}):
+        assert MENTOR["name"].encode() in prefect_files(stack)
+        counts, _ = svc().prefect_traces.erase(Scope(runs=[str(flow_run.id)], words=[MENTOR["name"]],
+                                                     delete_runs=True))
+        svc().prefect_traces.compact()
+        assert counts["runs_deleted"] == 1 and MENTOR["name"].encode() not in prefect_files(stack)
+    with get_client(sync_client=True) as client, pytest.raises(ObjectNotFound):
+        client.read_flow_run(flow_run.id)
 
 
 def test_result_storage_holds_only_the_flows_return_values(stack) -> None:
