@@ -19,7 +19,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
 from domain.waits import Subject
-from tasks.runs import input_given_at
+from tasks.runs import forget_form, input_given_at
 from wiring.bootstrap import services
 
 W = TypeVar("W", bound=RunInput)
@@ -51,6 +51,8 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
     # A refusal stays on the run until a form of hers goes through; a participant's act or a timer leaves it.
     kept = "; ".join(refusals) if refusals else (None if by_facilitator else earlier)
     svc.run_store.close_wait(key, kept)
+    if by_facilitator:
+        forget_form(key)
     return received, given_at
 
 
