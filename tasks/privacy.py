@@ -81,6 +81,14 @@ def artifact_prefixes(tid: int) -> tuple[str, ...]:
     return f"plan-t{tid}-", f"evaluatie-t{tid}-", f"nieuw-voorstel-t{tid}-"
 
 
+def _closing(svc: Services, subject: Subject, email: str, name: str) -> None:
+    """Refuse while an ended trajectory's run still has to wake (it sends the closing mail)."""
+    run = svc.run_store.run(subject)
+    if run is not None and run.wait is not None:
+        raise DomainError("email", f"traject {name} van {email} is beëindigd maar sluit nog af (de afsluitende "
+                                   "mail); probeer het over een paar minuten opnieuw")
+
+
 def plan_erasure(svc: Services, rows: Rows, refuse_active: bool = True) -> Plan:
     """What erasing the person of ``rows`` changes; refused while one of their trajectories runs."""
     email = rows.addresses()[0]
@@ -95,6 +103,8 @@ def plan_erasure(svc: Services, rows: Rows, refuse_active: bool = True) -> Plan:
         if refuse_active and not t.phase.ended and (mentee or t.mentor_id in ids):
             raise DomainError("email", f"{email} zit nog in lopend traject {tid}; beëindig dat eerst "
                                        f"(mentorschap withdraw {tid} --role {'mentee' if mentee else 'mentor'})")
+        if refuse_active and mentee:
+            _closing(svc, Subject.trajectory(tid), email, str(tid))
         plan.peer[tid] = _peer_change(mentee, mentors, plan.names)
     hao_ids = {r["id"] for r in rows.hao_people}
     for h in svc.hao.repo.all():
@@ -102,6 +112,8 @@ def plan_erasure(svc: Services, rows: Rows, refuse_active: bool = True) -> Plan:
             continue
         if refuse_active and not h.phase.ended:
             raise DomainError("email", f"{email} zit nog in lopend hao-traject {h.pseudonym}; sluit dat eerst af")
+        if refuse_active:
+            _closing(svc, Subject(RunKind(h.kind.value), str(h.id)), email, h.pseudonym)
         plan.hao[h.require_id()] = _hao_change(h.trainer_id in hao_ids, plan.names)
     for tid, act in plan.peer.items():  # on copies: what would be blanked is looked for elsewhere too
         plan.texts += act(svc.repo.trajectory(tid)[0])

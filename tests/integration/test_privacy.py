@@ -290,3 +290,14 @@ def test_the_retention_deployment_runs_daily_beside_the_timer_sweep() -> None:
     assert "timer-sweep" in found
     [schedule] = found["retention"].schedules
     assert schedule.schedule.cron == "30 3 * * *" and schedule.schedule.timezone == "Europe/Amsterdam"
+
+
+def test_an_ended_trajectory_whose_run_still_closes_is_refused_until_it_did(svc: Services) -> None:
+    tid, _, _ = ended_pair(svc)
+    subject = Subject.trajectory(tid)
+    version = svc.repo.trajectory(tid)[1]
+    key = svc.run_store.open_wait(subject, "meetings", version, svc.clock.now())
+    with pytest.raises(DomainError, match="sluit nog af"):
+        erase_person(svc, SANNE["email"])
+    assert key is not None and svc.run_store.close_wait(key)
+    assert erase_person(svc, SANNE["email"])["trajectories"] == 1
