@@ -301,3 +301,26 @@ def test_an_ended_trajectory_whose_run_still_closes_is_refused_until_it_did(svc:
         erase_person(svc, SANNE["email"])
     assert key is not None and svc.run_store.close_wait(key)
     assert erase_person(svc, SANNE["email"])["trajectories"] == 1
+
+
+def test_the_cli_exports_to_a_file_and_erases_with_ja(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mentorschap import cli
+    from wiring.bootstrap import services
+
+    fake = FakeTraces()
+    monkeypatch.setattr(Services, "prefect_traces", property(lambda self: fake))
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'privacy.db'}")
+    monkeypatch.chdir(tmp_path)
+    services.cache_clear()
+    try:
+        ended_pair(services())
+        exported = CliRunner().invoke(cli.app, ["person", "export", SANNE["email"], "--output", "sanne.json"])
+        erased = CliRunner().invoke(cli.app, ["person", "erase", SANNE["email"], "--ja"])
+        again = CliRunner().invoke(cli.app, ["person", "export", SANNE["email"]])
+    finally:
+        services.cache_clear()
+    assert exported.exit_code == 0 and PLAN in (tmp_path / "sanne.json").read_text(encoding="utf-8")
+    assert erased.exit_code == 0 and erased.output.startswith("verwijderd: sanne@example.org (")
+    assert again.exit_code == 2 and "onbekend adres" in again.output and len(fake.erased) == 1
