@@ -54,14 +54,14 @@ class Artifacts:
         return True
 
     def table(self, key: str, rows: list[dict[str, Any]], description: str, now: datetime) -> bool:
-        if not self._changed(key, rows, now):
+        if not self._changed(key, [description, rows], now):
             return False
         create_table_artifact(table=rows, key=key, description=description,
                               _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
         return True
 
     def markdown(self, key: str, markdown: str, description: str, now: datetime) -> bool:
-        if not self._changed(key, markdown, now):
+        if not self._changed(key, [description, markdown], now):
             return False
         create_markdown_artifact(markdown=markdown, key=key, description=description,
                                  _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped

@@ -168,6 +168,13 @@ class RunStore:
         with self.engine.connect() as conn:
             return conn.execute(_where(select(runs.c.refusal), subject)).scalar()
 
+    def refusals(self, kind: RunKind) -> dict[str, str]:
+        """Every run of ``kind`` whose last form was refused: subject id -> why (the cohort board)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs.c.subject, runs.c.refusal)
+                                .where(runs.c.kind == kind.value, runs.c.refusal.is_not(None)))
+            return {row.subject: row.refusal for row in rows}
+
     def wakes(self, subject: Subject) -> int:
         """How many wake-ups the run has had (waits begun and closed)."""
         with self.engine.connect() as conn:

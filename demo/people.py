@@ -208,7 +208,7 @@ class Facilitator:
             else:
                 kind = "tussenevaluatie" if t.phase is Phase.INTERIM_EVALUATION else "eindevaluatie"
                 self.svc.runs.wake(tid, "facilitator", kind, {
-                    "contact": "phone",
+                    "contact": "telefoon",
                     "outcome": f"{kind}: beiden tevreden; leerdoelen op koers, afspraken over de volgende fase.",
                 })
 

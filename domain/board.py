@@ -38,7 +38,8 @@ def guidance(t: Trajectory) -> list[str]:
     return pattern_notes(len(before), after if t.phase in (Phase.FINAL_EVALUATION, Phase.CLOSED) else None)
 
 
-def board_row(t: Trajectory, mentee: str, mentor: str, now: datetime) -> dict[str, str]:
+def board_row(t: Trajectory, mentee: str, mentor: str, now: datetime, refused: str = "") -> dict[str, str]:
+    """One pair's row; ``refused``: why her last form to its run was not carried out."""
     last = t.history[-1] if t.history else None
     due = next_due(t, now)
     return {
@@ -51,9 +52,10 @@ def board_row(t: Trajectory, mentee: str, mentor: str, now: datetime) -> dict[st
         "volgende": f"{local_date(due):%d-%m-%Y}" if due else "",
         "achterstand": "; ".join(overdue(t, now)),
         "let op": "; ".join(guidance(t)),
+        "niet uitgevoerd": refused,
     }
 
 
 def sort_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Overdue first, then by trajectory."""
-    return sorted(rows, key=lambda r: (r["achterstand"] == "", int(r["traject"])))
+    """A form of hers that was refused first, then what is overdue, then by trajectory."""
+    return sorted(rows, key=lambda r: (r.get("niet uitgevoerd", "") == "", r["achterstand"] == "", int(r["traject"])))

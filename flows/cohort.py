@@ -74,8 +74,7 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
 def attended(plan: CohortPlan, form: TrainingAttendance) -> list[str]:
     """Record who attended; an empty list from her form is refused (a timer's wake-up asks nothing)."""
     if form.attended_mentor_ids:
-        record_training(plan, form.attended_mentor_ids)
-        return []
+        return record_training(plan, form.attended_mentor_ids)
     return ["Aanwezige mentoren: vul de ids in van de mentoren die er waren"] if form.woken_by == "facilitator" else []
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from prefect.input import RunInput
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from flows.inputs import WokenBy
+from flows.inputs import Hidden, WokenBy
 
 
-class CohortWake(RunInput):
-    """Wake the cohort run so it looks at the database (and the clock) again."""
+class CohortWake(Hidden):
+    """Deze cohort-run opnieuw laten kijken (de datum en de aanmeldingen); een toelichting komt in het logboek."""
 
-    # Set by whoever wakes the run; it stays in the schema, since Prefect refuses input with fields the schema lacks.
-    woken_by: WokenBy = Field("timer", title="Gewekt door", description="Wie maakt de cohort-run wakker")
+    woken_by: SkipJsonSchema[WokenBy] = "timer"  # her form here asks nothing: it only says "look again"
     note: str = Field("", title="Toelichting", description="Optioneel; komt in het logboek van deze run")
 
 
@@ -20,7 +19,7 @@ class TrainingAttendance(CohortWake):
     """Wie waren er bij de mentortraining? Vul de ids in van de mentoren die er waren (zie het artefact
     'mentoren' of `mentorschap applications`). Alleen zij worden gematcht en krijgen 3 accreditatiepunten."""
 
-    woken_by: WokenBy = Field("facilitator", title="Gewekt door", description="Laat op facilitator staan")
+    woken_by: SkipJsonSchema[WokenBy] = "facilitator"
     attended_mentor_ids: list[int] = Field(default_factory=list, title="Aanwezige mentoren (ids)",
                                            description="Ids van de mentoren die bij de training waren")
 
@@ -35,7 +34,7 @@ class MatchingApproval(CohortWake):
     """Keur het matchingsvoorstel (artefact bij deze run) goed, eventueel met gewijzigde koppels.
     Elke goedgekeurde koppeling zet het traject van de mentee door naar de kennismaking."""
 
-    woken_by: WokenBy = Field("facilitator", title="Gewekt door", description="Laat op facilitator staan")
+    woken_by: SkipJsonSchema[WokenBy] = "facilitator"
     approve: bool = Field(False, title="Goedkeuren", description=(
         "Aan: het voorstel (met de wijzigingen hieronder) goedkeuren. Uit: niets goedkeuren"))
     changes: list[PairChange] = Field(default_factory=list, title="Gewijzigde koppels",

@@ -36,8 +36,8 @@ def evaluate(s: Snapshot) -> None:
 
     def record(received: EvaluationRecord, given_at: datetime | None) -> list[str]:
         outcome = received.outcome.strip()
-        if received.contact and outcome:
-            refusal = record_evaluation(s.id, kind, received.contact, received.outcome, given_at)
+        if (contact := received.contact_kind()) and outcome:
+            refusal = record_evaluation(s.id, kind, contact, received.outcome, given_at)
             return [f"Evaluatie: {refusal}"] if refusal else []
         if received.contact or outcome:  # half a record: nothing written, and what she typed is kept here
             typed = f" (u schreef: {outcome[:200]!r})" if outcome else ""

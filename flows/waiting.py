@@ -9,17 +9,19 @@ and the three hao kinds all wait through ``wait``.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prefect import get_run_logger
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
+from pydantic import create_model
 
 from domain.waits import Subject
-from tasks.runs import forget_form, input_given_at
+from tasks.runs import forget_form, input_given_at, mark_refused
 from wiring.bootstrap import services
 
 W = TypeVar("W", bound=RunInput)
@@ -40,6 +42,7 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
     if key is None:
         return None
     earlier = svc.run_store.refusal(subject)
+    mark_refused(earlier is not None)
     form = with_refusal(model, earlier) if earlier else model
     received = suspend_flow_run(wait_for_input=form, key=str(key), timeout=None)
     by_facilitator = getattr(received, "woken_by", None) == "facilitator"
@@ -57,7 +60,14 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
 
 
 def with_refusal(model: type[W], refusal: str) -> type[W]:
-    """The form with, above its own text, why her last form was not carried out."""
+    """The form with why her last form was not carried out: above its fields (the form's description)
+    and under its first field. The Prefect UI collapses a long form's description to nothing, so
+    only the second is sure to be seen."""
     own = getattr(model, "_description", None)  # a class without one holds pydantic's placeholder
     text = own if isinstance(own, str) else inspect.getdoc(model) or ""
-    return model.with_initial_data(description=f"NIET UITGEVOERD: {refusal}\n\n{text}")
+    first = next(iter(model.model_json_schema()["properties"]))
+    field = copy.copy(model.model_fields[first])
+    field.description = f"NIET UITGEVOERD: {refusal}" + (f" — {field.description}" if field.description else "")
+    override: dict[str, Any] = {first: (field.annotation, field)}
+    marked = create_model(model.__name__, __base__=model, **override)
+    return marked.with_initial_data(description=f"NIET UITGEVOERD: {refusal}\n\n{text}")

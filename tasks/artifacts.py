@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.board import board_row, sort_rows
 from domain.clock import local_date
 from domain.trajectory import EvaluationKind, Match, Trajectory
+from domain.waits import RunKind
 from wiring.bootstrap import services
 
 
@@ -16,17 +17,19 @@ def publish_board(cohort: str) -> bool:
     """The board of every trajectory of the cohort (a new version only when something changed)."""
     svc = services()
     now = svc.clock.now()
+    refused = svc.run_store.refusals(RunKind.TRAJECTORY)
     rows = []
     for tid in svc.repo.trajectory_ids(cohort):
         t, _ = svc.repo.trajectory(tid)
         mentor = svc.repo.person(t.mentor_id).name if t.mentor_id else ""
-        rows.append(board_row(t, svc.repo.person(t.mentee_id).name, mentor, now))
+        rows.append(board_row(t, svc.repo.person(t.mentee_id).name, mentor, now, refused.get(str(tid), "")))
     if not rows:
         return False
+    about = f"Cohortbord {cohort}: fase, laatste actie, volgende moment en achterstand per paar"
+    if own := svc.run_store.refusals(RunKind.COHORT).get(cohort):
+        about = f"NIET UITGEVOERD (cohort-run): {own}\n\n{about}"
     # The board changes with the date column only when something is due; compare without 'now'.
-    return svc.artifacts.table(f"cohortbord-{_slug(cohort)}", sort_rows(rows),
-                               f"Cohortbord {cohort}: fase, laatste actie, volgende moment en achterstand per paar",
-                               now)
+    return svc.artifacts.table(f"cohortbord-{_slug(cohort)}", sort_rows(rows), about, now)
 
 
 def publish_documents(t: Trajectory) -> int:

@@ -110,15 +110,19 @@ def publish_applications(plan: CohortPlan) -> bool:
 
 
 @task(name="record training attendance", cache_policy=NO_CACHE)
-def record_training(plan: CohortPlan, attended_ids: list[int]) -> int:
-    """Those named attended (3 points each); every other eligible mentor did not."""
+def record_training(plan: CohortPlan, attended_ids: list[int]) -> list[str]:
+    """Those named attended (3 points each); every other eligible mentor did not. An id that is not
+    an eligible mentor of the cohort (a typo) refuses the whole list: nobody is marked absent by it."""
     svc = services()
     pool = [p.id for p in svc.repo.mentor_pool(plan.id)]
-    svc.cohorts.record_attendance(plan.id, [i for i in pool if i in attended_ids], True, plan.training_date)
+    try:
+        svc.cohorts.record_attendance(plan.id, attended_ids, True, plan.training_date)
+    except DomainError as exc:
+        return [f"Aanwezige mentoren: {exc.reason} (de ids staan in het artefact 'aanmeldingen-{_slug(plan.id)}')"]
     absent = [i for i in pool if i not in attended_ids]
     if absent:
         svc.cohorts.record_attendance(plan.id, absent, False, plan.training_date)
-    return len(attended_ids)
+    return []
 
 
 class CohortLook(NamedTuple):
@@ -300,10 +304,13 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
     apps = {mid: svc.repo.application(mid) for mid in pool}
     names = {t.id: svc.repo.person(t.mentee_id).name for t in trajectories.values()}
     refusals: list[str] = []
+    named = [change["trajectory_id"] for change in changes]
+    for tid in sorted({tid for tid in named if named.count(tid) > 1}):  # which of the two did she mean?
+        refusals.append(f"Gewijzigde koppels: {names.get(tid, f'traject {tid}')} staat er meer dan eens in")
     for change in changes:
         tid, mentor_id = change["trajectory_id"], change.get("mentor_id")
         if tid not in waiting:
-            refusals.append(f"traject {tid} staat niet in dit voorstel")
+            refusals.append(f"Gewijzigde koppels: traject {tid} staat niet in dit voorstel")
         elif mentor_id is None:
             pairs.pop(tid, None)
         else:
@@ -311,17 +318,14 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
             conflicts = set(_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps).conflicts)
             why = refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids), conflicts=conflicts, extra=0)
             if why:
-                refusals.append(f"{names[tid]} (traject {tid}): {why}")
+                refusals.append(f"Gewijzigde koppels: {names[tid]} (traject {tid}): {why}")
             else:
                 pairs[tid] = mentor_id
     for mentor_id in sorted(set(pairs.values())):
         count = sum(1 for m in pairs.values() if m == mentor_id)
         if (why := refusal(pool.get(mentor_id), excluded=set(), conflicts=set(), extra=count)) and pool.get(mentor_id):
-            refusals.append(f"{count} mentees voor één mentor: {why}")
-    if refusals:
-        svc.artifacts.markdown(f"matching-geweigerd-{_slug(plan.id)}",
-                               "## Wijzigingen niet verwerkt\n\n" + "\n".join(f"- {r}" for r in refusals),
-                               "Het formulier vraagt opnieuw om goedkeuring", svc.clock.now())
+            refusals.append(f"Gewijzigde koppels: {count} mentees voor één mentor: {why}")
+    if refusals:  # kept with the run (flows.waiting): above her next form, in its name, on the cohort board
         return refusals
     approved = [{"trajectory_id": tid, "mentor_id": mid} for tid, mid in sorted(pairs.items())]
     svc.cohorts.set_proposal(plan.id, {**proposal, "approved": approved})

@@ -23,6 +23,9 @@ from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
 _named: dict[str, tuple[str, tuple[str, ...]]] = {}  # run id -> the name and tags this process gave it
+_asked: dict[str, tuple[str, list[str]]] = {}  # run id -> the name and tags its flow asked for, without the mark
+_refused: dict[str, bool] = {}  # run id -> her last form to it was refused
+REFUSED = " · ⚠ niet uitgevoerd"  # after the name of a run whose last form from her was refused
 
 
 def run_label(s: Snapshot) -> tuple[str, list[str]]:
@@ -35,16 +38,31 @@ def run_label(s: Snapshot) -> tuple[str, list[str]]:
 
 
 def name_run(name: str, tags: list[str]) -> None:
-    """Rename and retag this run, only when its name or tags changed (no API call otherwise)."""
+    """Rename and retag this run, only when its name or tags changed (no API call otherwise).
+
+    While her last form to the run stands refused, the name says so (``REFUSED``): the runs list
+    is where she looks first.
+    """
     run_id = runtime.flow_run.id
     if run_id is None:
         return
+    _asked[run_id] = (name, tags)
     current = _named.get(run_id) or (runtime.flow_run.name, tuple(sorted(runtime.flow_run.tags)))
-    wanted = (name, tuple(sorted(tags)))
+    refused = _refused.setdefault(run_id, current[0].endswith(REFUSED))  # a new process: as the name shows
+    wanted = (name + REFUSED if refused else name, tuple(sorted(tags)))
     if current != wanted:
         with get_client(sync_client=True) as client:
-            client.update_flow_run(run_id, name=name, tags=tags)
+            client.update_flow_run(run_id, name=wanted[0], tags=tags)
     _named[run_id] = wanted
+
+
+def mark_refused(refused: bool) -> None:
+    """Say in the run's name whether her last form to it was refused (renamed only on a change)."""
+    run_id = runtime.flow_run.id
+    if run_id is None:
+        return
+    _refused[run_id] = refused
+    name_run(*_asked.get(run_id, (runtime.flow_run.name.removesuffix(REFUSED), list(runtime.flow_run.tags))))
 
 
 def input_given_at(key: WaitKey) -> datetime | None:

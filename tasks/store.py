@@ -134,10 +134,12 @@ def apply_steering(trajectory_id: int, steering: Steering, given_at: datetime | 
         else:
             acts.append((MOVE, lambda t: t.reschedule_meeting(number, when, given_or_now(t, given_at, now),
                                                               by=Role.FACILITATOR)))
-    if steering.rematch_reason.strip():
+    if steering.rematch_reason.strip() and steering.end_reason.strip():  # which did she mean?
+        refusals.append(f"{REMATCH} en {END}: kies één van beide; geen van beide is gedaan")
+    elif steering.rematch_reason.strip():
         acts.append((REMATCH, lambda t: t.withdraw(Role.MENTOR, steering.rematch_reason,
                                                    given_or_now(t, given_at, now))))
-    if steering.end_reason.strip():
+    elif steering.end_reason.strip():
         acts.append((END, lambda t: t.withdraw(Role.FACILITATOR, steering.end_reason,
                                                given_or_now(t, given_at, now))))
     for label, act in acts:

@@ -123,6 +123,8 @@ def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, bro
     page.get_by_role("button", name=re.compile("Resume", re.I)).first.click()
     page.get_by_text(re.compile("Nieuwe match starten|rematch", re.I)).first.wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "prefect-run-form.png"), full_page=True)
+    assert "Gewekt door" not in page.content()  # our internal field is not on her form (issue 12.6)
+    her_wrong_and_right_form(page, svc)
     page.goto(f"{stack.ui_url}/artifacts")
     page.get_by_text("cohortbord").first.wait_for(timeout=60_000)
     page.get_by_text("cohortbord").first.click()
@@ -134,3 +136,43 @@ def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, bro
     assert "Femke Jansen" in page.content()
     assert "wacht op handtekening mentor (plan v1)" in page.content()
     page.close()
+
+
+# True when some element in the dialog with this text is on top where it is drawn (scrolled into view).
+SEEN = """needle => [...document.querySelectorAll('[role=dialog] *')]
+  .filter(e => e.children.length === 0 && e.textContent.includes(needle))
+  .some(e => { e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();
+               if (!r.height) return false;
+               const hit = document.elementFromPoint(r.x + 4, r.y + r.height / 2);
+               return hit === e || e.contains(hit); })"""
+
+
+def her_wrong_and_right_form(page, svc) -> None:
+    """Issue 12: she sends the form empty, finds why it was not carried out in the run's name and above
+    the next form, then sends it right: her note lands in the trajectory's history and the mark goes."""
+    from domain.people import Role
+    from tasks.runs import REFUSED
+    from tests.flows.forms import seen
+
+    tid = next(i for i in svc.repo.trajectory_ids()
+               if svc.repo.person(svc.repo.trajectory(i)[0].mentee_id).name == "Femke Jansen")
+    before = seen(svc.runs, tid)
+    page.get_by_role("button", name="Submit").click()  # nothing filled in
+    refused = seen(svc.runs, tid, after=before.key)
+    assert refused.name.endswith(REFUSED)
+    page.reload()
+    page.get_by_text("niet uitgevoerd").first.wait_for(timeout=30_000)  # the run's name, at the top of its page
+    page.get_by_role("button", name=re.compile("Resume", re.I)).first.click()
+    page.get_by_role("dialog").get_by_text("NIET UITGEVOERD: het formulier was leeg").first.wait_for(timeout=30_000)
+    # Seen, not only in the page: under the form's first field (the UI collapses a long form's own text).
+    assert page.evaluate(SEEN, "NIET UITGEVOERD: het formulier was leeg")
+    page.screenshot(path=str(SHOTS / "prefect-run-form-refused.png"), full_page=True)
+    page.get_by_role("dialog").locator("textarea").first.fill("Femke gebeld: de mentor tekent deze week")
+    page.get_by_role("button", name="Submit").click()
+    after = seen(svc.runs, tid, after=refused.key)
+    assert not after.name.endswith(REFUSED) and "NIET UITGEVOERD" not in after.description
+    last = svc.repo.trajectory(tid)[0].history[-1]
+    assert (last.what, last.by) == ("toelichting: Femke gebeld: de mentor tekent deze week", Role.FACILITATOR)
+    page.reload()
+    page.get_by_text(after.name).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "prefect-run-after-right-form.png"), full_page=True)

@@ -12,6 +12,8 @@ from uuid import UUID
 import httpx
 import pytest
 
+from tasks.runs import REFUSED
+from tests.flows.forms import board, seen, submit
 from tests.stack import running_stack
 
 pytestmark = pytest.mark.slow
@@ -114,16 +116,32 @@ def test_kickoff_to_approved_matching_and_a_rematch_on_the_mentee_run(stack):
     with get_client(sync_client=True) as client:  # the run says what it is and waits for (issue 12)
         assert client.read_flow_run(UUID(str(run.id))).name == (
             "Mentorschap Zuidoost-Brabant 2021 · wacht op de aanwezigheid bij de mentortraining")
-    assert svc().cohort_runs.wake("zob-2021", "facilitator", extra={"attended_mentor_ids": [anneke, pieter]},
-                                  label="training")
+    # Her attendance form sent empty (issue 12.4): refused, and said where she looks (12.5): above the
+    # next form, in the run's name, on the cohort board; the run waits for the same step again.
+    training = seen(svc().cohort_runs, "zob-2021")
+    submit(training.run_id, {})
+    again = seen(svc().cohort_runs, "zob-2021", after=training.key)
+    assert again.key.label == "training"
+    assert again.description.startswith("NIET UITGEVOERD: Aanwezige mentoren: vul de ids in")
+    assert again.name == f"Mentorschap Zuidoost-Brabant 2021 · wacht op de aanwezigheid bij de mentortraining{REFUSED}"
+    assert board()[0].startswith("NIET UITGEVOERD (cohort-run): Aanwezige mentoren")
+    submit(again.run_id, {"attended_mentor_ids": [anneke, pieter]})  # the right form: the marks go
 
-    until("approval wait", lambda: cohort_waits_at("approval"), timeout=150, sweep=True)
+    approval = seen(svc().cohort_runs, "zob-2021", after=again.key, sweep=True)
+    assert approval.key.label == "approval" and not approval.name.endswith(REFUSED)
+    assert "NIET UITGEVOERD" not in approval.description and "NIET UITGEVOERD" not in board()[0]
     rows = artifact("matchingsvoorstel-zob-2021")
     assert rows and {r["mentee"]: r["mentor"] for r in rows} == {"Sanne de Vries": "Dr. Anneke van Dijk",
                                                                  "Youssef el Amrani": "Dr. Pieter Janssens"}
-    assert svc().cohort_runs.wake("zob-2021", "facilitator", extra={"approve": True}, label="approval")
-
     sanne, youssef = svc().repo.trajectory_ids()
+    # 'Goedkeuren' left off, with a change equal to the proposal (issue 12.1): nothing approved, nobody mailed.
+    submit(approval.run_id, {"approve": False, "changes": [{"trajectory_id": sanne, "mentor_id": anneke}]})
+    off = seen(svc().cohort_runs, "zob-2021", after=approval.key)
+    assert off.key.label == "approval" and off.description.startswith("NIET UITGEVOERD: niets goedgekeurd")
+    assert svc().cohorts.stage("zob-2021") != "approved"
+    assert all(svc().repo.trajectory(t)[0].phase is Phase.MATCHING for t in (sanne, youssef))
+    submit(off.run_id, {"approve": True})
+
     until("kennismaking", lambda: all(run_waits_at(t, "kennismaking") for t in (sanne, youssef)), timeout=150)
     assert svc().repo.trajectory(youssef)[0].mentor_id == pieter
     with get_client(sync_client=True) as client:
@@ -137,6 +155,18 @@ def test_kickoff_to_approved_matching_and_a_rematch_on_the_mentee_run(stack):
           and artifact(f"nieuw-voorstel-t{youssef}-k2"), timeout=150)
     assert artifact(f"nieuw-voorstel-t{youssef}-k2")[0]["mentor_id"] == anneke
     assert svc().repo.trajectory(youssef)[0].phase is Phase.MATCHING  # waits for the facilitator's approval
-    assert svc().runs.wake(youssef, "facilitator", extra={"mentor_id": anneke})
+    # Her choice of the mentor he declined (issue 12.2: one set of rules): refused, naming the mentor,
+    # on the run's next form, in its name and on his row of the board.
+    choice = seen(svc().runs, youssef)
+    submit(choice.run_id, {"mentor_id": pieter})
+    refused = seen(svc().runs, youssef, after=choice.key)
+    assert refused.description.startswith("NIET UITGEVOERD: Gekozen mentor: Dr. Pieter Janssens")
+    assert refused.name.endswith(REFUSED) and svc().repo.trajectory(youssef)[0].phase is Phase.MATCHING
+    row = next(r for r in board()[1] if r["traject"] == str(youssef))
+    assert row["niet uitgevoerd"].startswith("Gekozen mentor: Dr. Pieter Janssens")
+    submit(refused.run_id, {"mentor_id": anneke})
     until("second kennismaking", lambda: svc().repo.trajectory(youssef)[0].phase is Phase.KENNISMAKING
           and svc().repo.trajectory(youssef)[0].mentor_id == anneke)
+    after = seen(svc().runs, youssef, after=refused.key)
+    assert not after.name.endswith(REFUSED) and "NIET UITGEVOERD" not in after.description
+    assert next(r for r in board()[1] if r["traject"] == str(youssef))["niet uitgevoerd"] == ""

@@ -10,7 +10,7 @@ import email.policy
 import mailbox
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -136,3 +136,33 @@ def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack
     assert len(subjects) >= 9
     wakes = svc().run_store.wakes(Subject.trajectory(tid))
     assert wakes >= 3  # matching, kennismaking, plan: acts that land together may share a wake-up
+
+    # Her forms on the pair's run, as the Prefect UI sends them (issue 12.3-12.5). The mentee plans
+    # meeting 1; the facilitator then sends an empty form, half a move, and a move as the UI's date
+    # picker gives it (in UTC): the first two are refused where she looks, the last is Amsterdam time.
+    from domain.clock import AMSTERDAM
+    from domain.people import Role
+    from tasks.runs import REFUSED
+    from tests.flows.forms import seen, submit
+
+    first = seen(svc().runs, tid)
+    planned_at = datetime(2021, 2, 10, 19, 30, tzinfo=AMSTERDAM)
+    svc().repo.change(tid, lambda t: t.propose_meeting(planned_at, svc().clock.now()), svc().clock.now())
+    svc().runs.wake(tid, "participant")
+    planned = seen(svc().runs, tid, after=first.key, sweep=True)
+    submit(planned.run_id, {})
+    empty = seen(svc().runs, tid, after=planned.key)
+    assert empty.description.startswith("NIET UITGEVOERD: het formulier was leeg") and empty.name.endswith(REFUSED)
+    submit(empty.run_id, {"move_meeting": 1})
+    half = seen(svc().runs, tid, after=empty.key)
+    assert half.description.startswith("NIET UITGEVOERD: Bijeenkomst verzetten:"), half.description
+    assert svc().repo.trajectory(tid)[0].match.meeting(1).starts_at == planned_at
+    submit(half.run_id, {"note": "Sanne belde: de avond past niet", "move_meeting": 1,
+                         "move_to": "2021-02-17T10:00:00.000Z"})  # she picked 17 February, 10:00
+    moved = seen(svc().runs, tid, after=half.key)
+    assert not moved.name.endswith(REFUSED) and "NIET UITGEVOERD" not in moved.description
+    t, _ = svc().repo.trajectory(tid)
+    assert t.match.meeting(1).starts_at == datetime(2021, 2, 17, 10, 0, tzinfo=AMSTERDAM)
+    assert [(h.what, h.by) for h in t.history[-2:]] == [("toelichting: Sanne belde: de avond past niet",
+                                                          Role.FACILITATOR),
+                                                         ("bijeenkomst 1 verzet naar 17-02-2021", Role.FACILITATOR)]

@@ -101,13 +101,17 @@ def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(c
     refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["marloes"].person_id}])
     marloes, pieter = ids["marloes"].person_id, ids["pieter"].person_id
-    assert refused == [f"Lotte (traject {lotte}): Dr. Marloes (id {marloes}) was niet bij de mentortraining; "
-                       "alleen getrainde mentoren worden gekoppeld"]
+    assert refused == [f"Gewijzigde koppels: Lotte (traject {lotte}): Dr. Marloes (id {marloes}) was niet bij "
+                       "de mentortraining; alleen getrainde mentoren worden gekoppeld"]
     refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["pieter"].person_id}])
-    assert refused == [f"2 mentees voor één mentor: Dr. Pieter (id {pieter}) heeft plaats voor 1 mentee(s) en "
-                       "begeleidt er al 0; kies een mentor met plaats"]
+    assert refused == [f"Gewijzigde koppels: 2 mentees voor één mentor: Dr. Pieter (id {pieter}) heeft plaats "
+                       "voor 1 mentee(s) en begeleidt er al 0; kies een mentor met plaats"]
     assert cohort_tasks.settle_matching.fn(PLAN, False, []) != []
+    sanne, anneke = ids["sanne"].trajectory_id, ids["anneke"].person_id
+    twice = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": sanne, "mentor_id": None},
+                                                         {"trajectory_id": sanne, "mentor_id": anneke}])
+    assert twice == ["Gewijzigde koppels: Sanne staat er meer dan eens in"]
     # 'Approve' off never approves, even with a change that is itself fine (issue 12: it did).
     youssef = ids["youssef"].trajectory_id
     off = cohort_tasks.settle_matching.fn(PLAN, False, [{"trajectory_id": youssef, "mentor_id": pieter}])
@@ -166,3 +170,16 @@ def test_a_rematch_by_form_or_cli_follows_the_same_rules_as_the_cohort_approval(
     assert world.repo.trajectory(youssef)[1] == before  # nothing written
     assert cohort_tasks.mentor_refusal(world, youssef, ids["marloes"].person_id) == untrained  # the CLI's check
 
+
+
+def test_a_mistyped_id_on_the_attendance_form_writes_nothing(cohort) -> None:
+    """A typo in the ids (issue 12: 'no mistake writes wrong data'): before, the unknown id was dropped and
+    every mentor not named, the one she meant among them, was marked absent."""
+    world, ids = cohort
+    anneke, pieter = ids["anneke"].person_id, ids["pieter"].person_id
+    refused = cohort_tasks.record_training.fn(PLAN, [anneke, 9999])
+    assert refused == ["Aanwezige mentoren: geen geschikte mentor van zob-2021: 9999 (de ids staan in het artefact "
+                       "'aanmeldingen-zob-2021')"]
+    assert world.cohorts.attended_ids(PLAN.id) == {anneke, pieter}  # as before the form
+    assert cohort_tasks.record_training.fn(PLAN, [anneke]) == []
+    assert world.cohorts.attended_ids(PLAN.id) == {anneke}

@@ -194,6 +194,11 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
     assert apply_steering.fn(tid, Steering(move_meeting=1)) == [
         "Bijeenkomst verzetten: vul ook de nieuwe datum en tijd in"]
     assert svc.repo.trajectory(tid)[0].match.meeting(1).sequence == 1
+    # A rematch and an end in one form: which did she mean? Neither is done.
+    both = Steering(rematch_reason="mentor stopt", end_reason="mentee stopt")
+    assert apply_steering.fn(tid, both) == ["Nieuwe match starten en Traject beëindigen: kies één van beide; "
+                                            "geen van beide is gedaan"]
+    assert svc.repo.trajectory(tid)[0].phase is Phase.MEETINGS
     assert apply_steering.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
     t, _ = svc.repo.trajectory(tid)
     assert t.phase is Phase.WITHDRAWN and t.withdrawal.by is Role.FACILITATOR

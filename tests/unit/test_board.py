@@ -49,3 +49,13 @@ def test_overdue_lists_acts_older_than_a_week_and_sorts_those_pairs_first():
     assert [r["traject"] for r in rows] == ["7", "3"]
     assert rows[0]["volgende"] == "15-03-2021"  # the second reminder
     assert rows[1]["mentor"] == "-"
+
+
+def test_a_pair_whose_form_was_refused_comes_first_and_says_why():
+    late, fresh = in_plan(), in_plan()
+    fresh.id = 3
+    later = NOW + timedelta(days=9)
+    refused = "Bijeenkomst verzetten: vul ook de nieuwe datum en tijd in"
+    rows = sort_rows([board_row(late, "A", "M", later), board_row(fresh, "B", "", NOW, refused)])
+    assert [r["traject"] for r in rows] == ["3", "7"]  # before the overdue pair: she must act on it
+    assert rows[0]["niet uitgevoerd"] == refused and rows[1]["niet uitgevoerd"] == ""
