@@ -82,9 +82,11 @@ def artifact_prefixes(tid: int) -> tuple[str, ...]:
 
 
 def _closing(svc: Services, subject: Subject, email: str, name: str) -> None:
-    """Refuse while an ended trajectory's run still has to wake (it sends the closing mail)."""
+    """Refuse while an ended trajectory's run has yet to finish (it sends the closing mail). A run that
+    completed after a withdrawal keeps its last wait in our table, so Prefect is asked."""
     run = svc.run_store.run(subject)
-    if run is not None and run.wait is not None:
+    if run is not None and run.wait is not None and svc.control.state(subject) in ("PAUSED", "RUNNING", "PENDING",
+                                                                                   "SCHEDULED"):
         raise DomainError("email", f"traject {name} van {email} is beëindigd maar sluit nog af (de afsluitende "
                                    "mail); probeer het over een paar minuten opnieuw")
 
