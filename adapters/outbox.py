@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     insert,
     or_,
     select,
@@ -201,15 +202,16 @@ class Outbox:
         return bytes(data)
 
     def mark_sent(self, key: str, now: datetime) -> None:
+        """Sent; the body of an ephemeral message (``EPHEMERAL_TEMPLATES``) is dropped in the same statement."""
+        ephemeral = outbox.c.template.in_(EPHEMERAL_TEMPLATES)
         with self.engine.begin() as conn:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.key == key, outbox.c.status == OutboxStatus.SENDING.value)
                 .values(status=OutboxStatus.SENT.value, sent_at=_utc(now), attempts=outbox.c.attempts + 1,
-                        last_error="")
+                        last_error="", mime=case((ephemeral, b""), else_=outbox.c.mime),
+                        subject=case((ephemeral, ""), else_=outbox.c.subject))
             )
-            conn.execute(update(outbox).where(outbox.c.key == key, outbox.c.template.in_(EPHEMERAL_TEMPLATES))
-                         .values(mime=b"", subject=""))
 
     def redact(self, ids: Iterable[int], addressed_to_erased: bool = False) -> int:
         """Empty the stored bodies and subjects of rows ``ids`` (their keys stay, so nothing is sent
