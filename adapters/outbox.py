@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     insert,
     or_,
     select,
@@ -39,8 +40,12 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.db import metadata
 from adapters.mail import Mailer, PermanentMailError, TemporaryMailError, check_composed
+from domain.privacy import mentions
 
 STALE_AFTER = timedelta(minutes=10)
+# Messages whose body is kept only until it is sent: the topics a mentee sends for a meeting go to the
+# mentor, and nobody else (the facilitator included) ever reads them (see the privacy statement).
+EPHEMERAL_TEMPLATES = frozenset({"topics_for_mentor"})
 
 
 class OutboxStatus(StrEnum):
@@ -93,6 +98,22 @@ def serialize(message: EmailMessage) -> bytes:
 
 def parse(data: bytes) -> EmailMessage:
     return message_from_bytes(data, policy=policy.default)
+
+
+def message_text(data: bytes) -> str:
+    """Headers and decoded text parts of a stored message, to search for a person's traces."""
+    if not data:
+        return ""
+    message = parse(data)
+    texts = [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text" or part.get_content_type() == "application/ics":
+            try:
+                texts.append(str(part.get_content()))
+            except (LookupError, ValueError):
+                raw = part.get_payload(decode=True)
+                texts.append(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))
+    return "\n".join(texts)
 
 
 class Outbox:
@@ -181,13 +202,46 @@ class Outbox:
         return bytes(data)
 
     def mark_sent(self, key: str, now: datetime) -> None:
+        """Sent; the body of an ephemeral message (``EPHEMERAL_TEMPLATES``) is dropped in the same statement."""
+        ephemeral = outbox.c.template.in_(EPHEMERAL_TEMPLATES)
         with self.engine.begin() as conn:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.key == key, outbox.c.status == OutboxStatus.SENDING.value)
                 .values(status=OutboxStatus.SENT.value, sent_at=_utc(now), attempts=outbox.c.attempts + 1,
-                        last_error="")
+                        last_error="", mime=case((ephemeral, b""), else_=outbox.c.mime),
+                        subject=case((ephemeral, ""), else_=outbox.c.subject))
             )
+
+    def redact(self, ids: Iterable[int], addressed_to_erased: bool = False) -> int:
+        """Empty the stored bodies and subjects of rows ``ids`` (their keys stay, so nothing is sent
+        again); ``addressed_to_erased`` also blanks the recipient. Returns the rows changed."""
+        wanted = list(ids)
+        values: dict[str, Any] = {"mime": b"", "subject": "", "last_error": ""}
+        if addressed_to_erased:
+            values.update(recipient_name="", recipient_email="")
+        with self.engine.begin() as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                conn.execute(update(outbox).where(outbox.c.id.in_(wanted[i:i + _CHUNK])).values(**values))
+        return len(wanted)
+
+    def traces(self, emails: Iterable[str], key_prefixes: Iterable[str], words: Iterable[str]) -> list[dict[str, Any]]:
+        """Rows addressed to ``emails``, of the trajectories with ``key_prefixes`` (``t12:``), or whose
+        message mentions one of ``words``: id, key, template, whether it was to one of ``emails``, its text."""
+        addresses = {e.lower() for e in emails}
+        prefixes, words = tuple(key_prefixes), list(words)
+        found = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(outbox.c.id, outbox.c.key, outbox.c.template, outbox.c.recipient_email,
+                                           outbox.c.recipient_name, outbox.c.subject, outbox.c.mime,
+                                           outbox.c.created_at, outbox.c.sent_at)).mappings():
+                text = message_text(bytes(row["mime"]))
+                own = row["recipient_email"].lower() in addresses
+                if own or row["key"].startswith(prefixes) or mentions(f"{row['recipient_name']} {text}", words):
+                    found.append({"id": row["id"], "key": row["key"], "template": row["template"], "to_person": own,
+                                  "subject": row["subject"], "created_at": _aware(row["created_at"]),
+                                  "sent_at": _aware(row["sent_at"]), "text": text})
+        return found
 
     def mark_failed(self, key: str, error: str, now: datetime, permanent: bool) -> None:
         """A temporary failure puts the row back to pending; a permanent one parks it as failed."""

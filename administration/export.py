@@ -1,4 +1,7 @@
-"""The export: every trajectory as JSON, with the people's names and the derived dates."""
+"""The export: every trajectory as JSON, with the people's names and the derived dates.
+
+A meeting's topics are not in it: they go to the mentor only (``flows.meetings``).
+"""
 
 from __future__ import annotations
 
@@ -27,5 +30,7 @@ def export_trajectories(repo: Repository, cohort: str | None = None) -> dict[str
             mdoc["mentor"] = person(match.mentor_id)
             mdoc["ends_by"] = local_date(match.ends_by).isoformat() if match.ends_by else None
             mdoc["interim_due"] = due.isoformat() if (due := match.interim_due()) else None
+            for meeting in mdoc["meetings"]:
+                meeting.pop("topics", None)  # for the mentor only; not kept once sent (privacy statement)
         out.append(doc)
     return {"trajectories": out}

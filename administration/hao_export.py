@@ -3,8 +3,8 @@
 - ``institute``: guidance (status; the results report only once the trainer signed that
   it was discussed, with any dissent) and progress conversations (signed reports, the
   flag). Consultations do not exist for this audience: not even a count.
-- ``finance``: claims of guidance and progress conversations line by line, and per
-  mentor the totals over every kind; a consultation adds to its mentor's totals only.
+- ``finance``: claims of guidance and progress conversations line by line with per mentor
+  their totals; consultations only as one sum per mentor per calendar year that has ended.
 - ``coordinator``: everything, for the programme's coordinator (bound to confidentiality).
 """
 
@@ -24,14 +24,17 @@ def institute_export(svc: Services) -> dict[str, Any]:
 
 
 def finance_export(svc: Services) -> dict[str, Any]:
-    details, totals = finance_lines(svc.hao.repo.all())
+    details, totals, confidential = finance_lines(svc.hao.repo.all(), svc.clock.now())
     for line in details:
         line["mentor"] = svc.hao.repo.person(line.pop("mentor_id")).name
         line["trainer"] = svc.hao.repo.person(line.pop("trainer_id")).name
     mentors = [{"mentor": svc.hao.repo.person(mid).name, **{k: round(v, 2) for k, v in total.items()}}
                for mid, total in sorted(totals.items())]
-    return {"audience": "finance", "claims": details, "mentor_totals": mentors,
-            "note": "Totalen per mentor omvatten alle gesprekken; consultaties staan alleen in de totalen."}
+    yearly = [{"mentor": svc.hao.repo.person(mid).name, "year": year, "amount_eur": value}
+              for (mid, year), value in sorted(confidential.items())]
+    return {"audience": "finance", "claims": details, "mentor_totals": mentors, "confidential_per_year": yearly,
+            "note": "Totalen per mentor zijn de som van de regels. Vertrouwelijke gesprekken staan alleen als "
+                    "één bedrag per mentor per afgelopen kalenderjaar in confidential_per_year."}
 
 
 def coordinator_export(svc: Services) -> dict[str, Any]:

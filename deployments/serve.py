@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prefect import serve
+from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
 
 from adapters.prefect_api import synchronous
 from deployments import hao
 from deployments.cohorts import cohort_deployments
+from flows.retention import retention
 from flows.sweep import timer_sweep
 from flows.trajectory import mentee_trajectory
 from wiring.settings import Settings
@@ -32,6 +34,13 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
             interval=timedelta(seconds=settings.sweep_interval_seconds),
             tags=["timers"],
             description="Herinneringen, verzoeken rond bijeenkomsten en evaluaties; bezorgt blijven-liggende mail.",
+        )),
+        synchronous(retention.to_deployment(
+            name="retention",
+            schedules=[CronSchedule(cron="30 3 * * *", timezone="Europe/Amsterdam")],
+            tags=["timers"],
+            description=f"Dagelijks: wist persoonsgegevens van trajecten die langer dan {settings.retention_days} "
+                        "dagen geleden eindigden (database en Prefect).",
         )),
         *hao.deployments(settings),
     ]

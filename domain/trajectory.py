@@ -380,6 +380,13 @@ class Trajectory(BaseModel):
         meeting.topics = topics.strip()
         self._note(now, f"onderwerpen voor bijeenkomst {number} doorgegeven", Role.MENTEE)
 
+    def forget_topics(self, numbers: set[int]) -> None:
+        """The topics of these meetings went to the mentor: they are not kept (the privacy statement)."""
+        for match in self.matches:
+            for meeting in match.meetings:
+                if meeting.number in numbers and match is self.matches[-1]:
+                    meeting.topics = ""
+
     def confirm_meeting(self, number: int, now: datetime, last: bool = False) -> Meeting:
         """The mentee confirms a meeting took place; ``last`` says the pair is done.
 

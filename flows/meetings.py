@@ -16,7 +16,7 @@ from domain.trajectory import MeetingStatus
 from flows.common import send_all, wait
 from tasks.artifacts import publish_documents
 from tasks.messages import Message
-from tasks.store import Snapshot, start_evaluation
+from tasks.store import Snapshot, forget_topics, start_evaluation
 
 BOTH = (Role.MENTEE, Role.MENTOR)
 
@@ -62,7 +62,14 @@ def attend(s: Snapshot) -> None:
                                     template="meeting_propose_request", to=Role.MENTEE, link="propose",
                                     link_ref=act.ref))
     send_all(messages)
+    forget_sent_topics(s, [m for m in messages if m.template == "topics_for_mentor"])
     publish_documents(s.trajectory)
+
+
+def forget_sent_topics(s: Snapshot, topics: list[Message]) -> None:
+    """A mentee's topics are kept only until their mail to the mentor is in the outbox (a plain call)."""
+    if topics:
+        forget_topics(s.id, {m.meeting for m in topics if m.meeting is not None}, [m.key for m in topics])
 
 
 def hold(s: Snapshot) -> None:

@@ -21,7 +21,7 @@ from prefect.input import RunInput
 from pydantic import create_model
 
 from domain.waits import Subject
-from tasks.runs import input_given_at, mark_refused
+from tasks.runs import forget_form, input_given_at, mark_refused
 from wiring.bootstrap import services
 
 W = TypeVar("W", bound=RunInput)
@@ -54,6 +54,8 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
     # A refusal stays on the run until a form of hers goes through; a participant's act or a timer leaves it.
     kept = "; ".join(refusals) if refusals else (None if by_facilitator else earlier)
     svc.run_store.close_wait(key, kept)
+    if by_facilitator:
+        forget_form(key)
     return received, given_at
 
 

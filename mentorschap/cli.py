@@ -172,7 +172,8 @@ def withdraw(
 
 
 import mentorschap.cohort_cli  # noqa: E402  (registers the cohort commands on ``app``)
-import mentorschap.hao_cli  # noqa: E402,F401  (registers the hao-mentor commands: ``mentorschap hao ...``)
+import mentorschap.hao_cli  # noqa: E402  (registers the hao-mentor commands: ``mentorschap hao ...``)
+import mentorschap.person_cli  # noqa: E402,F401  (registers ``mentorschap person export|erase``)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ few task runs and API calls as it can.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from prefect import runtime
 from prefect.client.orchestration import get_client
+from prefect.exceptions import ObjectNotFound
 
 from domain.status import describe
 from domain.waits import PAUSED, RunKind, RunState, Subject, WaitKey, Why, why_wake
@@ -76,6 +78,16 @@ def input_given_at(key: WaitKey) -> datetime | None:
         found = client.filter_flow_run_input(run_id, key_prefix=f"suspended-{key}-response", limit=1,
                                              exclude_keys=set())
     return services().clock.at(found[0].created) if found and found[0].created else None
+
+
+def forget_form(key: WaitKey) -> None:
+    """Drop Prefect's copy of the facilitator's form that woke wait ``key``: what it carried is in our
+    database now (the act, her note in the history), and the cockpit does not show old forms."""
+    run_id = runtime.flow_run.id
+    if run_id is None:
+        return
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectNotFound):
+        client.delete_flow_run_input(run_id, f"suspended-{key}-response")
 
 
 Conditions = Mapping[str, tuple[str | None, str | None]]  # flow run id -> (condition, pause key)

@@ -46,6 +46,13 @@ def load(trajectory_id: int) -> Snapshot:
     return Snapshot(trajectory=t, version=version, now=svc.clock.now())
 
 
+def forget_topics(trajectory_id: int, meetings: set[int], keys: list[str]) -> None:
+    """Clear the topics of ``meetings`` once every one of their messages (``keys``) is in the outbox."""
+    svc = services()
+    if set(keys) <= svc.outbox.known(keys):
+        svc.repo.change(trajectory_id, lambda t: t.forget_topics(meetings), svc.clock.now())
+
+
 @task(name="confirm application", cache_policy=NO_CACHE)
 def confirm_application(trajectory_id: int) -> None:
     svc = services()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the services' classes, imported on first use only (see each
     from adapters.mail import SmtpMailer
     from adapters.outbox import Outbox
     from adapters.prefect_api import RunControl, SubjectRuns
+    from adapters.prefect_privacy import PrefectTraces
     from adapters.rendering import Renderer
     from adapters.runs import RunStore
     from wiring.hao_services import HaoServices
@@ -77,6 +78,13 @@ class Services:
         from domain.waits import RunKind
 
         return SubjectRuns(self.control, RunKind.COHORT)
+
+    @functools.cached_property
+    def prefect_traces(self) -> PrefectTraces:
+        """What Prefect keeps of people: read for an export, erased (``tasks.privacy``)."""
+        from adapters.prefect_privacy import PrefectTraces
+
+        return PrefectTraces()
 
     @functools.cached_property
     def cohorts(self) -> CohortStore:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
 
     sweep_interval_seconds: float = Field(300, description="how often the timer sweep runs; it recovers lost wake-ups")
 
+    retention_days: int = Field(
+        730, ge=1, description="a trajectory's personal data is erased this many days after it ended "
+                               "(the privacy statement promises two years)")
+
     language: str = "nl"
     var_dir: Path = Path("var")
 

@@ -1,7 +1,9 @@
 """Support for the hao-mentors: the yearly intervision date and the reimbursement of claims.
 
-Consultations are confidential: the finance office sees, for them, only each mentor's
-totals, never a trainer, a date or the kind of contact.
+Consultations are confidential: the finance office sees, for them, only one sum per mentor
+per calendar year that has ended: no trainer, date, kind, distance, hours or count, and
+nothing that changes during the year (totals that moved from one export to the next would
+date a consultation, and its kilometres could point at a practice).
 """
 
 from __future__ import annotations
@@ -33,14 +35,17 @@ def amount(km: float, hours: float) -> float:
     return round(km * KM_RATE_EUR + hours * HOUR_RATE_EUR, 2)
 
 
-def finance_lines(trajectories: list[HaoTrajectory]) -> tuple[list[dict], dict[int, dict]]:
-    """(detail lines of guidance and progress claims, per-mentor totals over every kind).
+def finance_lines(trajectories: list[HaoTrajectory], now: datetime) -> tuple[list[dict], dict[int, dict],
+                                                                          dict[tuple[int, int], float]]:
+    """(detail lines of guidance and progress claims, per-mentor totals of those lines, and per
+    (mentor, year) the amount of consultations, for the years that ended before ``now``).
 
-    Claims covered by leergang 5 are left out. A consultation adds to its mentor's
-    totals only.
+    Claims covered by leergang 5 are left out.
     """
     details: list[dict] = []
     totals: dict[int, dict] = {}
+    confidential: dict[tuple[int, int], float] = {}
+    this_year = now.astimezone(AMSTERDAM).year
     for t in trajectories:
         if t.mentor_id is None:
             continue
@@ -48,14 +53,18 @@ def finance_lines(trajectories: list[HaoTrajectory]) -> tuple[list[dict], dict[i
             claim = c.claim
             if claim is None or not claim.reimbursable:
                 continue
+            if isinstance(t, Consultation) or t.kind is Kind.CONSULTATION:
+                year = c.starts_at.astimezone(AMSTERDAM).year
+                if year < this_year:
+                    key = (t.mentor_id, year)
+                    confidential[key] = round(confidential.get(key, 0.0) + amount(claim.km, claim.hours), 2)
+                continue
             total = totals.setdefault(t.mentor_id, {"km": 0.0, "hours": 0.0, "amount_eur": 0.0})
             total["km"] += claim.km
             total["hours"] += claim.hours
             total["amount_eur"] = round(total["amount_eur"] + amount(claim.km, claim.hours), 2)
-            if isinstance(t, Consultation) or t.kind is Kind.CONSULTATION:
-                continue
             details.append({"mentor_id": t.mentor_id, "trainer_id": t.trainer_id, "kind": t.kind.value,
-                            "trajectory_id": t.id, "conversation": c.number,
+                            "reference": t.pseudonym, "conversation": c.number,
                             "date": c.starts_at.astimezone(AMSTERDAM).date().isoformat(),
                             "km": claim.km, "hours": claim.hours, "amount_eur": amount(claim.km, claim.hours)})
-    return details, totals
+    return details, totals, confidential

@@ -397,10 +397,14 @@ class HaoDocument:
 
 
 def institute_view(t: HaoTrajectory) -> dict | None:
-    """What the institute may know of a trajectory (ids, not names); None for a consultation."""
+    """What the institute may know of a trajectory (ids, not names); None for a consultation.
+
+    It is referred to by its pseudonym, not its id: the ids are shared with consultations, so a
+    gap in them would tell that one was asked for, and when.
+    """
     if isinstance(t, Consultation):
         return None
-    view: dict = {"id": t.id, "kind": t.kind.value, "trainer_id": t.trainer_id, "mentor_id": t.mentor_id,
+    view: dict = {"reference": t.pseudonym, "kind": t.kind.value, "trainer_id": t.trainer_id, "mentor_id": t.mentor_id,
                   "phase": t.phase.value, "opened_at": t.opened_at.isoformat(),
                   "closed_at": t.closed_at.isoformat() if t.closed_at else None}
     if isinstance(t, Guidance):

@@ -58,11 +58,13 @@ def test_the_institute_export_has_no_consultation_and_no_undiscussed_report(cli:
     assert data["mentor_directory"] == [{"name": "Mo Mentor", "practice": "", "expertise": ""}]
 
 
-def test_the_finance_export_counts_the_consultation_only_in_the_mentors_totals(cli: CliRunner) -> None:
+def test_the_finance_export_shows_a_consultation_only_in_a_yearly_sum_of_its_mentor(cli: CliRunner) -> None:
     text, data = export(cli, "finance")
-    assert not any(secret in text for secret in SECRETS)
-    assert [(c["kind"], c["km"]) for c in data["claims"]] == [("guidance", 10)]
-    assert data["mentor_totals"] == [{"mentor": "Mo Mentor", "km": 50, "hours": 3, "amount_eur": 191.5}]
+    assert not any(secret in text for secret in SECRETS) and "c-aaaaaa" not in text
+    assert [(c["kind"], c["km"], c["reference"]) for c in data["claims"]] == [("guidance", 10, "g-aaaaaa")]
+    assert data["mentor_totals"] == [{"mentor": "Mo Mentor", "km": 10, "hours": 1, "amount_eur": 62.3}]
+    # The real clock is past 2021: one sum for the year, no trainer, date, kind, kilometres or hours.
+    assert data["confidential_per_year"] == [{"mentor": "Mo Mentor", "year": 2021, "amount_eur": 129.2}]
 
 
 def test_the_coordinator_sees_everything_and_an_unknown_audience_is_refused(cli: CliRunner) -> None:

@@ -130,7 +130,7 @@ def test_fewer_than_two_signed_reports_at_the_due_date_is_flagged_once() -> None
     assert view is not None and view["flagged_at"] is not None
 
 
-def test_finance_shows_consultations_only_in_the_mentors_totals() -> None:
+def test_finance_sees_a_consultation_only_as_a_yearly_sum_once_the_year_ended() -> None:
     c = consultation()
     c.plan_conversation(NOW + DAY, "visit", NOW)
     c.record_held(1, Claim(km=10, hours=1), NOW + DAY)
@@ -140,9 +140,13 @@ def test_finance_shows_consultations_only_in_the_mentors_totals() -> None:
     g.record_held(1, Claim(km=20, hours=2), NOW + DAY)
     g.plan_conversation(NOW + 2 * DAY, "visit", NOW + DAY)
     g.record_held(2, Claim(km=99, hours=9, leergang5=True), NOW + 2 * DAY)  # covered by leergang 5
-    details, totals = finance_lines([c, g])
-    assert [d["trajectory_id"] for d in details] == [8]
-    assert totals[2] == {"km": 30, "hours": 3, "amount_eur": round(amount(10, 1) + amount(20, 2), 2)}
+    details, totals, confidential = finance_lines([c, g], NOW + 3 * DAY)
+    assert [d["reference"] for d in details] == [g.pseudonym] and "trajectory_id" not in details[0]
+    assert totals[2] == {"km": 20, "hours": 2, "amount_eur": amount(20, 2)}  # the lines' sum: nothing hidden
+    assert confidential == {}  # the year has not ended: no figure that would date the consultation
+    year = (NOW + DAY).year
+    _, later_totals, later = finance_lines([c, g], NOW.replace(year=year + 1))
+    assert later == {(2, year): amount(10, 1)} and later_totals == totals
 
 
 def test_documents_round_trip_by_kind() -> None:

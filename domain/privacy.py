@@ -1,0 +1,142 @@
+"""Personal data over its life: what erasing a person or an expired trajectory leaves of a record.
+
+Pure rules, no storage. An erased person's rows keep their ids (the other party's record
+still points at them) and show as ``NAMELESS``; a free text is blanked to ``ERASED`` when
+its author is erased, and every other text has the person's name and address replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.hao.trajectory import Consultation, Guidance, HaoTrajectory, Progress
+from domain.people import Role
+from domain.trajectory import Trajectory
+
+NAMELESS = "verwijderde deelnemer"
+ERASED = "[verwijderd]"
+PARTICIPANTS = frozenset({Role.MENTEE, Role.MENTOR, Role.FACILITATOR})
+
+
+def erased_address(person_id: int, kind: str = "p") -> str:
+    """A unique address that cannot receive mail (RFC 2606), for an erased person's row."""
+    return f"verwijderd-{kind}{person_id}@invalid.example"
+
+
+def needles(*texts: str | None) -> list[str]:
+    """The strings to look for: each non-trivial text once, longest first (so a name goes before its parts)."""
+    found = {t.strip() for t in texts if t and len(t.strip()) >= 3 and t.strip() not in (ERASED, NAMELESS)}
+    return sorted(found, key=len, reverse=True)
+
+
+def scrub(value: Any, words: Iterable[str], replacement: str = NAMELESS) -> Any:
+    """``value`` (JSON: dicts, lists, strings) with every occurrence of ``words`` replaced, case-insensitively."""
+    words = [w for w in words if w]
+    if not words:
+        return value
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            return pattern.sub(replacement, v)
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    return walk(value)
+
+
+def mentions(text: str, words: Iterable[str]) -> bool:
+    low = text.lower()
+    return any(w.lower() in low for w in words if w)
+
+
+class _Blank:
+    """Blanks texts and remembers what it blanked."""
+
+    def __init__(self) -> None:
+        self.gone: list[str] = []
+
+    def __call__(self, text: str) -> str:
+        if text and text != ERASED:
+            self.gone.append(text)
+            return ERASED
+        return text
+
+
+def forget_authors(t: Trajectory, authors: frozenset[Role], mentor_id: int | None = None) -> list[str]:
+    """Blank the free texts of ``t`` written by ``authors`` (only in the matches of ``mentor_id``, when
+    given); returns the texts blanked, to be looked for elsewhere (mail, Prefect)."""
+    blank = _Blank()
+
+    for match in t.matches:
+        if mentor_id is not None and match.mentor_id != mentor_id:
+            continue
+        for role, answer in match.answers.items():
+            if role in authors:
+                answer.reason = blank(answer.reason)
+        match.ended_reason = blank(match.ended_reason)  # about the pair: whoever ended it
+        if match.plan is not None:
+            if Role.MENTEE in authors:
+                match.plan.goals = [blank(g) for g in match.plan.goals]
+                match.plan.text = blank(match.plan.text)
+            if Role.FACILITATOR in authors:
+                match.plan.facilitator_comment = blank(match.plan.facilitator_comment)
+        for meeting in match.meetings:
+            if Role.MENTEE in authors:
+                meeting.topics = blank(meeting.topics)
+        for evaluation in match.evaluations.values():
+            if Role.FACILITATOR in authors:
+                evaluation.outcome = blank(evaluation.outcome)
+            evaluation.forms = {role: blank(text) if role in authors else text
+                                for role, text in evaluation.forms.items()}
+    if mentor_id is None:
+        if t.withdrawal is not None and t.withdrawal.by in authors:
+            t.withdrawal.reason = blank(t.withdrawal.reason)
+        for entry in t.history:
+            for prefix in ("toelichting: ", "fase: traject beëindigd: "):
+                if entry.what.startswith(prefix) and entry.by in authors:
+                    entry.what = prefix + blank(entry.what.removeprefix(prefix))
+    return blank.gone
+
+
+def forget_hao(t: HaoTrajectory) -> list[str]:
+    """Blank every free text of a hao trajectory (it is about its trainer); returns what was blanked."""
+    blank = _Blank()
+
+    if isinstance(t, Consultation):
+        t.question = blank(t.question)
+    if isinstance(t, Guidance):
+        for goal in t.goals:
+            goal.text = blank(goal.text)
+        if t.report is not None:
+            t.report.text = blank(t.report.text)
+            t.report.dissent = blank(t.report.dissent)
+    if isinstance(t, Progress):
+        for c in t.conversations:
+            if c.report is not None:
+                c.report.text = blank(c.report.text)
+    return blank.gone
+
+
+def ended_at(t: Trajectory) -> datetime | None:
+    """When a trajectory of programme A ended (closed or withdrawn); None while it runs."""
+    return t.phase_since() if t.phase.ended else None
+
+
+def expired(ended: datetime | None, now: datetime, keep_days: int) -> bool:
+    """Whether something that ended at ``ended`` is past the retention period."""
+    return ended is not None and now - ended > timedelta(days=keep_days)
+
+
+RETENTION_NOTE = "persoonsgegevens verwijderd na de bewaartermijn"
+
+
+def retention_done(history: Iterable[Any]) -> bool:
+    """Whether a trajectory's history says retention anonymised it already."""
+    return any(entry.what == RETENTION_NOTE for entry in history)
