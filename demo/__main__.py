@@ -239,7 +239,10 @@ def summarize(svc: Services, elapsed: float) -> dict:
                 if m.changed_by is not None and m.changed_by.value in ("mentee", "mentor"):
                     kind = "called_off" if m.status.value == "cancelled" else "moved"
                     changed[f"{kind}_by_{m.changed_by.value}"] += 1
+    revised = sum(1 for tid in svc.repo.trajectory_ids() for m in svc.repo.trajectory(tid)[0].matches
+                  if m.plan is not None and m.plan.version > 1)
     out: dict[str, Any] = {"seconds": round(elapsed, 1), "messages": len(rows), "meetings_changed": dict(changed),
+                           "plans_revised": revised,
                            "by_template": dict(sorted(templates.items())), "trajectories": []}
     for tid in svc.repo.trajectory_ids():
         t, _ = svc.repo.trajectory(tid)

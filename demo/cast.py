@@ -58,3 +58,5 @@ SLOW_MENTOR_SIGNATURE = 0  # this mentee's mentor signs late, so a reminder goes
 # Meetings changed beforehand through the link in their invitation: (mentee index, meeting number) -> who.
 MOVES = {(0, 2): "mentor"}  # Sanne's mentor moves their second meeting a week later
 CALLS_OFF = {(2, 3): "mentee"}  # Lotte calls off her third meeting; she then plans a new date
+# Sanne asks the facilitator's comment on her first plan, gets it by mail and revises the plan once.
+ASKS_REVIEW = 0  # mentee index

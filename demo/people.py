@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from demo.cast import CALLS_OFF, DECLINES, MOVES, SLOW_MENTOR_SIGNATURE
+from demo.cast import ASKS_REVIEW, CALLS_OFF, DECLINES, MOVES, SLOW_MENTOR_SIGNATURE
 from demo.inbox import Mail
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM, local_date
@@ -74,14 +74,16 @@ class Participants:
         occasion = (claim.person_id, claim.trajectory_id, claim.ref)
         if occasion in self.done or any(p.occasion == occasion for p in self.queue):
             return
-        delay = self._delay(claim.action, claim.role, claim.trajectory_id)
+        delay = self._delay(claim.action, claim.role, claim.trajectory_id, claim.ref)
         self.queue.append(Planned(now + delay, url, claim.action, claim.person_id, claim.ref,
                                   claim.trajectory_id, dict(claim.extra)))
         self.queue.sort()
 
-    def _delay(self, action: str, role: Role, trajectory_id: int) -> timedelta:
+    def _delay(self, action: str, role: Role, trajectory_id: int, ref: str = "") -> timedelta:
         days = {"kennismaking": 4, "plan": 5, "sign": 1, "propose": 1, "topics": 1, "confirm": 0.3,
                 "evaluation": 2}.get(action, 1)
+        if action == "plan" and ref.endswith("-plan-v2"):
+            days = 1  # the revision after the facilitator's comment
         if action == "sign" and role is Role.MENTOR and self._index(trajectory_id) == SLOW_MENTOR_SIGNATURE:
             days = 9  # late: the 7-day reminder goes out first
         return timedelta(days=days)
@@ -119,11 +121,19 @@ class Participants:
                 return {"agree": "no", "reason": "Onze leerdoelen en haar ervaring sluiten niet goed op elkaar aan."}
             return {"agree": "yes"}
         if p.action == "plan":
-            return {"goals": "Grenzen stellen aan mijn werkweek\nEen eigen stijl vinden in lastige gesprekken\n"
+            plan = {"goals": "Grenzen stellen aan mijn werkweek\nEen eigen stijl vinden in lastige gesprekken\n"
                              "Keuze maken: waarnemen of associëren",
                     "text": "Ik wil in negen maanden een eigen weg vinden als huisarts. We bespreken per bijeenkomst "
                             "een casus uit mijn praktijk en één leerdoel."}
+            if index == ASKS_REVIEW and p.ref.endswith("-plan"):  # the first version: she asks for comment
+                return {**plan, "review": "yes"}
+            if p.ref.endswith("-plan-v2"):  # the facilitator's comment: she makes the goals measurable
+                return {**plan, "goals": plan["goals"].replace("werkweek", "werkweek: uiterlijk 18:00 klaar")}
+            return plan
         if p.action == "sign":
+            revising = index == ASKS_REVIEW and p.extra.get("plan_version") == 1
+            if revising and self.svc.repo.person(p.person_id).role is Role.MENTEE:
+                return None  # she revises after the comment and signs that version
             return {"sign": "yes"}
         if p.action == "propose":
             return self._date_fields(self._next_date(t, now), "")
@@ -194,6 +204,12 @@ class Facilitator:
         self._cohort(now)
         for tid in self.svc.repo.trajectory_ids(active_only=True):
             t, _ = self.svc.repo.trajectory(tid)
+            plan = t.match.plan if t.match else None
+            if plan is not None and plan.awaiting_review and self._after((tid, f"review-{plan.version}"), 2, now):
+                if self.svc.runs.waiting_at(tid)[1] is not None:  # the PlanReview form of the waiting run
+                    self.svc.runs.wake(tid, "facilitator", extra={
+                        "comment": "Mooi plan. Maak het eerste leerdoel meetbaar: wanneer is het gelukt?"})
+                continue
             if t.phase not in (Phase.MATCHING, Phase.INTERIM_EVALUATION, Phase.FINAL_EVALUATION):
                 continue
             if t.phase is Phase.MATCHING and not t.matches and self.svc.cohorts.stage(self.cohort) != "matched":
