@@ -49,14 +49,17 @@ def _step_refusal(
 ) -> str | None:
     if action == "kennismaking":
         return None if t.phase is Phase.KENNISMAKING and role not in match.answers else "closed"
+    revisable = t.phase is Phase.PLAN or (match.signed_at is not None and t.phase.meets)  # a plan may change
     if action == "plan":
         # The first request's link, or a link to make one next version (an older one's version exists).
         wanted = PLAN_VERSION.search(ref)
         current = match.plan.version if match.plan else 0
-        return None if t.phase is Phase.PLAN and (wanted is None or int(wanted.group(1)) == current + 1) else "closed"
+        if wanted is None:
+            return None if t.phase is Phase.PLAN else "closed"
+        return None if revisable and int(wanted.group(1)) == current + 1 else "closed"
     if action == "sign":
         # A sign link for an older plan version stays open: its page says the plan changed.
-        return None if t.phase is Phase.PLAN and match.plan is not None else "closed"
+        return None if revisable and match.plan is not None else "closed"
     if action == "propose":
         return None if any(a.ref == ref and a.step == "propose" for a in open_acts(t)) else "closed"
     if action in ("confirm", "topics"):

@@ -68,6 +68,9 @@ def describe(t: Trajectory) -> str:
     if t.phase.meets and match:
         planned = match.planned_meeting()
         prefix = "tussenevaluatie; " if t.phase is Phase.INTERIM_EVALUATION else ""
+        if match.plan is not None and match.plan_unsigned:  # a plan changed after the start
+            missing = [ROLE_NL[r] for r in (Role.MENTEE, Role.MENTOR) if r not in match.current_signatures()]
+            prefix += f"gewijzigd plan v{match.plan.version}: wacht op handtekening {' en '.join(missing)}; "
         if planned:
             return f"{prefix}bijeenkomst {planned.number} op {short_date(planned.starts_at)}"
         return f"{prefix}wacht op datum bijeenkomst {len(match.held_meetings()) + 1}"

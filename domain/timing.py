@@ -87,6 +87,10 @@ def open_acts(t: Trajectory) -> list[OpenAct]:
         acts.append(OpenAct(f"{k}-{kind}-evaluation", "evaluation", Role.FACILITATOR, since))
     if t.phase.meets:
         acts.extend(_meeting_acts(match, since, k))
+        if match.signed_at is not None and match.plan is not None and match.plan_unsigned:  # a changed plan
+            signed = match.current_signatures()
+            acts += [OpenAct(sign_ref(match.number, match.plan.version), "sign", role, match.plan.submitted_at)
+                     for role in (Role.MENTEE, Role.MENTOR) if role not in signed]
     elif t.phase is Phase.FINAL_EVALUATION and (planned := match.planned_meeting()) is not None:
         acts.append(OpenAct(f"{k}-m{planned.number}-confirm", "confirm", Role.MENTEE, planned.ends_at, planned.number))
     return acts

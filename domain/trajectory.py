@@ -145,6 +145,11 @@ class Match(BaseModel):
         """The relationship lasts at most nine calendar months from the signing."""
         return add_months(self.signed_at, MAX_MONTHS) if self.signed_at else None
 
+    @property
+    def plan_unsigned(self) -> bool:
+        """A plan version that both have not signed yet: before the start, or a change made since."""
+        return self.plan is not None and len(self.current_signatures()) < len(PARTICIPANTS)
+
     def current_signatures(self) -> dict[Role, Signature]:
         if self.plan is None:
             return {}
@@ -274,9 +279,13 @@ class Trajectory(BaseModel):
 
     def submit_plan(self, goals: list[str], text: str, now: datetime, review: bool = False) -> Plan:
         """A (new version of the) plan, until both have signed; ``review``: the mentee asks the
-        facilitator's comment first, and signing waits for it."""
-        self._require_phase("plan", Phase.PLAN)
+        facilitator's comment first, and signing waits for it. After the start a changed plan voids
+        the signatures and asks both again; the meetings go on meanwhile (no review then)."""
         match = self.require_match()
+        started = match.signed_at is not None
+        if not (self.phase is Phase.PLAN or (started and self.phase.meets)):
+            self._require_phase("plan", Phase.PLAN)
+        review = review and not started
         goals = [g.strip() for g in goals if g.strip()]
         if not goals:
             raise DomainError("goals", "noem minstens één leerdoel")
@@ -307,9 +316,11 @@ class Trajectory(BaseModel):
         self._note(now, f"facilitator gaf commentaar op het plan (versie {match.plan.version})", Role.FACILITATOR)
 
     def sign(self, role: Role, person_id: int, plan_version: int, now: datetime) -> bool:
-        """Sign the declaration of intent for one plan version; True when both have signed."""
-        self._require_phase("signature", Phase.PLAN)
+        """Sign the declaration of intent for one plan version; True when both have signed. After the
+        start, both sign a changed plan again; the mentorship's start and end stay as they were."""
         match = self.require_match()
+        if not (self.phase is Phase.PLAN or (match.signed_at is not None and self.phase.meets)):
+            self._require_phase("signature", Phase.PLAN)
         if match.plan is None:
             raise DomainError("signature", "er is nog geen plan om te ondertekenen")
         if plan_version != match.plan.version:
@@ -323,15 +334,19 @@ class Trajectory(BaseModel):
         expected = self.mentee_id if role is Role.MENTEE else match.mentor_id
         if role not in PARTICIPANTS or person_id != expected:
             raise DomainError("signature", "deze handtekening hoort niet bij dit mentorschap")
-        if role not in match.current_signatures():
+        added = role not in match.current_signatures()
+        if added:
             match.signatures.append(
                 Signature(role=role, person_id=person_id, plan_version=plan_version,
                           plan_digest=match.plan.digest, signed_at=now)
             )
             self._note(now, f"intentieverklaring ondertekend (plan versie {plan_version})", role)
         if all(r in match.current_signatures() for r in PARTICIPANTS):
-            match.signed_at = now
-            self._enter(Phase.MEETINGS, now, "beiden tekenden: het mentorschap is begonnen")
+            if match.signed_at is None:
+                match.signed_at = now
+                self._enter(Phase.MEETINGS, now, "beiden tekenden: het mentorschap is begonnen")
+            elif added:
+                self._note(now, f"gewijzigd plan (versie {plan_version}) door beiden ondertekend")
             return True
         return False
 

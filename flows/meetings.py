@@ -14,6 +14,7 @@ from domain.people import Role
 from domain.timing import due_evaluation, open_acts
 from domain.trajectory import MeetingStatus
 from flows.common import send_all, wait
+from flows.plan import sign_requests
 from tasks.artifacts import publish_documents
 from tasks.messages import Message
 from tasks.store import Snapshot, forget_topics, start_evaluation
@@ -49,6 +50,14 @@ def meeting_messages(s: Snapshot) -> list[Message]:
 
 def attend(s: Snapshot) -> None:
     """Everything the meeting phases send: news of the signing, invitations, requests."""
+    messages = phase_messages(s)
+    send_all(messages)
+    forget_sent_topics(s, [m for m in messages if m.template == "topics_for_mentor"])
+    publish_documents(s.trajectory)
+
+
+def phase_messages(s: Snapshot) -> list[Message]:
+    """News of the signing, invitations, requests to plan, and a changed plan's signatures."""
     t = s.trajectory
     match = t.require_match()
     k = f"k{match.number}"
@@ -56,14 +65,19 @@ def attend(s: Snapshot) -> None:
         Message(trajectory_id=s.id, occasion=f"{k}-signed", template="signed", to=role) for role in BOTH
     ] + [Message(trajectory_id=s.id, occasion=f"{k}-signed", template="signed_plan", to=Role.FACILITATOR)]
     messages += meeting_messages(s)
+    if match.signed_at is not None:
+        messages += sign_requests(s)  # a plan the mentee changed after the start: both sign it again
+    current = match.current_signatures()
+    if (match.plan is not None and match.signed_at is not None and not match.plan_unsigned
+            and max(sig.signed_at for sig in current.values()) > match.signed_at):  # signed again, after the start
+        messages.append(Message(trajectory_id=s.id, occasion=f"{k}-signed-v{match.plan.version}",
+                                template="signed_plan", to=Role.FACILITATOR, extra={"changed": True}))
     for act in open_acts(t):
         if act.step == "propose":
             messages.append(Message(trajectory_id=s.id, occasion=f"{act.ref}-request",
                                     template="meeting_propose_request", to=Role.MENTEE, link="propose",
                                     link_ref=act.ref))
-    send_all(messages)
-    forget_sent_topics(s, [m for m in messages if m.template == "topics_for_mentor"])
-    publish_documents(s.trajectory)
+    return messages
 
 
 def forget_sent_topics(s: Snapshot, topics: list[Message]) -> None:

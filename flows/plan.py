@@ -48,11 +48,20 @@ def plan_messages(s: Snapshot) -> list[Message]:
             messages.append(Message(trajectory_id=s.id, occasion=f"{k}-plan-v{v}-comment", template="plan_comment",
                                     to=Role.MENTEE, link="plan", link_ref=f"{k}-plan-v{v + 1}",
                                     extra={"comment": plan.facilitator_comment, "version": v}))
-        if not plan.awaiting_review:
-            messages += [
-                Message(trajectory_id=s.id, occasion=f"{sign_ref(match.number, v)}-request", template="sign_request",
-                        to=role, link="sign", link_ref=sign_ref(match.number, v), link_extra={"plan_version": v})
-                for role in (Role.MENTEE, Role.MENTOR)
-                if role not in match.current_signatures()
-            ]
+        messages += sign_requests(s)
     return messages
+
+
+def sign_requests(s: Snapshot) -> list[Message]:
+    """A signing link for each who has not signed the current version (none while a comment is awaited)."""
+    match = s.trajectory.require_match()
+    plan = match.plan
+    if plan is None or plan.awaiting_review:
+        return []
+    v = plan.version
+    return [
+        Message(trajectory_id=s.id, occasion=f"{sign_ref(match.number, v)}-request", template="sign_request",
+                to=role, link="sign", link_ref=sign_ref(match.number, v), link_extra={"plan_version": v})
+        for role in (Role.MENTEE, Role.MENTOR)
+        if role not in match.current_signatures()
+    ]

@@ -136,6 +136,8 @@ def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 
     def act(t: Trajectory) -> str:
         plan = t.submit_plan(goals, body, now, review)
+        if t.require_match().signed_at is not None:
+            return "plan_changed"  # after the start: both sign the new version
         return "plan_review" if plan.awaiting_review else "plan"
 
     return act
@@ -144,19 +146,20 @@ def _plan(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
 def revise_ref(t: Trajectory, claim: LinkClaim) -> str | None:
     """The ref of the mentee's link to a next version of the plan, while she may still revise it."""
     match = t.match
-    if claim.role is not Role.MENTEE or t.phase is not Phase.PLAN or match is None or match.plan is None:
+    if claim.role is not Role.MENTEE or match is None or match.plan is None:
         return None
-    if all(r in match.current_signatures() for r in (Role.MENTEE, Role.MENTOR)):
-        return None
-    return f"k{match.number}-plan-v{match.plan.version + 1}"
+    if t.phase is Phase.PLAN or (match.signed_at is not None and t.phase.meets):  # after the start: both sign again
+        return f"k{match.number}-plan-v{match.plan.version + 1}"
+    return None
 
 
 def _sign(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
     version = plan_version(claim)
 
     def act(t: Trajectory) -> str:
+        started = t.require_match().signed_at is not None
         both = t.sign(claim.role, claim.person_id, version, now)
-        return "signed_both" if both else "signed"
+        return ("resigned_both" if started else "signed_both") if both else "signed"
 
     return act
 

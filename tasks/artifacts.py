@@ -44,7 +44,7 @@ def publish_documents(t: Trajectory) -> int:
         if match.signed_at is None and not match.evaluations:
             continue
         names = (svc.repo.person(t.mentee_id).name, svc.repo.person(match.mentor_id).name)
-        if match.signed_at is not None and match.plan is not None:
+        if match.signed_at is not None and match.plan is not None and not match.plan_unsigned:
             published += svc.artifacts.markdown(f"plan-t{t.id}-k{match.number}", plan_markdown(match, names),
                                                 f"Ondertekend mentorschapsplan, traject {t.id}", now)
         for kind, evaluation in match.evaluations.items():

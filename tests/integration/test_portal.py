@@ -905,3 +905,19 @@ def test_the_mentee_revises_her_plan_from_her_signing_page_until_both_have_signe
     assert world.client.get(path).status_code == 410  # that link made version 2; the next needs its own
     stale = world.client.get(world.link(mentor_id, "mentor", tid, "sign", "k1-sign-v1", plan_version=1))
     assert "Het plan is gewijzigd" in stale.text
+
+
+def test_after_the_start_the_mentee_changes_the_plan_and_both_sign_it_again(world: World, pair) -> None:
+    tid, mentee_id, mentor_id = signed(world, pair)
+    propose = world.client.get(world.link(mentee_id, "mentee", tid, "propose", "k1-propose-after-m0"))
+    revise = re.search(r'href="([^"]+)">Het plan wijzigen', propose.text).group(1)
+    path = "/a/" + revise.rsplit("/a/", 1)[1]
+    page = world.client.post(path, data={"goals": "Grenzen stellen\nDelegeren", "text": "Ik wil leren delegeren."})
+    assert page.status_code == 200 and "de bijeenkomsten gaan intussen gewoon door" in page.text
+    t, _ = world.trajectory(tid)
+    assert t.phase is Phase.MEETINGS and t.match.plan.version == 2 and t.match.plan_unsigned
+    for person, role in ((mentee_id, "mentee"), (mentor_id, "mentor")):
+        done = world.client.post(world.link(person, role, tid, "sign", "k1-sign-v2", plan_version=2), data={})
+        assert done.status_code == 200
+    assert "Het mentorschap loopt door zoals het liep" in done.text
+    assert not world.trajectory(tid)[0].match.plan_unsigned

@@ -419,3 +419,27 @@ def test_a_plan_review_only_at_the_mentees_wish_and_her_comment_reaches_the_ment
     assert "Maak het tweede doel concreter." in mail
     claim = svc.links.read(re.search(r"/a/(\S+)", mail).group(1))
     assert (claim.action, claim.ref) == ("plan", "k1-plan-v3")  # her link to make the next version
+
+
+def test_a_plan_changed_after_the_start_is_sent_to_both_to_sign_and_the_facilitator_gets_it_once_signed(world):
+    from flows.meetings import phase_messages
+    from tasks.store import load
+
+    at, tid, _ = world
+    svc = at(START)
+    sign_both(svc, tid)
+
+    def templates() -> set[str]:
+        return {f"{m.occasion}:{m.template}:{m.to.value}" for m in phase_messages(load(tid))}
+
+    assert not any("sign_request" in m for m in templates())
+    svc.repo.change(tid, lambda t: t.submit_plan(["Grenzen", "Delegeren"], "Nieuw plan.", START), START)
+    version = svc.repo.trajectory(tid)[0].match.plan.version
+    assert {f"k1-sign-v{version}-request:sign_request:mentee",
+            f"k1-sign-v{version}-request:sign_request:mentor"} <= templates()
+    mentee, mentor = (svc.repo.trajectory(tid)[0].mentee_id, svc.repo.trajectory(tid)[0].mentor_id)
+    later = START + timedelta(days=1)
+    svc.repo.change(tid, lambda t: t.sign(Role.MENTEE, mentee, version, later), later)
+    svc.repo.change(tid, lambda t: t.sign(Role.MENTOR, mentor, version, later), later)
+    assert f"k1-signed-v{version}:signed_plan:facilitator" in templates()
+    assert not any("sign_request" in m and f"v{version}" in m for m in templates())

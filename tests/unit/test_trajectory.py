@@ -424,3 +424,26 @@ def test_the_same_plan_with_a_wish_for_comment_asks_for_it_without_a_new_version
     t.submit_plan(["doel"], "tekst", step(clock, days=1))
     again = t.submit_plan(["doel"], "tekst", step(clock, days=1), review=True)
     assert again.version == 1 and again.awaiting_review
+
+
+def test_after_the_start_a_changed_plan_is_signed_again_by_both_while_the_meetings_go_on(clock):
+    """Issue 10.1: 'and after, if both agree to change it: the signatures are then voided and asked again'."""
+    from domain.status import describe
+    from domain.timing import open_acts
+
+    t = signed(clock)
+    started, ends_by = t.match.signed_at, t.match.ends_by
+    v2 = t.submit_plan(["leren delegeren", "grenzen stellen", "een derde doel"], "Aangepast plan.",
+                       step(clock, days=10), review=True)
+    assert v2.version == 2 and not v2.review_wanted  # no review after the start
+    assert t.phase is Phase.MEETINGS and t.match.plan_unsigned and t.match.current_signatures() == {}
+    assert {(a.step, a.role) for a in open_acts(t)} >= {("sign", Role.MENTEE), ("sign", Role.MENTOR)}
+    assert describe(t).startswith("gewijzigd plan v2: wacht op handtekening mentee en mentor; ")
+    t.propose_meeting(clock.now() + timedelta(days=20), clock.now())  # the meetings go on meanwhile
+    assert t.sign(Role.MENTEE, MENTEE, 2, step(clock, hours=1)) is False
+    assert t.sign(Role.MENTOR, MENTOR, 2, step(clock, hours=1)) is True
+    assert not t.match.plan_unsigned and (t.match.signed_at, t.match.ends_by) == (started, ends_by)
+    assert t.history[-1].what == "gewijzigd plan (versie 2) door beiden ondertekend"
+    assert t.sign(Role.MENTOR, MENTOR, 2, step(clock, hours=1)) is True  # again: nothing new in the history
+    assert t.history[-1].what == "gewijzigd plan (versie 2) door beiden ondertekend" and len(
+        [h for h in t.history if h.what.startswith("gewijzigd plan")]) == 1
