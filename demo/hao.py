@@ -3,8 +3,9 @@
 Runs beside programme A on the same stack and clock: one consultation series (two
 phone calls, asked through the yearly information mail), one targeted guidance up to
 the released results report, and one starting trainer with three signed progress
-reports (two required, the third offered in the mail that says the minimum is met). People read the Maildir and open their ``/h/`` links over HTTP; the COMO
-chair couples the mentor through the progress run's input form (the Prefect API).
+reports (two required, the third offered in the mail that says the minimum is met).
+People read the Maildir and open their ``/h/`` links over HTTP; the COMO chair couples
+the mentor through the progress run's input form (the Prefect API).
 """
 
 from __future__ import annotations

@@ -177,3 +177,26 @@ def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reach
     assert {m.occasion for m in dossier_messages(t)} == {"dossier-3", "closed"}
     dossier = render_dossier(svc, p.id)
     assert "Verslag 3" in dossier and "met de verdere gesprekken 3 verslagen" in dossier
+
+
+def test_the_hao_sweep_closes_an_idle_trajectory_that_met_the_minimum_at_its_due_date(world, monkeypatch) -> None:
+    from domain.hao.trajectory import Progress
+    from flows.hao import sweep
+
+    svc, _, clock, ids, _, _ = world
+    monkeypatch.setattr(sweep, "services", lambda: svc)
+    p = Progress.start(ids["trainer"], new_pseudonym(Kind.PROGRESS), NOW, due_by=NOW + timedelta(days=30))
+    p.couple(ids["mentor"], 0, NOW)
+    for n in (1, 2):
+        at = NOW + timedelta(days=5 * n)
+        p.plan_conversation(at, "meeting", at - timedelta(days=1))
+        p.record_held(n, Claim(), at + timedelta(hours=1))
+        p.write_report(n, f"Verslag {n}", at + timedelta(hours=1))
+        p.sign_report(n, HaoRole.TRAINER, at + timedelta(days=1))
+    p = svc.hao.repo.add_trajectory(p, NOW)
+    clock.advance(days=29)
+    assert sweep.flag_overdue() == 0 and svc.hao.repo.trajectory(p.id)[0].phase is HaoPhase.CONVERSATIONS
+    clock.advance(days=1)
+    assert sweep.flag_overdue() == 0  # closed, not flagged: the minimum was met
+    t, _ = svc.hao.repo.trajectory(p.id)
+    assert t.phase is HaoPhase.CLOSED and t.flagged_at is None
