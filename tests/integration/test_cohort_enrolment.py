@@ -373,6 +373,7 @@ def test_the_facilitator_admits_a_waiting_applicant_with_members_add(tmp_path: P
         assert "WACHT: geen lid van de kring; toelaten met: mentorschap members add sanne@example.org" in listed
         refused = CliRunner().invoke(app, ["members", "add", "niet-een-adres"])
         assert refused.exit_code == 2 and "geweigerd: email:" in refused.output
+        services().runs = FakeRuns()  # no Prefect server here: the run's start is recorded
         admitted = CliRunner().invoke(app, ["members", "add", "Sanne@Example.org"])
         assert admitted.exit_code == 0, admitted.output
         assert "1 lid/leden toegevoegd" in admitted.output and "sanne@example.org" in admitted.output
@@ -380,6 +381,7 @@ def test_the_facilitator_admits_a_waiting_applicant_with_members_add(tmp_path: P
         assert services().cohorts.pending(services().cohort) == []
         [sanne] = [p for p in services().repo.people_of(services().cohort) if p["role"] == "mentee"]
         assert sanne["name"] == "Sanne de Vries" and services().cohorts.is_member(services().cohort, sanne["email"])
+        assert len(services().runs.started) == 1  # the mentee's trajectory run
     finally:
         services.cache_clear()
 
