@@ -1,5 +1,8 @@
 """The cohort's records: its plan and run, the members' list, training attendance and costs.
 
+An application from an address not on an imported members' list waits in ``pending_applications``
+until the facilitator adds the address as a member (then it is stored as any other application).
+
 Registered by importing this module (``adapters.tables`` does). Money is kept in
 whole cents. ``add_applications`` writes a whole imported file in one transaction.
 """
@@ -23,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    delete,
     insert,
     select,
     update,
@@ -57,6 +61,19 @@ members = Table(
     Column("email", String(320), nullable=False),
     Column("language", String(2), nullable=False, default="nl"),
     UniqueConstraint("cohort", "email", name="uq_members_cohort_email"),
+)
+
+pending_applications = Table(
+    "pending_applications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cohort", String(64), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("application", JSON, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("cohort", "email", name="uq_pending_cohort_email"),
 )
 
 participation = Table(
@@ -161,6 +178,32 @@ class CohortStore:
                 added += 1
         return added
 
+    def is_member(self, cohort: str, email: str) -> bool:
+        """Whether ``email`` may apply: on the cohort's members' list, or no list was imported (everyone may)."""
+        with self.engine.connect() as conn:
+            listed = select(members.c.id).where(members.c.cohort == cohort)
+            if conn.execute(listed.where(members.c.email == email.strip().lower()).limit(1)).first() is not None:
+                return True
+            return conn.execute(listed.limit(1)).first() is None
+
+    def hold(self, cohort: str, application: Application, now: datetime) -> None:
+        """Keep a non-member's application until the address is added as a member."""
+        email = application.email.lower()
+        with self.engine.begin() as conn:
+            known = conn.execute(select(people.c.id).where(people.c.cohort == cohort, people.c.email == email)).first()
+            waiting = conn.execute(select(pending_applications.c.id).where(
+                pending_applications.c.cohort == cohort, pending_applications.c.email == email)).first()
+            if known is not None or waiting is not None:
+                raise DomainError("email", f"er is al een aanmelding met {email} voor dit cohort")
+            _hold(conn, cohort, application, now)
+
+    def pending(self, cohort: str) -> list[dict]:
+        """Applications waiting for their address to be added as a member, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(pending_applications).where(pending_applications.c.cohort == cohort)
+                                .order_by(pending_applications.c.id)).mappings()
+            return [dict(r) for r in rows]
+
     def members(self, cohort: str) -> list[dict]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(members).where(members.c.cohort == cohort).order_by(members.c.id)).mappings()
@@ -169,8 +212,11 @@ class CohortStore:
     # --- applications ---------------------------------------------------------
 
     def emails(self, cohort: str) -> set[str]:
+        """Every address that applied to the cohort, the waiting ones included."""
         with self.engine.connect() as conn:
-            return set(conn.execute(select(people.c.email).where(people.c.cohort == cohort)).scalars())
+            return (set(conn.execute(select(people.c.email).where(people.c.cohort == cohort)).scalars())
+                    | set(conn.execute(select(pending_applications.c.email)
+                                       .where(pending_applications.c.cohort == cohort)).scalars()))
 
     def mentors_by_email(self, cohort: str) -> dict[str, int]:
         """Eligible mentors of the cohort, by e-mail address."""
@@ -186,12 +232,15 @@ class CohortStore:
         applications: list[tuple[Application, list[str], list[str], list[str]]],
         now: datetime,
         contribution_cents: int = 0,
+        held: set[str] | None = None,
     ) -> list[Applied]:
         """Store every application in ONE transaction (all or nothing).
 
         Each item: (application, reasons it is ineligible, preferred mentors' e-mails,
         conflicting mentors' e-mails); mentors are written first, so a mentee may name
         a mentor from the same file. A known e-mail address refuses the whole file.
+        Addresses in ``held`` (not members) wait in ``pending_applications`` instead; an
+        application that waited there leaves it as it is stored.
         """
         ordered = sorted(applications, key=lambda item: item[0].role is not Role.MENTOR)
         stored: list[Applied] = []
@@ -205,11 +254,16 @@ class CohortStore:
                 if email in known:
                     raise DomainError("email", f"er is al een aanmelding met {email} voor dit cohort")
                 known.add(email)
-                if application.role is Role.MENTEE:
+                if application.role is Role.MENTEE and (preferred or conflicting):
                     application = application.model_copy(update={
                         "preferred_mentor_ids": [mentor_ids[e] for e in preferred],
                         "conflict_mentor_ids": [mentor_ids[e] for e in conflicting],
                     })
+                if email in (held or set()):
+                    _hold(conn, cohort, application, now)
+                    continue
+                conn.execute(delete(pending_applications).where(
+                    pending_applications.c.cohort == cohort, pending_applications.c.email == email))
                 person_id = inserted_id(conn.execute(insert(people).values(
                     cohort=cohort, role=application.role.value, name=application.name, email=email,
                     language=application.language.value, eligible=not reasons, ineligible_reason="; ".join(reasons),
@@ -325,6 +379,13 @@ class CohortStore:
         """The contribution due from a mentee who applied through the portal."""
         with self.engine.begin() as conn:
             _upsert(conn, person_id, cohort, {"contribution_cents": amount_cents})
+
+
+def _hold(conn: Connection, cohort: str, application: Application, now: datetime) -> None:
+    conn.execute(insert(pending_applications).values(
+        cohort=cohort, role=application.role.value, name=application.name, email=application.email.lower(),
+        application=application.model_dump(mode="json"), applied_at=now,
+    ))
 
 
 def _upsert(conn: Connection, person_id: int, cohort: str, values: dict) -> None:

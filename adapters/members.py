@@ -23,6 +23,26 @@ _NAME = TypeAdapter(Line)
 _EMAIL = TypeAdapter(EmailStr)
 
 
+def check_member(name: str, email: str, language: str = "") -> tuple[dict[str, str], list[str]]:
+    """One member as stored (name, email in lower case, language), and every problem as 'veld F: reden'."""
+    errors: list[str] = []
+    try:
+        _NAME.validate_python(name)
+    except ValidationError as exc:
+        errors.append(f"veld name: {dutch_reason(exc.errors()[0])}")
+    if reason := text_refusal(email, one_line=True):
+        errors.append(f"veld email: {reason}")
+    else:
+        try:
+            _EMAIL.validate_python(email)
+        except ValidationError:
+            errors.append(f"veld email: {INVALID_EMAIL}")
+    code = LANGUAGES.get(language.strip().lower())
+    if code is None:
+        errors.append("veld language: kies nl of en")
+    return {"name": name, "email": email.strip().lower(), "language": code or "nl"}, errors
+
+
 def read_members(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     """The members, or every problem as 'rij N, veld F: reden' (the header is row 1)."""
     try:
@@ -33,22 +53,9 @@ def read_members(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     errors = [str(e) for e in table.errors]
     rows: list[dict[str, str]] = []
     for number, row in zip(table.numbers, table.rows, strict=True):
-        name, email = row.get("name", ""), row.get("email", "")
-        try:
-            _NAME.validate_python(name)
-        except ValidationError as exc:
-            errors.append(f"rij {number}, veld name: {dutch_reason(exc.errors()[0])}")
-        if reason := text_refusal(email, one_line=True):
-            errors.append(f"rij {number}, veld email: {reason}")
-        else:
-            try:
-                _EMAIL.validate_python(email)
-            except ValidationError:
-                errors.append(f"rij {number}, veld email: {INVALID_EMAIL}")
-        language = LANGUAGES.get(row.get("language", "").lower())
-        if language is None:
-            errors.append(f"rij {number}, veld language: kies nl of en")
-        rows.append({"name": name, "email": email.lower(), "language": language or "nl"})
+        member, problems = check_member(row.get("name", ""), row.get("email", ""), row.get("language", ""))
+        errors += [f"rij {number}, {problem}" for problem in problems]
+        rows.append(member)
     if not rows and not errors:
         errors.append("rij 2: het bestand bevat geen leden")
     return (rows if not errors else []), errors

@@ -1,4 +1,5 @@
-"""Applying to a cohort: the window, the cohort's mentor list, eligibility, the letters, CSV import.
+"""Applying to a cohort: the window, the cohort's mentor list, eligibility, the letters, CSV import,
+and the applications that waited for their address to be added as a member (``admit``).
 
 Used by the portal (one application at a time) and by ``mentorschap import-applications``
 (a whole file: every invalid value is reported with its row, field and reason, and a
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from adapters.cohorts import Applied, cents
 from adapters.spreadsheet import RowError, read_table
 from administration.forms import application_values, parse_application
+from administration.membership import is_member, tell
 from domain.availability import DAYS, PARTS
 from domain.clock import local_date
 from domain.cohort import CohortPlan
@@ -158,6 +160,7 @@ def import_applications(
     mentors = set(svc.cohorts.mentors_by_email(cohort))  # eligible; grows with the file's eligible mentors
     seen: dict[str, int] = {}
     parsed: list[tuple[Application, list[str], list[str], list[str]]] = []
+    held: set[str] = set()  # not members: their rows wait (``administration.membership``)
     numbered = sorted(rows, key=lambda nr: nr[1].get("role", "").strip().lower() != "mentor")
     for number, row in numbered:
         outcome = _row_errors(svc, cohort, row, number, now, ignore_window, known, seen, mentors)
@@ -166,18 +169,39 @@ def import_applications(
             continue
         parsed.append(outcome)
         application, reasons = outcome[0], outcome[1]
-        if application.role is Role.MENTOR and not reasons:
+        if not is_member(svc, cohort, application.email):
+            held.add(application.email.lower())
+        elif application.role is Role.MENTOR and not reasons:
             mentors.add(application.email.lower())
     if errors:
         return [], sorted(errors, key=lambda e: e.row)
     try:
-        stored = svc.cohorts.add_applications(cohort, parsed, now, contribution_cents(svc, cohort))
+        stored = svc.cohorts.add_applications(cohort, parsed, now, contribution_cents(svc, cohort), held=held)
     except DomainError as exc:  # a second import raced this one
         return [], [RowError(0, exc.field, exc.reason)]
     by_email = {app.email.lower(): app for app, *_ in parsed}
     for applied in stored:
         after_application(svc, cohort, applied, by_email[applied.email], now)
+    for email in sorted(held):
+        tell(svc, cohort, by_email[email], now)
     return stored, []
+
+
+def admit(svc: Services, cohort: str, rows: list[dict[str, str]], now: datetime) -> tuple[int, list[Applied]]:
+    """Add members (name, email, language); every application that waited for one of them goes on now,
+    as if just sent (eligibility judged today, the letters of an application). Returns (added, stored)."""
+    added = svc.cohorts.add_members(cohort, rows)
+    waiting = [Application.model_validate(row["application"]) for row in svc.cohorts.pending(cohort)
+               if svc.cohorts.is_member(cohort, row["email"])]
+    if not waiting:
+        return added, []
+    items: list[tuple[Application, list[str], list[str], list[str]]] = [
+        (app, ineligibility(app, now), [], []) for app in waiting]
+    stored = svc.cohorts.add_applications(cohort, items, now, contribution_cents(svc, cohort))
+    by_email = {app.email.lower(): app for app in waiting}
+    for applied in stored:
+        after_application(svc, cohort, applied, by_email[applied.email], now)
+    return added, stored
 
 
 def _row_errors(

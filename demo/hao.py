@@ -2,9 +2,10 @@
 
 Runs beside programme A on the same stack and clock: one consultation series (two
 phone calls, asked through the yearly information mail), one targeted guidance up to
-the released results report, and one starting trainer with two signed progress
-reports. People read the Maildir and open their ``/h/`` links over HTTP; the COMO
-chair couples the mentor through the progress run's input form (the Prefect API).
+the released results report, and one starting trainer with three signed progress
+reports (two required, the third offered in the mail that says the minimum is met).
+People read the Maildir and open their ``/h/`` links over HTTP; the COMO chair couples
+the mentor through the progress run's input form (the Prefect API).
 """
 
 from __future__ import annotations
@@ -203,8 +204,10 @@ class HaoDemo:
             claim = {"km": "0" if t.kind is Kind.CONSULTATION else "24", "hours": "1"}
             if t.kind is Kind.PROGRESS:
                 text = {1: "Goede start: leerplan van de aios staat, eerste beoordeling gepland.",
-                        2: "Beoordelingen op tijd; de rol als opleider is helder; geen zorgen."}.get(number, "Prima.")
-                return {**claim, "text": text}
+                        2: "Beoordelingen op tijd; de rol als opleider is helder; geen zorgen.",
+                        3: "Derde gesprek, aangeboden na de verplichte twee: feedbackgesprekken lopen goed."}.get(
+                            number, "Prima.")
+                return {**claim, "text": text, **({"done": "yes"} if number >= 3 else {})}  # more than two may
             if number >= 2:
                 return {**claim, "done": "yes"}
             return {**claim, **_fields(now + timedelta(days=6), "next_")}

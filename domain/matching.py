@@ -6,7 +6,8 @@ review. ``fit`` scores one pair with an explanation in Dutch; ``propose`` finds 
 optimum over all pairs together; ``greedy`` (best pair first) is the baseline.
 
 Objective of ``propose``: first as many mentees matched as the hard constraints allow
-(mentor capacity, conflicts, exclusions after an earlier kennismaking), then, among all
+(mentor capacity, conflicts, exclusions after an earlier kennismaking, and the mentor is the
+more experienced GP: never fewer years of GP experience than the mentee), then, among all
 such proposals, the highest total fit. With ``coverage_first=False`` only the total fit
 counts (a mentee may then stay unmatched if that lets others fit better).
 
@@ -53,6 +54,7 @@ class _Profile(BaseModel):
     topics: list[str] = Field(default_factory=list, description="onderwerpen, ids uit domain.topics")
     postcode: str = Field(description="postcode van de eigen praktijk")
     availability: set[str] = Field(default_factory=set, description="dagdelen, bv. 'di-avond'; leeg: flexibel")
+    years_experience: float | None = Field(None, ge=0, description="jaren ervaring als huisarts; leeg: onbekend")
 
     @field_validator("topics")
     @classmethod
@@ -166,10 +168,11 @@ class _Table:
     micro: np.ndarray  # total in integer micro-units
     conflict: np.ndarray
     excluded: np.ndarray
+    junior: np.ndarray  # the mentor has fewer years of GP experience than the mentee
 
     @property
     def allowed(self) -> np.ndarray:
-        return ~(self.conflict | self.excluded)
+        return ~(self.conflict | self.excluded | self.junior)
 
 
 def _incidence(sets: Sequence[Sequence[str] | set[str]], vocabulary: Sequence[str]) -> np.ndarray:
@@ -225,6 +228,7 @@ def _table(
             if mentor_id in column:
                 later[i, column[mentor_id]] = True
     preference = np.array((0.0, *PREFERENCE_SCORES))[rank]
+    junior = _junior(mentees, mentors)
 
     free_a = _incidence([p.availability for p in mentees], DAYPARTS)
     free_b = _incidence([p.availability for p in mentors], DAYPARTS)
@@ -241,7 +245,16 @@ def _table(
     )
     micro = np.rint(total * MICRO).astype(np.int64)
     return _Table(mentees, mentors, topics, covered, km, km_precision, travel, rank, preference, shared,
-                  availability, total, micro, conflict, later)
+                  availability, total, micro, conflict, later, junior)
+
+
+def _junior(mentees: Sequence[MenteeProfile], mentors: Sequence[MentorProfile]) -> np.ndarray:
+    """Pairs whose mentor has fewer years as a GP than the mentee (the seed: the mentor is "een meer
+    ervaren huisarts"); equal years are allowed, and an unknown number forbids nothing."""
+    nan = float("nan")
+    a = np.array([nan if p.years_experience is None else p.years_experience for p in mentees], dtype=float)
+    b = np.array([nan if p.years_experience is None else p.years_experience for p in mentors], dtype=float)
+    return b[None, :] < a[:, None]  # NaN compares False
 
 
 def _ordinal(rank: int) -> str:
@@ -333,6 +346,9 @@ def _proposal(table: _Table, method: Literal["optimaal", "gretig"], chosen: dict
 def _reason(table: _Table, i: int, allowed: np.ndarray, capacity: np.ndarray) -> str:
     if not table.mentors or capacity.sum() == 0:
         return "er zijn geen mentoren met plaats in deze ronde"
+    n_junior = int((table.junior[i] & ~table.conflict[i] & ~table.excluded[i]).sum())
+    junior = (f"{n_junior} met minder jaren ervaring als huisarts dan de mentee "
+              f"({table.mentees[i].years_experience or 0:g}): de mentor is de meer ervaren huisarts")
     candidates = allowed & (capacity > 0)
     if not candidates.any():
         n_conflict = int(table.conflict[i].sum())
@@ -342,13 +358,16 @@ def _reason(table: _Table, i: int, allowed: np.ndarray, capacity: np.ndarray) ->
             details.append(f"{n_conflict} wegens een conflict (zelfde praktijk of persoonlijke relatie)")
         if n_later:
             details.append(f"{n_later} na een eerdere kennismaking")
+        if n_junior:
+            details.append(junior)
         if not details:
             return "geen enkele mentor heeft plaats"
         return "alle mentoren met plaats zijn uitgesloten: " + ", ".join(details)
     n = int(candidates.sum())
+    also = f" (niet in aanmerking: {junior})" if n_junior else ""
     if n == 1:
-        return "geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol"
-    return f"geen mentorcapaciteit meer over: de {n} mentoren die in aanmerking komen zijn vol"
+        return f"geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol{also}"
+    return f"geen mentorcapaciteit meer over: de {n} mentoren die in aanmerking komen zijn vol{also}"
 
 
 def _capacity_columns(table: _Table) -> np.ndarray:

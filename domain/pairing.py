@@ -20,10 +20,15 @@ class Candidate:
     trained: bool | None  # None: the training's attendance is not recorded yet
     capacity: int
     load: int  # mentees the mentor guides now (the mentee at hand not counted)
+    years_experience: float | None = None  # as a GP; None: unknown
 
 
-def refusal(mentor: Candidate | None, *, excluded: set[int], conflicts: set[int], extra: int = 1) -> str:
-    """'' when the pair may be made; otherwise why not. ``extra``: mentees this choice adds."""
+def refusal(
+    mentor: Candidate | None, *, excluded: set[int], conflicts: set[int], extra: int = 1,
+    mentee_years: float | None = None,
+) -> str:
+    """'' when the pair may be made; otherwise why not. ``extra``: mentees this choice adds;
+    ``mentee_years``: the mentee's years as a GP (the mentor is the more experienced GP)."""
     if mentor is None:
         return "geen mentor van dit cohort; kies een id uit de mentorenpool"
     who = f"{mentor.name} (id {mentor.id})"
@@ -35,6 +40,10 @@ def refusal(mentor: Candidate | None, *, excluded: set[int], conflicts: set[int]
         return f"{who} paste eerder niet bij deze mentee; kies een andere mentor"
     if mentor.id in conflicts:
         return f"{who} staat bij de conflicten van de mentee (opgegeven, of dezelfde praktijk)"
+    if mentor.years_experience is not None and mentee_years is not None and mentor.years_experience < mentee_years:
+        return (f"{who} heeft {mentor.years_experience:g} jaar ervaring als huisarts, minder dan de mentee "
+                f"({mentee_years:g}); de mentor is de meer ervaren huisarts: kies een mentor met minstens "
+                f"{mentee_years:g} jaar ervaring")
     if mentor.load + extra > mentor.capacity:
         return (f"{who} heeft plaats voor {mentor.capacity} mentee(s) en begeleidt er al {mentor.load}; "
                 "kies een mentor met plaats")

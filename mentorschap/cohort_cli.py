@@ -1,5 +1,5 @@
-"""The facilitator's cohort commands: import applications and members, training attendance and
-the accreditation export, travel costs, contributions paid and unpaid."""
+"""The facilitator's cohort commands: import applications, training attendance and the accreditation
+export, travel costs, contributions paid and unpaid (members: ``mentorschap.members_cli``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from domain.errors import DomainError
 from mentorschap.cli import _svc, app
 
 if TYPE_CHECKING:
+    from adapters.cohorts import Applied
     from wiring.bootstrap import Services
 
 CohortOption = Annotated[str | None, typer.Option("--cohort", help="cohort id (default: the current cohort)")]
@@ -58,6 +59,14 @@ def import_applications(
             typer.echo(str(error), err=True)
         typer.echo(f"niets geïmporteerd: {len(errors)} fout(en) in {file.name}", err=True)
         raise typer.Exit(2)
+    went_on(svc, cohort_id, stored)
+    typer.echo(f"{len(stored)} aanmelding(en) geïmporteerd in {cohort_id}")
+    if waiting := svc.cohorts.pending(cohort_id):
+        typer.echo(f"{len(waiting)} aanmelding(en) wachten: geen lid van de kring (zie `mentorschap applications`)")
+
+
+def went_on(svc: Services, cohort_id: str, stored: list[Applied]) -> None:
+    """One line per stored application; each mentee's trajectory run is started (or left to the sweep)."""
     for applied in stored:
         note = "" if applied.eligible else f"  niet geschikt: {'; '.join(applied.reasons)}"
         typer.echo(f"{applied.person_id:4d}  {applied.role.value:6s} {applied.email}{note}")
@@ -67,34 +76,18 @@ def import_applications(
                                tags=["mentee", f"cohort:{cohort_id}", f"trajectory:{applied.trajectory_id}"])
             except Exception:
                 typer.echo(f"      traject {applied.trajectory_id}: de timer-sweep start de run", err=True)
-    typer.echo(f"{len(stored)} aanmelding(en) geïmporteerd in {cohort_id}")
-
-
-@app.command("import-members")
-def import_members(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with columns name,email[,language]")],
-    cohort: CohortOption = None,
-) -> None:
-    """Add the association's members, who get the cohort's invitation at kickoff."""
-    from adapters.members import read_members
-
-    svc = _svc()
-    rows, errors = read_members(file)
-    if errors:
-        for error in errors:
-            typer.echo(error, err=True)
-        raise typer.Exit(2)
-    added = svc.cohorts.add_members(_cohort(svc, cohort), rows)
-    typer.echo(f"{added} lid/leden toegevoegd ({len(rows) - added} al bekend)")
 
 
 @app.command()
 def applications(cohort: CohortOption = None) -> None:
-    """Every application of the cohort; an ineligible mentor with the reason."""
+    """Every application of the cohort; an ineligible mentor with the reason, a non-member's waiting one last."""
     svc = _svc()
     for row in svc.repo.people_of(_cohort(svc, cohort)):
         reason = "" if row["eligible"] else f"  NIET GESCHIKT: {row['ineligible_reason']}"
         typer.echo(f"{row['id']:4d}  {row['role']:6s} {row['name']:28s} {row['email']}{reason}")
+    for row in svc.cohorts.pending(_cohort(svc, cohort)):
+        typer.echo(f"   -  {row['role']:6s} {row['name']:28s} {row['email']}  WACHT: geen lid van de kring; "
+                   f"toelaten met: mentorschap members add {row['email']}")
 
 
 @app.command()
@@ -179,3 +172,6 @@ def unpaid(cohort: CohortOption = None) -> None:
     for row in rows:
         typer.echo(f"{row.person_id:4d}  {row.name:28s} {row.email:36s} {_money(row.due_cents - row.paid_cents)}")
     typer.echo(f"{len(rows)} openstaande bijdrage(n)")
+
+
+import mentorschap.members_cli  # noqa: E402,F401  (registers ``mentorschap members ...``; it builds on this module)

@@ -24,11 +24,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
-from administration import enrolment
+from administration import enrolment, membership
 from administration.forms import APPLY_FIELDS, LIST_FIELDS, application_values, openapi_form, parse_application
 from domain.clock import AMSTERDAM, local_date
 from domain.errors import DomainError
-from domain.people import Role, mentor_ineligibility
+from domain.people import Application, Role, mentor_ineligibility
 from domain.trajectory import Trajectory
 from portal import acts, security
 
@@ -136,6 +136,8 @@ def create_app(services: Any) -> FastAPI:
         if application is None or errors:
             return render("apply.html.j2", lang, status=422, role=role.value, values=values, errors=errors,
                           **_cohort_view(role))
+        if not membership.is_member(services, services.cohort, application.email):
+            return _hold(role, application, values, now)
         reasons = (
             mentor_ineligibility(application.years_experience, application.stopped_on, local_date(now))
             if role is Role.MENTOR else []
@@ -157,6 +159,16 @@ def create_app(services: Any) -> FastAPI:
         page = render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
         page.background = start
         return page
+
+    def _hold(role: Role, application: Application, values: dict[str, Any], now: datetime) -> HTMLResponse:
+        """Not on the kring's members' list: the application waits; the page says whom to contact."""
+        try:
+            membership.hold(services, services.cohort, application, now)
+        except DomainError as exc:
+            return render("apply.html.j2", values["language"], status=422, role=role.value, values=values,
+                          errors={exc.field: exc.reason}, **_cohort_view(role))
+        return render("applied.html.j2", values["language"], role=role.value, name=application.name, reasons=[],
+                      waiting=application.email.lower())
 
     def _start_run(trajectory_id: int, person_id: int) -> None:
         """After the page went out: the application is stored, so a Prefect API that is slow or down

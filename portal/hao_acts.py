@@ -91,6 +91,9 @@ def _held(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
             if isinstance(t, Guidance):
                 t.end_conversations(now)
                 return "conversations_done"
+            if isinstance(t, Progress):
+                t.finish(now)
+                return "progress_finishing"
         if next_start is not None:
             try:
                 t.plan_conversation(next_start, next_form, now)

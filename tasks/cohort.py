@@ -157,7 +157,7 @@ def _mentee_profile(app: Application, person_id: int, mentors: dict[int, Applica
     return MenteeProfile(
         id=person_id, topics=app.topic_ids, postcode=app.practice_address.postcode,
         availability=set(app.availability), preferred_mentor_ids=app.preferred_mentor_ids,
-        conflicts=sorted(set(app.conflict_mentor_ids) | set(same_practice)),
+        conflicts=sorted(set(app.conflict_mentor_ids) | set(same_practice)), years_experience=app.years_experience,
     )
 
 
@@ -172,7 +172,8 @@ def _mentor_profiles(svc: Services, cohort: str, load: dict[int, int]) -> tuple[
     apps = {p.id: svc.repo.application(p.id) for p in pool}
     profiles = [
         MentorProfile(id=pid, topics=app.topic_ids, postcode=app.practice_address.postcode,
-                      availability=set(app.availability), capacity=max(0, app.capacity - load.get(pid, 0)))
+                      availability=set(app.availability), capacity=max(0, app.capacity - load.get(pid, 0)),
+                      years_experience=app.years_experience)
         for pid, app in apps.items()
     ]
     return profiles, apps
@@ -186,21 +187,23 @@ def candidates(svc: Services, cohort: str, load: dict[int, int]) -> dict[int, Ca
         row["id"]: Candidate(
             id=row["id"], name=row["name"], eligible=row["eligible"], ineligible_reason=row["ineligible_reason"],
             trained=(row["id"] in attended) if recorded else None,
-            capacity=int(row["application"].get("capacity") or 1), load=load.get(row["id"], 0))
+            capacity=int(row["application"].get("capacity") or 1), load=load.get(row["id"], 0),
+            years_experience=row["years_experience"])
         for row in svc.repo.people_of(cohort) if row["role"] == Role.MENTOR.value
     }
 
 
 def mentor_refusal(svc: Services, trajectory_id: int, mentor_id: int) -> str:
     """Why this mentor may not be chosen for this mentee now ('' when they may): the same rules as
-    the cohort's approval (eligible, trained, not excluded, no conflict, room)."""
+    the cohort's approval (eligible, trained, not excluded, no conflict, as experienced as the mentee, room)."""
     t, _ = svc.repo.trajectory(trajectory_id)
     trajectories = _cohort_trajectories(svc, t.cohort)
     pool = candidates(svc, t.cohort, _load(trajectories, leave_out=t.id))
     mentee = svc.repo.application(t.mentee_id)
     apps = {mid: svc.repo.application(mid) for mid in pool}
     return refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids),
-                   conflicts=set(_mentee_profile(mentee, t.mentee_id, apps).conflicts))
+                   conflicts=set(_mentee_profile(mentee, t.mentee_id, apps).conflicts),
+                   mentee_years=mentee.years_experience)
 
 
 @task(name="choose mentor", cache_policy=NO_CACHE)
@@ -315,8 +318,10 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
             pairs.pop(tid, None)
         else:
             t = trajectories[tid]
-            conflicts = set(_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps).conflicts)
-            why = refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids), conflicts=conflicts, extra=0)
+            mentee = svc.repo.application(t.mentee_id)
+            conflicts = set(_mentee_profile(mentee, t.mentee_id, apps).conflicts)
+            why = refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids), conflicts=conflicts, extra=0,
+                          mentee_years=mentee.years_experience)
             if why:
                 refusals.append(f"Gewijzigde koppels: {names[tid]} (traject {tid}): {why}")
             else:

@@ -305,13 +305,21 @@ class Guidance(HaoTrajectory):
 
 
 class Progress(HaoTrajectory):
-    """Voortgangsgesprekken with a starting trainer: at least two, each report signed by both."""
+    """Voortgangsgesprekken with a starting trainer: at least two, each report signed by both.
+
+    Two reports signed by both complete the requirement (``completed_at``); more conversations are
+    allowed and their reports go to the dossier too. The trajectory closes once the requirement is
+    met, nothing is planned or unsigned, and either the mentor said the last conversation was the
+    last (``finish``) or the due date has passed (the hao sweep, ``close_at_due``).
+    """
 
     kind: Literal[Kind.PROGRESS] = Kind.PROGRESS
     phase: HaoPhase = HaoPhase.COUPLING
     due_by: datetime
     coupled_by: int | None = None
     flagged_at: datetime | None = None
+    completed_at: datetime | None = None  # the second report signed by both: the minimum is met
+    finishing: bool = False  # the mentor said no further conversation follows
 
     @classmethod
     def start(cls, trainer_id: int, pseudonym: str, now: datetime, due_by: datetime | None = None) -> Progress:
@@ -329,6 +337,11 @@ class Progress(HaoTrajectory):
         self._enter(HaoPhase.CONVERSATIONS, now, f"mentor {mentor_id} gekoppeld door de voorzitter van COMO",
                     HaoRole.CHAIR)
 
+    def plan_conversation(self, starts_at: datetime, form: str, now: datetime) -> Conversation:
+        c = super().plan_conversation(starts_at, form, now)
+        self.finishing = False  # a new conversation after all: it is no longer the last
+        return c
+
     def write_report(self, number: int, text: str, now: datetime) -> Report:
         c = self.conversation(number)
         if c.held_at is None:
@@ -342,7 +355,7 @@ class Progress(HaoTrajectory):
         return c.report
 
     def sign_report(self, number: int, role: HaoRole, now: datetime) -> bool:
-        """One party signs the report; True when both have. Two complete reports close the trajectory."""
+        """One party signs the report; True when both have. The second complete report meets the minimum."""
         c = self.conversation(number)
         if c.report is None:
             raise DomainError("report", "er is nog geen verslag om te tekenen")
@@ -351,14 +364,52 @@ class Progress(HaoTrajectory):
         if role not in c.report.signed:
             c.report.signed[role] = now
             self._note(now, f"verslag van gesprek {number} getekend", role)
-        if len(self.signed_reports()) >= MIN_PROGRESS_REPORTS and self.planned() is None:
-            self._close(now, f"{MIN_PROGRESS_REPORTS} verslagen door beiden getekend in het hao-dossier", None)
+        if self.completed_at is None and len(self.signed_reports()) >= MIN_PROGRESS_REPORTS:
+            self.completed_at = now
+            self._note(now, f"minimaal {MIN_PROGRESS_REPORTS} verslagen door beiden getekend: voldaan; verdere "
+                            "gesprekken mogen en hun verslagen gaan ook in het hao-dossier", None)
+        self._close_if_done(now)
         return c.report.complete
 
+    def finish(self, now: datetime) -> None:
+        """The mentor says the conversation just held was the last; it closes once every report is signed."""
+        self._require("done", HaoPhase.CONVERSATIONS)
+        if len(self.held()) < MIN_PROGRESS_REPORTS:
+            raise DomainError("done", f"er horen minimaal {MIN_PROGRESS_REPORTS} voortgangsgesprekken te zijn; "
+                                      f"dit is gesprek {len(self.held())}: plan het volgende gesprek")
+        if self.planned() is not None:
+            raise DomainError("done", "er staat nog een gesprek gepland")
+        self.finishing = True
+        self._note(now, "de mentor rondt de voortgangsgesprekken af", HaoRole.MENTOR)
+        self._close_if_done(now)
+
+    def idle(self) -> bool:
+        """The minimum is met, nothing is planned and every report is signed by both."""
+        return (self.completed_at is not None and self.planned() is None
+                and all(c.report is not None and c.report.complete for c in self.held()))
+
+    def close_due(self, now: datetime) -> bool:
+        """Open, idle and past the due date: the hao sweep closes it."""
+        return not self.phase.ended and now >= self.due_by and self.idle()
+
+    def close_at_due(self, now: datetime) -> bool:
+        if not self.close_due(now):
+            return False
+        self._close_if_done(now)
+        return True
+
+    def _close_if_done(self, now: datetime) -> None:
+        if not self.phase.ended and self.idle() and (self.finishing or now >= self.due_by):
+            self._close(now, f"{len(self.signed_reports())} verslagen door beiden getekend in het hao-dossier", None)
+
     def wants_next(self) -> bool:
-        """Ask for the next conversation only once every report so far is signed by both, and two are not yet."""
+        """Ask for the next conversation only once every report so far is signed by both, and two are not yet
+        (after two, a next conversation is offered, not asked for: ``offers_next``)."""
         return (self.phase is HaoPhase.CONVERSATIONS and len(self.signed_reports()) < MIN_PROGRESS_REPORTS
                 and all(c.report is not None and c.report.complete for c in self.held()))
+
+    def offers_next(self) -> bool:
+        return self.phase is HaoPhase.CONVERSATIONS and self.idle() and not self.finishing
 
     def signed_reports(self) -> list[Conversation]:
         return [c for c in self.conversations if c.report is not None and c.report.complete]
@@ -419,7 +470,7 @@ def institute_view(t: HaoTrajectory) -> dict | None:
                               "dissent": t.report.dissent}
     elif isinstance(t, Progress):
         view.update(due_by=local_date(t.due_by).isoformat(), flagged_at=t.flagged_at.isoformat() if t.flagged_at
-                    else None, reports=[
+                    else None, completed_at=t.completed_at.isoformat() if t.completed_at else None, reports=[
                         {"conversation": c.number, "held_on": local_date(c.starts_at).isoformat(),
                          "text": c.report.text,
                          "signed": {r.value: at.isoformat() for r, at in c.report.signed.items()}}

@@ -3,9 +3,12 @@
 Waits (suspended, no timeout):
 - coupling: the COMO chair's ``MentorCoupling`` form on this run (Prefect UI);
 - conversations: the mentor plans each, records it with a short report (signing it),
-  and the trainer signs the report (portal). Two reports signed by both close it.
-The hao sweep wakes the run at the due date when fewer than two reports are signed;
-the run then tells the institute's contact persons.
+  and the trainer signs the report (portal). Two reports signed by both meet the minimum:
+  the contact persons and both participants hear so, and the mentor may plan more (each
+  signed report goes to the dossier and to the contact persons). It closes when the mentor
+  says the last one was the last, or at the due date (``Progress._close_if_done``).
+The hao sweep acts at the due date: it flags fewer than two signed reports (the run then
+tells the contact persons) or closes a trajectory that met the minimum and is idle.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.clock import act_time
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import HaoPhase, Progress, as_progress
+from domain.hao.trajectory import MIN_PROGRESS_REPORTS, HaoPhase, Progress, as_progress
 from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
 from flows.hao.inputs import MentorCoupling
 from tasks.hao_messages import HaoMessage
@@ -67,6 +70,26 @@ def chair_ids() -> list[int]:
     return [p.id for p in services().hao.repo.people(HaoRole.CHAIR) if p.id is not None]
 
 
+def dossier_messages(t: Progress) -> list[HaoMessage]:
+    """Each signed report from the second on: the contact persons get the dossier as it now is, and
+    while the trajectory is open both participants hear that the minimum is met; the mentor with a
+    link to plan another conversation (allowed, not asked)."""
+    n = len(t.signed_reports())
+    if t.completed_at is None or n < MIN_PROGRESS_REPORTS:
+        return []
+    messages = staff_messages(t, f"dossier-{n}", "hao_progress_done")
+    if t.phase is HaoPhase.CLOSED:
+        return messages + [HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_progress_done", to=role)
+                           for role in BOTH]
+    offer = t.offers_next()
+    return [
+        *messages,
+        HaoMessage(trajectory_id=t.id, occasion=f"dossier-{n}", template="hao_progress_done", to=HaoRole.TRAINER),
+        HaoMessage(trajectory_id=t.id, occasion=f"dossier-{n}", template="hao_progress_done", to=HaoRole.MENTOR,
+                   link="hao_plan" if offer else None, link_ref=f"c{len(t.conversations) + 1}-plan" if offer else ""),
+    ]
+
+
 def report_messages(t: Progress) -> list[HaoMessage]:
     messages: list[HaoMessage] = []
     for c in t.conversations:
@@ -84,20 +107,20 @@ def conversations(s: HaoSnapshot) -> None:
     messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
                 for role in BOTH]
     messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(t)
-    send_all(messages)
+    send_all(messages + dossier_messages(t))
     wait(s, "conversations")
 
 
 def close(s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(staff_messages(t, "dossier", "hao_progress_done") + [
-        HaoMessage(trajectory_id=t.id, occasion="dossier", template="hao_progress_done", to=role) for role in BOTH])
+    assert isinstance(t, Progress)
+    send_all(dossier_messages(t))
 
 
 @flow(name="hao-progress", log_prints=True, persist_result=True)
 def hao_progress(trajectory_id: int) -> str:
     """Voortgangsgesprekken met een startende opleider: koppeling door de voorzitter COMO → minstens twee
-    gesprekken, elk met een kort verslag dat beiden tekenen → in het hao-dossier.
+    gesprekken (meer mag), elk met een kort verslag dat beiden tekenen → in het hao-dossier.
 
     Waits: the chair's MentorCoupling (this run's form), the mentor's and the trainer's acts (portal);
     the hao sweep wakes it at the due date if fewer than two reports are signed (flag to the institute).

@@ -1,6 +1,7 @@
-"""The hao timer: flags overdue progress conversations, then starts, wakes and revives hao runs.
+"""The hao timer: acts on progress conversations at their due date, then starts, wakes and revives hao runs.
 
-Flagging is programme B's own rule (fewer than two signed reports at the due date); the
+At the due date (programme B's own rule) it flags fewer than two signed reports, or closes a
+trajectory that met the minimum and has nothing planned or unsigned; the
 waking is the one rule set every kind of run shares (``flows.sweep``). Pending mail is
 delivered by the timer sweep (one outbox for both programmes). Ids only in its logs.
 """
@@ -21,23 +22,26 @@ log = logging.getLogger(__name__)
 
 
 def flag_overdue() -> int:
-    """Flag each starting trainer with fewer than two signed reports at the due date (once)."""
+    """At the due date: flag each starting trainer with fewer than two signed reports (once), and close
+    each trajectory that met the minimum and is idle; returns how many were flagged."""
     svc = services()
     now = svc.clock.now()
     flagged = 0
     for t in svc.hao.repo.all():
-        if isinstance(t, Progress) and t.id is not None and t.flag_due(now):
-            try:
-                svc.hao.repo.change(t.id, lambda t: as_progress(t).flag(now), now)
-            except Exception as exc:  # one trajectory's trouble does not stop the others
-                log.warning("hao sweep: trajectory %s: %s", t.id, type(exc).__name__)
-                continue
-            flagged += 1
+        if not isinstance(t, Progress) or t.id is None or not (t.flag_due(now) or t.close_due(now)):
+            continue
+        flag = t.flag_due(now)
+        try:
+            svc.hao.repo.change(t.id, lambda t: as_progress(t).flag(now) or as_progress(t).close_at_due(now), now)
+        except Exception as exc:  # one trajectory's trouble does not stop the others
+            log.warning("hao sweep: trajectory %s: %s", t.id, type(exc).__name__)
+            continue
+        flagged += flag
     return flagged
 
 
 def hao_sweep_now() -> dict[str, int]:
-    flagged = flag_overdue()  # a flag is an act: the run wakes because its trajectory changed
+    flagged = flag_overdue()  # a flag or a close is an act: the run wakes because its trajectory changed
     counts = act_on(due_runs(HAO_KINDS, due), start)
     return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"]}
 

@@ -219,7 +219,8 @@ def targeted_guidance(stack, people) -> None:
 
 
 def progress_conversations(stack, people) -> None:
-    """Progress conversations coupled by the COMO chair, with two reports signed by both."""
+    """Progress conversations coupled by the COMO chair: two reports signed by both meet the minimum, a
+    third (offered in the mail that says so) goes to the dossier too, and the mentor's "last" closes it."""
     from adapters.hao_store import new_pseudonym
     from administration.hao_export import render_dossier
     from domain.hao.trajectory import Kind, Progress
@@ -232,16 +233,27 @@ def progress_conversations(stack, people) -> None:
     assert mails_to(stack.maildir, "cor@example.org")
     # The COMO chair fills in the run's MentorCoupling form (the Prefect UI makes this same call).
     assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor3"]})
-    for report in ("Start verloopt goed; leerplan aios staat.", "Beoordelingen op tijd; rol helder."):
+    reports = ("Start verloopt goed; leerplan aios staat.", "Beoordelingen op tijd; rol helder.",
+               "Derde gesprek op eigen verzoek: ontkoppeling voorkomen.")
+    for n, report in enumerate(reports, start=1):
+        # The third conversation is planned through the link in the mail that says the minimum of two is met.
         moment = act(stack, "pim@example.org", "hao_plan", lambda: {**when(1), "form": "meeting"}, used)
         after(moment)
-        act(stack, "pim@example.org", "hao_held", {"km": "8", "hours": "1", "text": report}, used)
+        act(stack, "pim@example.org", "hao_held",
+            {"km": "8", "hours": "1", "text": report, **({"done": "yes"} if n == 3 else {})}, used)
         act(stack, "sterre@example.org", "hao_sign_report", {}, used)
+        if n == 2:  # two signed reports meet the minimum; the run goes on waiting (issue 10.10)
+            wait_until("minimum met", lambda: [m for m in mails_to(stack.maildir, "mark@example.org")
+                                               if "Hao-dossier Sterre Start: 2" in str(m["Subject"])])
+            assert svc().hao.repo.trajectory(p.id)[0].phase == "conversations"
     wait_until("progress run completed", lambda: svc().hao.state(p.id) == "COMPLETED")
     t, _ = svc().hao.repo.trajectory(p.id)
-    assert t.phase == "closed" and len(t.signed_reports()) == 2
+    assert t.phase == "closed" and len(t.signed_reports()) == 3
     dossier = render_dossier(svc(), p.id)
-    assert "Sterre Start" in dossier and "Beoordelingen op tijd; rol helder." in dossier and "Getekend" in dossier
+    assert "Sterre Start" in dossier and reports[2] in dossier and "Getekend" in dossier
+    closed = wait_until("closing mail", lambda: [m for m in mails_to(stack.maildir, "simone@example.org")
+                                                 if "afgerond: Sterre Start" in str(m["Subject"])])
+    assert reports[2] in text_of(closed[0])
 
 
 def overdue_starter(stack, people) -> None:

@@ -297,6 +297,95 @@ def test_a_preferred_mentor_must_be_in_the_cohort(svc, tmp_path: Path) -> None:
     assert [str(e) for e in errors] == ["rij 2, veld preferred_mentors: geen mentor van dit cohort: anneke@example.org"]
 
 
+# --- only members apply (issue 10.3) -------------------------------------------------------------
+
+
+def members(svc, *emails: str) -> None:
+    svc.cohorts.add_members("zob-2021", [{"name": e.split("@")[0].title(), "email": e, "language": "nl"}
+                                         for e in emails])
+
+
+def test_a_non_member_is_told_whom_to_contact_and_goes_on_once_the_facilitator_admits_them(svc) -> None:
+    from adapters.cohorts import pending_applications
+    from administration.enrolment import admit
+
+    client = TestClient(create_app(svc))
+    assert svc.cohorts.is_member("zob-2021", "sanne@example.org")  # no list imported: everyone may apply
+    members(svc, "anneke@example.org")
+    svc.clock.set(IN_MENTEE_WINDOW)
+    page = client.post("/apply?role=mentee", data=form())
+    assert page.status_code == 200 and "staat niet op de ledenlijst van de huisartsenkring" in page.text
+    assert "facilitator@example.org" in page.text and "niet opnieuw in te vullen" in page.text
+    assert count(svc, people) == 0 and count(svc, trajectories) == 0 and count(svc, pending_applications) == 1
+    sent = {(row["template"], row["recipient_email"]): row for row in letters(svc)}
+    mail = parse(sent[("not_member", "sanne@example.org")]["mime"]).get_body(("plain",)).get_content()
+    assert "staat niet op de ledenlijst" in mail and "facilitator@example.org" in mail
+    notice = parse(sent[("not_member_notice", "facilitator@example.org")]["mime"]).get_body(("plain",)).get_content()
+    assert "mentorschap members add sanne@example.org --name 'Sanne de Vries'" in notice
+    again = client.post("/apply?role=mentee", data=form())
+    assert again.status_code == 422 and "er is al een aanmelding met sanne@example.org" in again.text
+    english = client.post("/apply?role=mentee", data=form(email="tom@example.org", name="Tom Bakker", language="en"))
+    assert "is not on the association&#39;s list of members" in english.text
+    assert ("not_member", "tom@example.org") in {(r["template"], r["recipient_email"]) for r in letters(svc)}
+
+    added, stored = admit(svc, "zob-2021", [{"name": "Sanne de Vries", "email": "sanne@example.org",
+                                             "language": "nl"}], svc.clock.now())
+    assert added == 1 and [a.email for a in stored] == ["sanne@example.org"] and stored[0].trajectory_id
+    assert [p["email"] for p in svc.cohorts.pending("zob-2021")] == ["tom@example.org"]
+    assert [u.name for u in svc.cohorts.unpaid("zob-2021")] == ["Sanne de Vries"]  # as any mentee
+    assert admit(svc, "zob-2021", [{"name": "S", "email": "sanne@example.org", "language": "nl"}],
+                 svc.clock.now()) == (0, [])
+
+
+def test_a_non_members_rows_in_a_file_wait_and_the_rest_is_imported(svc, tmp_path: Path) -> None:
+    members(svc, "anneke@example.org")
+    stored, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW, MENTOR_ROW, OLD_MENTOR_ROW),
+                                         svc.clock.now(), ignore_window=True)
+    assert errors == [] and [a.email for a in stored] == ["anneke@example.org"]
+    waiting = {p["email"]: p for p in svc.cohorts.pending("zob-2021")}
+    assert set(waiting) == {"sanne@example.org", "kees@example.org"}
+    anneke = stored[0].person_id
+    assert waiting["sanne@example.org"]["application"]["preferred_mentor_ids"] == [anneke]
+    told = {(r["template"], r["recipient_email"]) for r in letters(svc)}
+    assert {("not_member", "sanne@example.org"), ("not_member", "kees@example.org")} <= told
+    again, errors = import_applications(svc, "zob-2021", write(tmp_path, MENTEE_ROW), svc.clock.now(),
+                                        ignore_window=True)
+    assert again == [] and "er is al een aanmelding met sanne@example.org" in errors[0].reason
+
+
+def test_the_facilitator_admits_a_waiting_applicant_with_members_add(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from mentorschap.cli import app
+    from wiring.bootstrap import services
+
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
+    services.cache_clear()
+    try:
+        leden = tmp_path / "leden.csv"
+        leden.write_text("naam,e-mailadres\nAnneke van Dijk,anneke@example.org\n", encoding="utf-8")
+        assert "1 lid/leden toegevoegd" in CliRunner().invoke(app, ["import-members", str(leden)]).output
+        imported = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW, MENTEE_ROW)),
+                                            "--ignore-window"])
+        assert imported.exit_code == 0 and "1 aanmelding(en) wachten: geen lid van de kring" in imported.output
+        listed = CliRunner().invoke(app, ["applications"]).output
+        assert "WACHT: geen lid van de kring; toelaten met: mentorschap members add sanne@example.org" in listed
+        refused = CliRunner().invoke(app, ["members", "add", "niet-een-adres"])
+        assert refused.exit_code == 2 and "geweigerd: email:" in refused.output
+        services().runs = FakeRuns()  # no Prefect server here: the run's start is recorded
+        admitted = CliRunner().invoke(app, ["members", "add", "Sanne@Example.org"])
+        assert admitted.exit_code == 0, admitted.output
+        assert "1 lid/leden toegevoegd" in admitted.output and "sanne@example.org" in admitted.output
+        assert "1 wachtende aanmelding(en) gaan verder" in admitted.output
+        assert services().cohorts.pending(services().cohort) == []
+        [sanne] = [p for p in services().repo.people_of(services().cohort) if p["role"] == "mentee"]
+        assert sanne["name"] == "Sanne de Vries" and services().cohorts.is_member(services().cohort, sanne["email"])
+        assert len(services().runs.started) == 1  # the mentee's trajectory run
+    finally:
+        services.cache_clear()
+
+
 # --- training, accreditation, costs ---------------------------------------------------------------
 
 

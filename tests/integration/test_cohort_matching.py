@@ -171,6 +171,29 @@ def test_a_rematch_by_form_or_cli_follows_the_same_rules_as_the_cohort_approval(
     assert cohort_tasks.mentor_refusal(world, youssef, ids["marloes"].person_id) == untrained  # the CLI's check
 
 
+def test_the_mentor_is_never_less_experienced_than_the_mentee_in_the_proposal_the_approval_or_a_rematch(
+    cohort, tmp_path: Path,
+) -> None:
+    """Issue 10.4: a GP of 25 years who wants a mentor gets none of the 20-year mentors, and is told why."""
+    world, ids = cohort
+    path = tmp_path / "ervaren.csv"
+    path.write_text(f"{HEADER}\nmentee,Els,els@example.org,040-2534567,Praktijk Els,Laan 3,5615 PA,Plaats,,25,,"
+                    "doelen,,werk_prive,di-avond,,,,,ja\n")
+    [els] = import_applications(world, PLAN.id, path, world.clock.now())[0]
+    now = world.clock.now()
+    world.repo.change(els.trajectory_id, lambda t: t.confirm_application(now), now)
+    proposal = cohort_tasks.propose_matching.fn(PLAN)
+    assert els.trajectory_id in proposal["unmatched"]
+    [row] = [r for r in world.artifacts.published["matchingsvoorstel-zob-2021"] if r["mentee"] == "Els"]
+    assert "2 met minder jaren ervaring als huisarts dan de mentee (25)" in row["toelichting"]
+    anneke = ids["anneke"].person_id
+    why = (f"Dr. Anneke (id {anneke}) heeft 20 jaar ervaring als huisarts, minder dan de mentee (25); de mentor is "
+           "de meer ervaren huisarts: kies een mentor met minstens 25 jaar ervaring")
+    refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": els.trajectory_id, "mentor_id": anneke}])
+    assert refused == [f"Gewijzigde koppels: Els (traject {els.trajectory_id}): {why}"]
+    assert cohort_tasks.mentor_refusal(world, els.trajectory_id, anneke) == why  # the rematch form and the CLI
+    assert cohort_tasks.choose_mentor.fn(els.trajectory_id, anneke) == why
+
 
 def test_a_mistyped_id_on_the_attendance_form_writes_nothing(cohort) -> None:
     """A typo in the ids (issue 12: 'no mistake writes wrong data'): before, the unknown id was dropped and

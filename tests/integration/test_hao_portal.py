@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.hao_store import new_pseudonym
-from domain.clock import FakeClock
+from domain.clock import AMSTERDAM, FakeClock
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Claim, Goal, Guidance, HaoPhase, Kind
 from portal import hao as hao_portal
@@ -119,3 +119,84 @@ def test_hao_links_act_only_on_their_own_open_occasion(world) -> None:
     assert client.post(sign, data={}).status_code == 403  # a guidance has no progress reports
     t, _ = svc.hao.repo.trajectory(g.id)
     assert [c.claim.km for c in t.held()] == [4]
+
+
+def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reaches_the_dossier(
+    world, monkeypatch,
+) -> None:
+    """Issue 10.10: "minimaal twee" voortgangsgesprekken; a third is allowed and goes to the dossier too."""
+    from administration.hao_export import render_dossier
+    from domain.hao.trajectory import Progress
+    from flows.hao import common
+    from flows.hao.progress import dossier_messages
+    from tasks.hao_messages import compose_hao
+
+    svc, client, clock, ids, _, _ = world
+    p = Progress.start(ids["trainer"], new_pseudonym(Kind.PROGRESS), NOW, due_by=NOW + timedelta(days=120))
+    p.couple(ids["mentor"], 0, NOW)
+    p = svc.hao.repo.add_trajectory(p, NOW)
+    staff = svc.hao.repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Sanne Staf", email="s@example.org"))
+    monkeypatch.setattr(common, "staff_ids", lambda: [staff])  # the task's body, without a Prefect run
+
+    def held(n: int, **form: str):
+        url = link(svc, ids["mentor"], "mentor", p.id, "hao_held", f"c{n}-held", conversation=n)
+        return client.post(url, data={"km": "5", "hours": "1", "text": f"Verslag {n}", **form})
+
+    def conversation(n: int, **form: str) -> None:
+        when = (clock.now() + timedelta(days=2)).astimezone(AMSTERDAM)
+        plan = link(svc, ids["mentor"], "mentor", p.id, "hao_plan", f"c{n}-plan")
+        assert client.post(plan, data={"date": when.date().isoformat(), "time": "10:00"}).status_code == 200
+        clock.advance(days=3)
+        assert held(n, **form).status_code == 200
+        sign = link(svc, ids["trainer"], "trainer", p.id, "hao_sign_report", f"c{n}-sign", conversation=n)
+        assert client.post(sign, data={}).status_code == 200
+
+    when = (clock.now() + timedelta(days=2)).astimezone(AMSTERDAM)
+    client.post(link(svc, ids["mentor"], "mentor", p.id, "hao_plan", "c1-plan"),
+                data={"date": when.date().isoformat(), "time": "10:00"})
+    clock.advance(days=3)
+    first_is_last = held(1, done="yes")
+    assert first_is_last.status_code == 422 and "minimaal 2 voortgangsgesprekken" in first_is_last.text
+    assert held(1).status_code == 200
+    client.post(link(svc, ids["trainer"], "trainer", p.id, "hao_sign_report", "c1-sign", conversation=1), data={})
+    conversation(2)
+    t, _ = svc.hao.repo.trajectory(p.id)
+    assert t.phase is HaoPhase.CONVERSATIONS and t.completed_at is not None and len(t.signed_reports()) == 2
+    messages = {(m.to, m.person_id): m for m in dossier_messages(t)}
+    offer = compose_hao(svc, messages[(HaoRole.MENTOR, None)], clock.now())
+    text = offer.get_body(preferencelist=("plain",)).get_content()
+    assert "Het minimum van twee gesprekken is gehaald" in text and "Meer gesprekken mogen" in text
+    assert "Een volgend gesprek plannen:" in text and "/h/" in text  # the c3-plan link
+    assert messages[(HaoRole.STAFF, staff)].occasion == "dossier-2"
+    assert messages[(HaoRole.TRAINER, None)].link is None
+
+    conversation(3, done="yes")
+    t, _ = svc.hao.repo.trajectory(p.id)
+    assert t.phase is HaoPhase.CLOSED and [c.report.text for c in t.signed_reports()] == [
+        "Verslag 1", "Verslag 2", "Verslag 3"]
+    assert {m.occasion for m in dossier_messages(t)} == {"dossier-3", "closed"}
+    dossier = render_dossier(svc, p.id)
+    assert "Verslag 3" in dossier and "met de verdere gesprekken 3 verslagen" in dossier
+
+
+def test_the_hao_sweep_closes_an_idle_trajectory_that_met_the_minimum_at_its_due_date(world, monkeypatch) -> None:
+    from domain.hao.trajectory import Progress
+    from flows.hao import sweep
+
+    svc, _, clock, ids, _, _ = world
+    monkeypatch.setattr(sweep, "services", lambda: svc)
+    p = Progress.start(ids["trainer"], new_pseudonym(Kind.PROGRESS), NOW, due_by=NOW + timedelta(days=30))
+    p.couple(ids["mentor"], 0, NOW)
+    for n in (1, 2):
+        at = NOW + timedelta(days=5 * n)
+        p.plan_conversation(at, "meeting", at - timedelta(days=1))
+        p.record_held(n, Claim(), at + timedelta(hours=1))
+        p.write_report(n, f"Verslag {n}", at + timedelta(hours=1))
+        p.sign_report(n, HaoRole.TRAINER, at + timedelta(days=1))
+    p = svc.hao.repo.add_trajectory(p, NOW)
+    clock.advance(days=29)
+    assert sweep.flag_overdue() == 0 and svc.hao.repo.trajectory(p.id)[0].phase is HaoPhase.CONVERSATIONS
+    clock.advance(days=1)
+    assert sweep.flag_overdue() == 0  # closed, not flagged: the minimum was met
+    t, _ = svc.hao.repo.trajectory(p.id)
+    assert t.phase is HaoPhase.CLOSED and t.flagged_at is None

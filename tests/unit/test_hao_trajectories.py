@@ -101,7 +101,15 @@ def test_a_report_cannot_be_signed_as_discussed_before_it_exists() -> None:
         g.end_conversations(NOW)  # nothing held yet
 
 
-def test_progress_closes_after_two_reports_signed_by_both() -> None:
+def held_and_signed(p: Progress, n: int, at: datetime) -> None:
+    p.plan_conversation(at, "meeting", at - DAY)
+    p.record_held(n, Claim(), at + timedelta(hours=2))
+    p.write_report(n, f"Verslag {n}", at + timedelta(hours=2))
+    p.sign_report(n, HaoRole.TRAINER, at + DAY)
+
+
+def test_two_reports_signed_by_both_meet_the_minimum_and_a_third_goes_to_the_dossier_too() -> None:
+    """The seed: "minimaal twee voortgangsgesprekken" (issue 10.10: a third was refused)."""
     p = Progress.start(4, "v-1", NOW)
     assert p.due_by > NOW + 150 * DAY
     with pytest.raises(DomainError):
@@ -118,7 +126,47 @@ def test_progress_closes_after_two_reports_signed_by_both() -> None:
         assert p.phase is HaoPhase.CONVERSATIONS
         assert not p.wants_next()  # first the trainer's signature, then the next conversation
         assert p.sign_report(n, HaoRole.TRAINER, at + DAY)
-    assert p.phase is HaoPhase.CLOSED and len(p.signed_reports()) == 2 and not p.wants_next()
+    assert p.completed_at == NOW + 21 * DAY and p.phase is HaoPhase.CONVERSATIONS
+    assert not p.wants_next() and p.offers_next()  # allowed, not asked for
+    assert not p.flag_due(p.due_by) and not p.close_due(p.due_by - DAY)
+    held_and_signed(p, 3, NOW + 60 * DAY)
+    assert p.phase is HaoPhase.CONVERSATIONS and len(p.signed_reports()) == 3
+    view = institute_view(p)
+    assert view is not None and [r["text"] for r in view["reports"]] == ["Verslag 1", "Verslag 2", "Verslag 3"]
+    assert p.close_due(p.due_by) and p.close_at_due(p.due_by)
+    assert p.phase is HaoPhase.CLOSED and "3 verslagen door beiden getekend" in p.history[-1].what
+
+
+def test_the_mentor_ends_after_the_second_conversation_at_the_earliest_and_it_closes_on_the_last_signature() -> None:
+    p = Progress.start(4, "v-1", NOW)
+    p.couple(2, 9, NOW)
+    p.plan_conversation(NOW + DAY, "meeting", NOW)
+    p.record_held(1, Claim(), NOW + 2 * DAY)
+    with pytest.raises(DomainError, match="minimaal 2 voortgangsgesprekken"):
+        p.finish(NOW + 2 * DAY)
+    p.write_report(1, "Verslag 1", NOW + 2 * DAY)
+    p.sign_report(1, HaoRole.TRAINER, NOW + 3 * DAY)
+    p.plan_conversation(NOW + 10 * DAY, "meeting", NOW + 4 * DAY)
+    p.record_held(2, Claim(), NOW + 11 * DAY)
+    p.write_report(2, "Verslag 2", NOW + 11 * DAY)
+    p.finish(NOW + 11 * DAY)
+    assert p.phase is HaoPhase.CONVERSATIONS and not p.offers_next()  # the trainer has not signed yet
+    p.sign_report(2, HaoRole.TRAINER, NOW + 12 * DAY)
+    assert p.phase is HaoPhase.CLOSED and len(p.signed_reports()) == 2
+
+
+def test_a_trajectory_that_met_the_minimum_stays_open_while_a_conversation_is_planned_or_unsigned() -> None:
+    p = Progress.start(4, "v-1", NOW, due_by=NOW + 30 * DAY)
+    p.couple(2, 9, NOW)
+    held_and_signed(p, 1, NOW + DAY)
+    held_and_signed(p, 2, NOW + 5 * DAY)
+    p.plan_conversation(NOW + 40 * DAY, "meeting", NOW + 7 * DAY)
+    assert not p.close_due(NOW + 31 * DAY)  # the third is planned past the due date: it goes on
+    p.record_held(3, Claim(), NOW + 41 * DAY)
+    p.write_report(3, "Verslag 3", NOW + 41 * DAY)
+    assert not p.close_due(NOW + 41 * DAY)  # waiting for the trainer's signature
+    p.sign_report(3, HaoRole.TRAINER, NOW + 42 * DAY)  # past the due date and idle: closed at once
+    assert p.phase is HaoPhase.CLOSED and len(p.signed_reports()) == 3
 
 
 def test_fewer_than_two_signed_reports_at_the_due_date_is_flagged_once() -> None:

@@ -191,6 +191,36 @@ def test_a_mentee_whose_mentors_are_all_excluded_is_unmatched_with_a_reason():
     assert "1 wegens een conflict" in reason and "1 na een eerdere kennismaking" in reason
 
 
+def test_a_mentor_with_fewer_years_as_a_gp_than_the_mentee_is_never_proposed():
+    """The seed: a mentor is "een meer ervaren huisarts"; equal years and unknown years forbid nothing."""
+    senior = mentee(1, topics=["praktijkvoering"]).model_copy(update={"years_experience": 12.0})
+    young = mentor(10, topics=["praktijkvoering"]).model_copy(update={"years_experience": 8.0})
+    equal = mentor(11).model_copy(update={"years_experience": 12.0})
+    for method in (propose, greedy):
+        assert method([senior], [young, equal]).mentor_of(1) == 11  # the better fit is the junior one
+        (left,) = method([senior], [young]).unmatched
+        assert left.reason == ("alle mentoren met plaats zijn uitgesloten: 1 met minder jaren ervaring als huisarts "
+                               "dan de mentee (12): de mentor is de meer ervaren huisarts")
+    assert propose([mentee(1)], [young]).mentor_of(1) == 10  # the mentee's years unknown: no rule
+    full = propose([senior, mentee(2)], [young, equal])
+    assert full.mentor_of(2) == 11 or full.mentor_of(1) == 11
+    assert "1 met minder jaren ervaring" not in propose([mentee(2), mentee(3)], [equal]).unmatched[0].reason
+
+
+def test_an_unmatched_mentee_hears_that_the_junior_mentors_did_not_count_even_when_others_are_full():
+    senior = mentee(1).model_copy(update={"years_experience": 10.0})
+    taken = mentee(2).model_copy(update={"years_experience": 1.0})
+    proposal = propose([senior, taken], [mentor(10).model_copy(update={"years_experience": 20.0}),
+                                         mentor(11).model_copy(update={"years_experience": 4.0})])
+    assert proposal.mentor_of(1) == 10 and proposal.mentor_of(2) == 11
+    lone = propose([senior, taken.model_copy(update={"id": 3, "years_experience": 30.0})],
+                   [mentor(10).model_copy(update={"years_experience": 40.0}),
+                    mentor(11).model_copy(update={"years_experience": 4.0})])
+    (left,) = lone.unmatched
+    assert left.reason.startswith("geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol")
+    assert "(niet in aanmerking: 1 met minder jaren ervaring als huisarts dan de mentee" in left.reason
+
+
 def test_a_mentee_left_over_when_capacity_runs_out_is_told_so():
     proposal = propose([mentee(1), mentee(2), mentee(3)], [mentor(10, capacity=2)])
     assert len(proposal.pairs) == 2

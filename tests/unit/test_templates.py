@@ -17,6 +17,7 @@ CATALOGUE = {
     "topics_for_mentor", "meeting_confirm_request", "reminder", "escalation", "evaluation_request",
     "evaluation_contact", "closed", "withdrawn", "mentor_left", "reminders_combined", "facilitator_digest",
     "member_invitation", "training_invitation", "mentor_ineligible_notice", "matching_proposal",
+    "not_member", "not_member_notice",
 }
 
 STARTS = datetime(2021, 3, 9, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam (winter time)
@@ -91,6 +92,9 @@ EXTRA: dict[str, dict] = {
     "mentor_ineligible_notice": {"applicant": "Dr. K. Verhoeven", "applicant_email": "k@example.org",
                                  "reasons": ["gestopt in 2015"], "cohort": "zob-2021"},
     "matching_proposal": {"cohort": "zob-2021", "pairs": 3, "unmatched": 1},
+    "not_member": {"role": "mentee", "applicant_email": "anna@example.org"},
+    "not_member_notice": {"applicant": "Anna de Vries", "applicant_email": "anna@example.org", "role": "mentee",
+                          "cohort": "zob-2021", "command": "mentorschap members add anna@example.org --name 'Anna'"},
 }
 
 
