@@ -40,9 +40,8 @@ def flag_overdue() -> int:
 def hao_sweep_now() -> dict[str, int]:
     flagged = flag_overdue()  # a flag is an act: the run wakes because its trajectory changed
     counts = act_on(due_runs(HAO_KINDS, due), start)
-    reminded = remind_unanswered()
-    return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
-            "reminded": reminded}
+    remind_unanswered()  # no count of its own: the run's result says nothing of consultations
+    return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"]}
 
 
 @flow(name="hao-sweep", log_prints=True)
