@@ -24,7 +24,7 @@ from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
 from administration.forms import free_text, openapi_form, text
 from domain.errors import DomainError
-from domain.hao.people import HaoRole, directory, places
+from domain.hao.people import HaoRole, Place, directory, places
 from domain.hao.requests import ConsultationRequest, request_refusal
 from domain.hao.trajectory import FORMS, QUESTION_LIMIT, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
@@ -104,18 +104,20 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             values = {"mentor_id": str(r.mentor_id), "question": r.question, "form": "phone"}
         return render(
             "hao_act.html.j2", person.language, status=status, claim=claim, person=person, values=values or {},
-            errors=errors, general=general, forms=FORMS, areas=TASK_AREAS, limit=QUESTION_LIMIT,
+            errors=errors, general=general, forms=FORMS, areas=TASK_AREAS,
             mentors=directory(hao().repo.people(HaoRole.MENTOR)), now=services.clock.now(),
-            places=places(hao().repo.people(HaoRole.MENTOR), hao().repo.progress_couplings()),
+            places=_places() if claim.action == "hao_couple" else [],
             trainer=hao().repo.person(t.trainer_id) if t else None,
             mentor=hao().repo.person(t.mentor_id) if t and t.mentor_id else None, **hao_acts.view(t, claim),
         )
 
+    def _places() -> list[Place]:
+        return places(hao().repo.people(HaoRole.MENTOR), hao().repo.progress_couplings())
+
     def _choosable(claim: LinkClaim) -> frozenset[int]:
         """The mentors an answer may propose (not oneself) or the chair may couple (with a free place)."""
         if claim.action == "hao_couple":
-            return frozenset(p.mentor.require_id() for p in places(hao().repo.people(HaoRole.MENTOR),
-                                                                   hao().repo.progress_couplings()) if p.free)
+            return frozenset(p.mentor.require_id() for p in _places() if p.free)
         return frozenset(p.require_id() for p in directory(hao().repo.people(HaoRole.MENTOR))
                          if p.id != claim.person_id)
 
