@@ -63,6 +63,7 @@ TABLE_MODULES = (
     "adapters.artifacts",
     "adapters.cohorts",
     "adapters.hao_store",
+    "adapters.hao_requests",
     "adapters.runs",
 )
 

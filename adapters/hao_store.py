@@ -44,7 +44,7 @@ hao_people = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("language", String(2), nullable=False, default="nl"),
     Column("available", Boolean, nullable=False, default=True),
-    Column("profile", JSON, nullable=False),  # practice, region, expertise
+    Column("profile", JSON, nullable=False),  # practice, region, expertise, capacity
 )
 
 hao_trajectories = Table(
@@ -85,7 +85,7 @@ class HaoRepository:
                 return int(existing[0])
             return inserted_id(conn.execute(insert(hao_people).values(
                 role=p.role.value, name=p.name, email=p.email.lower(), language=p.language, available=p.available,
-                profile={"practice": p.practice, "region": p.region, "expertise": p.expertise},
+                profile={"practice": p.practice, "region": p.region, "expertise": p.expertise, "capacity": p.capacity},
             )))
 
     def person(self, person_id: int) -> HaoPerson:
@@ -132,6 +132,14 @@ class HaoRepository:
             query = query.where(hao_trajectories.c.kind == kind.value)
         with self.engine.connect() as conn:
             return [HaoDocument.model_validate(d) for d in conn.execute(query).scalars()]
+
+    def progress_couplings(self) -> dict[int, int]:
+        """Per mentor, the open progress trajectories they are coupled to (what the COMO chair may see)."""
+        counts: dict[int, int] = {}
+        for t in self.all(Kind.PROGRESS):
+            if t.mentor_id is not None and not t.phase.ended:
+                counts[t.mentor_id] = counts.get(t.mentor_id, 0) + 1
+        return counts
 
     def kind_of(self, trajectory_id: int) -> Kind:
         with self.engine.connect() as conn:

@@ -59,6 +59,7 @@ ACTIONS: dict[str, tuple[Role, ...]] = {
 LINK_STATUS = {
     "invalid": 403, "not_yours": 403, "unknown": 404,
     "expired": 410, "used": 410, "closed": 410, "ended": 410, "superseded": 410,
+    "replaced": 410, "coupled": 410,  # programme B: a newer request; a mentor was coupled already
 }
 
 

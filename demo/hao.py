@@ -211,6 +211,8 @@ class HaoDemo:
             if number >= 2:
                 return {**claim, "done": "yes"}
             return {**claim, **_fields(now + timedelta(days=6), "next_")}
+        if p.action == "hao_answer":
+            return {"answer": "accept"}
         if p.action == "hao_goals" or p.action == "hao_sign_report":
             return {}
         if p.action == "hao_report":

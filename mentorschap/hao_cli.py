@@ -21,9 +21,12 @@ app.add_typer(hao, name="hao")
 
 
 @hao.command("person")
-def person(role: HaoRole, name: str, email: str, expertise: str = "", practice: str = "") -> None:
+def person(role: HaoRole, name: str, email: str, expertise: str = "", practice: str = "",
+           capacity: Annotated[int, typer.Option(help="mentor: starting trainers at once (COMO's list)")] = 2,
+           ) -> None:
     """Add a trainer, mentor, staff (institute contact) or chair (COMO); prints the id."""
-    new = HaoPerson(role=role, name=name, email=email, expertise=expertise, practice=practice)  # checked first
+    new = HaoPerson(role=role, name=name, email=email, expertise=expertise, practice=practice,
+                    capacity=capacity)  # checked first
     typer.echo(_svc().hao.repo.add_person(new))
 
 

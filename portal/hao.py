@@ -2,7 +2,9 @@
 
 Same rules as the mentee links: the act and the use of the link are written in one
 transaction, and only then is the trajectory's run woken (or, for a consultation
-request, started). The wake-up's note names the act, never its content.
+request, started). The wake-up's note names the act, never its content. A request
+from the mentor list (``portal.hao_directory``) becomes a consultation only when the
+trainer confirms it here (``hao_confirm``); the COMO chair couples here (``hao_couple``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from adapters.links import LINK_STATUS, LinkClaim, LinkError
 from adapters.repository import Conflict, NotFound
 from administration.forms import free_text, openapi_form, text
 from domain.errors import DomainError
-from domain.hao.people import HaoRole, directory
-from domain.hao.trajectory import FORMS, TASK_AREAS, Consultation, HaoTrajectory, Kind
+from domain.hao.people import HaoRole, Place, directory, places
+from domain.hao.requests import ConsultationRequest, request_refusal
+from domain.hao.trajectory import FORMS, QUESTION_LIMIT, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
+from portal.hao_directory import mount_directory
 
 if TYPE_CHECKING:
     from wiring.hao_services import HaoServices
@@ -57,9 +61,7 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
     def hao() -> HaoServices:
         return services.hao
 
-    @app.get("/hao/mentoren", response_class=HTMLResponse)
-    def mentor_directory(lang: str = "nl") -> HTMLResponse:
-        return render("hao_directory.html.j2", lang, mentors=directory(hao().repo.people(HaoRole.MENTOR)))
+    mount_directory(app, services, render)
 
     def _language(token: str) -> str:
         try:
@@ -70,9 +72,20 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
     def _refused(token: str, reason: str) -> HTMLResponse:
         return render("link_error.html.j2", _language(token), status=LINK_STATUS.get(reason, 400), reason=reason)
 
+    def _request_of(claim: LinkClaim) -> ConsultationRequest:
+        """The list's request a confirmation link was made for, while it is the trainer's open one."""
+        r = hao().requests.get(int(claim.extra.get("request") or 0))
+        if r is None:
+            raise LinkError("unknown")
+        if reason := request_refusal(r, claim.person_id, hao().requests.newest_id(r.trainer_id), services.clock.now()):
+            raise LinkError(reason)
+        return r
+
     def _load(token: str) -> tuple[LinkClaim, HaoTrajectory | None]:
         claim = hao().links.verify(token, services.engine)
-        if claim.action == "hao_request":
+        if claim.action == "hao_confirm":
+            _request_of(claim)
+        if claim.action in ("hao_request", "hao_confirm"):
             return claim, None
         try:
             t, _ = hao().repo.trajectory(claim.trajectory_id)
@@ -86,12 +99,27 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
         person = hao().repo.person(claim.person_id)
         errors = errors or {}
         general = [r for f, r in errors.items() if f not in hao_acts.FORM_FIELDS[claim.action]]
+        if values is None and claim.action == "hao_confirm":
+            r = _request_of(claim)
+            values = {"mentor_id": str(r.mentor_id), "question": r.question, "form": "phone"}
         return render(
             "hao_act.html.j2", person.language, status=status, claim=claim, person=person, values=values or {},
             errors=errors, general=general, forms=FORMS, areas=TASK_AREAS,
             mentors=directory(hao().repo.people(HaoRole.MENTOR)), now=services.clock.now(),
-            trainer=hao().repo.person(t.trainer_id) if t else None, **hao_acts.view(t, claim),
+            places=_places() if claim.action == "hao_couple" else [],
+            trainer=hao().repo.person(t.trainer_id) if t else None,
+            mentor=hao().repo.person(t.mentor_id) if t and t.mentor_id else None, **hao_acts.view(t, claim),
         )
+
+    def _places() -> list[Place]:
+        return places(hao().repo.people(HaoRole.MENTOR), hao().repo.progress_couplings())
+
+    def _choosable(claim: LinkClaim) -> frozenset[int]:
+        """The mentors an answer may propose (not oneself) or the chair may couple (with a free place)."""
+        if claim.action == "hao_couple":
+            return frozenset(p.mentor.require_id() for p in _places() if p.free)
+        return frozenset(p.require_id() for p in directory(hao().repo.people(HaoRole.MENTOR))
+                         if p.id != claim.person_id)
 
     @app.get("/h/{token}", response_class=HTMLResponse)
     def act_form(token: str) -> HTMLResponse:
@@ -107,20 +135,29 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
         return await run_in_threadpool(_act, token, form)
 
     def _request(claim: LinkClaim, form: dict[str, str]) -> HTMLResponse:
-        """A trainer asks a mentor from the directory for a consultation: a new trajectory and its run."""
+        """A trainer asks (or confirms a request from the list): a new consultation and its run."""
         now = services.clock.now()
         mentors = {p.id for p in directory(hao().repo.people(HaoRole.MENTOR))}
+        consume = hao().links.consume_statement(claim, now)
+        also = consume
+        if claim.action == "hao_confirm":
+            confirm = hao().requests.confirm_statement(_request_of(claim).require_id(), now)
+
+            def also(conn: Any) -> None:
+                consume(conn)
+                confirm(conn)
         try:
             mentor_id = int(text(form, "mentor_id") or 0)
             if mentor_id not in mentors:
                 raise DomainError("mentor_id", "kies een mentor uit de lijst")
-            c = Consultation.request(claim.person_id, mentor_id, text(form, "form"), free_text(form, "question", 2000),
-                                     new_pseudonym(Kind.CONSULTATION), now)
-            t = hao().repo.add_trajectory(c, now, also=hao().links.consume_statement(claim, now))
+            c = Consultation.request(claim.person_id, mentor_id, text(form, "form"),
+                                     free_text(form, "question", QUESTION_LIMIT), new_pseudonym(Kind.CONSULTATION),
+                                     now)
+            t = hao().repo.add_trajectory(c, now, also=also)
         except ValueError as exc:  # DomainError is one
             errors = {exc.field: exc.reason} if isinstance(exc, DomainError) else {"mentor_id": "kies een mentor"}
             return _page(claim, None, status=422, values=form, errors=errors)
-        except IntegrityError:
+        except (IntegrityError, LookupError):
             return _refused("", "used")
         page = render("hao_done.html.j2", hao().repo.person(claim.person_id).language, outcome="requested", t=t)
         page.background = BackgroundTask(_start, t)
@@ -138,11 +175,14 @@ def mount(app: FastAPI, services: Any) -> FastAPI:
             claim, t = _load(token)
         except LinkError as exc:
             return _refused(token, exc.reason)
-        if claim.action == "hao_request":
-            return _request(claim, form)
+        if claim.action in ("hao_request", "hao_confirm"):
+            try:
+                return _request(claim, form)
+            except LinkError as exc:
+                return _refused(token, exc.reason)
         now = services.clock.now()
         try:
-            act = hao().links.guard(claim, hao_acts.build(claim, form, now))
+            act = hao().links.guard(claim, hao_acts.build(claim, form, now, _choosable(claim)))
             outcome = hao().repo.change(claim.trajectory_id, act, now,
                                         also=hao().links.consume_statement(claim, now))
         except LinkError as exc:

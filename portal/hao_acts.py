@@ -16,12 +16,15 @@ from adapters.links import LinkClaim, LinkError
 from administration.forms import checked, free_text, parse_local, text
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import Claim, Consultation, Guidance, HaoTrajectory, Progress
+from domain.hao.trajectory import Claim, Consultation, Guidance, HaoTrajectory, Progress, as_progress
 
 T, M = HaoRole.TRAINER, HaoRole.MENTOR
 
 FORM_FIELDS: dict[str, set[str]] = {
     "hao_request": {"mentor_id", "form", "question"},
+    "hao_confirm": {"mentor_id", "form", "question"},
+    "hao_answer": {"answer", "proposed_mentor_id"},
+    "hao_couple": {"mentor_id"},
     "hao_plan": {"starts_at", "form"},
     "hao_held": {"claim", "text", "next_starts_at", "done"},
     "hao_close": set(),
@@ -162,6 +165,51 @@ def _sign_report(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Ac
     return act
 
 
+def _chosen(form: Mapping[str, Any], name: str, choosable: frozenset[int], reason: str) -> int:
+    """A mentor id from a select of the page, one of ``choosable``; else the refusal at the field."""
+    raw = text(form, name)
+    if not raw.isdigit() or int(raw) not in choosable:
+        raise DomainError(name, reason)
+    return int(raw)
+
+
+def _answer(claim: LinkClaim, form: Mapping[str, Any], now: datetime, choosable: frozenset[int]) -> Act:
+    """Accept, or decline proposing a colleague (none only when no other mentor is available)."""
+    answer = text(form, "answer")
+    if answer not in ("accept", "decline"):
+        raise DomainError("answer", "kies: aannemen of afwijzen")
+    proposed = None
+    if answer == "decline" and choosable:
+        proposed = _chosen(form, "proposed_mentor_id", choosable, "stel een collega-mentor voor uit de lijst")
+
+    def act(t: HaoTrajectory) -> str:
+        if not isinstance(t, Consultation):
+            raise LinkError("invalid")
+        if answer == "accept":
+            t.accept(now)
+            return "accepted"
+        t.decline(proposed, now)
+        return "declined"
+
+    return act
+
+
+def _couple(claim: LinkClaim, form: Mapping[str, Any], now: datetime, choosable: frozenset[int]) -> Act:
+    mentor_id = _chosen(form, "mentor_id", choosable, "kies een hao-mentor met een vrije plaats uit de lijst")
+
+    def act(t: HaoTrajectory) -> str:
+        as_progress(t).couple(mentor_id, claim.person_id, now)
+        return "coupled"
+
+    return act
+
+
+# Acts that choose a mentor: the portal passes the ids that may be chosen now.
+CHOOSING: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime, frozenset[int]], Act]] = {
+    "hao_answer": _answer,
+    "hao_couple": _couple,
+}
+
 BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = {
     "hao_plan": _plan,
     "hao_held": _held,
@@ -173,9 +221,12 @@ BUILDERS: dict[str, Callable[[LinkClaim, Mapping[str, Any], datetime], Act]] = {
 }
 
 
-def build(claim: LinkClaim, form: Mapping[str, Any], now: datetime) -> Act:
+def build(claim: LinkClaim, form: Mapping[str, Any], now: datetime, choosable: frozenset[int] = frozenset()) -> Act:
+    if claim.action in CHOOSING:
+        return CHOOSING[claim.action](claim, form, now, choosable)
     return BUILDERS[claim.action](claim, form, now)
 
 # Every field any hao link form posts (for the OpenAPI description the fuzz tests read).
-POSTED = ("mentor_id", "form", "question", "date", "time", "km", "hours", "leergang5", "done", "text", "next_date",
+POSTED = ("mentor_id", "form", "question", "answer", "proposed_mentor_id",
+          "date", "time", "km", "hours", "leergang5", "done", "text", "next_date",
           "next_time", "next_form", "discussed", "dissent")

@@ -51,17 +51,23 @@ class HaoMessage(BaseModel):
 def send_hao(message: HaoMessage) -> str:
     """Render and record the message (once), then deliver it; logs the template only."""
     svc = services()
-    now = svc.clock.now()
     try:
-        if not svc.outbox.known([message.key]):
-            mime = compose_hao(svc, message, now)
-            if svc.outbox.enqueue(message.key, mime, None, message.template, now):
-                _logger().info("bericht %s klaargezet (%s)", message.template, message.to.value)
-        _run(svc.outbox.deliver(message.key, svc.mailer, now))
+        if deliver_hao(svc, message, svc.clock.now()):
+            _logger().info("bericht %s klaargezet (%s)", message.template, message.to.value)
     except Exception as exc:
         # An SMTP refusal can quote the address: Prefect keeps only the kind of error (the outbox row the text).
         raise HaoSendError(f"{message.template}: {type(exc).__name__}") from None
     return message.key
+
+
+def deliver_hao(svc: Services, message: HaoMessage, now: datetime) -> bool:
+    """Compose and record the message once, then deliver it; True if it was new. No Prefect here:
+    the portal sends a request's confirmation with it (the timer sweep delivers what stays pending)."""
+    new = False
+    if not svc.outbox.known([message.key]):
+        new = svc.outbox.enqueue(message.key, compose_hao(svc, message, now), None, message.template, now)
+    _run(svc.outbox.deliver(message.key, svc.mailer, now))
+    return new
 
 
 class HaoSendError(RuntimeError):

@@ -11,6 +11,7 @@ from domain.hao.trajectory import HaoTrajectory, Kind
 from domain.waits import Subject
 
 if TYPE_CHECKING:
+    from adapters.hao_requests import HaoRequests
     from adapters.hao_store import HaoRepository
     from adapters.links import Links
     from wiring.bootstrap import Services
@@ -28,6 +29,13 @@ class HaoServices:
         from adapters.hao_store import HaoRepository
 
         return HaoRepository(self.base.engine)
+
+    @functools.cached_property
+    def requests(self) -> HaoRequests:
+        """Consultation requests from the mentor list, until the trainer confirms them."""
+        from adapters.hao_requests import HaoRequests
+
+        return HaoRequests(self.base.engine)
 
     @functools.cached_property
     def links(self) -> Links:

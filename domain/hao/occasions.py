@@ -13,11 +13,14 @@ from typing import Any
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, Conversation, Guidance, HaoPhase, HaoTrajectory, Progress
 
-T, M = HaoRole.TRAINER, HaoRole.MENTOR
+T, M, CHAIR = HaoRole.TRAINER, HaoRole.MENTOR, HaoRole.CHAIR
 
 # Each act of a hao personal link and who may do it.
 ACTIONS: dict[str, tuple[HaoRole, ...]] = {
     "hao_request": (T,),  # ask a mentor from the directory for a consultation
+    "hao_confirm": (T,),  # confirm a request made on the mentor list (``domain.hao.requests``)
+    "hao_answer": (M,),  # the mentor accepts or declines a consultation (proposing a colleague)
+    "hao_couple": (CHAIR,),  # the COMO chair couples a mentor to a starting trainer
     "hao_plan": (M,),  # plan a conversation
     "hao_held": (M,),  # the conversation took place: claim, next date, or done
     "hao_close": (T,),  # the trainer closes a consultation
@@ -36,6 +39,10 @@ def refusal(
     """Why this link may not act on ``t`` now, or ``None``."""
     if t.phase.ended:
         return "ended"
+    if action == "hao_couple":  # any chair of COMO; once coupled (here or in the Prefect UI) it is done
+        if not isinstance(t, Progress):
+            return "invalid"
+        return None if t.phase is HaoPhase.COUPLING and t.mentor_id is None else "coupled"
     if person_id != (t.trainer_id if role is HaoRole.TRAINER else t.mentor_id):
         return "not_yours"
     if action == "hao_plan":
@@ -47,6 +54,10 @@ def refusal(
     if action == "hao_held":
         c = _conversation(t, extra)
         return None if c is not None and c.held_at is None else "closed"  # a conversation may be dropped
+    if action == "hao_answer":
+        if not isinstance(t, Consultation):
+            return "invalid"
+        return None if t.phase is HaoPhase.ANSWER else "closed"
     if action == "hao_close":
         return None if isinstance(t, Consultation) else "invalid"
     if action == "hao_sign_report":

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 
 from domain.text import FreeText, Line, OptionalLine
 
 _ADDRESS = re.compile(r"[^\s@<>(),;:\"\[\]\\]+@[^\s@<>(),;:\"\[\]\\]+")
 NOT_AN_ADDRESS = "geen geldig e-mailadres (bijvoorbeeld naam@praktijk.nl)"
+
+
+def is_address(value: str) -> bool:
+    return len(value) <= 320 and _ADDRESS.fullmatch(value) is not None
 
 
 def _address(value: str) -> str:
@@ -49,6 +54,7 @@ class HaoPerson(BaseModel):
     region: OptionalLine = ""
     expertise: FreeText = ""  # what the directory shows of a mentor
     available: bool = True
+    capacity: int = Field(2, ge=0, le=50)  # starting trainers a mentor takes on at once (progress)
 
     def require_id(self) -> int:
         """The id the store gave; a person read from the store always has one."""
@@ -60,3 +66,20 @@ class HaoPerson(BaseModel):
 def directory(people: list[HaoPerson]) -> list[HaoPerson]:
     """The mentors a trainer may choose from, by name."""
     return sorted((p for p in people if p.role is HaoRole.MENTOR and p.available), key=lambda p: p.name)
+
+
+class Place(NamedTuple):
+    """A mentor as the COMO chair sees them: how many starting trainers they have now."""
+
+    mentor: HaoPerson
+    coupled: int
+
+    @property
+    def free(self) -> bool:
+        return self.coupled < self.mentor.capacity
+
+
+def places(people: list[HaoPerson], coupled: Mapping[int, int]) -> list[Place]:
+    """The directory's mentors with their open progress couplings (never a consultation: the chair is
+    the institute's)."""
+    return [Place(m, coupled.get(m.require_id(), 0)) for m in directory(people)]

@@ -22,6 +22,7 @@ from domain.text import one_of
 CONVERSATION_MINUTES = 60
 PROGRESS_MONTHS = 6  # a starting trainer's two conversations are due within six months
 MIN_PROGRESS_REPORTS = 2
+QUESTION_LIMIT = 2000  # characters of a consultation question
 
 TASK_AREAS = {2: "didactisch handelen", 3: "samenwerken", 5: "professionaliteit"}
 
@@ -38,6 +39,7 @@ class Kind(StrEnum):
 
 
 class HaoPhase(StrEnum):
+    ANSWER = "answer"  # consultation: the mentor accepts or declines the request
     COUPLING = "coupling"  # progress: the COMO chair couples a mentor
     GOALS = "goals"  # guidance: the trainer signs the goals
     CONVERSATIONS = "conversations"
@@ -47,7 +49,7 @@ class HaoPhase(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"coupling": "koppeling", "goals": "doelen", "conversations": "gesprekken",
+        return {"answer": "antwoord mentor", "coupling": "koppeling", "goals": "doelen", "conversations": "gesprekken",
                 "report": "resultaatverslag", "discussion": "bespreking verslag", "closed": "afgesloten"}[self]
 
     @property
@@ -204,26 +206,55 @@ class HaoTrajectory(BaseModel):
         self._enter(HaoPhase.CLOSED, now, what, by)
 
 
+class Decline(BaseModel):
+    """A mentor's no to a consultation request, with the colleague they propose instead."""
+
+    mentor_id: int
+    proposed_mentor_id: int | None = None  # None only when no other mentor is available
+    at: datetime
+
+
 class Consultation(HaoTrajectory):
-    """Vrijblijvende consultatie: started by the trainer, confidential, never shown to the institute."""
+    """Vrijblijvende consultatie: started by the trainer, confidential, never shown to the institute.
+
+    The mentor first accepts or declines (declining proposes a colleague, whom the trainer
+    may ask in turn: a new request, since the trainer chooses whom to confide in)."""
 
     kind: Literal[Kind.CONSULTATION] = Kind.CONSULTATION
+    phase: HaoPhase = HaoPhase.ANSWER
     form: Form = "phone"
     question: str = ""
+    accepted_at: datetime | None = None
+    declined: Decline | None = None
 
     @classmethod
     def request(cls, trainer_id: int, mentor_id: int, form: str, question: str, pseudonym: str,
                 now: datetime) -> Consultation:
+        """A low-threshold request: the question is optional (the trainer may rather tell it on the phone)."""
         if not one_of(form, CONSULTATION_FORMS):
             raise DomainError("form", "kies telefoongesprek, praktijkbezoek of observatie van een leergesprek")
-        if not question.strip():
-            raise DomainError("question", "beschrijf kort uw vraag")
-        if len(question) > 2000:
-            raise DomainError("question", "houd de vraag kort (maximaal 2000 tekens)")
+        if len(question) > QUESTION_LIMIT:
+            raise DomainError("question", f"houd de vraag kort (maximaal {QUESTION_LIMIT} tekens)")
         c = cls(trainer_id=trainer_id, mentor_id=mentor_id, form=form, question=question.strip(),
                 pseudonym=pseudonym, opened_at=now)
         c._note(now, "consultatie aangevraagd", HaoRole.TRAINER)
         return c
+
+    def accept(self, now: datetime) -> None:
+        if self.accepted_at is not None:
+            return
+        self._require("answer", HaoPhase.ANSWER)
+        self.accepted_at = now
+        self._enter(HaoPhase.CONVERSATIONS, now, "mentor nam de consultatie aan", HaoRole.MENTOR)
+
+    def decline(self, proposed_mentor_id: int | None, now: datetime) -> None:
+        """The mentor cannot take it; the trainer hears whom they propose. The request ends here."""
+        self._require("answer", HaoPhase.ANSWER)
+        assert self.mentor_id is not None
+        if proposed_mentor_id == self.mentor_id:
+            raise DomainError("proposed_mentor_id", "stel een andere mentor voor dan uzelf")
+        self.declined = Decline(mentor_id=self.mentor_id, proposed_mentor_id=proposed_mentor_id, at=now)
+        self._close(now, "mentor wees de consultatie af", HaoRole.MENTOR)
 
     def close(self, by: HaoRole, now: datetime) -> None:
         if self.phase.ended:

@@ -4,8 +4,12 @@ The run's name is "consultatie <pseudonym>", its tags "hao" and "hao:consultatio
 its one parameter the trajectory id; it logs templates and ids only. The institute
 gets nothing.
 
-Waits (suspended, no timeout): the mentor plans a conversation (portal); after it the
-mentor records it (claim, next date, or done); the trainer may close at any time (portal).
+Waits (suspended, no timeout):
+- answer: the mentor accepts or declines (proposing a colleague) through the request
+  mail's link; the hao sweep reminds the mentor and, after that, tells the trainer
+  (``flows.hao.answers``); a decline ends the run with word to the trainer;
+- conversations: the mentor plans a conversation (portal); after it the mentor records it
+  (claim, next date, or done); the trainer may close at any time (portal).
 """
 
 from __future__ import annotations
@@ -13,32 +17,50 @@ from __future__ import annotations
 from prefect import flow
 
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import HaoPhase
+from domain.hao.trajectory import Consultation, HaoPhase
 from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, wait
 from tasks.hao_messages import HaoMessage
 
 
+def answer(s: HaoSnapshot) -> None:
+    t = s.trajectory
+    send_all([HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
+                         to=HaoRole.MENTOR, link="hao_answer", link_ref="answer")])
+    wait(s, "answer")
+
+
 def conversations(s: HaoSnapshot) -> None:
     t = s.trajectory
-    request = HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
-                         to=HaoRole.MENTOR)
-    send_all([request, *conversation_messages(t)])
+    assert isinstance(t, Consultation)
+    accepted = [HaoMessage(trajectory_id=t.id, occasion="accepted", template="hao_consultation_accepted",
+                           to=HaoRole.TRAINER)] if t.accepted_at is not None else []  # (not one asked before)
+    send_all([*accepted, *conversation_messages(t)])
     wait(s, "conversations")
 
 
 def close(s: HaoSnapshot) -> None:
     t = s.trajectory
+    assert isinstance(t, Consultation)
+    if t.declined is not None:
+        send_all([HaoMessage(trajectory_id=t.id, occasion="declined", template="hao_consultation_declined",
+                             to=HaoRole.TRAINER, extra={"proposed_mentor_id": t.declined.proposed_mentor_id})])
+        return
     send_all([HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_consultation_closed", to=role)
               for role in BOTH])
 
 
 @flow(name="hao-consultation", log_prints=True, persist_result=True)
 def hao_consultation(trajectory_id: int) -> str:
-    """Vertrouwelijke consultatie: verzoek → gesprekken (één of een reeks) → afgesloten door opleider of mentor.
+    """Vertrouwelijke consultatie: verzoek → antwoord van de mentor → gesprekken (één of een reeks) →
+    afgesloten door opleider of mentor (of afgewezen, met een voorstel voor een collega-mentor).
 
-    Waits: the mentor's planning and record of each conversation, the trainer's close (portal).
+    Waits: the mentor's answer, the mentor's planning and record of each conversation, the trainer's
+    close (portal).
     """
     while (s := load(trajectory_id)).trajectory.phase is not HaoPhase.CLOSED:
-        conversations(s)
+        if s.trajectory.phase is HaoPhase.ANSWER:
+            answer(s)
+        else:
+            conversations(s)
     close(s)
     return s.trajectory.phase.value

@@ -1,7 +1,8 @@
 """Progress conversations with a starting trainer (voortgangsgesprekken).
 
 Waits (suspended, no timeout):
-- coupling: the COMO chair's ``MentorCoupling`` form on this run (Prefect UI);
+- coupling: the COMO chair chooses a mentor through the personal link in her mail (portal),
+  or with the ``MentorCoupling`` form on this run (Prefect UI); the first one counts;
 - conversations: the mentor plans each, records it with a short report (signing it),
   and the trainer signs the report (portal). Two reports signed by both meet the minimum:
   the contact persons and both participants hear so, and the mentor may plan more (each
@@ -55,7 +56,8 @@ def coupling(s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
     send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
-                         to=HaoRole.CHAIR, person_id=pid) for pid in chair_ids()] + flag_messages(t))
+                         to=HaoRole.CHAIR, person_id=pid, link="hao_couple", link_ref="couple")
+              for pid in chair_ids()] + flag_messages(t))
 
     def record(choice: MentorCoupling, given_at: datetime | None) -> list[str]:
         if choice.mentor_id is not None and (refusal := couple(t.require_id(), choice.mentor_id, given_at)):

@@ -14,6 +14,7 @@ from prefect import flow
 
 from domain.hao.trajectory import Progress, as_progress
 from domain.waits import HAO_KINDS
+from flows.hao.answers import remind_unanswered
 from flows.sweep import due, start
 from tasks.runs import act_on, due_runs
 from wiring.bootstrap import services
@@ -43,6 +44,7 @@ def flag_overdue() -> int:
 def hao_sweep_now() -> dict[str, int]:
     flagged = flag_overdue()  # a flag or a close is an act: the run wakes because its trajectory changed
     counts = act_on(due_runs(HAO_KINDS, due), start)
+    remind_unanswered()  # no count of its own: the run's result says nothing of consultations
     return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"]}
 
 

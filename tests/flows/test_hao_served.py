@@ -2,9 +2,10 @@
 
 One module-scoped stack (server, runner, SMTP to a Maildir, portal) on a fast clock
 (12 simulated hours a second). The people act through their personal links over
-HTTP; the COMO chair through the progress run's input form (the Prefect API call
-the UI makes). Then it proves that the institute's export and digest, the finance
-export and the Prefect run metadata carry nothing of the consultation, and that the
+HTTP; a trainer asks from the mentor list; the COMO chair couples once through her
+link and once through the progress run's input form (the Prefect API call the UI
+makes). Then it proves that the institute's export and digest, the finance export
+and the Prefect run metadata carry nothing of the consultation, and that the
 guidance report reached the institute only after the trainer's signature.
 """
 
@@ -87,6 +88,16 @@ def link_for(maildir: Path, to: str, action: str, used: set[str]) -> str:
     return ""
 
 
+def chair_link(stack, trajectory_id: int) -> str:
+    """The coupling link for this starting trainer in the COMO chair's mail."""
+    for msg in mails_to(stack.maildir, "cor@example.org"):
+        for url in LINK.findall(text_of(msg)):
+            claim = svc().hao.links.read(url.rsplit("/", 1)[1])
+            if claim.action == "hao_couple" and claim.trajectory_id == trajectory_id:
+                return url
+    return ""
+
+
 def events(api_url: str) -> list[str]:
     """Every event the server keeps, page after page, as JSON text."""
     since = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
@@ -158,17 +169,25 @@ def people(stack):
 
 
 def consultation_series(stack, people) -> None:
-    """A consultation series requested through the information mail, closed by the mentor."""
+    """A consultation series asked from the mentor list and confirmed through the mail, accepted by the
+    mentor, closed by the mentor. (The yearly information mail is sent too; its link is not needed.)"""
     used = USED
     run_deployment("hao-information/hao-information")
-    act(stack, SECRET_EMAIL, "hao_request",
-        {"mentor_id": str(people["mentor"]), "form": "phone", "question": SECRET_QUESTION}, used)
+    asked = httpx.post(f"{stack.portal}/hao/mentoren", timeout=30, data={
+        "email": SECRET_EMAIL.upper(), "mentor_id": str(people["mentor"]), "question": SECRET_QUESTION})
+    assert asked.status_code == 200 and "Kijk in uw e-mail" in asked.text
+    act(stack, SECRET_EMAIL, "hao_confirm", {"mentor_id": str(people["mentor"]), "form": "phone",
+                                             "question": SECRET_QUESTION}, used)
     from domain.hao.trajectory import Kind
 
     [c] = svc().hao.repo.all(Kind.CONSULTATION)
-    wait_until("conversations wait", lambda: waits_at(c.id, "conversations"))
+    wait_until("answer wait", lambda: waits_at(c.id, "answer"))
     request = [m for m in mails_to(stack.maildir, "mieke@example.org") if SECRET_QUESTION in text_of(m)]
     assert request and SECRET_NAME not in str(request[0]["Subject"])
+    act(stack, "mieke@example.org", "hao_answer", {"answer": "accept"}, used)
+    wait_until("conversations wait", lambda: waits_at(c.id, "conversations"))
+    assert wait_until("accepted mail", lambda: [m for m in mails_to(stack.maildir, SECRET_EMAIL)
+                                                if "aangenomen" in str(m["Subject"])])
 
     first = act(stack, "mieke@example.org", "hao_plan", lambda: {**when(1), "form": "phone"}, used)
     wait_until("invitation", lambda: any("text/calendar" in m.as_string() for m in mails_to(stack.maildir,
@@ -231,8 +250,12 @@ def progress_conversations(stack, people) -> None:
     svc().hao.start(p)
     wait_until("coupling wait", lambda: waits_at(p.id, "coupling"))
     assert mails_to(stack.maildir, "cor@example.org")
-    # The COMO chair fills in the run's MentorCoupling form (the Prefect UI makes this same call).
-    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor3"]})
+    # The COMO chair chooses the mentor through the personal link in her mail (not the Prefect UI).
+    url = wait_until("the chair's link", lambda: chair_link(stack, p.id))
+    assert "Pim Mentor" in httpx.get(url, timeout=30).text
+    coupled = httpx.post(url, data={"mentor_id": str(people["mentor3"])}, timeout=30)
+    assert coupled.status_code == 200, coupled.text[-2000:]
+    assert httpx.post(url, data={"mentor_id": str(people["mentor3"])}, timeout=30).status_code == 410
     reports = ("Start verloopt goed; leerplan aios staat.", "Beoordelingen op tijd; rol helder.",
                "Derde gesprek op eigen verzoek: ontkoppeling voorkomen.")
     for n, report in enumerate(reports, start=1):
@@ -274,6 +297,14 @@ def overdue_starter(stack, people) -> None:
     flag = wait_until("flag mail", lambda: [m for m in mails_to(stack.maildir, "mark@example.org")
                                            if "Lars Laat" in str(m["Subject"])])
     assert "0 door beiden getekende verslagen" in text_of(flag[0])
+    # The chair couples in the Prefect UI (the run's MentorCoupling form; the UI makes this same call):
+    # the link in her mail then refuses clearly.
+    url = wait_until("the chair's link", lambda: chair_link(stack, p.id))
+    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor2"]})
+    wait_until("conversations wait", lambda: waits_at(p.id, "conversations"))
+    refused = httpx.post(url, data={"mentor_id": str(people["mentor3"])}, timeout=30)
+    assert refused.status_code == 410 and "al een hao-mentor gekoppeld" in refused.text
+    assert svc().hao.repo.trajectory(p.id)[0].mentor_id == people["mentor2"]
 
 
 def intervision(stack, people) -> None:

@@ -27,6 +27,7 @@ def cli(tmp_path, monkeypatch):
     guided = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Gerda Begeleid", email="gerda@example.org"))
     mentor = repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mo Mentor", email="mo@example.org"))
     c = Consultation.request(secret, mentor, "visit", SECRETS[2], "c-aaaaaa", NOW)
+    c.accept(NOW)
     c.plan_conversation(NOW + H, "visit", NOW)
     c.record_held(1, Claim(km=40, hours=2), NOW + 2 * H)
     c.close(HaoRole.TRAINER, NOW + 3 * H)

@@ -19,10 +19,11 @@ from wiring.settings import Settings
 NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(tmp_path):
+def portal_world(tmp_path, **settings):
+    """The portal on a SQLite file in ``tmp_path`` with a trainer and a mentor; starts and wakes recorded."""
     clock = FakeClock(NOW)
-    svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'hao.db'}", portal_url="http://portal.test"), clock)
+    svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'hao.db'}", portal_url="http://portal.test",
+                         **settings), clock)
     woken: list[tuple[int, str]] = []
     started: list[int] = []
     svc.hao.start = lambda t: started.append(t.id) or "run"  # type: ignore[method-assign]
@@ -36,6 +37,11 @@ def world(tmp_path):
     return svc, client, clock, ids, woken, started
 
 
+@pytest.fixture
+def world(tmp_path):
+    return portal_world(tmp_path)
+
+
 def link(svc, person_id: int, role: str, tid: int, action: str, ref: str, **extra) -> str:
     return svc.hao.links.make(person_id, role, tid, action, ref, extra).replace("http://portal.test", "")
 
@@ -45,7 +51,7 @@ def test_a_consultation_from_request_to_close_through_links(world) -> None:
     request = link(svc, ids["trainer"], "trainer", 0, "hao_request", "request-2021")
     page = client.get(request)
     assert page.status_code == 200 and "Mo Mentor" in page.text and "niet op de hoogte" in page.text
-    bad = client.post(request, data={"mentor_id": str(ids["mentor"]), "form": "phone", "question": ""})
+    bad = client.post(request, data={"mentor_id": str(ids["mentor"]), "form": "phone", "question": "x" * 2001})
     assert bad.status_code == 422 and 'id="err-question"' in bad.text
     ok = client.post(request, data={"mentor_id": str(ids["mentor"]), "form": "phone", "question": "Hoe plan ik?"})
     assert ok.status_code == 200 and len(started) == 1
@@ -55,8 +61,11 @@ def test_a_consultation_from_request_to_close_through_links(world) -> None:
     assert t.pseudonym.startswith("c-") and t.question == "Hoe plan ik?"
 
     plan = link(svc, ids["mentor"], "mentor", t.id, "hao_plan", "c1-plan")
+    assert client.post(plan, data={"date": "2021-09-08", "time": "10:00", "form": "phone"}).status_code == 410
+    answer = link(svc, ids["mentor"], "mentor", t.id, "hao_answer", "answer")  # the mentor takes it on first
+    assert client.post(answer, data={"answer": "accept"}).status_code == 200
     assert client.post(plan, data={"date": "2021-09-08", "time": "10:00", "form": "phone"}).status_code == 200
-    assert woken == [(t.id, "hao_plan c1-plan")]
+    assert woken == [(t.id, "hao_answer answer"), (t.id, "hao_plan c1-plan")]
     held = link(svc, ids["mentor"], "mentor", t.id, "hao_held", "c1-held", conversation=1)
     early = client.post(held, data={"km": "5", "hours": "1", "done": "yes"})
     assert early.status_code == 422 and "nog niet plaatsgevonden" in early.text

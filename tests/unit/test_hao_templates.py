@@ -18,6 +18,7 @@ STAFF = HaoPerson(id=3, role=HaoRole.STAFF, name="Sara Staf", email="sara@exampl
 
 def trajectories():
     c = Consultation.request(1, 2, "phone", "Mijn aios en ik botsen", "c-000001", NOW)
+    c.accept(NOW)
     c.plan_conversation(NOW + timedelta(days=2), "phone", NOW)
     g = Guidance.request(1, 2, "institute", "short_term", [Goal(area=2, text="Feedback geven")], "g-000001", NOW)
     g.sign_goals(NOW)
@@ -38,7 +39,8 @@ C, G, P = trajectories()
 TRAJECTORY = {"hao_consultation_request": C, "hao_consultation_closed": C, "hao_plan_request": C,
               "hao_invitation": C, "hao_guidance_goals": G, "hao_guidance_started": G, "hao_report_request": G,
               "hao_discuss_request": G, "hao_report_released": G, "hao_coupling_needed": P, "hao_coupled": P,
-              "hao_report_sign": P, "hao_progress_flag": P, "hao_progress_done": P}
+              "hao_report_sign": P, "hao_progress_flag": P, "hao_progress_done": P, "hao_answer_reminder": C,
+              "hao_answer_waiting": C, "hao_consultation_accepted": C, "hao_consultation_declined": C}
 HAO = sorted(m for m in messages() if m.startswith("hao_"))
 
 
@@ -49,14 +51,15 @@ def context(message: str, person: HaoPerson, action_url: str | None) -> dict:
         "action_url": action_url, "trajectory_id": None, "t": t, "kind_label": t.kind.label if t else "",
         "trainer": TRAINER, "mentor": MENTOR, "conversation": t.conversations[0] if t and t.conversations else None,
         "forms": FORMS, "reasons": REASONS, "areas": TASK_AREAS, "mentors": [MENTOR],
-        "due_by": P.due_by.date(), "number": 2, "year": 2021, "starts_at": NOW.isoformat(), "location": "Zaal 2",
+        "due_by": P.due_by.date(), "number": 2, "request_mentor_id": 2, "proposed_mentor_id": 2, "n": 1,
+        "year": 2021, "starts_at": NOW.isoformat(), "location": "Zaal 2",
         "institute": {"trajectories": [{"trainer": {"name": "Hanna"}, "kind": "guidance", "status": "loopt",
                                         "mentor": {"name": "Marc"}, "report": None}]},
     }
 
 
 def test_the_hao_catalogue_is_the_same_in_both_languages() -> None:
-    assert len(HAO) == 17
+    assert len(HAO) == 22
     assert sorted(m for m in Renderer().messages("en") if m.startswith("hao_")) == HAO
 
 
@@ -71,7 +74,8 @@ def test_every_hao_message_renders(message: str, language: str, person: HaoPerso
     assert "Hanna &lt;Hao&gt;" in out.html or "Hanna <Hao>" not in out.text
 
 
-@pytest.mark.parametrize("message", ["hao_consultation_request", "hao_invitation", "hao_consultation_closed"])
+@pytest.mark.parametrize("message", ["hao_consultation_request", "hao_invitation", "hao_consultation_closed",
+                                     "hao_answer_reminder", "hao_answer_waiting", "hao_consultation_declined"])
 def test_consultation_subjects_carry_no_names_or_question(message: str) -> None:
     out = Renderer().render(message, "nl", context(message, MENTOR, None))
     assert "Hanna" not in out.subject and "aios" not in out.subject
@@ -80,3 +84,13 @@ def test_consultation_subjects_carry_no_names_or_question(message: str) -> None:
 def test_the_released_report_carries_the_dissent() -> None:
     out = Renderer().render("hao_report_released", "nl", context("hao_report_released", STAFF, None))
     assert "Doel bereikt." in out.text and "Ik zie het anders." in out.text
+
+
+def test_a_declined_consultation_names_the_proposed_colleague_and_the_list() -> None:
+    out = Renderer().render("hao_consultation_declined", "nl", context("hao_consultation_declined", TRAINER, None))
+    assert "stelt voor dat u Marc Mentor vraagt" in out.text and "https://p.example/hao/mentoren?mentor=2" in out.text
+
+
+def test_the_chairs_mail_carries_her_link() -> None:
+    out = Renderer().render("hao_coupling_needed", "nl", context("hao_coupling_needed", STAFF, "https://p.example/h/c"))
+    assert "persoonlijke link" in out.text and "Mentor kiezen" in out.html

@@ -27,6 +27,7 @@ DAY = timedelta(days=1)
 def consultation() -> Consultation:
     c = Consultation.request(1, 2, "visit", "Hoe plan ik leergesprekken?", "c-abc123", NOW)
     c.id = 7
+    c.accept(NOW)
     return c
 
 
@@ -37,13 +38,30 @@ def guidance() -> Guidance:
     return g
 
 
-def test_a_consultation_needs_a_form_and_a_question() -> None:
+def test_a_consultation_needs_a_form_and_at_most_a_short_question() -> None:
     with pytest.raises(DomainError) as exc:
         Consultation.request(1, 2, "email", "vraag", "c-1", NOW)
     assert exc.value.field == "form"
     with pytest.raises(DomainError) as exc:
-        Consultation.request(1, 2, "phone", "  ", "c-1", NOW)
+        Consultation.request(1, 2, "phone", "x" * 2001, "c-1", NOW)
     assert exc.value.field == "question"
+    assert Consultation.request(1, 2, "phone", "  ", "c-1", NOW).question == ""  # low threshold: optional
+
+
+def test_the_mentor_answers_first_and_a_decline_proposes_a_colleague() -> None:
+    c = Consultation.request(1, 2, "phone", "", "c-1", NOW)
+    assert c.phase is HaoPhase.ANSWER
+    with pytest.raises(DomainError):
+        c.plan_conversation(NOW + DAY, "phone", NOW)
+    with pytest.raises(DomainError) as exc:
+        c.decline(2, NOW)
+    assert exc.value.field == "proposed_mentor_id"
+    c.decline(5, NOW)
+    assert c.phase is HaoPhase.CLOSED and c.declined and c.declined.proposed_mentor_id == 5
+    assert c.closed_by is HaoRole.MENTOR and institute_view(c) is None
+    d = Consultation.request(1, 5, "visit", "", "c-2", NOW)
+    d.accept(NOW)
+    assert d.phase is HaoPhase.CONVERSATIONS and d.accepted_at == NOW
 
 
 def test_a_consultation_series_closed_by_the_trainer_drops_the_planned_one() -> None:
