@@ -15,7 +15,8 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.engine import make_url
 
 from adapters.artifacts import published_artifacts
-from adapters.cohorts import cohorts, members, participation
+from adapters.cohorts import cohorts, members, participation, pending_applications
+from adapters.hao_requests import hao_requests
 from adapters.hao_store import hao_people
 from adapters.runs import runs
 from adapters.tables import people
@@ -30,16 +31,18 @@ class Rows:
     hao_people: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     participation: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)  # applications waiting for admission as member
+    hao_requests: list[dict[str, Any]] = field(default_factory=list)  # consultation requests by or to them
 
     @property
     def found(self) -> bool:
-        return bool(self.people or self.hao_people or self.members)
+        return bool(self.people or self.hao_people or self.members or self.pending)
 
     def names(self) -> list[str]:
-        return [r["name"] for r in (*self.people, *self.hao_people, *self.members)]
+        return [r["name"] for r in (*self.people, *self.hao_people, *self.members, *self.pending)]
 
     def addresses(self) -> list[str]:
-        return sorted({r["email"] for r in (*self.people, *self.hao_people, *self.members)})
+        return sorted({r["email"] for r in (*self.people, *self.hao_people, *self.members, *self.pending)})
 
 
 class PersonalData:
@@ -55,6 +58,12 @@ class PersonalData:
                     select(hao_people).where(hao_people.c.email == address)).mappings()],
                 members=[dict(r) for r in conn.execute(select(members).where(members.c.email == address)).mappings()],
             )
+            found.pending = [dict(r) for r in conn.execute(
+                select(pending_applications).where(pending_applications.c.email == address)).mappings()]
+            hao_ids = [r["id"] for r in found.hao_people]
+            if hao_ids:
+                found.hao_requests = [dict(r) for r in conn.execute(select(hao_requests).where(
+                    hao_requests.c.trainer_id.in_(hao_ids) | hao_requests.c.mentor_id.in_(hao_ids))).mappings()]
             ids = [r["id"] for r in found.people]
             if ids:
                 found.participation = [dict(r) for r in conn.execute(
@@ -73,6 +82,10 @@ class PersonalData:
                     name=NAMELESS, email=erased_address(r["id"], "h"), available=False, profile={}))
             for r in rows.members:
                 conn.execute(delete(members).where(members.c.id == r["id"]))
+            for r in rows.pending:  # an application that never became a person: nothing else points at it
+                conn.execute(delete(pending_applications).where(pending_applications.c.id == r["id"]))
+            for r in rows.hao_requests:  # transient: a confirmed one lives on in its (scrubbed) consultation
+                conn.execute(delete(hao_requests).where(hao_requests.c.id == r["id"]))
 
     def erase_people(self, person_ids: list[int]) -> None:
         """Programme A's rows by id (retention: people whose every trajectory expired)."""

@@ -196,6 +196,7 @@ def export_person(svc: Services, email: str) -> dict[str, Any]:
         "email": email.strip().lower(),
         "database": {
             "people": rows.people, "participation": rows.participation, "members": rows.members,
+            "pending_applications": rows.pending, "consultation_requests": rows.hao_requests,
             "hao_people": rows.hao_people, "trajectories": peer,
             "hao_trajectories": [svc.hao.repo.trajectory(hid)[0].model_dump(mode="json") for hid in plan.hao],
             "messages": [r for r in svc.outbox.traces([email], (), ()) if r["to_person"]],

@@ -261,17 +261,25 @@ def test_an_erased_trainer_leaves_the_mentor_a_nameless_consultation_and_retenti
     question = "Mijn aios dreigt ontkoppeld te worden; ik twijfel aan mezelf."
     now = svc.clock.now()
     c = Consultation.request(trainer, mentor, "phone", question, "c-bbbbbb", now)
+    c.accept(now)  # the mentor answers first (issue 10.9)
     c.plan_conversation(now + timedelta(hours=1), "phone", now)
     c.record_held(1, Claim(km=0, hours=1), now + timedelta(hours=2))
     c.close(HaoRole.TRAINER, now + timedelta(hours=3))
     cid = repo.add_trajectory(c, now).require_id()
+    from adapters.hao_requests import HaoRequests
+    from domain.hao.requests import ConsultationRequest
+
+    waiting = "Tweede vraag, nog niet bevestigd: mijn aios en ik botsen."  # asked from the list, not confirmed
+    assert HaoRequests(svc.engine).add_if_allowed(ConsultationRequest(
+        trainer_id=trainer, mentor_id=mentor, question=waiting, requested_at=now)) is not None
+    assert export_person(svc, "hanna@example.org")["database"]["consultation_requests"][0]["question"] == waiting
     with pytest.raises(DomainError):
         erase_person(svc, "nobody@example.org")
 
     erase_person(svc, "hanna@example.org")
 
     left = everything(svc, tmp_path / "privacy.db")
-    assert "Hanna" not in left and "hanna@example.org" not in left and question not in left
+    assert "Hanna" not in left and "hanna@example.org" not in left and question not in left and waiting not in left
     kept, _ = repo.trajectory(cid)
     assert kept.mentor_id == mentor and repo.person(kept.trainer_id).name == NAMELESS and kept.held()
     assert repo.person(mentor).name == "Mo Mentor"
@@ -325,3 +333,18 @@ def test_the_cli_exports_to_a_file_and_erases_with_ja(
     assert exported.exit_code == 0 and PLAN in (tmp_path / "sanne.json").read_text(encoding="utf-8")
     assert erased.exit_code == 0 and erased.output.startswith("verwijderd: sanne@example.org (")
     assert again.exit_code == 2 and "onbekend adres" in again.output and len(fake.erased) == 1
+
+
+def test_an_application_waiting_for_membership_is_exported_and_erased(svc: Services, tmp_path: Path) -> None:
+    """The member check (issue 10.3) keeps a non-member's application aside: access and erasure reach it."""
+    svc.cohorts.add_members(COHORT, [{"name": "Lid Eerst", "email": "lid@example.org", "language": "nl"}])
+    app = Application(role="mentee", name="Nora Nietlid", email="nora@example.org", phone="040-2534567",
+                      practice_name="Praktijk Nietlid", practice_address={"street": "Laan 1", "postcode": "5504HB",
+                                                                          "city": "Veldhoven"},
+                      years_experience=2, consent=True, learning_goals="Een leerdoel dat alleen Nora schreef")
+    svc.cohorts.hold(COHORT, app, svc.clock.now())
+    found = export_person(svc, "nora@example.org")
+    assert found["database"]["pending_applications"][0]["name"] == "Nora Nietlid"
+    erase_person(svc, "nora@example.org")
+    left = everything(svc, tmp_path / "privacy.db")
+    assert "Nora" not in left and "nora@example.org" not in left and "alleen Nora schreef" not in left
