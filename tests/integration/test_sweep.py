@@ -360,4 +360,4 @@ def test_the_sweep_keeps_going_while_prefect_is_down(world):
     down = {PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api", PREFECT_CLIENT_MAX_RETRIES: 0}
     with temporary_settings(updates=down):
         figures = sweep_now()
-    assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "boards", "digests"}
+    assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "boards", "digests", "reports"}
