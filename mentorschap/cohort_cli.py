@@ -18,11 +18,12 @@ from mentorschap.cli import _svc, app
 if TYPE_CHECKING:
     from wiring.bootstrap import Services
 
-CohortOption = Annotated[str | None, typer.Option("--cohort", help="cohort id (default: the current cohort)")]
+CohortOption = Annotated[str | None, typer.Option(
+    "--cohort", help="cohort id (default: the cohort whose application window is open, else the latest)")]
 
 
 def _cohort(svc: Services, cohort: str | None) -> str:
-    return cohort or svc.cohort
+    return cohort or svc.open_cohort()
 
 
 def _euros(text: str) -> int:
