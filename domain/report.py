@@ -201,7 +201,8 @@ def pair_lines(trajectories: list[Trajectory]) -> tuple[PairLine, ...]:
                 marks.append(Mark(local_date(evaluation.recorded_at), kind.value, label))
         lines.append(PairLine(
             pseudonym=f"paar {number}", signed=local_date(match.signed_at), ends_by=local_date(match.ends_by),
-            marks=tuple(marks), held=len(match.held_meetings()), state=_pair_state(t, match),
+            marks=tuple(sorted(marks, key=lambda m: m.day)), held=len(match.held_meetings()),
+            state=_pair_state(t, match),
         ))
     return tuple(lines)
 

@@ -34,6 +34,9 @@ def report_cohorts(svc: Services) -> list[str]:
     return sorted(set(svc.repo.cohorts("peer")) | set(svc.cohorts.ids("peer")))
 
 
+SYMBOLS = {"held": "●", "planned": "○", "cancelled": "✕", "interim": "◆", "final": "◇"}
+
+
 @task(name="publish kring report", cache_policy=NO_CACHE)
 def publish_report(cohort: str) -> bool:
     """The report as a markdown artifact ``kringrapport-<cohort>`` (a new version only when it changed)."""
@@ -55,10 +58,15 @@ def report_markdown(r: CohortReport) -> str:
     if r.ineligible:
         lines += ["", "## Niet geschikt als mentor", ""]
         lines += [f"- {group}: {n}" for group, n in r.ineligible.items()]
-    lines += ["", "## Paren", "", "| paar | ondertekend | uiterlijk tot | gehouden | stand |",
-              "| --- | --- | --- | ---: | --- |"]
-    lines += [f"| {p.pseudonym} | {p.signed:%d-%m-%Y} | {p.ends_by:%d-%m-%Y} | {p.held} | {p.state} |"
-              for p in r.pairs]
+    lines += ["", "## Paren", ""]
+    if r.pairs:
+        lines += ["| paar | ondertekend | uiterlijk tot | gehouden | stand | tijdlijn |",
+                  "| --- | --- | --- | ---: | --- | --- |"]
+        lines += [f"| {p.pseudonym} | {p.signed:%d-%m-%Y} | {p.ends_by:%d-%m-%Y} | {p.held} | {p.state} | "
+                  f"{' '.join(f'{SYMBOLS[m.kind]} {m.day:%d-%m}' for m in p.marks[1:])} |" for p in r.pairs]
+        lines += ["", "● gehouden · ○ gepland · ✕ afgezegd · ◆ tussenevaluatie · ◇ eindevaluatie"]
+    else:
+        lines += ["Nog geen paar heeft het mentorschapsplan ondertekend."]
     lines += ["", "## Evaluaties", "", "| | vastgelegd | open | contact | formulieren mentee/mentor | "
               "bijeenkomsten gehouden (min–max, mediaan) |", "| --- | ---: | ---: | --- | --- | --- |"]
     for e in r.evaluations:

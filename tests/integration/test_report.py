@@ -126,6 +126,7 @@ def test_the_sweep_publishes_the_report_as_an_artifact_once_per_change(
     [(key, markdown)] = shown
     assert key == "kringrapport-zob-2021"
     assert "| plan ondertekend | 2 |" in markdown and "- accreditatiepunten: 6 (2 mentor(en))" in markdown
+    assert "| paar 2 | 03-02-2021 | 03-11-2021 | 1 | bijeenkomsten | ● 11-02 |" in markdown
     for private in (*NAMES, SECRET_TOPIC, SECRET_OUTCOME, STOP_REASON):
         assert private not in markdown
     tid = svc.repo.trajectory_ids(PLAN.id)[1]

@@ -105,12 +105,12 @@ def test_stops_and_refusals_are_grouped_without_what_anyone_wrote():
     assert SECRET_TOPIC not in text and SECRET_OUTCOME not in text
 
 
-def test_pairs_are_numbered_in_the_order_they_signed_with_their_meetings_on_one_line():
+def test_pairs_are_numbered_in_the_order_they_signed_with_their_meetings_in_order_on_one_line():
     report = build_report("c", "Cohort C", *cohort())
     first, second = report.pairs
     assert (first.pseudonym, first.held, first.state) == ("paar 1", 5, "afgesloten")
     assert (second.pseudonym, second.held, second.state) == ("paar 2", 1, "bijeenkomsten")
-    assert [m.kind for m in first.marks] == ["signed", "held", "held", "held", "held", "held", "interim", "final"]
+    assert [m.kind for m in first.marks] == ["signed", "held", "held", "held", "interim", "held", "held", "final"]
     assert [m.kind for m in second.marks] == ["signed", "held", "planned"]
     assert first.ends_by == date(2021, 11, 1)
     assert report.span == (date(2021, 2, 1), date(2021, 11, 4))
