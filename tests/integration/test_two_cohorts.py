@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.cohort_file import read_cohorts
+from demo.mailserver import MaildirServer
 from domain.clock import AMSTERDAM
 from domain.trajectory import Trajectory
 from portal.app import create_app
@@ -26,7 +27,8 @@ NOW = datetime(2021, 11, 22, 10, 0, tzinfo=AMSTERDAM)  # 2022's window is open; 
 @pytest.fixture
 def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'twee.db'}")
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
+    server = MaildirServer(tmp_path / "maildir").start()
+    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(server.port))
     monkeypatch.setenv("MENTORSCHAP_CLOCK_START", NOW.isoformat())
     monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
     monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
@@ -42,7 +44,9 @@ def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     svc.repo.change(tid, lambda t: (signed(t, mentor, START), meet(t, datetime(2021, 3, 1, 19, tzinfo=AMSTERDAM))),
                     START)
     svc.cohorts.open(second, second.opens_at)
+    svc.mailbox = server  # type: ignore[attr-defined]
     yield svc
+    server.stop()
     services.cache_clear()
 
 
@@ -59,6 +63,21 @@ def test_the_portal_offers_the_cohort_whose_window_is_open_and_files_application
     assert svc.repo.trajectory(tid)[0].cohort == "zob-2022"
     assert [(u.name, u.due_cents) for u in svc.cohorts.unpaid("zob-2022")] == [("Tom Bakker", 17500)]
     assert svc.open_cohort() == "zob-2022"  # the CLI's default too
+
+
+def test_each_cohort_has_its_own_weekly_digest(svc: Services) -> None:
+    from tasks.notices import send_digest
+
+    mentee = svc.repo.add_person("zob-2022", application("mentee", "Tom Bakker", 2), NOW)
+    new = svc.repo.add_trajectory(Trajectory.apply("zob-2022", mentee, NOW), NOW).require_id()
+    [old] = svc.repo.trajectory_ids("zob-2021")
+    assert send_digest.fn("zob-2021") and send_digest.fn("zob-2022")  # NOW is a Monday morning
+    digests = {str(m["Subject"]): m.get_body(preferencelist=("plain",)).get_content()
+               for m in svc.mailbox.read()}  # type: ignore[attr-defined]
+    [first] = [text for subject, text in digests.items() if "Weekoverzicht zob-2021" in subject]
+    [second] = [text for subject, text in digests.items() if "Weekoverzicht zob-2022" in subject]
+    assert "cohort zob-2021 (1 lopende" in first and f"Traject {old}" in first and f"Traject {new}" not in first
+    assert "cohort zob-2022 (1 lopende" in second and f"Traject {old}" not in second
 
 
 def test_the_board_and_the_report_keep_the_cohorts_apart(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
