@@ -134,6 +134,14 @@ class CohortStore:
             ))
         return plan
 
+    def ids(self, programme: str | None = None) -> list[str]:
+        """The opened cohorts (every one whose kickoff ran), in order."""
+        query = select(cohorts.c.id).order_by(cohorts.c.id)
+        if programme:
+            query = query.where(cohorts.c.programme == programme)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def plan(self, cohort: str) -> CohortPlan | None:
         with self.engine.connect() as conn:
             data = conn.execute(select(cohorts.c.plan).where(cohorts.c.id == cohort)).scalar()
@@ -374,6 +382,19 @@ class CohortStore:
                 .order_by(people.c.id)
             ).all()
         return [Unpaid(r.id, r.name, r.email, r.contribution_cents, r.paid_cents) for r in rows]
+
+    def applicants(self, cohort: str) -> list[dict]:
+        """Every application of the cohort with its training and money columns (None where none recorded)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(people.c.role, people.c.eligible, people.c.ineligible_reason, participation.c.attended,
+                       participation.c.points, participation.c.travel_cents, participation.c.contribution_cents,
+                       participation.c.paid_cents)
+                .select_from(people.outerjoin(participation, participation.c.person_id == people.c.id))
+                .where(people.c.cohort == cohort)
+                .order_by(people.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
 
     def add_contribution(self, cohort: str, person_id: int, amount_cents: int) -> None:
         """The contribution due from a mentee who applied through the portal."""

@@ -53,6 +53,13 @@ def _plan(svc: Services, cohort: str) -> CohortPlan | None:
     return store.plan(cohort) if store is not None else None
 
 
+def offered_cohort(svc: Services) -> str:
+    """The cohort whose application window is open (``Services.open_cohort``); a bare set of services
+    (programme B's portal tests) has one fixed cohort."""
+    pick = getattr(svc, "open_cohort", None)
+    return pick() if pick is not None else svc.cohort
+
+
 def form_view(svc: Services, cohort: str, role: Role, now: datetime) -> dict:
     """What the application form shows of the cohort."""
     plan = _plan(svc, cohort)
@@ -64,6 +71,7 @@ def form_view(svc: Services, cohort: str, role: Role, now: datetime) -> dict:
             mentors.append({"id": person.id, "name": person.name,
                             "where": f"{person.practice_name}, {app.practice_address.city}", "topics": labels})
     return {
+        "cohort_name": plan.name if plan else "",
         "closed": plan.refusal(role, now) if plan else "",
         "deadline": plan.closes_at(role) if plan else None,
         "contribution": plan.contribution_text() if plan and plan.contribution_eur else "",

@@ -202,6 +202,9 @@ def main() -> int:
         summary = summarize(svc, elapsed)
         summary["hao"] = hao.summary()
         (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        from administration.report import cohort_report_html  # the kring's report (issue 10.5)
+
+        (VAR / "kringrapport.html").write_text(cohort_report_html(svc, plan.id), encoding="utf-8")
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         print(f"Done in {elapsed:.0f}s. Mail: {VAR / 'maildir'}")
         print(f"Export: MENTORSCHAP_DATABASE_URL=sqlite:///{VAR.relative_to(ROOT) / 'mentorschap.db'} "

@@ -6,15 +6,17 @@ subprocess, so a suspended trajectory holds no process and a resumed one starts 
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from prefect import serve
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
 
+from adapters.cohort_file import CohortFileError
 from adapters.prefect_api import synchronous
 from deployments import hao
-from deployments.cohorts import cohort_deployments
+from deployments.cohorts import cohort_deployments, declared_cohorts
 from flows.retention import retention
 from flows.sweep import timer_sweep
 from flows.trajectory import mentee_trajectory
@@ -23,7 +25,7 @@ from wiring.settings import Settings
 
 def deployments(settings: Settings) -> list[RunnerDeployment]:
     return [
-        *cohort_deployments(),
+        *cohort_deployments(plans=declared_cohorts(settings.cohorts_file)),
         synchronous(mentee_trajectory.to_deployment(
             name="mentee-trajectory",
             tags=["programma:peer"],
@@ -47,7 +49,11 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
 
 
 def main() -> None:
-    serve(*deployments(Settings()), limit=8)
+    try:
+        served = deployments(Settings())
+    except CohortFileError as exc:  # one line for the facilitator, never a traceback
+        sys.exit(f"geweigerd: {exc}")
+    serve(*served, limit=8)
 
 
 if __name__ == "__main__":

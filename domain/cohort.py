@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from domain.clock import local_date
+from domain.clock import AMSTERDAM, local_date
 from domain.people import Role
 
 TRAINING_MINUTES = 180
@@ -28,6 +28,12 @@ WAITS_FOR = {  # what the cohort run's name in the Prefect UI says it waits for
     MENTEES_CLOSED: "wacht tot de aanmelding van mentees sluit",
     APPROVAL: "wacht op goedkeuring van het matchingsvoorstel",
 }
+# Which date each date must follow (the fields are validated in this order).
+ORDER = {
+    "mentor_deadline": ("opens_at", "het begin van de aanmeldperiode"),
+    "mentee_deadline": ("mentor_deadline", "de sluiting van de aanmelding voor mentoren"),
+    "training_at": ("mentor_deadline", "de sluiting van de aanmelding voor mentoren"),
+}
 
 
 class CohortPlan(BaseModel):
@@ -38,7 +44,8 @@ class CohortPlan(BaseModel):
     id: str = Field(description="kenmerk van het cohort, bv. 'zob-2021'")
     programme: str = Field("peer", description="programma (A: 'peer')")
     name: str = Field(description="naam voor mails en de Prefect UI")
-    kickoff_cron: str = Field(description="Cron (Europe/Amsterdam) van de kickoff: opent de aanmeldperiode")
+    kickoff_cron: str = Field("", description="Cron (Europe/Amsterdam) van de kickoff; leeg: op het begin van de "
+                                                  "aanmeldperiode")
     opens_at: datetime = Field(description="aanmelden kan vanaf")
     mentor_deadline: datetime = Field(description="aanmelden als mentor kan tot")
     mentee_deadline: datetime = Field(description="aanmelden als mentee kan tot")
@@ -47,16 +54,26 @@ class CohortPlan(BaseModel):
     trajectories_start: date = Field(description="de trajecten beginnen in deze maand")
     contribution_eur: Decimal = Field(Decimal("0"), ge=0, description="bijdrage in de kosten per mentee")
 
-    @model_validator(mode="after")
-    def _in_order(self) -> CohortPlan:
-        for name in ("opens_at", "mentor_deadline", "mentee_deadline", "training_at"):
-            if getattr(self, name).tzinfo is None:
-                raise ValueError(f"{name}: give a time zone (Europe/Amsterdam)")
-        if not self.opens_at < self.mentor_deadline < self.mentee_deadline:
-            raise ValueError("the window opens, then mentor applications close, then mentee applications close")
-        if self.training_at < self.mentor_deadline:
-            raise ValueError("the mentor training comes after mentor applications close")
-        return self
+    @field_validator("opens_at", "mentor_deadline", "mentee_deadline", "training_at")
+    @classmethod
+    def _in_order(cls, value: datetime, info: ValidationInfo) -> datetime:
+        """Each date after the one it follows, checked at its own field so a refusal names it."""
+        if value.tzinfo is None:
+            raise ValueError("geef een tijdzone (Europe/Amsterdam)")
+        after = ORDER.get(info.field_name or "")
+        earlier = info.data.get(after[0]) if after else None
+        if after and earlier is not None and not value > earlier:
+            raise ValueError(f"moet na {after[1]} liggen ({local_date(earlier):%d-%m-%Y})")
+        return value
+
+    @property
+    def schedule(self) -> str:
+        """The kickoff's Cron (Europe/Amsterdam): as declared, or the minute the window opens, each year
+        (a kickoff after its window has passed opens nothing, so the later years are harmless)."""
+        if self.kickoff_cron:
+            return self.kickoff_cron
+        opens = self.opens_at.astimezone(AMSTERDAM)
+        return f"{opens.minute} {opens.hour} {opens.day} {opens.month} *"
 
     @property
     def training_ends_at(self) -> datetime:
@@ -91,6 +108,18 @@ class CohortPlan(BaseModel):
         """'€ 150,00' (Dutch notation)."""
         whole, cents = f"{self.contribution_eur:.2f}".split(".")
         return f"€ {whole},{cents}"
+
+
+def offered(plans: list[CohortPlan], now: datetime) -> CohortPlan | None:
+    """The cohort the application form offers at ``now``: the one whose window is open (the latest to
+    open when two are), else the next to open (the form says from when), else the last to close."""
+    open_now = [p for p in plans if p.opens_at <= now < p.mentee_deadline]
+    if open_now:
+        return max(open_now, key=lambda p: p.opens_at)
+    coming = [p for p in plans if now < p.opens_at]
+    if coming:
+        return min(coming, key=lambda p: p.opens_at)
+    return max(plans, key=lambda p: p.mentee_deadline, default=None)
 
 
 class Attendance(BaseModel):

@@ -24,6 +24,7 @@ from domain.waits import RunKind, RunState, Subject
 from tasks.artifacts import publish_board
 from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
+from tasks.report import publish_report, report_cohorts
 from tasks.runs import Conditions, act_on, due_runs
 from wiring.bootstrap import services
 
@@ -86,7 +87,9 @@ def timer_sweep() -> dict[str, int]:
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board(cohort) for cohort in cohorts)
     digests = sum(send_digest(cohort) for cohort in cohorts)
-    return {"delivered": delivered, "notices": notices, "woken": woken, "boards": boards, "digests": digests}
+    reports = sum(publish_report(cohort) for cohort in report_cohorts(services()))
+    return {"delivered": delivered, "notices": notices, "woken": woken, "boards": boards, "digests": digests,
+            "reports": reports}
 
 
 def sweep_now() -> dict[str, int]:
@@ -103,6 +106,7 @@ def sweep_now() -> dict[str, int]:
         "woken": wake.fn,
         "boards": lambda: sum(publish_board.fn(cohort) for cohort in cohorts),
         "digests": lambda: sum(send_digest.fn(cohort) for cohort in cohorts),
+        "reports": lambda: sum(publish_report.fn(cohort) for cohort in report_cohorts(services())),
     }
     for name, part in parts.items():
         try:

@@ -129,7 +129,7 @@ def status() -> None:
 def pool(cohort: Annotated[str | None, typer.Option()] = None) -> None:
     """The eligible mentors of the cohort."""
     svc = _svc()
-    for p in svc.repo.mentor_pool(cohort or svc.cohort):
+    for p in svc.repo.mentor_pool(cohort or svc.open_cohort()):
         typer.echo(f"{p.id:4d}  {p.name:28s} {p.practice_name}")
 
 
@@ -172,6 +172,7 @@ def withdraw(
 
 
 import mentorschap.cohort_cli  # noqa: E402  (registers the cohort commands on ``app``)
+import mentorschap.cohorts_cli  # noqa: E402  (registers ``mentorschap cohort add|list``)
 import mentorschap.hao_cli  # noqa: E402  (registers the hao-mentor commands: ``mentorschap hao ...``)
 import mentorschap.person_cli  # noqa: E402,F401  (registers ``mentorschap person export|erase``)
 

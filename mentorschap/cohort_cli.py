@@ -19,11 +19,12 @@ if TYPE_CHECKING:
     from adapters.cohorts import Applied
     from wiring.bootstrap import Services
 
-CohortOption = Annotated[str | None, typer.Option("--cohort", help="cohort id (default: the current cohort)")]
+CohortOption = Annotated[str | None, typer.Option(
+    "--cohort", help="cohort id (default: the cohort whose application window is open, else the latest)")]
 
 
 def _cohort(svc: Services, cohort: str | None) -> str:
-    return cohort or svc.cohort
+    return cohort or svc.open_cohort()
 
 
 def _euros(text: str) -> int:
@@ -172,6 +173,25 @@ def unpaid(cohort: CohortOption = None) -> None:
     for row in rows:
         typer.echo(f"{row.person_id:4d}  {row.name:28s} {row.email:36s} {_money(row.due_cents - row.paid_cents)}")
     typer.echo(f"{len(rows)} openstaande bijdrage(n)")
+
+
+@app.command()
+def report(
+    cohort: Annotated[str | None, typer.Argument(help="cohort id (default: the current cohort)")] = None,
+    output: Annotated[Path | None, typer.Option(help="HTML file (default: var/kringrapport-<cohort>.html)")] = None,
+) -> None:
+    """The kring's report on a cohort as one HTML file: counts, a funnel, the pairs' timeline, money."""
+    from administration.report import cohort_report_html
+
+    svc = _svc()
+    cohort_id = _cohort(svc, cohort)
+    if svc.cohorts.plan(cohort_id) is None and not svc.repo.trajectory_ids(cohort_id):
+        typer.echo(f"geweigerd: cohort: {cohort_id} is onbekend", err=True)
+        raise typer.Exit(2)
+    path = output or svc.settings.var_dir / f"kringrapport-{cohort_id}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(cohort_report_html(svc, cohort_id), encoding="utf-8")
+    typer.echo(f"kringrapport {cohort_id} naar {path}")
 
 
 import mentorschap.members_cli  # noqa: E402,F401  (registers ``mentorschap members ...``; it builds on this module)

@@ -124,59 +124,63 @@ def create_app(services: Any) -> FastAPI:
         values = application_values(await request.form())
         return await run_in_threadpool(_apply, Role(role), values)
 
-    def _cohort_view(role: Role) -> dict[str, Any]:
-        """What the form shows of the cohort: window, topics, day-parts, the mentors to choose from."""
-        return enrolment.form_view(services, services.cohort, role, services.clock.now())
+    def _cohort_view(role: Role, cohort: str | None = None) -> dict[str, Any]:
+        """What the form shows of the cohort (the one whose window is open): window, topics, day-parts,
+        the mentors to choose from."""
+        return enrolment.form_view(services, cohort or enrolment.offered_cohort(services), role,
+                                   services.clock.now())
 
     def _apply(role: Role, values: dict[str, Any]) -> HTMLResponse:
         lang = values["language"]
         application, errors = parse_application(role, values)
         now = services.clock.now()
-        errors.update(enrolment.cohort_errors(services, services.cohort, role, application, now))
+        cohort = enrolment.offered_cohort(services)
+        errors.update(enrolment.cohort_errors(services, cohort, role, application, now))
         if application is None or errors:
             return render("apply.html.j2", lang, status=422, role=role.value, values=values, errors=errors,
-                          **_cohort_view(role))
-        if not membership.is_member(services, services.cohort, application.email):
-            return _hold(role, application, values, now)
+                          **_cohort_view(role, cohort))
+        if not membership.is_member(services, cohort, application.email):
+            return _hold(role, application, values, now, cohort)
         reasons = (
             mentor_ineligibility(application.years_experience, application.stopped_on, local_date(now))
             if role is Role.MENTOR else []
         )
         try:
-            person_id = services.repo.add_person(services.cohort, application, now, ineligible=reasons or None)
+            person_id = services.repo.add_person(cohort, application, now, ineligible=reasons or None)
         except DomainError as exc:
             return render(
                 "apply.html.j2", lang, status=422, role=role.value, values=values, errors={exc.field: exc.reason},
-                **_cohort_view(role),
+                **_cohort_view(role, cohort),
             )
-        enrolment.after_portal_application(services, services.cohort, person_id, application, reasons, now)
+        enrolment.after_portal_application(services, cohort, person_id, application, reasons, now)
         if reasons:
             return render("applied.html.j2", lang, role=role.value, name=application.name, reasons=reasons)
         start = None
         if role is Role.MENTEE:
-            t = services.repo.add_trajectory(Trajectory.apply(services.cohort, person_id, now), now)
-            start = BackgroundTask(_start_run, t.id, person_id)
+            t = services.repo.add_trajectory(Trajectory.apply(cohort, person_id, now), now)
+            start = BackgroundTask(_start_run, t.id, person_id, cohort)
         page = render("applied.html.j2", lang, role=role.value, name=application.name, reasons=[])
         page.background = start
         return page
 
-    def _hold(role: Role, application: Application, values: dict[str, Any], now: datetime) -> HTMLResponse:
+    def _hold(role: Role, application: Application, values: dict[str, Any], now: datetime,
+              cohort: str) -> HTMLResponse:
         """Not on the kring's members' list: the application waits; the page says whom to contact."""
         try:
-            membership.hold(services, services.cohort, application, now)
+            membership.hold(services, cohort, application, now)
         except DomainError as exc:
             return render("apply.html.j2", values["language"], status=422, role=role.value, values=values,
-                          errors={exc.field: exc.reason}, **_cohort_view(role))
+                          errors={exc.field: exc.reason}, **_cohort_view(role, cohort))
         return render("applied.html.j2", values["language"], role=role.value, name=application.name, reasons=[],
                       waiting=application.email.lower())
 
-    def _start_run(trajectory_id: int, person_id: int) -> None:
+    def _start_run(trajectory_id: int, person_id: int, cohort: str) -> None:
         """After the page went out: the application is stored, so a Prefect API that is slow or down
         keeps no one waiting; the sweep (or the CLI) starts a run that could not start."""
         try:
             services.runs.start(
                 trajectory_id, name=f"mentee {person_id}",
-                tags=["mentee", f"cohort:{services.cohort}", f"trajectory:{trajectory_id}"],
+                tags=["mentee", f"cohort:{cohort}", f"trajectory:{trajectory_id}"],
             )
         except Exception:
             log.exception("trajectory %s: could not start its run", trajectory_id)

@@ -41,7 +41,16 @@ class Services:
     engine: Engine
     repo: Repository
     clock: Clock
-    cohort: str = "zob-2021"
+    cohort: str = "zob-2021"  # the fallback while no cohort was opened (tests, a fresh database)
+
+    def open_cohort(self) -> str:
+        """The cohort the portal and the CLI act on: the one whose application window is open now
+        (``domain.cohort.offered``), among the cohorts whose kickoff ran."""
+        from domain.cohort import offered
+
+        plans = [plan for plan in map(self.cohorts.plan, self.cohorts.ids("peer")) if plan is not None]
+        chosen = offered(plans, self.clock.now())
+        return chosen.id if chosen else self.cohort
 
     @functools.cached_property
     def links(self) -> Links:

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     language: str = "nl"
     var_dir: Path = Path("var")
+    # The cohorts a facilitator declares (programme A); each gets a deployment with its Cron schedule.
+    cohorts_file: Path = Field(Path(__file__).resolve().parent.parent / "cohorts.toml",
+                               description="cohorts.toml: één [[cohort]]-tabel per cohort")
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.clock import AMSTERDAM
-from domain.cohort import TRAINING_POINTS, CohortPlan, matchable_mentors
+from domain.cohort import TRAINING_POINTS, CohortPlan, matchable_mentors, offered
 from domain.people import Role
 
 
@@ -67,3 +67,27 @@ def test_the_contribution_is_written_the_dutch_way() -> None:
 
 def test_only_mentors_who_attended_are_matchable() -> None:
     assert matchable_mentors([3, 1, 2], {2, 3}) == [3, 2]
+
+
+def test_the_form_offers_the_cohort_whose_window_is_open_else_the_next_else_the_last() -> None:
+    first = plan()
+    year = timedelta(days=364)
+    second = plan(id="zob-2022", **{f: getattr(first, f) + year for f in
+                                   ("opens_at", "mentor_deadline", "mentee_deadline", "training_at")})
+    both = [first, second]
+    assert offered(both, first.opens_at) == first
+    assert offered(both, first.mentee_deadline + timedelta(days=30)) == second  # next to open: "kan vanaf"
+    assert offered(both, second.opens_at + timedelta(days=1)) == second  # 2021's pairs meet, 2022 applies
+    assert offered(both, second.mentee_deadline + year) == second  # both closed: the last to close
+    overlapping = plan(id="extra", opens_at=first.opens_at + timedelta(days=1))
+    assert offered([first, overlapping], first.opens_at + timedelta(days=2)) == overlapping  # the latest to open
+    assert offered([], first.opens_at) is None
+
+
+def test_a_date_out_of_order_is_refused_at_its_own_field_in_dutch() -> None:
+    with pytest.raises(ValidationError) as refused:
+        plan(training_at=datetime(2020, 12, 1, 19, tzinfo=AMSTERDAM))
+    [error] = refused.value.errors()
+    assert error["loc"] == ("training_at",)
+    assert "moet na de sluiting van de aanmelding voor mentoren liggen (14-12-2020)" in error["msg"]
+    assert plan(kickoff_cron="").schedule == "0 9 16 11 *" and plan(kickoff_cron="0 8 1 11 *").schedule == "0 8 1 11 *"
