@@ -6,7 +6,6 @@ few task runs and API calls as it can.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -14,7 +13,7 @@ from datetime import datetime
 
 from prefect import runtime
 from prefect.client.orchestration import get_client
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
 from domain.status import describe
 from domain.waits import PAUSED, RunKind, RunState, Subject, WaitKey, Why, why_wake
@@ -86,8 +85,13 @@ def forget_form(key: WaitKey) -> None:
     run_id = runtime.flow_run.id
     if run_id is None:
         return
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectNotFound):
-        client.delete_flow_run_input(run_id, f"suspended-{key}-response")
+    with get_client(sync_client=True) as client:
+        try:
+            client.delete_flow_run_input(run_id, f"suspended-{key}-response")
+        except (ObjectNotFound, PrefectHTTPStatusError) as exc:
+            # An empty form leaves no input at all (Prefect stores none for {}); a 404 is that, or gone already.
+            if isinstance(exc, PrefectHTTPStatusError) and exc.response.status_code != 404:
+                raise
 
 
 Conditions = Mapping[str, tuple[str | None, str | None]]  # flow run id -> (condition, pause key)
