@@ -1,7 +1,8 @@
 """Programme B in the demo: fictional hao-mentors, trainers, institute staff and a COMO chair.
 
 Runs beside programme A on the same stack and clock: one consultation series (two
-phone calls, asked through the yearly information mail), one targeted guidance up to
+phone calls, asked from the mentor list the yearly information mail points to, confirmed
+through the link mailed to the trainer's address on file, accepted by the mentor), one targeted guidance up to
 the released results report, and one starting trainer with three signed progress
 reports (two required, the third offered in the mail that says the minimum is met).
 People read the Maildir and open their ``/h/`` links over HTTP; the COMO chair couples
@@ -184,6 +185,11 @@ class HaoDemo:
         return now + timedelta(days={"hao_request": 1, "hao_report": 2, "hao_discussed": 2}.get(action, 1))
 
     def _do(self, p: Planned) -> None:
+        if p.action == "hao_request":  # he asks from the mentor list the mail points to (issue 10.9)
+            if Kind.CONSULTATION not in self.trajectories:
+                self.http.post(f"{self.svc.settings.portal_url}/hao/mentoren", data={
+                    "email": CAST[5].email, "mentor_id": str(self.ids[CAST[0].email]), "question": QUESTION})
+            return
         form = self._form(p)
         if form is None or self.http.get(p.url).status_code != 200:
             return
@@ -191,7 +197,7 @@ class HaoDemo:
 
     def _form(self, p: Planned) -> dict | None:
         now = self.svc.clock.now()
-        if p.action == "hao_request":
+        if p.action == "hao_confirm":  # the link the list's form sent to his address on file
             if Kind.CONSULTATION in self.trajectories:
                 return None
             return {"mentor_id": str(self.ids[CAST[0].email]), "form": "phone", "question": QUESTION}

@@ -21,6 +21,10 @@ def cli(tmp_path, monkeypatch):
     from wiring.bootstrap import services
 
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'hao.db'}")
+    # Pinned: 2021 has ended (the served tests' stack, alive for the session, sets a clock in 2021).
+    monkeypatch.setenv("MENTORSCHAP_CLOCK_START", "2022-03-01T09:00:00+00:00")
+    monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
+    monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "1")
     services.cache_clear()
     repo = services().hao.repo
     secret = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name=SECRETS[0], email=SECRETS[1]))
@@ -64,7 +68,7 @@ def test_the_finance_export_shows_a_consultation_only_in_a_yearly_sum_of_its_men
     assert not any(secret in text for secret in SECRETS) and "c-aaaaaa" not in text
     assert [(c["kind"], c["km"], c["reference"]) for c in data["claims"]] == [("guidance", 10, "g-aaaaaa")]
     assert data["mentor_totals"] == [{"mentor": "Mo Mentor", "km": 10, "hours": 1, "amount_eur": 62.3}]
-    # The real clock is past 2021: one sum for the year, no trainer, date, kind, kilometres or hours.
+    # The clock is past 2021: one sum for the year, no trainer, date, kind, kilometres or hours.
     assert data["confidential_per_year"] == [{"mentor": "Mo Mentor", "year": 2021, "amount_eur": 129.2}]
 
 
