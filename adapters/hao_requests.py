@@ -44,6 +44,7 @@ hao_requests = Table(
     Column("question", Text, nullable=False, default=""),
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    sqlite_autoincrement=True,  # an id is never given twice: its mail's key and its link's use are keyed by it
 )
 
 

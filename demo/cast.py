@@ -57,6 +57,6 @@ DECLINES = {(1, 0)}  # (mentee index, match attempt index) where the mentee says
 SLOW_MENTOR_SIGNATURE = 0  # this mentee's mentor signs late, so a reminder goes out
 # Meetings changed beforehand through the link in their invitation: (mentee index, meeting number) -> who.
 MOVES = {(0, 2): "mentor"}  # Sanne's mentor moves their second meeting a week later
-CALLS_OFF = {(2, 3): "mentee"}  # Lotte calls off her third meeting; she then plans a new date
+CALLS_OFF = {(1, 3): "mentee"}  # Youssef calls off his third meeting; he then plans a new date
 # Sanne asks the facilitator's comment on her first plan, gets it by mail and revises the plan once.
 ASKS_REVIEW = 0  # mentee index

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time as clock_time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 import httpx
@@ -63,6 +64,7 @@ class HaoDemo:
         self.started = False
         self.completed: set[int] = set()
         self.last_chair = 0.0
+        self.asked = 0  # how often Joost asked from the mentor list
 
     # --- the start ---------------------------------------------------------
 
@@ -182,18 +184,26 @@ class HaoDemo:
         if action == "hao_held":
             t, _ = self.hao.repo.trajectory(tid)
             return t.conversation(int(extra["conversation"])).ends_at + timedelta(hours=2)
-        return now + timedelta(days={"hao_request": 1, "hao_report": 2, "hao_discussed": 2}.get(action, 1))
+        return now + timedelta(days={"hao_request": 1, "hao_confirm": 0.2, "hao_report": 2,
+                                     "hao_discussed": 2}.get(action, 1))
 
     def _do(self, p: Planned) -> None:
         if p.action == "hao_request":  # he asks from the mentor list the mail points to (issue 10.9)
             if Kind.CONSULTATION not in self.trajectories:
-                self.http.post(f"{self.svc.settings.portal_url}/hao/mentoren", data={
+                self.asked += 1
+                asked = self.http.post(f"{self.svc.settings.portal_url}/hao/mentoren", data={
                     "email": CAST[5].email, "mentor_id": str(self.ids[CAST[0].email]), "question": QUESTION})
+                self.say(f"hao: {CAST[5].name} asks a consultation from the mentor list ({asked.status_code})")
             return
         form = self._form(p)
-        if form is None or self.http.get(p.url).status_code != 200:
+        if form is None:
             return
-        self.http.post(p.url, data=form)
+        page = self.http.get(p.url)
+        done = self.http.post(p.url, data=form) if page.status_code == 200 else page
+        if done.status_code != 200:  # a person meets a refusal: the demo's log says so, not only the Maildir
+            self.say(f"hao: {p.action} refused ({done.status_code}): {_headline(done.text)}")
+            if p.action == "hao_confirm" and done.status_code == 410 and self.asked < 3:
+                self._do(replace(p, action="hao_request"))  # his link lapsed (compressed time): he asks again
 
     def _form(self, p: Planned) -> dict | None:
         now = self.svc.clock.now()
@@ -234,3 +244,6 @@ def _fields(start: datetime, prefix: str = "") -> dict[str, str]:
     return {f"{prefix}date": at.date().isoformat(), f"{prefix}time": "10:00"}
 
 
+def _headline(page: str) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    return found.group(1).strip() if found else page[:120]

@@ -81,7 +81,7 @@ class Participants:
 
     def _delay(self, action: str, role: Role, trajectory_id: int, ref: str = "") -> timedelta:
         days = {"kennismaking": 4, "plan": 5, "sign": 1, "propose": 1, "topics": 1, "confirm": 0.3,
-                "evaluation": 2}.get(action, 1)
+                "evaluation": 2, "meeting": 0.2}.get(action, 1)
         if action == "plan" and ref.endswith("-plan-v2"):
             days = 1  # the revision after the facilitator's comment
         if action == "sign" and role is Role.MENTOR and self._index(trajectory_id) == SLOW_MENTOR_SIGNATURE:
@@ -111,6 +111,10 @@ class Participants:
                 self.acts += 1
             elif response.status_code in (400, 403, 410):
                 self.done.add(planned.occasion)
+            if response.status_code != 200:  # a person meets a refusal: the demo's log says so
+                found = re.search(r'class="err"[^>]*>([^<]*)<', response.text)
+                print(f"[{now:%Y-%m-%d}] {planned.action} refused ({response.status_code}): "
+                      f"{found.group(1) if found else ''}", flush=True)
 
     def _form(self, p: Planned, now: datetime) -> dict | None:
         t, _ = self.svc.repo.trajectory(p.trajectory_id)
@@ -150,7 +154,7 @@ class Participants:
             if MOVES.get((index, number)) == who:
                 return {"choice": "move", **self._date_fields(meeting.starts_at + timedelta(days=7), "new_")}
             if CALLS_OFF.get((index, number)) == who:
-                return {"choice": "cancel", "reason": "Ik ben die dag ziek; ik plan zo snel mogelijk een nieuwe datum."}
+                return {"choice": "cancel", "reason": "I am ill that day; I will plan a new date as soon as I can."}
             return None
         if p.action == "confirm":
             match = t.match

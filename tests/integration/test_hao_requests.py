@@ -210,3 +210,18 @@ def test_the_chairs_link_refuses_clearly_after_a_coupling_in_the_prefect_ui(worl
     for response in (client.get(url), client.post(url, data={"mentor_id": str(ids["mentor"])})):
         assert response.status_code == 410 and "al een hao-mentor gekoppeld" in response.text
     assert svc.hao.repo.trajectory(p.id)[0].mentor_id == ids["mentor2"] and woken == []
+
+
+def test_a_request_after_a_lapsed_one_was_purged_gets_its_own_mail_and_link(world) -> None:
+    """Found in the demo: SQLite gave the purged request's id again, so the new request's mail key was
+    'known' (never sent) and its link's use was the old one's."""
+    svc, client, clock, ids, _, _, server = world
+    assert ask(client, "t@example.org", ids["mentor"]).status_code == 200
+    clock.advance(days=15)
+    assert svc.hao.requests.purge(clock.now()) == 1
+    assert ask(client, "t@example.org", ids["mentor"]).status_code == 200
+    mails = sorted(inbox(server, "t@example.org"), key=lambda m: m["Date"].datetime)
+    assert len(mails) == 2
+    [newest] = links_in(mails[-1])
+    done = client.post(newest, data={"mentor_id": str(ids["mentor"]), "form": "phone", "question": QUESTION})
+    assert done.status_code == 200 and len(svc.hao.repo.all(Kind.CONSULTATION)) == 1
