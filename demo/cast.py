@@ -55,8 +55,8 @@ OTHER_MEMBERS = [
 # Youssef's first kennismaking fails; his own run then proposes another mentor (Anneke has room for two).
 DECLINES = {(1, 0)}  # (mentee index, match attempt index) where the mentee says no
 SLOW_MENTOR_SIGNATURE = 0  # this mentee's mentor signs late, so a reminder goes out
-# Meetings changed beforehand through the link in their invitation: (mentee index, meeting number) -> who.
-MOVES = {(0, 2): "mentor"}  # Sanne's mentor moves their second meeting a week later
-CALLS_OFF = {(1, 3): "mentee"}  # Youssef calls off his third meeting; he then plans a new date
+# Meetings changed beforehand through the link in their invitation: mentee index -> who does it.
+MOVES = {0: "mentor"}  # Sanne's mentor moves one of their meetings a week later
+CALLS_OFF = {1: "mentee"}  # Youssef calls off one of his meetings; he then plans a new date
 # Sanne asks the facilitator's comment on her first plan, gets it by mail and revises the plan once.
 ASKS_REVIEW = 0  # mentee index

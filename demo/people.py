@@ -62,6 +62,7 @@ class Participants:
         self.http = httpx.Client(timeout=30, follow_redirects=True)
         self.acts = 0
         self.sign_page_shot = False
+        self.changed: set[int] = set()  # mentees (cast index) whose pair moved or called off a meeting
 
     def read_mail(self, mails: list[Mail]) -> None:
         now = self.svc.clock.now()
@@ -151,9 +152,15 @@ class Participants:
             meeting = next((m for m in t.match.meetings if m.number == number), None) if t.match else None
             if meeting is None or p.extra.get("sequence") != 0:
                 return None
-            if MOVES.get((index, number)) == who:
+            # In compressed time an invitation may come late: the first meeting from the second on whose
+            # invitation leaves two days is the one moved or called off, once per pair.
+            if number < 2 or meeting.starts_at - now < timedelta(days=2) or index in self.changed:
+                return None
+            if MOVES.get(index) == who:
+                self.changed.add(index)
                 return {"choice": "move", **self._date_fields(meeting.starts_at + timedelta(days=7), "new_")}
-            if CALLS_OFF.get((index, number)) == who:
+            if CALLS_OFF.get(index) == who:
+                self.changed.add(index)
                 return {"choice": "cancel", "reason": "I am ill that day; I will plan a new date as soon as I can."}
             return None
         if p.action == "confirm":
