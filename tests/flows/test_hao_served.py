@@ -161,6 +161,8 @@ def people(stack):
                                             expertise="beoordelen; ontkoppeling")),
         "mentor2": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Bart Mentor", email="bart@example.org")),
         "mentor3": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Pim Mentor", email="pim@example.org")),
+        # The late starter's mentor: a mentor of his own, so that no other scenario's links cross his.
+        "mentor4": repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Kees Koppel", email="kees@example.org")),
         "staff1": repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Simone Staf", email="simone@example.org")),
         "staff2": repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Mark Staf", email="mark@example.org")),
         "chair": repo.add_person(HaoPerson(role=HaoRole.CHAIR, name="Cor Voorzitter", email="cor@example.org")),
@@ -300,11 +302,11 @@ def overdue_starter(stack, people) -> None:
     # The chair couples in the Prefect UI (the run's MentorCoupling form; the UI makes this same call):
     # the link in her mail then refuses clearly.
     url = wait_until("the chair's link", lambda: chair_link(stack, p.id))
-    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor2"]})
+    assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor4"]})
     wait_until("conversations wait", lambda: waits_at(p.id, "conversations"))
     refused = httpx.post(url, data={"mentor_id": str(people["mentor3"])}, timeout=30)
     assert refused.status_code == 410 and "al een hao-mentor gekoppeld" in refused.text
-    assert svc().hao.repo.trajectory(p.id)[0].mentor_id == people["mentor2"]
+    assert svc().hao.repo.trajectory(p.id)[0].mentor_id == people["mentor4"]
 
 
 def intervision(stack, people) -> None:
