@@ -18,13 +18,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from benchmarks import _procs
-from mentorschap.stack import ROOT, Stack, free_port, stack_environment
+from mentorschap.stack import ROOT, Stack, free_port, project_env, stack_environment
 
 VAR = ROOT / "var" / "bench"
 CLOCK_START = "2021-01-18T08:00:00+00:00"  # as the served tests: the cohort's mentees apply in January
@@ -115,18 +114,10 @@ def bench_stack(name: str, project: bool = True, env: dict[str, str] | None = No
     home = VAR / name
     shutil.rmtree(home, ignore_errors=True)
     smtp_port, portal_port = free_port(), free_port()
-    stack_env = {
-        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
-        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
-        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "MENTORSCHAP_SIGNING_SECRET": f"bench-secret-for-{name}-{os.getpid()}",
-        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "86400",  # the benchmark wants no timer runs in between
-        "MENTORSCHAP_CLOCK_START": CLOCK_START,
-        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
-        "MENTORSCHAP_CLOCK_SPEED": "1",
-        "PREFECT_SERVER_LOGGING_LEVEL": "INFO",  # uvicorn's access log: one line per API call
-        **(env or {}),
-    }
+    # No timer runs in between (sweep once a day); uvicorn's access log: one line per API call.
+    stack_env = {**project_env(home, smtp_port, portal_port, f"bench-secret-for-{name}-{os.getpid()}", 86400,
+                               CLOCK_START),
+                 "PREFECT_SERVER_LOGGING_LEVEL": "INFO", **(env or {})}
     s = Stack.create(home, stack_env)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 

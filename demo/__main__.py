@@ -28,6 +28,8 @@ from demo.inbox import Inbox
 from demo.screens import screenshot
 from domain.clock import AMSTERDAM, Clock
 from domain.cohort import CohortPlan
+from domain.people import Role
+from domain.trajectory import MeetingStatus
 from domain.waits import Subject
 from mentorschap.stack import ROOT, Stack, free_port
 
@@ -239,8 +241,8 @@ def summarize(svc: Services, elapsed: float) -> dict:
     for tid in svc.repo.trajectory_ids():
         for match in svc.repo.trajectory(tid)[0].matches:
             for m in match.meetings:
-                if m.changed_by is not None and m.changed_by.value in ("mentee", "mentor"):
-                    kind = "called_off" if m.status.value == "cancelled" else "moved"
+                if m.changed_by in (Role.MENTEE, Role.MENTOR):
+                    kind = "called_off" if m.status is MeetingStatus.CANCELLED else "moved"
                     changed[f"{kind}_by_{m.changed_by.value}"] += 1
     revised = sum(1 for tid in svc.repo.trajectory_ids() for m in svc.repo.trajectory(tid)[0].matches
                   if m.plan is not None and m.plan.version > 1)

@@ -42,6 +42,24 @@ def stack_environment(env: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def project_env(home: Path, smtp_port: int, portal_port: int, secret: str, sweep_seconds: int,
+                clock_start: str, speed: float = 1) -> dict[str, str]:
+    """The project's settings for a stack in ``home``: its own database, mail port, portal, secret and
+    a clock that starts at ``clock_start`` now (tests and benchmarks each add what is theirs)."""
+    from datetime import UTC, datetime
+
+    return {
+        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
+        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
+        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
+        "MENTORSCHAP_SIGNING_SECRET": secret,
+        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": str(sweep_seconds),
+        "MENTORSCHAP_CLOCK_START": clock_start,
+        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
+        "MENTORSCHAP_CLOCK_SPEED": str(speed),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -11,9 +11,8 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
-from mentorschap.stack import ROOT, Stack, free_port, stack_environment
+from mentorschap.stack import ROOT, Stack, free_port, project_env, stack_environment
 
 AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Prefect, as production would
 
@@ -25,17 +24,8 @@ def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | Non
     home = ROOT / "var" / "tests" / f"{name}-{os.getpid()}"
     shutil.rmtree(home, ignore_errors=True)
     smtp_port, portal_port = free_port(), free_port()
-    stack_env = {
-        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
-        "MENTORSCHAP_SMTP_PORT": str(smtp_port),
-        "MENTORSCHAP_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "MENTORSCHAP_SIGNING_SECRET": f"test-secret-for-{name}",
-        "MENTORSCHAP_SWEEP_INTERVAL_SECONDS": "3600",
-        "MENTORSCHAP_CLOCK_START": clock_start,
-        "MENTORSCHAP_CLOCK_ANCHOR": datetime.now(UTC).isoformat(),
-        "MENTORSCHAP_CLOCK_SPEED": str(speed),
-        **(env or {}),
-    }
+    stack_env = {**project_env(home, smtp_port, portal_port, f"test-secret-for-{name}", 3600, clock_start, speed),
+                 **(env or {})}
     s = Stack.create(home, stack_env, auth=auth)
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
