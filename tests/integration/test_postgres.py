@@ -1,16 +1,7 @@
-"""The same store on PostgreSQL: any SQLAlchemy URL works by setting, not only SQLite.
-
-A throwaway cluster (Debian's postgresql, installed by ``make test``) on a loopback port.
-"""
+"""The same store on PostgreSQL: any SQLAlchemy URL works by setting, not only SQLite."""
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -23,41 +14,18 @@ from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
 from domain.waits import Subject
-from mentorschap.stack import free_port
+from tests.postgres import cluster
 
 NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
 
 
-def _bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else None
-
-
 @pytest.fixture(scope="module")
 def pg_url():
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
     try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.fail("no 'postgres' user: Debian's postgresql package creates it")
-    home = tempfile.mkdtemp(prefix="mentorschap-pg-")
-    shutil.chown(home, "postgres")
-    data, port = os.path.join(home, "data"), free_port()
-
-    def as_postgres(*args: str) -> None:
-        subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", " ".join(args)], check=True,
-                       capture_output=True, timeout=120)
-
-    as_postgres(initdb, "-D", data, "--auth=trust", "-U", "postgres", "--no-sync")
-    as_postgres(pg_ctl, "-D", data, "-w", "-l", os.path.join(home, "log"), "-o",
-                f"'-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off'", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        as_postgres(pg_ctl, "-D", data, "-m", "immediate", "stop")
-        shutil.rmtree(home, ignore_errors=True)
+        with cluster() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
