@@ -1,5 +1,8 @@
 """The reminder policy per programme: how often, how many, when escalated, and never at night.
 
+One mechanism for every kind of wait: programme A's acts (``domain.timing``) and programme B's
+(``domain.hao.acts``) ask the same policy which reminders and whether an escalation are due.
+
 Busy GPs read these on their phones: a reminder waits for a weekday morning, and
 several things due for one person travel in one message.
 """
@@ -7,7 +10,7 @@ several things due for one person travel in one message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from domain.clock import AMSTERDAM
 
@@ -24,6 +27,14 @@ class ReminderPolicy:
     @property
     def max_reminders(self) -> int:
         return len(self.intervals)
+
+    def reminders_due(self, since: datetime, now: datetime) -> list[int]:
+        """The numbers (1, 2, ...) of the reminders due ``now`` for an act open ``since``."""
+        return [n for n, days in enumerate(self.intervals, start=1) if now >= since + timedelta(days=days)]
+
+    def escalation_due(self, since: datetime, now: datetime) -> bool:
+        """Whether whoever can act instead must hear of an act open ``since``."""
+        return now >= since + timedelta(days=self.escalate_after)
 
     def may_send(self, now: datetime) -> bool:
         """Timed messages go out on weekdays between 08:00 and 20:00 in the Netherlands."""

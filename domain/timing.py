@@ -136,13 +136,10 @@ def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = No
                 Notice(f"{act.ref}:request:{act.role}", "meeting_confirm_request", act.role,
                        act.ref, act.step, act.meeting, since=act.since)
             )
-        for n, days in enumerate(policy.intervals, start=1):
-            if now >= act.since + timedelta(days=days):
-                notices.append(
-                    Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
-                           act.step, act.meeting, since=act.since, number=n)
-                )
-        if act.role is not Role.FACILITATOR and now >= act.since + timedelta(days=policy.escalate_after):
+        notices.extend(Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
+                              act.step, act.meeting, since=act.since, number=n)
+                       for n in policy.reminders_due(act.since, now))
+        if act.role is not Role.FACILITATOR and policy.escalation_due(act.since, now):
             notices.append(
                 Notice(f"{act.ref}:escalation:{act.role}", "escalation", Role.FACILITATOR, act.ref,
                        act.step, act.meeting, about=act.role, since=act.since)

@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from domain.clock import local_date
+from domain.hao.acts import role_label, step_label
 from domain.hao.people import HaoPerson, HaoRole, directory
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, HaoTrajectory, Progress
 from tasks.messages import _logger, _run
@@ -126,7 +127,17 @@ def context(svc: Services, t: HaoTrajectory | None, message: HaoMessage, person:
         "mentors": directory(hao.people(HaoRole.MENTOR)),
         "due_by": local_date(t.due_by) if isinstance(t, Progress) else None,
         **message.extra,
+        **(notice_context(svc, t, message.extra, language) if "step" in message.extra else {}),
     }
+
+
+def notice_context(svc: Services, t: HaoTrajectory | None, extra: dict[str, Any], language: str) -> dict[str, Any]:
+    """What a reminder or an escalation says: what is awaited, from whom, since when."""
+    about_role = HaoRole(extra["about_role"])
+    about_id = {HaoRole.TRAINER: t.trainer_id, HaoRole.MENTOR: t.mentor_id}.get(about_role) if t else None
+    return {"step_label": step_label(extra["step"], language), "about_label": role_label(about_role, language),
+            "about_role": about_role.value, "since": datetime.fromisoformat(extra["since"]),
+            "about": svc.hao.repo.person(about_id) if about_id is not None else None}
 
 
 def compose_hao(svc: Services, message: HaoMessage, now: datetime) -> EmailMessage:

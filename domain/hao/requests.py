@@ -1,4 +1,4 @@
-"""A consultation asked from the mentor list, and the reminders while the mentor has not answered.
+"""A consultation asked from the mentor list (its reminders are those of every hao wait: ``domain.hao.acts``).
 
 Anyone can fill in the list's form with any address, so the form never says whether the
 address is a trainer's, mails only an address on file, and is bounded per trainer (one
@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-
-from domain.reminders import ReminderPolicy
 
 REQUEST_VALID = timedelta(days=7)  # the confirmation link's occasion
 COOLDOWN = timedelta(hours=1)  # between two confirmation mails to one trainer
@@ -55,21 +53,3 @@ def request_refusal(r: ConsultationRequest, person_id: int, newest_id: int | Non
     if r.id != newest_id:
         return "replaced"  # one open request per trainer: the newest one
     return None if r.open(now) else "expired"
-
-
-def answer_notices(asked_at: datetime, now: datetime, policy: ReminderPolicy) -> list[tuple[str, int]]:
-    """The reminder to the mentor (``("reminder", n)``) and the word to the trainer (``("escalation", 0)``)
-    due ``now`` for a request the mentor has not answered since ``asked_at`` (the latest reminder
-    only: after a quiet spell, not two at once).
-
-    A minimal hook on the programme's policy (``domain.reminders``, 5 and 10 days, then 14);
-    the outbox key of each makes it go out once. For a consultation only the trainer hears
-    that no answer came, never the institute.
-    """
-    if not policy.may_send(now):
-        return []
-    waited = now - asked_at
-    due = [("reminder", n) for n, days in enumerate(policy.intervals, 1) if waited >= timedelta(days=days)][-1:]
-    if waited >= timedelta(days=policy.escalate_after):
-        due.append(("escalation", 0))
-    return due

@@ -133,6 +133,7 @@ class HaoTrajectory(BaseModel):
     mentor_id: int | None = None
     phase: HaoPhase = HaoPhase.CONVERSATIONS
     opened_at: datetime
+    phase_at: datetime | None = None  # when the current phase began (None: at the opening)
     closed_at: datetime | None = None
     closed_by: HaoRole | None = None
     conversations: list[Conversation] = Field(default_factory=list)
@@ -145,6 +146,10 @@ class HaoTrajectory(BaseModel):
         if self.id is None:
             raise ValueError("the trajectory has not been stored yet")
         return self.id
+
+    def phase_since(self) -> datetime:
+        """When the current phase began: what the reminders of its open acts count from."""
+        return self.phase_at or self.opened_at
 
     def planned(self) -> Conversation | None:
         return next((c for c in self.conversations if c.held_at is None), None)
@@ -195,6 +200,7 @@ class HaoTrajectory(BaseModel):
 
     def _enter(self, phase: HaoPhase, now: datetime, what: str, by: HaoRole | None = None) -> None:
         self.phase = phase
+        self.phase_at = now
         self.history.append(HistoryEntry(at=now, what=f"fase: {what}", by=by))
 
     def _note(self, now: datetime, what: str, by: HaoRole | None = None) -> None:

@@ -7,7 +7,7 @@ gets nothing.
 Waits (suspended, no timeout):
 - answer: the mentor accepts or declines (proposing a colleague) through the request
   mail's link; the hao sweep reminds the mentor and, after that, tells the trainer
-  (``flows.hao.answers``); a decline ends the run with word to the trainer;
+  (``tasks.hao_notices``, as for every hao wait); a decline ends the run with word to the trainer;
 - conversations: the mentor plans a conversation (portal); after it the mentor records it
   (claim, next date, or done); the trainer may close at any time (portal).
 """

@@ -1,4 +1,5 @@
-"""The hao timer: acts on progress conversations at their due date, then starts, wakes and revives hao runs.
+"""The hao timer: acts on progress conversations at their due date, starts, wakes and revives hao runs,
+and sends the reminders and escalations of every hao wait (``tasks.hao_notices``).
 
 At the due date (programme B's own rule) it flags fewer than two signed reports, or closes a
 trajectory that met the minimum and has nothing planned or unsigned; the
@@ -14,8 +15,8 @@ from prefect import flow
 
 from domain.hao.trajectory import Progress, as_progress
 from domain.waits import HAO_KINDS
-from flows.hao.answers import remind_unanswered
 from flows.sweep import due, start
+from tasks.hao_notices import send_hao_notices
 from tasks.runs import act_on, due_runs
 from wiring.bootstrap import services
 
@@ -44,8 +45,9 @@ def flag_overdue() -> int:
 def hao_sweep_now() -> dict[str, int]:
     flagged = flag_overdue()  # a flag or a close is an act: the run wakes because its trajectory changed
     counts = act_on(due_runs(HAO_KINDS, due), start)
-    remind_unanswered()  # no count of its own: the run's result says nothing of consultations
-    return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"]}
+    reminded = send_hao_notices()
+    return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
+            "reminded": reminded}
 
 
 @flow(name="hao-sweep", log_prints=True)

@@ -17,7 +17,7 @@ from adapters.hao_views import institute_export
 from demo.mailserver import MaildirServer
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Consultation, HaoPhase, Kind, Progress
-from flows.hao.answers import remind_unanswered
+from tasks.hao_notices import send_hao_notices
 from tests.integration.test_hao_portal import portal_world
 
 NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)  # a Monday, 10:00 in Amsterdam
@@ -147,27 +147,34 @@ def test_a_mentor_who_declines_proposes_a_colleague_and_the_trainer_decides(worl
 def test_an_unanswered_request_is_reminded_and_then_only_the_trainer_hears(world) -> None:
     svc, client, clock, ids, _, _, server = world
     c = consultation(svc, ids)
-    assert remind_unanswered(svc) == 0
+    assert send_hao_notices(svc) == 0
     clock.advance(days=5)
-    assert remind_unanswered(svc) == 0  # a Saturday: it waits for Monday morning
+    assert send_hao_notices(svc) == 0  # a Saturday: it waits for Monday morning
     clock.advance(days=2)
-    assert remind_unanswered(svc) == 1 and remind_unanswered(svc) == 0  # once
+    assert send_hao_notices(svc) == 1 and send_hao_notices(svc) == 0  # once
     [reminder] = inbox(server, "m@example.org")
     assert "Herinnering" in str(reminder["Subject"]) and "Tineke" not in str(reminder["Subject"])
     [url] = links_in(reminder)
     assert svc.hao.links.read(url.rsplit("/", 1)[1]).action == "hao_answer"
     clock.advance(days=3)  # day 10
-    assert remind_unanswered(svc) == 1
+    assert send_hao_notices(svc) == 1
     clock.advance(days=4)  # day 14
-    assert remind_unanswered(svc) == 1
+    assert send_hao_notices(svc) == 1
     [waiting] = inbox(server, "t@example.org")
     assert "Mo Mentor" in text_of(waiting) and "/hao/mentoren" in text_of(waiting)
     assert len(inbox(server, "m@example.org")) == 2
     assert not inbox(server, "s@example.org") and not inbox(server, "c@example.org")  # never the institute
     assert client.post(url, data={"answer": "accept"}).status_code == 200  # a reminder's link works
-    clock.advance(days=20)
-    assert remind_unanswered(svc) == 0
     assert svc.hao.repo.trajectory(c.id)[0].phase is HaoPhase.CONVERSATIONS
+    assert send_hao_notices(svc) == 0  # the answer ended that wait's reminders
+    clock.advance(days=14)  # the next wait: the mentor never plans the conversation
+    assert send_hao_notices(svc) == 2
+    [plan_reminder] = [m for m in inbox(server, "m@example.org") if "volgende gesprek" in str(m["Subject"])]
+    [plan_url] = links_in(plan_reminder)
+    assert svc.hao.links.read(plan_url.rsplit("/", 1)[1]).action == "hao_plan"
+    [_, word] = inbox(server, "t@example.org")
+    assert "Mo Mentor (de mentor)" in text_of(word) and "niet op de hoogte" in text_of(word)
+    assert not inbox(server, "s@example.org") and not inbox(server, "c@example.org")  # never the institute
 
 
 def starter(svc, ids, name: str, address: str) -> Progress:

@@ -1,11 +1,10 @@
-"""The bound on the mentor list's request form, the confirmation link's occasion and the answer reminders."""
+"""The bound on the mentor list's request form and the confirmation link's occasion."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.hao.requests import ConsultationRequest, answer_notices, may_mail, request_refusal
-from domain.reminders import policy_for
+from domain.hao.requests import ConsultationRequest, may_mail, request_refusal
 
 NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)  # a Monday morning in Amsterdam
 H, D = timedelta(hours=1), timedelta(days=1)
@@ -26,12 +25,3 @@ def test_the_confirmation_link_acts_on_the_trainers_newest_open_request_only() -
     assert request_refusal(r, 1, 3, NOW + H) == "replaced"
     assert request_refusal(r, 1, 2, NOW + 7 * D) == "expired"
     assert request_refusal(r.model_copy(update={"confirmed_at": NOW}), 1, 2, NOW + H) == "used"
-
-
-def test_the_mentor_is_reminded_after_5_and_10_days_and_the_trainer_told_after_14() -> None:
-    policy = policy_for("hao")
-    assert answer_notices(NOW, NOW + 4 * D, policy) == []
-    assert answer_notices(NOW, NOW + 7 * D, policy) == [("reminder", 1)]  # (day 5 was a Saturday)
-    assert answer_notices(NOW, NOW + 10 * D, policy) == [("reminder", 2)]
-    assert answer_notices(NOW, NOW + 14 * D, policy) == [("reminder", 2), ("escalation", 0)]
-    assert answer_notices(NOW, NOW + 14 * D + 12 * H, policy) == []  # 22:00: never at night

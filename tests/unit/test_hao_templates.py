@@ -40,7 +40,8 @@ TRAJECTORY = {"hao_consultation_request": C, "hao_consultation_closed": C, "hao_
               "hao_invitation": C, "hao_guidance_goals": G, "hao_guidance_started": G, "hao_report_request": G,
               "hao_discuss_request": G, "hao_report_released": G, "hao_coupling_needed": P, "hao_coupled": P,
               "hao_report_sign": P, "hao_progress_flag": P, "hao_progress_done": P, "hao_answer_reminder": C,
-              "hao_answer_waiting": C, "hao_consultation_accepted": C, "hao_consultation_declined": C}
+              "hao_answer_waiting": C, "hao_consultation_accepted": C, "hao_consultation_declined": C,
+              "hao_reminder": G, "hao_escalation": C}
 HAO = sorted(m for m in messages() if m.startswith("hao_"))
 
 
@@ -52,14 +53,15 @@ def context(message: str, person: HaoPerson, action_url: str | None) -> dict:
         "trainer": TRAINER, "mentor": MENTOR, "conversation": t.conversations[0] if t and t.conversations else None,
         "forms": FORMS, "reasons": REASONS, "areas": TASK_AREAS, "mentors": [MENTOR],
         "due_by": P.due_by.date(), "number": 2, "request_mentor_id": 2, "proposed_mentor_id": 2, "n": 1,
-        "year": 2021, "starts_at": NOW.isoformat(), "location": "Zaal 2",
+        "year": 2021, "starts_at": NOW.isoformat(), "location": "Zaal 2", "since": NOW, "about": MENTOR,
+        "step_label": "een datum voor het volgende gesprek", "about_label": "de mentor", "about_role": "mentor",
         "institute": {"trajectories": [{"trainer": {"name": "Hanna"}, "kind": "guidance", "status": "loopt",
                                         "mentor": {"name": "Marc"}, "report": None}]},
     }
 
 
 def test_the_hao_catalogue_is_the_same_in_both_languages() -> None:
-    assert len(HAO) == 22
+    assert len(HAO) == 24
     assert sorted(m for m in Renderer().messages("en") if m.startswith("hao_")) == HAO
 
 
@@ -75,7 +77,8 @@ def test_every_hao_message_renders(message: str, language: str, person: HaoPerso
 
 
 @pytest.mark.parametrize("message", ["hao_consultation_request", "hao_invitation", "hao_consultation_closed",
-                                     "hao_answer_reminder", "hao_answer_waiting", "hao_consultation_declined"])
+                                     "hao_answer_reminder", "hao_answer_waiting", "hao_consultation_declined",
+                                     "hao_escalation"])
 def test_consultation_subjects_carry_no_names_or_question(message: str) -> None:
     out = Renderer().render(message, "nl", context(message, MENTOR, None))
     assert "Hanna" not in out.subject and "aios" not in out.subject
