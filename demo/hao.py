@@ -3,7 +3,8 @@
 Runs beside programme A on the same stack and clock: one consultation series (two
 phone calls, asked from the mentor list the yearly information mail points to, confirmed
 through the link mailed to the trainer's address on file, accepted by the mentor), one targeted guidance up to
-the released results report, and one starting trainer with three signed progress
+the released results report (its trainer forgets to sign the goals: she is reminded twice and signs once the
+contact persons, told after 14 days, chase her), and one starting trainer with three signed progress
 reports (two required, the third offered in the mail that says the minimum is met).
 People read the Maildir and open their ``/h/`` links over HTTP; the COMO chair couples
 the mentor through the progress run's input form (the Prefect API).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time as clock_time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
@@ -65,6 +67,8 @@ class HaoDemo:
         self.completed: set[int] = set()
         self.last_chair = 0.0
         self.asked = 0  # how often Joost asked from the mentor list
+        self.goals_url = ""  # Lisa's newest link to sign the goals, which she leaves until she is chased
+        self.chased = False
 
     # --- the start ---------------------------------------------------------
 
@@ -148,6 +152,8 @@ class HaoDemo:
             "institute_sees": [{"kind": x["kind"], "phase": x["phase"], "report_released": bool(x.get("report")),
                                 "signed_reports": len(x.get("reports", []))} for x in institute["trajectories"]],
             "finance_mentor_totals": finance_export(self.svc)["mentor_totals"],
+            "reminders": dict(Counter(r["template"] for r in self.svc.outbox.rows() if r["template"] in (
+                "hao_reminder", "hao_escalation", "hao_answer_reminder", "hao_answer_waiting"))),
         }
 
     # --- the people --------------------------------------------------------
@@ -165,6 +171,8 @@ class HaoDemo:
 
     def _read_mail(self, mails: list[Mail], now: datetime) -> None:
         for mail in mails:
+            if self._chase(mail, now):
+                continue
             for url in dict.fromkeys(LINK.findall(mail.text)):
                 if url in self.planned:
                     continue
@@ -172,13 +180,31 @@ class HaoDemo:
                 claim = self.hao.links.read(url.rsplit("/", 1)[1])
                 if claim.action == "hao_request" and claim.person_id != self.ids[CAST[5].email]:
                     continue  # only Joost asks for a consultation this year
+                if claim.action == "hao_goals":
+                    self.goals_url = url
                 at = self._when(claim.action, claim.trajectory_id, claim.extra, now)
                 if at is not None:
                     self.queue.append(Planned(at, url, claim.action, claim.person_id, claim.ref, claim.trajectory_id,
                                               dict(claim.extra)))
                     self.queue.sort()
 
+    def _chase(self, mail: Mail, now: datetime) -> bool:
+        """The contact persons hear that Lisa has not signed the goals (programme B's escalation, issue
+        10.8); the first of them phones her, and she signs through her newest link the next day."""
+        staff = {p.email for p in CAST if p.role is HaoRole.STAFF}
+        if mail.to not in staff or not mail.subject.startswith("Actie nodig") or self.chased or not self.goals_url:
+            return False
+        self.chased = True
+        claim = self.hao.links.read(self.goals_url.rsplit("/", 1)[1])
+        self.say(f"hao: the contact persons are told the goals wait for {CAST[6].name}; they phone her")
+        self.queue.append(Planned(now + timedelta(days=1), self.goals_url, claim.action, claim.person_id, claim.ref,
+                                  claim.trajectory_id, dict(claim.extra)))
+        self.queue.sort()
+        return True
+
     def _when(self, action: str, tid: int, extra: dict, now: datetime) -> datetime | None:
+        if action == "hao_goals" and not self.chased:
+            return None  # Lisa leaves it (the reminders' links too) until the contact persons phone her
         if action == "hao_close":
             return None  # the mentor closes this series
         if action == "hao_held":

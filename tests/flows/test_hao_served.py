@@ -80,11 +80,20 @@ def mails_to(maildir: Path, address: str) -> list[email.message.EmailMessage]:
 
 
 def link_for(maildir: Path, to: str, action: str, used: set[str]) -> str:
-    """A personal hao link of ``action`` in mail to ``to`` that this test has not used yet."""
+    """A personal hao link of ``action`` in mail to ``to`` that this test has not used yet and whose
+    occasion is open (a reminder's link for an act done meanwhile is not the one a person would take)."""
+    from domain.hao.occasions import refusal
+
     for msg in mails_to(maildir, to):
         for url in LINK.findall(text_of(msg)):
-            if url not in used and svc().hao.links.read(url.rsplit("/", 1)[1]).action == action:
-                return url
+            claim = svc().hao.links.read(url.rsplit("/", 1)[1])
+            if url in used or claim.action != action:
+                continue
+            if claim.trajectory_id:
+                t, _ = svc().hao.repo.trajectory(claim.trajectory_id)
+                if refusal(t, claim.role, claim.person_id, claim.action, claim.ref, claim.extra) is not None:
+                    continue
+            return url
     return ""
 
 
