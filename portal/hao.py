@@ -29,6 +29,7 @@ from domain.hao.requests import ConsultationRequest, request_refusal
 from domain.hao.trajectory import FORMS, QUESTION_LIMIT, TASK_AREAS, Consultation, HaoTrajectory, Kind
 from portal import hao_acts
 from portal.hao_directory import mount_directory
+from tasks.hao_messages import PROGRAMME
 
 if TYPE_CHECKING:
     from wiring.hao_services import HaoServices
@@ -45,9 +46,12 @@ def renderer(services: Any) -> Callable[..., HTMLResponse]:
 
     def render(template: str, lang: str, /, status: int = 200, **ctx: Any) -> HTMLResponse:
         lang = "en" if lang == "en" else "nl"
+        # Help comes from the programme's own office, not programme A's facilitator (and not the
+        # institute: a page of a consultation must not send the trainer there).
         page = env.get_template(template).render(
-            lang=lang, tr=lambda nl, en: en if lang == "en" else nl,
-            facilitator_name=settings.facilitator_name, facilitator_address=settings.facilitator_address, **ctx,
+            lang=lang, tr=lambda nl, en: en if lang == "en" else nl, contact_nl="het programma",
+            contact_en="the programme", facilitator_name=PROGRAMME[lang], facilitator_address=settings.sender_address,
+            **ctx,
         )
         return HTMLResponse(page, status_code=status)
 

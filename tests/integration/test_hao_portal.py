@@ -73,7 +73,11 @@ def test_a_consultation_from_request_to_close_through_links(world) -> None:
     assert client.post(held, data={"km": "5", "hours": "1", "done": "yes"}).status_code == 200
     t, _ = svc.hao.repo.trajectory(t.id)
     assert t.phase is HaoPhase.CLOSED and t.held()[0].claim.km == 5
-    assert client.get(plan).status_code == 410  # closed, or used: nothing more to do
+    refused = client.get(plan)
+    assert refused.status_code == 410  # closed, or used: nothing more to do
+    help_line = refused.text.split("Hulp nodig", 1)[1].split("</p>", 1)[0]
+    assert "het programma" in help_line and svc.settings.sender_address in help_line  # not programme A's
+    assert "procesfacilitator" not in refused.text and svc.settings.facilitator_address not in refused.text
 
 
 def test_the_trainer_must_tick_that_the_report_was_discussed(world) -> None:
