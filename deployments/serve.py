@@ -50,9 +50,15 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
 
 def main() -> None:
     try:
-        served = deployments(Settings())
+        settings = Settings()
+        served = deployments(settings)
     except CohortFileError as exc:  # one line for the facilitator, never a traceback
         sys.exit(f"geweigerd: {exc}")
+    if settings.warm_start:
+        from deployments.warm import serve_warm
+
+        serve_warm(served, limit=8)
+        return
     serve(*served, limit=8)
 
 

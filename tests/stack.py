@@ -17,6 +17,11 @@ from mentorschap.stack import ROOT, Stack, free_port, project_env, stack_environ
 AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Prefect, as production would
 
 
+def warm_start() -> dict[str, str]:
+    """``MENTORSCHAP_TEST_WARM_START=1`` runs the served tests with the warm start on (issue 8.8)."""
+    return {"MENTORSCHAP_WARM_START": "1"} if os.environ.get("MENTORSCHAP_TEST_WARM_START") == "1" else {}
+
+
 def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | None = None,
                   env: dict[str, str] | None = None, deployments: tuple[str, ...] = ()) -> Iterator[Stack]:
     """Start a stack in ``var/tests/<name>-<pid>`` with its own clock and database; stop it after."""
@@ -25,7 +30,7 @@ def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | Non
     shutil.rmtree(home, ignore_errors=True)
     smtp_port, portal_port = free_port(), free_port()
     stack_env = {**project_env(home, smtp_port, portal_port, f"test-secret-for-{name}", 3600, clock_start, speed),
-                 **(env or {})}
+                 **warm_start(), **(env or {})}
     s = Stack.create(home, stack_env, auth=auth)
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 

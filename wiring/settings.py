@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     sweep_interval_seconds: float = Field(300, description="how often the timer sweep runs; it recovers lost wake-ups")
 
+    warm_start: bool = Field(False, description="flow-run processes fork from a process that already imported "
+                                                "Prefect and the flows, instead of a new interpreter per run")
     retention_days: int = Field(
         730, ge=1, description="a trajectory's personal data is erased this many days after it ended "
                                "(the privacy statement promises two years)")

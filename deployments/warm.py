@@ -1,0 +1,83 @@
+"""A warm start for flow runs (issue 8.8, behind ``MENTORSCHAP_WARM_START``).
+
+Prefect's runner starts every flow run, and every resume of a suspended one, in a new
+interpreter (``multiprocessing`` "spawn"), which imports Prefect and our flows anew: about
+two CPU-seconds, most of a wake. With the warm start the flow-run processes fork from
+Python's *forkserver* instead: one process, started by the runner on its first run, that
+imports Prefect and the flows once, before any thread exists in it (forking a process with
+threads can deadlock Prefect's engine), and then forks a child per run. The child runs the
+very call Prefect would have run in its spawned process (the same pickled call, environment
+and control channel); only the way the process comes to life differs. If the forkserver
+dies, ``multiprocessing`` starts a new one on the next run.
+
+The hook is the one Prefect names for this: ``prefect.runner._starter_direct`` calls the
+module-level ``run_flow_in_subprocess`` of ``prefect.flow_engine``, which asks its
+``multiprocessing`` for the "spawn" context; we hand that module a stand-in whose contexts
+are forkserver contexts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import multiprocessing.context
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+# What every flow run of ours imports: loaded once in the forkserver.
+PRELOAD = [
+    "prefect", "prefect.flow_engine", "prefect.runner", "wiring.bootstrap", "flows.trajectory", "flows.cohort",
+    "flows.sweep", "flows.retention", "flows.hao.consultation", "flows.hao.guidance", "flows.hao.progress",
+    "flows.hao.support", "flows.hao.sweep",
+]
+
+
+class _ForkserverMultiprocessing:
+    """Stands in for the ``multiprocessing`` module inside ``prefect.flow_engine`` only."""
+
+    context = multiprocessing.context
+
+    @staticmethod
+    def get_context(method: str | None = None) -> Any:
+        return multiprocessing.get_context("forkserver")
+
+
+def install() -> None:
+    """Make the runner's flow-run processes fork from a preloaded forkserver (call before ``serve``)."""
+    import prefect.flow_engine
+
+    multiprocessing.set_forkserver_preload(PRELOAD)
+    prefect.flow_engine.multiprocessing = _ForkserverMultiprocessing()  # type: ignore[assignment]  # a stand-in module
+
+
+def serve_warm(served: list[RunnerDeployment], limit: int) -> None:
+    """``prefect.serve``, with every flow run forked from the preloaded forkserver.
+
+    ``serve`` gives the runner deployments only, and the runner then starts each run with
+    ``python -m prefect.engine``, which loads the flow from its entrypoint; a runner that holds
+    the flow itself (as ``flow.serve`` makes it) runs it with ``run_flow_in_subprocess``
+    instead, the path ``install`` warms. So the runner gets each deployment's flow too.
+    """
+    install()
+    asyncio.run(_serve(served, limit))
+
+
+async def _serve(served: list[RunnerDeployment], limit: int) -> None:
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True, limit=limit)
+    for deployment in served:
+        assert deployment.entrypoint is not None
+        deployment_id = await runner.aadd_deployment(deployment)
+        runner._deployment_registry.register_flow(deployment_id, _flow_of(deployment.entrypoint))
+    await runner.start()
+
+
+def _flow_of(entrypoint: str) -> Any:
+    """The flow object of ``flows/trajectory.py:mentee_trajectory``, imported as its module (so the
+    call Prefect pickles for the child names it by reference, and the forkserver has it loaded)."""
+    path, name = entrypoint.rsplit(":", 1)
+    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
