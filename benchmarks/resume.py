@@ -190,9 +190,21 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+# ``MENTORSCHAP_BENCH_WARM_START=1``: the project's runner with the warm start (issue 8.8); the figures
+# then carry the suffix ``_warm`` (target for the ratio: 0.5).
+WARM = os.environ.get("MENTORSCHAP_BENCH_WARM_START") == "1"
+if WARM:
+    TARGETS = {f"{key}_warm": bound for key, bound in TARGETS.items()} | {"resume_cpu_ratio_warm": ("<=", 0.5)}
+
+
 def run() -> dict[str, float | int]:
+    figures_ = measured()
+    return {f"{key}_warm": value for key, value in figures_.items()} if WARM else figures_
+
+
+def measured() -> dict[str, float | int]:
     load = os.getloadavg()[0]
-    with bench_stack("resume", project=False) as b:
+    with bench_stack("resume", project=False, env={"MENTORSCHAP_WARM_START": "1"} if WARM else None) as b:
         bare, bare_idle = bare_cycles(b)  # alone on the server: the project's runner is not up yet
         b.start_project()
         b.wait_idle("runner")
