@@ -62,11 +62,20 @@ def cluster() -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def database(admin_url: str, name: str | None = None) -> str:
-    """A new, empty database in the cluster of ``admin_url``; returns its URL."""
+def database(admin_url: str, name: str | None = None, template: str | None = None) -> str:
+    """A new database in the cluster of ``admin_url`` (empty, or a copy of ``template``); returns its URL."""
     name = name or f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     engine.dispose()
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop(admin_url: str, url: str) -> None:
+    """Drop the database of ``url``, closing the connections a test's engines left open."""
+    name = url.rsplit("/", 1)[1]
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()

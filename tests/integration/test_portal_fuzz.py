@@ -96,9 +96,9 @@ def test_two_taps_on_one_link_at_the_same_moment_act_once(world: World, meeting_
     assert world.trajectory(tid)[0].match.meetings[0].topics.startswith("Onderwerp ")
 
 
-def test_no_request_the_openapi_allows_gives_a_server_error(tmp_path) -> None:
+def test_no_request_the_openapi_allows_gives_a_server_error(db_url, tmp_path) -> None:
     """Schemathesis reads the served portal's own OpenAPI (not served in production) and calls every operation."""
-    svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'fuzz.db'}", portal_url="http://testserver"),
+    svc = build(Settings(database_url=db_url, portal_url="http://testserver"),
                 FakeClock(START))
     svc.runs = FakeRuns()  # type: ignore[misc]
     app = hao_portal.mount(create_app(svc), svc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,29 +15,19 @@ from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
 from domain.waits import Subject
-from tests.postgres import cluster
+from tests.postgres import database, drop
 
 NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with cluster() as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-
-
 @pytest.fixture
-def repo(pg_url) -> Repository:
-    engine = make_engine(pg_url)
-    from adapters.db import metadata
-
+def repo(pg_admin_url, pg_template) -> Iterator[Repository]:
+    url = database(pg_admin_url, template=pg_template)
+    engine = make_engine(url)
     create_schema(engine)
     yield Repository(engine)
-    metadata.drop_all(engine)
     engine.dispose()
+    drop(pg_admin_url, url)
 
 
 def application(role: str, email: str) -> Application:
