@@ -162,7 +162,8 @@ class Stack:
     def start_portal(self, port: int) -> None:
         proc = self.spawn("portal", [sys.executable, "-m", "uvicorn", "--factory", "mentorschap.web:make_app",
                                      "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"])
-        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60, proc=proc)
+        # The process answers; /healthz would also wait for Prefect, which a restarting stack may lack.
+        wait_http(f"http://127.0.0.1:{port}/portal.css", timeout=60, proc=proc)
 
     def _wait_deployments(self, names: list[str], timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
