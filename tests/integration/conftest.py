@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
-from adapters.db import create_schema, make_engine
+from adapters.db import create_schema, load_tables, make_engine, metadata
 from adapters.outbox import Outbox
 from demo.mailserver import MaildirServer
 from tests.postgres import cluster, database, drop
 
-TEMPLATE = "mentorschap_head"
+TIER = "mentorschap_tier"
 
 
 def on_postgres(request: pytest.FixtureRequest) -> bool:
@@ -32,24 +32,41 @@ def pg_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_admin_url: str) -> str:
-    """A database at the newest migration; every test gets a copy (faster than migrating each)."""
-    engine = make_engine(database(pg_admin_url, TEMPLATE))
+def pg_database(pg_admin_url: str) -> str:
+    """One database at the newest migration for the whole PostgreSQL pass (emptied for every test)."""
+    url = database(pg_admin_url, TIER)
+    engine = make_engine(url)
     create_schema(engine)
     engine.dispose()
-    return TEMPLATE
+    return url
+
+
+def emptied(url: str) -> str:
+    """The tier's database as new: the previous test's connections closed, every table emptied and its
+    ids starting at 1 again (far quicker than a new database, for which PostgreSQL checkpoints)."""
+    load_tables()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
 
 
 @pytest.fixture
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a database of this test's own: a SQLite file, or a fresh PostgreSQL database."""
+def pg_url(pg_database: str) -> str:
+    """A PostgreSQL database of this test's own (in either pass)."""
+    return emptied(pg_database)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of this test's own: a new SQLite file, or on the PostgreSQL pass its database emptied."""
     if not on_postgres(request):
-        yield f"sqlite:///{tmp_path / 'mentorschap.db'}"
-        return
-    admin = request.getfixturevalue("pg_admin_url")
-    url = database(admin, template=request.getfixturevalue("pg_template"))
-    yield url
-    drop(admin, url)
+        return f"sqlite:///{tmp_path / 'mentorschap.db'}"
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,19 +15,16 @@ from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
 from domain.waits import Subject
-from tests.postgres import database, drop
 
 NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def repo(pg_admin_url, pg_template) -> Iterator[Repository]:
-    url = database(pg_admin_url, template=pg_template)
-    engine = make_engine(url)
+def repo(pg_url) -> Iterator[Repository]:
+    engine = make_engine(pg_url)
     create_schema(engine)
     yield Repository(engine)
     engine.dispose()
-    drop(pg_admin_url, url)
 
 
 def application(role: str, email: str) -> Application:
