@@ -112,6 +112,9 @@ def test_no_request_the_openapi_allows_gives_a_server_error(db_url, tmp_path) ->
         @given(case=operation.as_strategy())
         def no_server_error(case: Any) -> None:
             response = case.call()
+            if case.path == "/healthz":  # no Prefect here: its one answer is 503 naming it
+                assert response.status_code == 503 and response.json()["failed"] == ["prefect"]
+                return
             assert response.status_code < 500, (case.method, case.path, response.status_code)
             assert "Traceback" not in response.text
 
