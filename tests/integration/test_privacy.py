@@ -352,3 +352,28 @@ def test_an_application_waiting_for_membership_is_exported_and_erased(svc: Servi
     erase_person(svc, "nora@example.org")
     left = everything(svc)
     assert "Nora" not in left and "nora@example.org" not in left and "alleen Nora schreef" not in left
+
+
+def test_on_postgresql_no_erased_value_stays_in_the_database_files(pg_url: str, pg_admin_url: str) -> None:
+    """An update leaves the old row version on disk until a vacuum: erasure rewrites the tables."""
+    from sqlalchemy import create_engine
+
+    svc = build(Settings(database_url=pg_url, environment="test"), clock=FakeClock(START))
+    svc.prefect_traces = FakeTraces()  # type: ignore[assignment]
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+
+    def on_disk() -> bytes:
+        with admin.connect() as conn:
+            conn.execute(text("CHECKPOINT"))  # what the tables hold is written to their files
+            folder = Path(conn.execute(text("SHOW data_directory")).scalar_one(), "base", str(conn.execute(
+                text("SELECT oid FROM pg_database WHERE datname = :name"), {"name": pg_url.rsplit("/", 1)[1]},
+            ).scalar_one()))
+        return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+
+    ended_pair(svc)
+    assert SANNE["email"].encode() in on_disk()
+    erase_person(svc, SANNE["email"])
+    svc.engine.dispose()
+    left = on_disk()
+    admin.dispose()
+    assert [s for s in SECRETS if s.encode() in left] == []
