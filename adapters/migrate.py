@@ -61,3 +61,26 @@ def upgrade(engine: Engine) -> str:
             command.stamp(found, BASELINE)
         command.upgrade(found, "head")
         return _revision(conn) or HEAD
+
+
+def new_revision(message: str) -> Path:
+    """Write the next migration, generated from what the code's tables have that the newest revision
+    lacks (Alembic's autogenerate against a scratch SQLite database at HEAD); read it before committing,
+    and raise HEAD to its number."""
+    import tempfile
+
+    from alembic import command
+
+    from adapters.db import load_tables, make_engine
+
+    load_tables()
+    number = f"{int(HEAD) + 1:04d}"
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{scratch}/head.db")
+        upgrade(engine)
+        with engine.begin() as conn:
+            script = command.revision(config(conn), message=message, autogenerate=True, rev_id=number)
+        engine.dispose()
+    if script is None or isinstance(script, list):
+        raise RuntimeError("Alembic wrote no single revision")
+    return Path(script.path)

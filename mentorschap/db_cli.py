@@ -82,3 +82,12 @@ def restore(file: Path, ja: Annotated[bool, typer.Option("--ja", "--yes", help="
     with _refusing():
         revision = read(_url(), file)
     typer.echo(f"teruggezet uit {file}; database op revisie {revision}")
+
+
+@db.command("revision")
+def revision(message: str) -> None:
+    """For a developer: write the next migration from the tables in the code (then read it, raise HEAD)."""
+    from adapters.migrate import HEAD, new_revision
+
+    path = new_revision(message)
+    typer.echo(f"geschreven: {path}; lees hem na en zet HEAD in adapters/migrate.py op {int(HEAD) + 1:04d}")

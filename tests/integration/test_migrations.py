@@ -86,3 +86,33 @@ def test_processes_that_start_together_on_an_empty_database_migrate_it_once(empt
         engine.dispose()
     assert errors == [] and results == [HEAD] * len(engines)
     assert differences(empty_db_url) == []
+
+
+def test_a_new_table_in_the_code_gets_the_next_migration_written(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from sqlalchemy import Column, Integer, Table
+
+    import adapters.migrate
+
+    monkeypatch.setattr(adapters.migrate, "MIGRATIONS", shutil.copytree(adapters.migrate.MIGRATIONS, tmp_path / "m"))
+    added = Table("proef", metadata, Column("id", Integer, primary_key=True))
+    try:
+        path = adapters.migrate.new_revision("een proeftabel")
+    finally:
+        metadata.remove(added)
+    text = path.read_text(encoding="utf-8")
+    assert path.parent == tmp_path / "m" / "versions" and path.name.startswith("0002_")
+    assert 'revision = "0002"' in text or "revision = '0002'" in text
+    assert "op.create_table(" in text and "proef" in text and "people" not in text
+
+
+def test_db_upgrade_and_current_on_the_command_line(empty_db_url: str, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from mentorschap.cli import app
+
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", empty_db_url)
+    assert "revisie geen (leeg); nieuwste revisie 0001" in CliRunner().invoke(app, ["db", "current"]).output
+    assert CliRunner().invoke(app, ["db", "upgrade"]).output.strip() == "database op revisie 0001"
+    assert "database op revisie 0001; nieuwste revisie 0001" in CliRunner().invoke(app, ["db", "current"]).output
