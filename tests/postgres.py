@@ -62,12 +62,12 @@ def cluster() -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def database(admin_url: str, name: str | None = None, template: str | None = None) -> str:
-    """A new database in the cluster of ``admin_url`` (empty, or a copy of ``template``); returns its URL."""
+def database(admin_url: str, name: str | None = None) -> str:
+    """A new, empty database in the cluster of ``admin_url``; returns its URL."""
     name = name or f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return admin_url.rsplit("/", 1)[0] + "/" + name
 

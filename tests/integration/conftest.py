@@ -42,15 +42,15 @@ def pg_database(pg_admin_url: str) -> str:
 
 
 def emptied(url: str) -> str:
-    """The tier's database as new: the previous test's connections closed, every table emptied and its
-    ids starting at 1 again (far quicker than a new database, for which PostgreSQL checkpoints)."""
+    """The tier's database as new: the previous test's connections closed, every row deleted and the ids
+    starting at 1 again (milliseconds; a new database or TRUNCATE makes new files and takes 10-100 times longer)."""
     load_tables()
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql("; ".join(f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables))
+                             + "; SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
     engine.dispose()
     return url
 
