@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's packages the tests use: chromium for the browser tests and the demo's screenshots
-# (no browser download), postgresql for the store's tests on PostgreSQL.
+# (no browser download), postgresql for the integration tier's second pass and the backups (pg_dump).
 system-packages:
 	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
@@ -33,6 +33,7 @@ test: $(STAMP) system-packages
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests/integration --db=postgresql  # the integration tier again, on PostgreSQL
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .

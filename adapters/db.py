@@ -68,10 +68,17 @@ TABLE_MODULES = (
 )
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every registered table that does not exist yet."""
+def load_tables() -> None:
+    """Import every module that defines tables, so ``metadata`` holds the whole schema."""
     import importlib
 
     for module in TABLE_MODULES:
         importlib.import_module(module)
-    metadata.create_all(engine)
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the newest migration (``adapters/migrations``); cheap when it is there."""
+    from adapters.migrate import upgrade
+
+    load_tables()  # callers rely on ``metadata`` holding every table afterwards
+    upgrade(engine)

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.engine import make_url
 
 from adapters.artifacts import published_artifacts
 from adapters.cohorts import cohorts, members, participation, pending_applications
+from adapters.db import load_tables, metadata
 from adapters.hao_requests import hao_requests
 from adapters.hao_store import hao_people
 from adapters.runs import runs
@@ -120,8 +121,20 @@ class PersonalData:
             conn.execute(delete(published_artifacts).where(published_artifacts.c.key.in_(keys)))
 
     def compact(self) -> None:
-        """On SQLite, rewrite the file so that erased values do not linger in free pages or the WAL."""
-        compact_sqlite(str(self.engine.url))
+        """Rewrite the database so that erased values do not linger: on SQLite in free pages or the WAL,
+        on PostgreSQL in the dead row versions an update leaves behind until a vacuum."""
+        if self.engine.dialect.name == "postgresql":
+            vacuum_postgres(self.engine)
+        else:
+            compact_sqlite(self.engine.url.render_as_string(hide_password=False))
+
+
+def vacuum_postgres(engine: Engine) -> None:
+    """VACUUM FULL every table of ours: each is rewritten into new files and its old ones removed. The
+    tables are locked for that moment (milliseconds at a kring's size); erasures are rare."""
+    load_tables()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (FULL) " + ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)))
 
 
 def compact_sqlite(url: str) -> None:

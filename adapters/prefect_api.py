@@ -247,3 +247,29 @@ class SubjectRuns:
     def wake(self, subject_id: int | str, woken_by: str, note: str = "", extra: dict[str, Any] | None = None,
              label: str | None = None) -> bool:
         return self.control.wake(self.subject(subject_id), woken_by, note, extra, label)
+
+
+def api_answers(timeout: float) -> bool:
+    """Whether Prefect's API answers its health check within ``timeout`` seconds (the portal's /healthz).
+
+    A plain request, not Prefect's client: that one retries for up to a minute, and a health check
+    must say at once that Prefect is away.
+    """
+    import base64
+
+    import httpx
+    from prefect.settings import get_current_settings
+
+    api = get_current_settings().api
+    if not api.url:
+        return False
+    headers = {}
+    if api.auth_string:
+        secret = api.auth_string.get_secret_value()
+        headers["Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
+    elif api.key:
+        headers["Authorization"] = f"Bearer {api.key.get_secret_value()}"
+    try:
+        return httpx.get(f"{api.url.rstrip('/')}/health", headers=headers, timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False

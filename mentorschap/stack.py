@@ -145,7 +145,20 @@ class Stack:
         proc = self.spawn("prefect-server", [sys.executable, "-m", "prefect", "server", "start"])
         wait_http(self.api_url + "/health", timeout=120, proc=proc)
 
+    def migrate(self) -> None:
+        """Bring the stack's database to the newest migration (``mentorschap db upgrade``) before the
+        processes that use it start, so they do not all find it empty at once."""
+        from adapters.db import create_schema, make_engine
+
+        url = self.env.get("MENTORSCHAP_DATABASE_URL")
+        if url is None:  # the default database, relative to the children's folder: each migrates it
+            return
+        engine = make_engine(url)
+        create_schema(engine)
+        engine.dispose()
+
     def start_runner(self) -> None:
+        self.migrate()
         self.spawn("runner", [sys.executable, "-m", "deployments.serve"])
         self._wait_deployments(["mentee-trajectory/mentee-trajectory", "timer-sweep/timer-sweep"])
 
@@ -160,9 +173,11 @@ class Stack:
         raise TimeoutError("SMTP server did not start")
 
     def start_portal(self, port: int) -> None:
+        self.migrate()
         proc = self.spawn("portal", [sys.executable, "-m", "uvicorn", "--factory", "mentorschap.web:make_app",
                                      "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"])
-        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60, proc=proc)
+        # The process answers; /healthz would also wait for Prefect, which a restarting stack may lack.
+        wait_http(f"http://127.0.0.1:{port}/portal.css", timeout=60, proc=proc)
 
     def _wait_deployments(self, names: list[str], timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout

@@ -7,7 +7,9 @@ nothing: the timer sweep wakes any run whose wait is already satisfied.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,18 @@ from portal import acts, security
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "portal"
+HEALTH_SECONDS = 3.0  # per part of /healthz: a monitor's request must not hang on a dead database
 STYLESHEET = (TEMPLATES_DIR / "portal.css").read_text(encoding="utf-8")
 
+
+
+async def _within(check: Callable[[], bool], seconds: float) -> bool:
+    """Whether ``check`` (blocking) says yes within ``seconds``; an error or no answer is a no."""
+    try:
+        return await asyncio.wait_for(run_in_threadpool(check), seconds)
+    except Exception:  # a health check reports the failure, it does not raise it
+        log.debug("health check failed", exc_info=True)
+        return False
 
 
 def _environment() -> Environment:
@@ -90,13 +102,25 @@ def create_app(services: Any) -> FastAPI:
     # --- small pages -----------------------------------------------------------
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        try:
+    async def healthz() -> JSONResponse:
+        """For an operator's monitor: our database and Prefect's API, each within a few seconds.
+
+        503 names the part that failed ({"status": "error", "failed": ["prefect"]}), nothing else:
+        no traceback, no address, nothing of a person.
+        """
+        from adapters.prefect_api import api_answers
+
+        def database() -> bool:
             with services.repo.engine.connect() as conn:
                 conn.execute(sql("SELECT 1"))
-        except Exception:
-            log.exception("health check: database unreachable")
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+            return True
+
+        checks = {"database": database, "prefect": lambda: api_answers(HEALTH_SECONDS)}
+        answers = await asyncio.gather(*(_within(check, HEALTH_SECONDS) for check in checks.values()))
+        failed = [part for part, ok in zip(checks, answers, strict=True) if not ok]
+        if failed:
+            log.warning("health check: %s not answering", ", ".join(failed))
+            return JSONResponse({"status": "error", "failed": failed}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/", response_class=HTMLResponse)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="the database the integration tier runs on (make test runs it on both)")
+
+
 @pytest.fixture(scope="session")
 def stack():
     from tests.stack import AUTH, running_stack

@@ -70,3 +70,12 @@ def database(admin_url: str, name: str | None = None) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop(admin_url: str, url: str) -> None:
+    """Drop the database of ``url``, closing the connections a test's engines left open."""
+    name = url.rsplit("/", 1)[1]
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()

@@ -1,4 +1,5 @@
-"""Fixtures for the integration tests of messages: a real SQLite file and a real SMTP server on loopback."""
+"""Fixtures of the integration tier: its database (SQLite, or PostgreSQL with ``--db=postgresql``)
+and a real SMTP server on loopback."""
 
 from __future__ import annotations
 
@@ -6,18 +7,93 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
-from adapters.db import make_engine, metadata
-from adapters.outbox import Outbox, outbox
+from adapters.db import create_schema, load_tables, make_engine, metadata
+from adapters.outbox import Outbox
 from demo.mailserver import MaildirServer
+from tests.postgres import cluster, database, drop
+
+TIER = "mentorschap_tier"
+
+
+def on_postgres(request: pytest.FixtureRequest) -> bool:
+    return request.config.getoption("--db") == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the whole run, started only when a test asks for it."""
+    try:
+        with cluster() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_admin_url: str) -> str:
+    """One database at the newest migration for the whole PostgreSQL pass (emptied for every test)."""
+    url = database(pg_admin_url, TIER)
+    engine = make_engine(url)
+    create_schema(engine)
+    engine.dispose()
+    return url
+
+
+def emptied(url: str) -> str:
+    """The tier's database as new: the previous test's connections closed, every row deleted and the ids
+    starting at 1 again (milliseconds; a new database or TRUNCATE makes new files and takes 10-100 times longer)."""
+    load_tables()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        conn.exec_driver_sql("; ".join(f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables))
+                             + "; SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
+    engine.dispose()
+    return url
 
 
 @pytest.fixture
-def outbox_engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
-    metadata.create_all(engine, tables=[outbox])
-    return engine
+def pg_url(pg_database: str) -> str:
+    """A PostgreSQL database of this test's own (in either pass)."""
+    return emptied(pg_database)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of this test's own: a new SQLite file, or on the PostgreSQL pass its database emptied."""
+    if not on_postgres(request):
+        return f"sqlite:///{tmp_path / 'mentorschap.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each of SQLite and PostgreSQL (in both passes): for migrations and restores."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'leeg.db'}"
+        return
+    admin = request.getfixturevalue("pg_admin_url")
+    url = database(admin)
+    yield url
+    drop(admin, url)
+
+
+@pytest.fixture
+def sqlite_only(request: pytest.FixtureRequest) -> None:
+    """For what exists only on SQLite (its file, WAL, VACUUM): skipped on the PostgreSQL pass."""
+    if on_postgres(request):
+        pytest.skip("SQLite only")
+
+
+@pytest.fixture
+def outbox_engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -30,3 +106,14 @@ def smtp(tmp_path: Path) -> Iterator[MaildirServer]:
     """A real SMTP server on a loopback port that files every message into a Maildir."""
     with MaildirServer(tmp_path / "maildir") as server:
         yield server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs only what runs on the tier's database (``db_url``): the rest (mail, calendars,
+    and the tests that pick SQLite and PostgreSQL themselves) ran the same in the first pass."""
+    if config.getoption("--db") != "postgresql":
+        return
+    here = Path(__file__).parent
+    kept = [item for item in items if here not in item.path.parents or "db_url" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept

@@ -13,8 +13,8 @@ from wiring.bootstrap import services
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def runner(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
     monkeypatch.chdir(tmp_path)
     services.cache_clear()

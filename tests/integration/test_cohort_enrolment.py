@@ -60,8 +60,8 @@ class FakeRuns:
 
 
 @pytest.fixture
-def svc(tmp_path: Path):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'm.db'}", smtp_port=9, smtp_timeout_seconds=0.5,
+def svc(db_url, tmp_path: Path):
+    settings = Settings(database_url=db_url, smtp_port=9, smtp_timeout_seconds=0.5,
                         facilitator_address="facilitator@example.org")
     services = build(settings, clock=FakeClock(IN_MENTOR_WINDOW))
     services.runs = FakeRuns()  # type: ignore[misc]
@@ -353,13 +353,13 @@ def test_a_non_members_rows_in_a_file_wait_and_the_rest_is_imported(svc, tmp_pat
     assert again == [] and "er is al een aanmelding met sanne@example.org" in errors[0].reason
 
 
-def test_the_facilitator_admits_a_waiting_applicant_with_members_add(tmp_path: Path, monkeypatch) -> None:
+def test_the_facilitator_admits_a_waiting_applicant_with_members_add(db_url, tmp_path: Path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from mentorschap.cli import app
     from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
     services.cache_clear()
     try:
@@ -404,13 +404,15 @@ def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(
     assert svc.cohorts.travel_costs("zob-2021") == [(anneke, "Dr. Anneke van Dijk", 2350)]
 
 
-def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(tmp_path: Path, monkeypatch) -> None:
+def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(
+    db_url: str, tmp_path: Path, monkeypatch
+) -> None:
     from typer.testing import CliRunner
 
     from mentorschap.cli import app
     from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
     services.cache_clear()
     try:

@@ -99,8 +99,8 @@ def test_added_cohorts_keep_the_facilitator_s_comments_and_read_back(tmp_path: P
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def runner(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.setenv("MENTORSCHAP_COHORTS_FILE", str(tmp_path / "cohorts.toml"))
     monkeypatch.chdir(tmp_path)
     services.cache_clear()

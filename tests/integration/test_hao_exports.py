@@ -17,10 +17,10 @@ SECRETS = ["Geheime Opleider", "geheim@example.org", "Mijn aios en ik botsen"]
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):
+def cli(db_url, tmp_path, monkeypatch):
     from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'hao.db'}")
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     # Pinned: 2021 has ended (the served tests' stack, alive for the session, sets a clock in 2021).
     monkeypatch.setenv("MENTORSCHAP_CLOCK_START", "2022-03-01T09:00:00+00:00")
     monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())

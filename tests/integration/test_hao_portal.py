@@ -19,10 +19,10 @@ from wiring.settings import Settings
 NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
 
 
-def portal_world(tmp_path, **settings):
-    """The portal on a SQLite file in ``tmp_path`` with a trainer and a mentor; starts and wakes recorded."""
+def portal_world(db_url, **settings):
+    """The portal on the database of ``db_url`` with a trainer and a mentor; starts and wakes recorded."""
     clock = FakeClock(NOW)
-    svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'hao.db'}", portal_url="http://portal.test",
+    svc = build(Settings(database_url=db_url, portal_url="http://portal.test",
                          **settings), clock)
     woken: list[tuple[int, str]] = []
     started: list[int] = []
@@ -38,8 +38,8 @@ def portal_world(tmp_path, **settings):
 
 
 @pytest.fixture
-def world(tmp_path):
-    return portal_world(tmp_path)
+def world(db_url):
+    return portal_world(db_url)
 
 
 def link(svc, person_id: int, role: str, tid: int, action: str, ref: str, **extra) -> str:

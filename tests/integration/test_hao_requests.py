@@ -26,9 +26,9 @@ QUESTION = "Mijn aios en ik botsen over de beoordeling."
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(db_url, tmp_path):
     server = MaildirServer(tmp_path / "maildir").start()
-    svc, client, clock, ids, woken, started = portal_world(tmp_path, smtp_port=server.port,
+    svc, client, clock, ids, woken, started = portal_world(db_url, smtp_port=server.port,
                                                            signing_secret="hao-requests-secret")
     repo = svc.hao.repo
     ids["mentor2"] = repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Nel Nieuw", email="n@example.org",

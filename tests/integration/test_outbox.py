@@ -171,11 +171,11 @@ async def test_a_server_that_is_down_keeps_the_message_until_it_is_back(box: Out
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 2, "")
 
 
-def test_two_concurrent_claims_only_one_wins(outbox_engine: Engine, tmp_path: Path) -> None:
+def test_two_concurrent_claims_only_one_wins(db_url, outbox_engine: Engine, tmp_path: Path) -> None:
     key = "t7:k1-sign-v1:request:mentor"
     Outbox(outbox_engine).enqueue(key, plain_message(key), 7, "sign_request", NOW)
     # Two processes: two engines (own connections) on the same SQLite file.
-    boxes = [Outbox(make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")) for _ in range(8)]
+    boxes = [Outbox(make_engine(db_url)) for _ in range(8)]
     start = threading.Barrier(len(boxes))
     results: list[bytes | None] = []
     lock = threading.Lock()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
 from adapters.db import create_schema, make_engine
 from adapters.links import Links
@@ -22,6 +28,7 @@ from domain.clock import AMSTERDAM, FakeClock, local_date
 from domain.people import Role
 from domain.phases import Phase
 from domain.trajectory import EvaluationKind, MeetingStatus, Trajectory
+from mentorschap.stack import free_port
 from portal.app import create_app
 from wiring.settings import Settings
 
@@ -71,8 +78,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path) -> World:
-    engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+def world(db_url, tmp_path) -> World:
+    engine = make_engine(db_url)
     create_schema(engine)
     clock = FakeClock(START)
     settings = Settings(
@@ -341,8 +348,54 @@ def test_pages_fit_a_phone_and_need_no_javascript(world: World) -> None:
         assert "<script" not in page.text
 
 
-def test_health(world: World) -> None:
-    assert world.client.get("/healthz").json() == {"status": "ok"}
+@contextmanager
+def prefect_api(auth: str) -> Iterator[str]:
+    """A loopback server that answers Prefect's health route as Prefect's server does, and only with its
+    auth string (the real server's /healthz is checked by the served stack)."""
+    expected = "Basic " + base64.b64encode(auth.encode()).decode()
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            ok = self.path == "/api/health" and self.headers.get("Authorization") == expected
+            self.send_response(200 if ok else 401)
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_health_answers_ok_when_the_database_and_prefect_answer(world: World) -> None:
+    with prefect_api("admin:geheim") as url, temporary_settings(
+            updates={PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: "admin:geheim"}):
+        assert world.client.get("/healthz").json() == {"status": "ok"}
+        with temporary_settings(updates={PREFECT_API_AUTH_STRING: "admin:fout"}):
+            assert world.client.get("/healthz").status_code == 503
+
+
+def test_health_names_prefect_when_its_api_is_down(world: World) -> None:
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
+        page = world.client.get("/healthz")
+    assert page.status_code == 503 and page.json() == {"status": "error", "failed": ["prefect"]}
+
+
+def test_health_names_the_database_when_it_is_unreachable(world: World) -> None:
+    unreachable = make_engine(f"postgresql+psycopg://mentorschap:geheim@127.0.0.1:{free_port()}/mentorschap")
+    services = SimpleNamespace(repo=Repository(unreachable), clock=world.clock, links=world.links, runs=world.runs,
+                               settings=Settings(environment="test", portal_url="http://testserver"),
+                               cohort=COHORT)
+    with prefect_api("a:b") as url, temporary_settings(updates={PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: "a:b"}):
+        page = TestClient(create_app(services)).get("/healthz")
+    assert page.status_code == 503 and page.json() == {"status": "error", "failed": ["database"]}
+    assert "geheim" not in page.text and "Traceback" not in page.text
 
 
 # --- acting through links ------------------------------------------------------------

@@ -96,9 +96,9 @@ def test_two_taps_on_one_link_at_the_same_moment_act_once(world: World, meeting_
     assert world.trajectory(tid)[0].match.meetings[0].topics.startswith("Onderwerp ")
 
 
-def test_no_request_the_openapi_allows_gives_a_server_error(tmp_path) -> None:
+def test_no_request_the_openapi_allows_gives_a_server_error(db_url, tmp_path) -> None:
     """Schemathesis reads the served portal's own OpenAPI (not served in production) and calls every operation."""
-    svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'fuzz.db'}", portal_url="http://testserver"),
+    svc = build(Settings(database_url=db_url, portal_url="http://testserver"),
                 FakeClock(START))
     svc.runs = FakeRuns()  # type: ignore[misc]
     app = hao_portal.mount(create_app(svc), svc)
@@ -112,6 +112,9 @@ def test_no_request_the_openapi_allows_gives_a_server_error(tmp_path) -> None:
         @given(case=operation.as_strategy())
         def no_server_error(case: Any) -> None:
             response = case.call()
+            if case.path == "/healthz":  # no Prefect here: its one answer is 503 naming it
+                assert response.status_code == 503 and response.json()["failed"] == ["prefect"]
+                return
             assert response.status_code < 500, (case.method, case.path, response.status_code)
             assert "Traceback" not in response.text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,28 +15,15 @@ from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
 from domain.waits import Subject
-from tests.postgres import cluster
 
 NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with cluster() as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-
-
 @pytest.fixture
-def repo(pg_url) -> Repository:
+def repo(pg_url) -> Iterator[Repository]:
     engine = make_engine(pg_url)
-    from adapters.db import metadata
-
     create_schema(engine)
     yield Repository(engine)
-    metadata.drop_all(engine)
     engine.dispose()
 
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from adapters.prefect_privacy import Scope
@@ -70,8 +70,8 @@ def person(svc: Services, who: dict[str, str], role: str) -> int:
 
 
 @pytest.fixture
-def svc(tmp_path: Path) -> Services:
-    services = build(Settings(database_url=f"sqlite:///{tmp_path / 'privacy.db'}", environment="test"),
+def svc(db_url, tmp_path: Path) -> Services:
+    services = build(Settings(database_url=db_url, environment="test"),
                      clock=FakeClock(START))
     services.prefect_traces = FakeTraces()  # type: ignore[assignment]
     return services
@@ -112,15 +112,17 @@ def running_pair(svc: Services, mentor: int) -> int:
     return t.require_id()
 
 
-def everything(svc: Services, path: Path) -> str:
-    """Every row of every table of our database, and the file itself, as text."""
+def everything(svc: Services) -> str:
+    """Every row of every table of our database and, on SQLite, the files themselves, as text."""
     rows = []
     with svc.engine.connect() as conn:
-        names = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars().all()
-        for name in names:
+        for name in inspect(conn).get_table_names():
             rows += [repr(tuple(r)) for r in conn.execute(text(f'SELECT * FROM "{name}"'))]
     svc.engine.dispose()
-    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    raw = b""
+    if svc.engine.dialect.name == "sqlite":
+        path = Path(str(svc.engine.url.database))
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     return "\n".join(rows) + raw.decode("utf-8", "replace")
 
 
@@ -142,11 +144,11 @@ def test_after_an_erasure_nothing_names_the_person_and_the_mentors_record_still_
 ) -> None:
     tid, sanne, bert = ended_pair(svc)
     other = running_pair(svc, bert)
-    assert any(s in everything(svc, tmp_path / "privacy.db") for s in SECRETS)
+    assert any(s in everything(svc) for s in SECRETS)
 
     counts = erase_person(svc, SANNE["email"])
 
-    left = everything(svc, tmp_path / "privacy.db")
+    left = everything(svc)
     assert [s for s in SECRETS if s.lower() in left.lower()] == []
     t, _ = svc.repo.trajectory(tid)
     assert svc.repo.person(sanne).name == NAMELESS and t.matches[0].mentor_id == bert
@@ -161,6 +163,7 @@ def test_after_an_erasure_nothing_names_the_person_and_the_mentors_record_still_
 
 
 def test_an_unknown_address_or_a_running_trajectory_is_refused_in_one_dutch_line(
+    db_url: str,
     svc: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, bert = ended_pair(svc)
@@ -171,7 +174,7 @@ def test_an_unknown_address_or_a_running_trajectory_is_refused_in_one_dutch_line
     from mentorschap import cli
     from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'privacy.db'}")
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
     services.cache_clear()
     try:
@@ -278,7 +281,7 @@ def test_an_erased_trainer_leaves_the_mentor_a_nameless_consultation_and_retenti
 
     erase_person(svc, "hanna@example.org")
 
-    left = everything(svc, tmp_path / "privacy.db")
+    left = everything(svc)
     assert "Hanna" not in left and "hanna@example.org" not in left and question not in left and waiting not in left
     kept, _ = repo.trajectory(cid)
     assert kept.mentor_id == mentor and repo.person(kept.trainer_id).name == NAMELESS and kept.held()
@@ -313,6 +316,7 @@ def test_an_ended_trajectory_whose_run_still_closes_is_refused_until_it_did(svc:
 
 
 def test_the_cli_exports_to_a_file_and_erases_with_ja(
+    db_url: str,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mentorschap import cli
@@ -320,7 +324,7 @@ def test_the_cli_exports_to_a_file_and_erases_with_ja(
 
     fake = FakeTraces()
     monkeypatch.setattr(Services, "prefect_traces", property(lambda self: fake))
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'privacy.db'}")
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
     services.cache_clear()
     try:
@@ -346,5 +350,30 @@ def test_an_application_waiting_for_membership_is_exported_and_erased(svc: Servi
     found = export_person(svc, "nora@example.org")
     assert found["database"]["pending_applications"][0]["name"] == "Nora Nietlid"
     erase_person(svc, "nora@example.org")
-    left = everything(svc, tmp_path / "privacy.db")
+    left = everything(svc)
     assert "Nora" not in left and "nora@example.org" not in left and "alleen Nora schreef" not in left
+
+
+def test_on_postgresql_no_erased_value_stays_in_the_database_files(pg_url: str, pg_admin_url: str) -> None:
+    """An update leaves the old row version on disk until a vacuum: erasure rewrites the tables."""
+    from sqlalchemy import create_engine
+
+    svc = build(Settings(database_url=pg_url, environment="test"), clock=FakeClock(START))
+    svc.prefect_traces = FakeTraces()  # type: ignore[assignment]
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+
+    def on_disk() -> bytes:
+        with admin.connect() as conn:
+            conn.execute(text("CHECKPOINT"))  # what the tables hold is written to their files
+            folder = Path(conn.execute(text("SHOW data_directory")).scalar_one(), "base", str(conn.execute(
+                text("SELECT oid FROM pg_database WHERE datname = :name"), {"name": pg_url.rsplit("/", 1)[1]},
+            ).scalar_one()))
+        return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+
+    ended_pair(svc)
+    assert SANNE["email"].encode() in on_disk()
+    erase_person(svc, SANNE["email"])
+    svc.engine.dispose()
+    left = on_disk()
+    admin.dispose()
+    assert [s for s in SECRETS if s.encode() in left] == []

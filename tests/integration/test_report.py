@@ -32,8 +32,8 @@ def application(role: str, name: str, years: int = 20) -> Application:
 
 
 @pytest.fixture
-def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'kring.db'}")
+def svc(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
     monkeypatch.chdir(tmp_path)
     services.cache_clear()

@@ -21,8 +21,8 @@ NOW = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def stores(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'runs.db'}")
+def stores(db_url, tmp_path):
+    engine = make_engine(db_url)
     create_schema(engine)
     return Repository(engine), HaoRepository(engine), CohortStore(engine), RunStore(engine)
 

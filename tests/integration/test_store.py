@@ -28,8 +28,8 @@ def application(role: str = "mentee", email: str = "sanne@example.org") -> Appli
 
 
 @pytest.fixture
-def repo(tmp_path) -> Repository:
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def repo(db_url, tmp_path) -> Repository:
+    engine = make_engine(db_url)
     create_schema(engine)
     return Repository(engine)
 
@@ -39,7 +39,7 @@ def new_trajectory(repo: Repository) -> Trajectory:
     return repo.add_trajectory(Trajectory.apply("zob-2021", mentee, NOW), NOW)
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(repo):
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_only, repo):
     with repo.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000

@@ -46,11 +46,11 @@ def person(role: str, email: str) -> Application:
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch):
+def world(db_url, tmp_path, monkeypatch):
     from wiring.bootstrap import services
 
     server = MaildirServer(tmp_path / "maildir").start()
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(server.port))
     monkeypatch.setenv("MENTORSCHAP_SIGNING_SECRET", "sweep-test-secret")
     monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())

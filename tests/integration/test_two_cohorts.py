@@ -25,8 +25,8 @@ NOW = datetime(2021, 11, 22, 10, 0, tzinfo=AMSTERDAM)  # 2022's window is open; 
 
 
 @pytest.fixture
-def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'twee.db'}")
+def svc(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     server = MaildirServer(tmp_path / "maildir").start()
     monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(server.port))
     monkeypatch.setenv("MENTORSCHAP_CLOCK_START", NOW.isoformat())
