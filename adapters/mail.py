@@ -2,8 +2,10 @@
 
 ``build_message`` is pure: the same rendered text, key and invitation give the same
 message (the Message-ID derives from the idempotency key). ``SmtpMailer`` sends and
-sorts failures into temporary ones (try again later: connection refused, timeouts,
-4xx) and permanent ones (5xx: retrying will not help).
+sorts failures into temporary ones (try again later: a 4xx for this message) and
+permanent ones (a 5xx for this recipient or content: retrying will not help); a server
+that cannot be reached, is slow, answers 421 or refuses us (greeting, EHLO, login, our
+sender) is ``MailServerUnavailable``: every message would fail alike, so the sender stops.
 """
 
 from __future__ import annotations
@@ -25,11 +27,19 @@ from domain.text import text_refusal
 
 
 class MailError(Exception):
-    """Sending failed."""
+    """Sending failed; ``code`` is the SMTP reply code or the exception's name, never an address."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code or "?"
 
 
 class TemporaryMailError(MailError):
     """The server could not take the message now; the same message may be sent again later."""
+
+
+class MailServerUnavailable(TemporaryMailError):
+    """Down, slow, 421, or refusing us rather than the message: no other message would fare better now."""
 
 
 class PermanentMailError(MailError):
@@ -203,17 +213,23 @@ class SmtpMailer:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             error = f"recipients refused: {'; '.join(f'{r.code} {r.message}' for r in exc.recipients)}"
+            code = str(codes[0]) if codes else "?"
+            if 421 in codes:
+                raise MailServerUnavailable(error, code) from exc
             if all(400 <= c < 500 for c in codes):
-                raise TemporaryMailError(error) from exc
-            raise PermanentMailError(error) from exc
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            # Wrong credentials are our configuration, not this message's fault: keep it pending.
-            raise TemporaryMailError(f"authentication failed: {exc.code} {exc.message}") from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            error = f"{exc.code} {exc.message}"
+                raise TemporaryMailError(error, code) from exc
+            raise PermanentMailError(error, code) from exc
+        except aiosmtplib.SMTPDataError as exc:  # the content was refused, or not taken now
+            error, code = f"{exc.code} {exc.message}", str(exc.code)
+            if exc.code == 421:
+                raise MailServerUnavailable(error, code) from exc
             if 400 <= exc.code < 500:
-                raise TemporaryMailError(error) from exc
-            raise PermanentMailError(error) from exc
+                raise TemporaryMailError(error, code) from exc
+            raise PermanentMailError(error, code) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            # Greeting, EHLO, STARTTLS, login or our own sender refused: the server or our configuration,
+            # not this message (a 5xx here would otherwise park every message as failed).
+            raise MailServerUnavailable(f"{type(exc).__name__}: {exc.code} {exc.message}", str(exc.code)) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # Connection refused, timeouts, a server that hung up: try again later.
-            raise TemporaryMailError(f"{type(exc).__name__}: {exc}") from exc
+            raise MailServerUnavailable(f"{type(exc).__name__}: {exc}", type(exc).__name__) from exc
