@@ -150,6 +150,8 @@ def test_while_the_server_is_down_a_message_waits_and_goes_out_once_after_its_ba
     assert deliver_pending.fn() == 0
     again = row(svc, message.key)
     assert again["attempts"] == 2 and near(again["next_attempt_at"], START + timedelta(minutes=3, seconds=1))  # doubled
+    assert svc.outbox.figures(svc.clock.now()) == {"mail_pending": 1, "mail_oldest_pending_minutes": 1,
+                                                  "mail_failed": 0}  # what the sweep's status shows
 
     post.up()
     svc = post.at(START + timedelta(minutes=3, seconds=2))
@@ -219,10 +221,11 @@ def test_the_sweep_goes_past_one_refused_address_but_stops_for_a_server_that_is_
 
 
 def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_once_corrected(
-    post: Post, caplog: pytest.LogCaptureFixture
+    post: Post, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from adapters.mail import message_id_for
-    from flows.sweep import deliver_pending
+    from flows.sweep import deliver_pending, publish_status
+    from tasks.artifacts import publish_board
     from mentorschap import cli
     from tasks.messages import send
     from tasks.notices import send_digest
@@ -254,6 +257,18 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     assert "Niet bezorgd" in text and f"Bericht {number} (application_confirmation, traject {tid})" in text
     assert "sanne@exmple.org" in text and "550 5.1.1" in text
     assert "mentorschap mail retry NUMMER --to JUIST-ADRES" in text
+    published: dict[str, tuple[list[dict[str, Any]], str]] = {}  # what Prefect's artifact API was handed
+    monkeypatch.setattr("adapters.artifacts.create_table_artifact",
+                        lambda table, key, description, _sync: published.__setitem__(key, (table, description)))
+    assert publish_board.fn(svc.cohort) and publish_status({"woken": 2})
+    board = published[f"cohortbord-{svc.cohort}"][1]
+    assert (f"NIET BEZORGD: bericht {number} (application_confirmation, traject {tid}) aan sanne@exmple.org "
+            f"geweigerd: recipients refused: 550 5.1.1") in board
+    assert f"`mentorschap mail retry {number} --to JUIST-ADRES`" in board
+    figures = {row["cijfer"].split(" / ")[1]: row["waarde"] for row in published["sweep-status"][0]}
+    assert figures == {"mail pending": 0, "oldest pending, minutes": 0,
+                       "mail refused: `mentorschap mail failed`": 1, "runs started or woken": 2, "runs revived": 0,
+                       "waits overdue": 0}
 
     runner = CliRunner()
     listed = runner.invoke(cli.app, ["mail", "failed"])
@@ -275,6 +290,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     done = row(svc, message.key)
     assert (done["status"], done["recipient_email"], done["attempts"]) == ("sent", "sanne@example.org", 2)
     assert svc.outbox.failed() == []
+    assert publish_board.fn(svc.cohort) and "NIET BEZORGD" not in published[f"cohortbord-{svc.cohort}"][1]
     again = runner.invoke(cli.app, ["mail", "retry", str(number)])
     assert again.exit_code == 2 and "is sent" in again.output  # sent is sent: never twice
 
