@@ -225,8 +225,8 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
 ) -> None:
     from adapters.mail import message_id_for
     from flows.sweep import deliver_pending, publish_status
-    from tasks.artifacts import publish_board
     from mentorschap import cli
+    from tasks.artifacts import publish_board
     from tasks.messages import send
     from tasks.notices import send_digest
 
