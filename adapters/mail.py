@@ -14,16 +14,34 @@ import hashlib
 from collections import Counter
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesHeaderParser
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from typing import Any, Protocol
 
 import aiosmtplib
 
 from adapters.rendering import Rendered
 from domain.text import text_refusal
+
+
+class _Headers(HeaderRegistry):
+    """The standard header classes, each made once: Python 3.11's registry makes a new class for every
+    header it sets or parses, a fifth of the time it takes to build a message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        if key not in self._made:
+            self._made[key] = super().__getitem__(key)
+        return self._made[key]
+
+
+POLICY = policy.default.clone(header_factory=_Headers())  # policy.default, faster; the same bytes
 
 
 class MailError(Exception):
@@ -88,7 +106,7 @@ def build_message(
     if ics is not None and ics_method is not None and f"METHOD:{ics_method}".encode() not in ics:
         raise ValueError(f"the calendar's METHOD does not match {ics_method}")
 
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = _address(sender)
     msg["To"] = _address(to)
     if reply_to is not None:
@@ -104,7 +122,7 @@ def build_message(
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     if ics is not None and ics_method is not None:
-        calendar = MIMEPart()
+        calendar = MIMEPart(policy=POLICY)
         calendar.set_content(
             ics.decode("utf-8"), subtype="calendar", charset="utf-8", cte="quoted-printable",
             params={"method": ics_method},
@@ -114,7 +132,7 @@ def build_message(
     return msg
 
 
-HEADERS = BytesHeaderParser(policy=policy.default)
+HEADERS = BytesHeaderParser(policy=POLICY)
 _RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
 _MIME_HEADERS = ("content-type", "content-transfer-encoding", "mime-version")  # the boundary is set on output
 
@@ -162,13 +180,21 @@ def _bare(value: object) -> str:
     return "".join(str(value).split())
 
 
+_RAW_HEADERS = BytesHeaderParser(policy=policy.compat32)  # plain strings: no header objects to build
+
+
 def envelope_of(data: bytes) -> dict[str, Any]:
-    """The SMTP envelope (sender and every recipient) of a serialised message, from its headers only."""
-    headers = HEADERS.parsebytes(data)
-    sender = headers["Sender"] or headers["From"]
-    recipients = [a.addr_spec for name in ("to", "cc", "bcc") for h in headers.get_all(name) or []
-                  for a in h.addresses]
-    return {"sender": sender.addresses[0].addr_spec if sender else "", "recipients": recipients}
+    """The SMTP envelope (sender and every recipient) of a serialised message, from its headers only.
+
+    The headers are read as plain text and only the addresses taken out of them: the message was
+    checked when it entered the outbox (``check_composed``), so this is the send path's one cheap look.
+    """
+    end = data.find(b"\r\n\r\n")
+    headers = _RAW_HEADERS.parsebytes(data if end < 0 else data[:end + 2])
+    senders = getaddresses(headers.get_all("sender") or headers.get_all("from") or [])
+    recipients = [address for name in ("to", "cc", "bcc") for _, address in getaddresses(headers.get_all(name) or [])
+                  if address]
+    return {"sender": senders[0][1] if senders else "", "recipients": recipients}
 
 
 class SmtpMailer:

@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import metadata
-from adapters.mail import Mailer, PermanentMailError, TemporaryMailError, check_composed
+from adapters.mail import POLICY, Mailer, PermanentMailError, TemporaryMailError, check_composed
 from domain.privacy import mentions
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def serialize(message: EmailMessage) -> bytes:
 
 
 def parse(data: bytes) -> EmailMessage:
-    return message_from_bytes(data, policy=policy.default)
+    return message_from_bytes(data, policy=POLICY)
 
 
 def message_text(data: bytes) -> str:
