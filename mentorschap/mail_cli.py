@@ -6,13 +6,16 @@ on the cohort board and in the weekly digest, and here, and sends it again once 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import EmailStr, TypeAdapter
 
 from domain.errors import DomainError
 from mentorschap.cli import SafeGroup, _svc, app, refuse_text
+
+if TYPE_CHECKING:
+    from wiring.bootstrap import Services
 
 mail = typer.Typer(help="Post die niet bezorgd kon worden: bekijken en opnieuw versturen.", no_args_is_help=True,
                    cls=SafeGroup)
@@ -48,10 +51,14 @@ def retry(
             raise DomainError("to", "geen geldig e-mailadres") from None
     svc = _svc()
     now = svc.clock.now()
+    refused = next((row for row in svc.outbox.failed() if row["id"] == number), None)
     try:
         key = svc.outbox.retry(number, now, to)
     except (KeyError, ValueError) as exc:
         raise DomainError("bericht", str(exc).strip("'")) from None
+    if to is not None and refused is not None and (person := participant(svc, refused)) is not None:
+        svc.repo.correct_email(person, to)
+        typer.echo(f"adres van deelnemer {person} verbeterd: de volgende berichten gaan naar {to}")
     status = deliver_now(svc, key, f"nummer {number}", now)
     if status == "sent":
         typer.echo(f"bericht {number} verstuurd")
@@ -60,3 +67,13 @@ def retry(
         raise typer.Exit(1)
     else:
         typer.echo(f"bericht {number} staat klaar; de mailserver is nu niet bereikbaar, de timer-sweep verstuurt het")
+
+
+def participant(svc: Services, refused: dict[str, Any]) -> int | None:
+    """The participant of the trajectory the refused message was for (mentee or mentor, by the address it
+    went to); None for other mail (an applicant's letter, programme B, the facilitator)."""
+    if refused["trajectory_id"] is None:
+        return None
+    t, _ = svc.repo.trajectory(refused["trajectory_id"])
+    people = [t.mentee_id, *(match.mentor_id for match in t.matches)]
+    return next((pid for pid in people if svc.repo.person(pid).email == refused["recipient_email"].lower()), None)

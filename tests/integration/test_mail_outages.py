@@ -283,6 +283,9 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     sent = runner.invoke(cli.app, ["mail", "retry", str(number), "--to", "sanne@example.org"])
     assert sent.exit_code == 0, sent.output
     assert f"bericht {number} verstuurd" in sent.output
+    assert "adres van deelnemer" in sent.output  # and her own record: the next mails go to the right address
+    mentee = svc.repo.trajectory(tid)[0].mentee_id
+    assert svc.repo.person(mentee).email == svc.repo.application(mentee).email == "sanne@example.org"
     [mail] = [m for m in post.received() if "sanne@example.org" in str(m["To"])]
     [to] = mail["To"].addresses
     assert (to.display_name, to.addr_spec) == ("Dr. Sanne", "sanne@example.org")  # her name kept
@@ -291,6 +294,8 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     assert (done["status"], done["recipient_email"], done["attempts"]) == ("sent", "sanne@example.org", 2)
     assert svc.outbox.failed() == []
     assert publish_board.fn(svc.cohort) and "NIET BEZORGD" not in published[f"cohortbord-{svc.cohort}"][1]
+    send.fn(confirmation(tid, "after-the-correction"))
+    assert [m["To"].addresses[0].addr_spec for m in post.received()][-1] == "sanne@example.org"
     again = runner.invoke(cli.app, ["mail", "retry", str(number)])
     assert again.exit_code == 2 and "is sent" in again.output  # sent is sent: never twice
 
