@@ -11,7 +11,9 @@ A temporary failure (server down, slow, 4xx) puts the row back to pending with a
 ``next_attempt_at`` that doubles with each attempt (``retry_after`` up to 64 times it), so an
 outage costs a few attempts an hour, not one a minute per message. A permanent one (5xx)
 parks it as failed, with the server's answer; it goes again only when someone says so
-(``retry``, after correcting the address), with the same Message-ID.
+(``retry``, after correcting the address), with the same Message-ID. One duplicate SMTP cannot
+rule out: a server that took the whole message but answers only after the timeout gets it again
+later (RFC 1047), recognisable by its Message-ID.
 
 Register the table by importing this module (``adapters.tables`` does).
 """
