@@ -160,4 +160,3 @@ def sweep_now() -> dict[str, int]:
             result = dict.fromkeys(RUN_FIGURES, 0) if name == "woken" else 0
         figures.update(result if isinstance(result, dict) else {name: result})
     return figures
-
