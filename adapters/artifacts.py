@@ -53,16 +53,29 @@ class Artifacts:
                              .values(digest=digest, published_at=now))
         return True
 
+    def _forget(self, key: str) -> None:
+        """What was claimed was not shown after all (Prefect away): the next call publishes it again."""
+        with self.engine.begin() as conn:
+            conn.execute(update(published_artifacts).where(published_artifacts.c.key == key).values(digest=""))
+
     def table(self, key: str, rows: list[dict[str, Any]], description: str, now: datetime) -> bool:
         if not self._changed(key, [description, rows], now):
             return False
-        create_table_artifact(table=rows, key=key, description=description,
-                              _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+        try:
+            create_table_artifact(table=rows, key=key, description=description,
+                                  _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+        except BaseException:
+            self._forget(key)
+            raise
         return True
 
     def markdown(self, key: str, markdown: str, description: str, now: datetime) -> bool:
         if not self._changed(key, [description, markdown], now):
             return False
-        create_markdown_artifact(markdown=markdown, key=key, description=description,
-                                 _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+        try:
+            create_markdown_artifact(markdown=markdown, key=key, description=description,
+                                     _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+        except BaseException:
+            self._forget(key)
+            raise
         return True

@@ -332,3 +332,22 @@ def test_a_task_retry_and_the_sweep_at_the_same_moment_send_once(post: Post) -> 
     ids = [str(m["Message-ID"]) for m in post.received()]
     assert len(ids) == len(set(ids)) == len(messages)
     assert {r["status"] for r in svc.outbox.rows()} == {"sent"}
+
+
+def test_the_sweeps_figures_are_shown_again_once_prefect_is_back(post: Post, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round that could not publish its figures (Prefect away) leaves them to the next, even unchanged."""
+    from flows.sweep import publish_status
+
+    post.at(START)
+    shown: list[list[dict[str, Any]]] = []
+
+    def away(table: Any, key: str, description: str, _sync: bool) -> None:
+        raise ConnectionError("Prefect is restarting")
+
+    monkeypatch.setattr("adapters.artifacts.create_table_artifact", away)
+    with pytest.raises(ConnectionError):
+        publish_status({"woken": 1})
+    monkeypatch.setattr("adapters.artifacts.create_table_artifact",
+                        lambda table, key, description, _sync: shown.append(table))
+    assert publish_status({"woken": 1}) and len(shown) == 1
+    assert not publish_status({"woken": 1})  # unchanged and shown: no new version
