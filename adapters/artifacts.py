@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,16 +54,25 @@ class Artifacts:
                              .values(digest=digest, published_at=now))
         return True
 
-    def table(self, key: str, rows: list[dict[str, Any]], description: str, now: datetime) -> bool:
-        if not self._changed(key, [description, rows], now):
+    def _publish(self, key: str, content: Any, now: datetime, create: Callable[[], object]) -> bool:
+        """``create`` the artifact if ``content`` is not what was shown; if Prefect does not take it
+        (restarting), the claim is dropped, so the next call publishes it again even unchanged."""
+        if not self._changed(key, content, now):
             return False
-        create_table_artifact(table=rows, key=key, description=description,
-                              _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+        try:
+            create()
+        except BaseException:
+            with self.engine.begin() as conn:
+                conn.execute(update(published_artifacts).where(published_artifacts.c.key == key).values(digest=""))
+            raise
         return True
 
+    def table(self, key: str, rows: list[dict[str, Any]], description: str, now: datetime) -> bool:
+        return self._publish(key, [description, rows], now, lambda: create_table_artifact(
+            table=rows, key=key, description=description,
+            _sync=True))  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
+
     def markdown(self, key: str, markdown: str, description: str, now: datetime) -> bool:
-        if not self._changed(key, [description, markdown], now):
-            return False
-        create_markdown_artifact(markdown=markdown, key=key, description=description,
-                                 _sync=True)  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped
-        return True
+        return self._publish(key, [description, markdown], now, lambda: create_markdown_artifact(
+            markdown=markdown, key=key, description=description,
+            _sync=True))  # type: ignore[call-arg]  # Prefect's async_dispatch adds _sync, untyped

@@ -7,14 +7,24 @@ left in 'sending' by a crashed sender is claimed again after ``stale_after``. Th
 stored message carries its Message-ID, so such a re-send is recognisably the same
 mail (at-least-once delivery, de-duplicable by the receiver).
 
+A temporary failure (server down, slow, 4xx) puts the row back to pending with a
+``next_attempt_at`` that doubles with each attempt (``retry_after`` up to 64 times it), so an
+outage costs a few attempts an hour, not one a minute per message. A permanent one (5xx)
+parks it as failed, with the server's answer; it goes again only when someone says so
+(``retry``, after correcting the address), with the same Message-ID. One duplicate SMTP cannot
+rule out: a server that took the whole message but answers only after the timeout gets it again
+later (RFC 1047), recognisable by its Message-ID.
+
 Register the table by importing this module (``adapters.tables`` does).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses
 from enum import StrEnum
@@ -31,6 +41,7 @@ from sqlalchemy import (
     Text,
     and_,
     case,
+    func,
     insert,
     or_,
     select,
@@ -39,10 +50,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import metadata
-from adapters.mail import Mailer, PermanentMailError, TemporaryMailError, check_composed
+from adapters.mail import POLICY, Mailer, PermanentMailError, TemporaryMailError, check_composed
 from domain.privacy import mentions
 
+log = logging.getLogger(__name__)
+
 STALE_AFTER = timedelta(minutes=10)
+RETRY_AFTER = timedelta(minutes=1)  # the first wait after a temporary failure; doubles up to 64 times this
 # Messages whose body is kept only until it is sent: the topics a mentee sends for a meeting go to the
 # mentor, and nobody else (the facilitator included) ever reads them (see the privacy statement).
 EPHEMERAL_TEMPLATES = frozenset({"topics_for_mentor"})
@@ -74,6 +88,8 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=True),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    # Not before this instant after a temporary failure (backoff); NULL: as soon as possible.
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
 )
 
 _CHUNK = 500  # keys per IN (...) query, well below SQLite's variable limit
@@ -97,7 +113,7 @@ def serialize(message: EmailMessage) -> bytes:
 
 
 def parse(data: bytes) -> EmailMessage:
-    return message_from_bytes(data, policy=policy.default)
+    return message_from_bytes(data, policy=POLICY)
 
 
 def message_text(data: bytes) -> str:
@@ -119,10 +135,25 @@ def message_text(data: bytes) -> str:
 class Outbox:
     """Stores, claims and delivers messages; one short transaction per call."""
 
-    def __init__(self, engine: Engine, stale_after: timedelta = STALE_AFTER) -> None:
-        """``stale_after`` is the sender's lease in the clock's time (a compressed clock stretches it)."""
+    def __init__(self, engine: Engine, stale_after: timedelta = STALE_AFTER,
+                 retry_after: timedelta = RETRY_AFTER) -> None:
+        """``stale_after`` is the sender's lease and ``retry_after`` the first backoff, both in the clock's
+        time (a compressed clock stretches them)."""
         self.engine = engine
         self.stale_after = stale_after
+        self.retry_after = retry_after
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt: 1, 2, 4 ... 64 times ``retry_after``."""
+        return self.retry_after * 2 ** min(max(attempts - 1, 0), 6)
+
+    def _sendable(self, now: datetime, stale_after: timedelta) -> Any:
+        """Pending and due (its backoff over), or left in 'sending' by a sender whose lease ran out."""
+        return or_(
+            and_(outbox.c.status == OutboxStatus.PENDING.value,
+                 or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now)),
+            and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_at <= now - stale_after),
+        )
 
     def enqueue(
         self, key: str, message: EmailMessage, trajectory_id: int | None, template: str, now: datetime
@@ -180,26 +211,23 @@ class Outbox:
         return found
 
     def claim(self, key: str, now: datetime, stale_after: timedelta | None = None) -> bytes | None:
-        """Take the row for sending: its stored bytes; None if it is sent, failed, unknown or someone
-        else is sending it."""
+        """Take the row for sending: its stored bytes; None if it is sent, failed, unknown, waiting out
+        its backoff, or someone else is sending it."""
+        claimed = self._claim(key, now, stale_after)
+        return claimed[1] if claimed else None
+
+    def _claim(self, key: str, now: datetime, stale_after: timedelta | None) -> tuple[int, bytes] | None:
+        """(row id, stored bytes) of the claimed row: one conditional UPDATE ... RETURNING."""
         now = _utc(now)
         stale_after = self.stale_after if stale_after is None else stale_after
         with self.engine.begin() as conn:
-            claimed = conn.execute(
+            row = conn.execute(
                 update(outbox)
-                .where(
-                    outbox.c.key == key,
-                    or_(
-                        outbox.c.status == OutboxStatus.PENDING.value,
-                        and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_at <= now - stale_after),
-                    ),
-                )
+                .where(outbox.c.key == key, self._sendable(now, stale_after))
                 .values(status=OutboxStatus.SENDING.value, claimed_at=now)
-            )
-            if claimed.rowcount != 1:
-                return None
-            data = conn.execute(select(outbox.c.mime).where(outbox.c.key == key)).scalar_one()
-        return bytes(data)
+                .returning(outbox.c.id, outbox.c.mime)
+            ).first()
+        return (row.id, bytes(row.mime)) if row is not None else None
 
     def mark_sent(self, key: str, now: datetime) -> None:
         """Sent; the body of an ephemeral message (``EPHEMERAL_TEMPLATES``) is dropped in the same statement."""
@@ -244,14 +272,21 @@ class Outbox:
         return found
 
     def mark_failed(self, key: str, error: str, now: datetime, permanent: bool) -> None:
-        """A temporary failure puts the row back to pending; a permanent one parks it as failed."""
-        status = OutboxStatus.FAILED if permanent else OutboxStatus.PENDING
+        """A temporary failure puts the row back to pending, due again after its backoff; a permanent
+        one parks it as failed."""
+        now = _utc(now)
         with self.engine.begin() as conn:
+            attempts = conn.execute(select(outbox.c.attempts).where(
+                outbox.c.key == key, outbox.c.status == OutboxStatus.SENDING.value)).scalar_one_or_none()
+            if attempts is None:  # not ours any more (a stale lease taken over)
+                return
+            values: dict[str, Any] = {"status": OutboxStatus.FAILED.value, "next_attempt_at": None}
+            if not permanent:
+                values = {"status": OutboxStatus.PENDING.value, "next_attempt_at": now + self.backoff(attempts + 1)}
             conn.execute(
                 update(outbox)
                 .where(outbox.c.key == key, outbox.c.status == OutboxStatus.SENDING.value)
-                .values(status=status.value, attempts=outbox.c.attempts + 1, last_error=error[:2000],
-                        claimed_at=_utc(now))
+                .values(attempts=attempts + 1, last_error=error[:2000], claimed_at=now, **values)
             )
 
     def status(self, key: str) -> OutboxStatus | None:
@@ -269,31 +304,31 @@ class Outbox:
     def pending_keys(
         self, limit: int = 100, now: datetime | None = None, stale_after: timedelta | None = None
     ) -> list[str]:
-        """Keys waiting to be sent, oldest first; with ``now``, also rows a crashed sender left behind."""
+        """Keys waiting to be sent, oldest first; with ``now``, only those due (backoff over), and also
+        rows a crashed sender left behind."""
         stale_after = self.stale_after if stale_after is None else stale_after
-        waiting = outbox.c.status == OutboxStatus.PENDING.value
+        waiting: Any = outbox.c.status == OutboxStatus.PENDING.value
         if now is not None:
-            waiting = or_(
-                waiting,
-                and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_at <= _utc(now) - stale_after),
-            )
+            waiting = self._sendable(_utc(now), stale_after)
         with self.engine.connect() as conn:
             return list(conn.execute(select(outbox.c.key).where(waiting).order_by(outbox.c.id).limit(limit)).scalars())
 
     async def deliver(
         self, key: str, mailer: Mailer, now: datetime, stale_after: timedelta | None = None
     ) -> str:
-        """Claim, send, record. Returns the row's status afterwards ('sent', 'sending', 'failed').
+        """Claim, send, record. Returns the row's status afterwards ('sent', 'sending', 'failed', or
+        'pending' while its backoff lasts).
 
-        A temporary failure leaves the row pending and re-raises, so a task retry tries
-        again; a permanent one marks it failed and returns 'failed'.
+        A temporary failure leaves the row pending (due after its backoff) and re-raises, so the
+        caller knows; a permanent one marks it failed, logs its row id and code, and returns 'failed'.
         """
-        message = self.claim(key, now, stale_after)
-        if message is None:
+        claimed = self._claim(key, now, stale_after)
+        if claimed is None:
             current = self.status(key)
             if current is None:
                 raise KeyError(f"no outbox message with key {key!r}")
             return current.value
+        row_id, message = claimed
         try:
             await mailer.send(message)
         except TemporaryMailError as exc:
@@ -301,6 +336,9 @@ class Outbox:
             raise
         except PermanentMailError as exc:
             self.mark_failed(key, str(exc), now, permanent=True)
+            # Ids only: the server's answer may quote the address (it is in the row, for the facilitator).
+            log.warning("bericht %s geweigerd (%s), niet opnieuw verstuurd: zie `mentorschap mail failed`",
+                        row_id, exc.code)
             return OutboxStatus.FAILED.value
         except BaseException as exc:
             # Anything unexpected (including cancellation): do not leave the row stuck in 'sending'.
@@ -318,6 +356,60 @@ class Outbox:
         with self.engine.connect() as conn:
             result = [dict(r) for r in conn.execute(query).mappings()]
         for row in result:
-            for name in ("created_at", "claimed_at", "sent_at"):
+            for name in ("created_at", "claimed_at", "sent_at", "next_attempt_at"):
                 row[name] = _aware(row[name])
         return result
+
+    def failed(self) -> list[dict[str, Any]]:
+        """Messages a server refused for good (5xx), oldest first: row id, key, trajectory, template, address,
+        the server's answer and when; for the facilitator, who corrects the address and sends again."""
+        query = (select(outbox.c.id, outbox.c.key, outbox.c.trajectory_id, outbox.c.template,
+                        outbox.c.recipient_email, outbox.c.last_error, outbox.c.claimed_at)
+                 .where(outbox.c.status == OutboxStatus.FAILED.value).order_by(outbox.c.id))
+        with self.engine.connect() as conn:
+            return [{**row, "failed_at": _aware(row["claimed_at"])} for row in conn.execute(query).mappings()]
+
+    def retry(self, row_id: int, now: datetime, to: str | None = None) -> str:
+        """Put a failed (or pending) message back to go out at once; ``to`` corrects its address (in the
+        stored message's To header, the name kept, checked as at enqueue). Returns its key.
+
+        The Message-ID stays: it is the same message, now to the right address."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(outbox.c.key, outbox.c.status, outbox.c.mime)
+                               .where(outbox.c.id == row_id)).mappings().first()
+            if row is None:
+                raise KeyError(f"geen bericht met nummer {row_id}")
+            if row["status"] not in (OutboxStatus.FAILED.value, OutboxStatus.PENDING.value):
+                raise ValueError(f"bericht {row_id} is {row['status']}: alleen een geweigerd of wachtend bericht "
+                                 f"gaat opnieuw")
+            if not row["mime"]:
+                raise ValueError(f"bericht {row_id} is gewist (privacy): er is niets meer om te versturen")
+            values: dict[str, Any] = {}
+            if to is not None:
+                message = readdressed(parse(bytes(row["mime"])), to)
+                values = {"mime": serialize(message), "recipient_email": to}
+                check_composed(message, values["mime"])
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(
+                status=OutboxStatus.PENDING.value, next_attempt_at=None, claimed_at=_utc(now), **values))
+        return str(row["key"])
+
+    def figures(self, now: datetime) -> dict[str, int]:
+        """Numbers only, for the sweep's status: messages waiting, the oldest one's age in minutes, refused."""
+        with self.engine.connect() as conn:
+            counts: dict[str, int] = dict(conn.execute(select(outbox.c.status, func.count()).where(outbox.c.status.in_(
+                [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.FAILED.value]))
+                .group_by(outbox.c.status)).tuples().all())
+            oldest = _aware(conn.execute(select(func.min(outbox.c.created_at)).where(outbox.c.status.in_(
+                [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))).scalar_one_or_none())
+        waiting = counts.get(OutboxStatus.PENDING.value, 0) + counts.get(OutboxStatus.SENDING.value, 0)
+        age = max(int((_utc(now) - oldest).total_seconds() // 60), 0) if oldest is not None else 0
+        return {"mail_pending": waiting, "mail_oldest_pending_minutes": age,
+                "mail_failed": counts.get(OutboxStatus.FAILED.value, 0)}
+
+
+def readdressed(message: EmailMessage, email: str) -> EmailMessage:
+    """``message`` to ``email`` instead, under the same display name."""
+    [(name, _old)] = getaddresses([str(message["To"])])
+    del message["To"]
+    message["To"] = Address(display_name=name, addr_spec=email)
+    return message

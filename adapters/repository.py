@@ -160,6 +160,18 @@ class Repository:
                 "email", f"er is al een aanmelding met {application.email} voor dit cohort"
             ) from exc
 
+    def correct_email(self, person_id: int, email: str) -> None:
+        """A participant's address corrected (a server refused the one they gave): the row and their
+        application say the new one, so every later message goes there."""
+        with self.engine.begin() as conn:
+            data = conn.execute(select(people.c.application).where(people.c.id == person_id)).scalar_one()
+            try:
+                with conn.begin_nested():
+                    conn.execute(update(people).where(people.c.id == person_id).values(
+                        email=email.lower(), application={**data, "email": email}))
+            except IntegrityError as exc:
+                raise DomainError("to", f"er is al een aanmelding met {email} voor dit cohort") from exc
+
     def person(self, person_id: int) -> Person:
         with self.engine.connect() as conn:
             row = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()

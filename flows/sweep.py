@@ -19,8 +19,9 @@ from datetime import datetime
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from adapters.mail import MailServerUnavailable, TemporaryMailError
 from domain.timing import due_evaluation
-from domain.waits import RunKind, RunState, Subject
+from domain.waits import RunKind, RunState, Subject, Why
 from tasks.artifacts import publish_board
 from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
@@ -33,14 +34,24 @@ log = logging.getLogger(__name__)
 
 @task(name="deliver pending mail", cache_policy=NO_CACHE)
 def deliver_pending(limit: int = 200) -> int:
+    """Send what is due (its backoff over, or left by a crashed sender); returns how many went out.
+
+    A message the server will not take now waits out its backoff while the others go on; a server
+    that is down, slow or refusing us ends the round (every message would wait for its timeout).
+    Logs carry the kind of error only: a server's answer may quote an address.
+    """
     svc = services()
     delivered = 0
     for key in svc.outbox.pending_keys(limit, now=svc.clock.now()):  # also what a crashed sender left
         try:
-            _run(svc.outbox.deliver(key, svc.mailer, svc.clock.now()))
-            delivered += 1
-        except Exception as exc:  # the next sweep tries again
-            log.warning("bezorging van %s mislukt: %s", key, exc)
+            delivered += _run(svc.outbox.deliver(key, svc.mailer, svc.clock.now())) == "sent"
+        except MailServerUnavailable as exc:
+            log.warning("mailserver niet bereikbaar (%s): de volgende ronde probeert het opnieuw", exc.code)
+            break
+        except TemporaryMailError as exc:
+            log.warning("bezorging van een bericht uitgesteld (%s)", exc.code)
+        except Exception as exc:  # our database busy, say: the next round tries again
+            log.warning("bezorging onderbroken (%s)", type(exc).__name__)
             break
     return delivered
 
@@ -73,9 +84,39 @@ def find_due(conditions: Conditions | None = None,
 
 
 @task(name="wake runs", cache_policy=NO_CACHE)
-def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> int:
-    """Start, wake and revive every kind of run by the one rule set (``domain.waits.why_wake``)."""
-    return sum(act_on(due_runs(kinds, due), start).values())
+def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> dict[str, int]:
+    """Start, wake and revive every kind of run by the one rule set (``domain.waits.why_wake``).
+
+    Counts: ``woken`` (started, woken, nudged), ``revived`` (crashed or stuck), and ``waits_overdue``:
+    runs found due that could not be acted on this round (Prefect refused or was away).
+    """
+    found = due_runs(kinds, due)
+    counts = act_on(found, start)
+    revived = counts.pop(Why.REVIVE.value, 0)
+    woken = sum(counts.values())
+    return {"woken": woken, "revived": revived, "waits_overdue": len(found) - woken - revived}
+
+
+STATUS_LABELS = {
+    "mail_pending": "post wachtend / mail pending",
+    "mail_oldest_pending_minutes": "oudste wachtende post, minuten / oldest pending, minutes",
+    "mail_failed": "post geweigerd (5xx) / mail refused: `mentorschap mail failed`",
+    "woken": "runs gestart of gewekt (deze ronde) / runs started or woken",
+    "revived": "runs hersteld (deze ronde) / runs revived",
+    "waits_overdue": "te wekken, niet gelukt (deze ronde) / waits overdue",
+}
+RUN_FIGURES = ("woken", "revived", "waits_overdue")
+
+
+def publish_status(figures: dict[str, int]) -> bool:
+    """The sweep's figures as a table artifact ``sweep-status`` (numbers only, no names), a new version only
+    when one changed: the mail still waiting, its oldest age and the refused, and this round's runs."""
+    svc = services()
+    now = svc.clock.now()
+    shown = {**svc.outbox.figures(now), **{k: figures.get(k, 0) for k in RUN_FIGURES}}
+    rows = [{"cijfer": STATUS_LABELS[name], "waarde": value} for name, value in shown.items()]
+    about = "Timer-sweep: post en runs (alleen aantallen; `mentorschap status` op de opdrachtregel)"
+    return svc.artifacts.table("sweep-status", rows, about, now)
 
 
 @flow(name="timer-sweep", log_prints=True)
@@ -83,13 +124,15 @@ def timer_sweep() -> dict[str, int]:
     """Deliver pending mail and start, wake or revive every run with something due (both programmes)."""
     delivered = deliver_pending()
     notices = send_notices()
-    woken = wake()
+    runs = wake()
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board(cohort) for cohort in cohorts)
     digests = sum(send_digest(cohort) for cohort in cohorts)
     reports = sum(publish_report(cohort) for cohort in report_cohorts(services()))
-    return {"delivered": delivered, "notices": notices, "woken": woken, "boards": boards, "digests": digests,
-            "reports": reports}
+    figures = {"delivered": delivered, "notices": notices, **runs, "boards": boards, "digests": digests,
+               "reports": reports}
+    figures["status"] = int(publish_status(figures))
+    return figures
 
 
 def sweep_now() -> dict[str, int]:
@@ -100,18 +143,20 @@ def sweep_now() -> dict[str, int]:
     """
     figures: dict[str, int] = {}
     cohorts = services().repo.cohorts("peer")
-    parts: dict[str, Callable[[], int]] = {
+    parts: dict[str, Callable[[], int | dict[str, int]]] = {
         "delivered": deliver_pending.fn,
         "notices": send_notices.fn,
         "woken": wake.fn,
         "boards": lambda: sum(publish_board.fn(cohort) for cohort in cohorts),
         "digests": lambda: sum(send_digest.fn(cohort) for cohort in cohorts),
         "reports": lambda: sum(publish_report.fn(cohort) for cohort in report_cohorts(services())),
+        "status": lambda: int(publish_status(figures)),
     }
     for name, part in parts.items():
         try:
-            figures[name] = part()
+            result = part()
         except Exception as exc:
             log.warning("sweep: %s this round failed (%s); the next round tries again", name, type(exc).__name__)
-            figures[name] = 0
+            result = dict.fromkeys(RUN_FIGURES, 0) if name == "woken" else 0
+        figures.update(result if isinstance(result, dict) else {name: result})
     return figures

@@ -117,8 +117,16 @@ def export(
 
 @app.command()
 def status() -> None:
-    """One line per trajectory: id, phase, mentee, mentor."""
+    """The mail and the runs in one line (as the timer sweep's ``sweep-status`` shows them), then one line
+    per trajectory: id, phase, mentee, mentor."""
+    from flows.sweep import find_due
+
     svc = _svc()
+    mail = svc.outbox.figures(svc.clock.now())
+    due = find_due()  # Prefect away: only the runs never started are counted (and logged)
+    typer.echo(f"post: {mail['mail_pending']} wachtend (oudste {mail['mail_oldest_pending_minutes']} min), "
+               f"{mail['mail_failed']} geweigerd{' (mentorschap mail failed)' if mail['mail_failed'] else ''}; "
+               f"runs: {len(due)} te starten, wekken of herstellen")
     for tid in svc.repo.trajectory_ids():
         t, _ = svc.repo.trajectory(tid)
         mentor = svc.repo.person(t.mentor_id).name if t.mentor_id else "-"
@@ -175,6 +183,7 @@ import mentorschap.cohort_cli  # noqa: E402  (registers the cohort commands on `
 import mentorschap.cohorts_cli  # noqa: E402  (registers ``mentorschap cohort add|list``)
 import mentorschap.db_cli  # noqa: E402  (registers ``mentorschap db upgrade|current|backup|restore``)
 import mentorschap.hao_cli  # noqa: E402  (registers the hao-mentor commands: ``mentorschap hao ...``)
+import mentorschap.mail_cli  # noqa: E402  (registers ``mentorschap mail failed|retry``)
 import mentorschap.person_cli  # noqa: E402,F401  (registers ``mentorschap person export|erase``)
 
 

@@ -9,6 +9,7 @@ from domain.board import board_row, sort_rows
 from domain.clock import local_date
 from domain.trajectory import EvaluationKind, Match, Trajectory
 from domain.waits import RunKind
+from tasks.messages import undelivered, undelivered_line
 from wiring.bootstrap import services
 
 
@@ -28,6 +29,8 @@ def publish_board(cohort: str) -> bool:
     about = f"Cohortbord {cohort}: fase, laatste actie, volgende moment en achterstand per paar"
     if own := svc.run_store.refusals(RunKind.COHORT).get(cohort):
         about = f"NIET UITGEVOERD (cohort-run): {own}\n\n{about}"
+    if failed := undelivered(svc, cohort):  # a 5xx: the address to correct, and how to send again
+        about += "\n\n" + "\n".join(f"NIET BEZORGD: {undelivered_line(item)}" for item in failed)
     # The board changes with the date column only when something is due; compare without 'now'.
     return svc.artifacts.table(f"cohortbord-{_slug(cohort)}", sort_rows(rows), about, now)
 

@@ -22,7 +22,7 @@ from domain.clock import local_date
 from domain.hao.acts import role_label, step_label
 from domain.hao.people import HaoPerson, HaoRole, directory
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, HaoTrajectory, Progress
-from tasks.messages import _logger, _run
+from tasks.messages import _logger, deliver_now
 from wiring.bootstrap import Services, services
 
 PROGRAMME = {"nl": "Hao-mentoren huisartsopleiding", "en": "Hao mentors, GP training institute"}
@@ -67,7 +67,7 @@ def deliver_hao(svc: Services, message: HaoMessage, now: datetime) -> bool:
     new = False
     if not svc.outbox.known([message.key]):
         new = svc.outbox.enqueue(message.key, compose_hao(svc, message, now), None, message.template, now)
-    _run(svc.outbox.deliver(message.key, svc.mailer, now))
+    deliver_now(svc, message.key, message.template, now)
     return new
 
 

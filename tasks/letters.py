@@ -15,7 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from tasks.messages import PersonView, _logger, _run
+from tasks.messages import PersonView, _logger, deliver_now
 from wiring.bootstrap import Services, services
 
 
@@ -77,7 +77,7 @@ def post(svc: Services, letter: Letter, now: datetime, deliver: bool = True) -> 
         fresh = svc.outbox.enqueue(letter.key, compose_letter(svc, letter, now), None, letter.template, now)
     if deliver:
         try:
-            _run(svc.outbox.deliver(letter.key, svc.mailer, now))
+            deliver_now(svc, letter.key, letter.template, now)
         except Exception as exc:
             _logger().warning("bezorging van %s mislukt (de sweep probeert het opnieuw): %s", letter.key, exc)
     return fresh

@@ -75,8 +75,24 @@ def send(message: Message) -> str:
         mime = compose(svc, message, now)
         if svc.outbox.enqueue(message.key, mime, message.trajectory_id, message.template, now):
             log.info("bericht %s (%s) klaargezet voor %s", message.template, message.occasion, message.to.value)
-    _run(svc.outbox.deliver(message.key, svc.mailer, now))
+    deliver_now(svc, message.key, message.template, now)
     return message.key
+
+
+def deliver_now(svc: Services, key: str, template: str, now: datetime) -> str:
+    """Hand the stored message to SMTP; the row's status afterwards.
+
+    A server that cannot take it now (down, slow, 4xx) leaves it pending in the outbox, due again
+    after its backoff, and the timer sweep sends it: no run fails or waits on a mail outage. The
+    log names the template and the SMTP code, never the key (a letter's key holds the address).
+    """
+    from adapters.mail import TemporaryMailError
+
+    try:
+        return _run(svc.outbox.deliver(key, svc.mailer, now))
+    except TemporaryMailError as exc:
+        _logger().warning("bericht %s wacht op de mailserver (%s); de timer-sweep verstuurt het", template, exc.code)
+        return "pending"
 
 
 def compose(svc: Services, message: Message, now: datetime) -> EmailMessage:
@@ -238,3 +254,19 @@ def unsent(messages: list[Message]) -> list[Message]:
     """The messages whose key the outbox does not know yet (saves a task run per known one)."""
     known = services().outbox.known([m.key for m in messages])
     return [m for m in messages if m.key not in known]
+
+
+def undelivered(svc: Services, cohort: str) -> list[dict[str, Any]]:
+    """The cohort's mail a server refused for good (5xx), for the board and the digest: the message's
+    number (for ``mentorschap mail retry``), trajectory, template, the address to correct, the answer."""
+    ids = set(svc.repo.trajectory_ids(cohort))
+    return [{"nummer": row["id"], "traject": row["trajectory_id"], "bericht": row["template"],
+             "adres": row["recipient_email"], "fout": " ".join(row["last_error"].split())[:160]}
+            for row in svc.outbox.failed() if row["trajectory_id"] in ids or row["key"].startswith(f"c:{cohort}:")]
+
+
+def undelivered_line(item: dict[str, Any]) -> str:
+    """One refused message as the facilitator reads it, with the command that sends it again."""
+    about = f"{item['bericht']}, traject {item['traject']}" if item["traject"] else item["bericht"]
+    return (f"bericht {item['nummer']} ({about}) aan {item['adres']} geweigerd: {item['fout']}. Verbeter het adres: "
+            f"`mentorschap mail retry {item['nummer']} --to JUIST-ADRES`")

@@ -20,7 +20,7 @@ from domain.people import Role
 from domain.reminders import policy_for, week_key
 from domain.status import step_label
 from domain.timing import Notice, due_notices
-from tasks.messages import Message, PersonView, _run, parties, personal_link, send
+from tasks.messages import Message, PersonView, deliver_now, parties, personal_link, send, undelivered
 from tasks.store import Snapshot, cohort_will_propose
 from wiring.bootstrap import Services, services
 
@@ -133,7 +133,8 @@ def send_digest(cohort: str) -> bool:
     facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
     context = {"cohort": cohort, "week": week_key(now), "overdue": [r for r in rows if r["achterstand"]],
                "coming": coming, "rows": rows, "active": sum(1 for r in rows if r["fase"] not in ("afgesloten",
-                                                                                                  "gestopt"))}
+                                                                                                  "gestopt")),
+               "undelivered": undelivered(svc, cohort)}
     send_direct(svc, key, "facilitator_digest", facilitator, context, now)
     return True
 
@@ -151,7 +152,7 @@ def send_direct(svc: Services, key: str, template: str, to: PersonView, context:
         mime = build_message(rendered, sender=(s.sender_name, s.sender_address), to=(to.name, to.email),
                              message_id=message_id_for(key, s.message_domain), date=now)
         svc.outbox.enqueue(key, mime, None, template, now)
-    _run(svc.outbox.deliver(key, svc.mailer, now))
+    deliver_now(svc, key, template, now)
 
 
 def _day(text: str) -> date:

@@ -110,11 +110,13 @@ class Services:
 
     @functools.cached_property
     def outbox(self) -> Outbox:
-        from adapters.outbox import STALE_AFTER, Outbox
+        from adapters.outbox import RETRY_AFTER, STALE_AFTER, Outbox
 
-        # The lease is measured in the clock's time: a compressed demo clock stretches it, or a
-        # second sender would take a message over while the first is still handing it to SMTP.
-        return Outbox(self.engine, STALE_AFTER * max(self.settings.clock_speed, 1.0))
+        # The lease and the backoff are measured in the clock's time: a compressed demo clock stretches
+        # them, or a second sender would take a message over while the first is still handing it to
+        # SMTP, and an outage would be retried many times a second.
+        speed = max(self.settings.clock_speed, 1.0)
+        return Outbox(self.engine, STALE_AFTER * speed, RETRY_AFTER * speed)
 
     @functools.cached_property
     def artifacts(self) -> Artifacts:

@@ -75,6 +75,16 @@ def test_the_outbox_and_artifact_digests_work_on_postgres(repo):
     assert box.claim("t1:x:mentee", NOW) is not None
     assert box.claim("t1:x:mentee", NOW + timedelta(minutes=1)) is None  # leased
     assert box.known(["t1:x:mentee", "t2:y:mentor"]) == {"t1:x:mentee"}
+    box.mark_failed("t1:x:mentee", "451 later", NOW, permanent=False)  # waits out its backoff
+    assert box.pending_keys(now=NOW + timedelta(seconds=59)) == []
+    assert box.pending_keys(now=NOW + timedelta(minutes=1)) == ["t1:x:mentee"]
+    assert box.figures(NOW + timedelta(minutes=5)) == {"mail_pending": 1, "mail_oldest_pending_minutes": 5,
+                                                       "mail_failed": 0}
+    assert box.claim("t1:x:mentee", NOW + timedelta(minutes=1)) is not None
+    box.mark_failed("t1:x:mentee", "550 no such user", NOW, permanent=True)
+    [failed] = box.failed()
+    assert box.retry(failed["id"], NOW, to="b@example.org") == "t1:x:mentee"
+    assert box.rows()[0]["recipient_email"] == "b@example.org" and box.figures(NOW)["mail_failed"] == 0
     artifacts = Artifacts(repo.engine)
     assert artifacts._changed("board", [{"a": 1}], NOW) is True
     assert artifacts._changed("board", [{"a": 1}], NOW) is False

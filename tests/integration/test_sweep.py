@@ -360,7 +360,8 @@ def test_the_sweep_keeps_going_while_prefect_is_down(world):
     down = {PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api", PREFECT_CLIENT_MAX_RETRIES: 0}
     with temporary_settings(updates=down):
         figures = sweep_now()
-    assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "boards", "digests", "reports"}
+    assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "revived", "waits_overdue",
+                                                      "boards", "digests", "reports", "status"}
 
 
 def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_the_other_is_told(world):
