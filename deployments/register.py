@@ -31,9 +31,13 @@ def ensure_pool(name: str) -> bool:
             return False
         except ObjectNotFound:
             pass
+        template = ProcessWorker.get_default_base_job_template()
+        # The flow runs' output stays out of the worker's journal (run names carry participants' names);
+        # their logs are in Prefect, where the facilitator reads them.
+        template["variables"]["properties"]["stream_output"]["default"] = False
         try:
             client.create_work_pool(WorkPoolCreate(
-                name=name, type="process", base_job_template=ProcessWorker.get_default_base_job_template(),
+                name=name, type="process", base_job_template=template,
                 description="Mentorschap: trajecten, cohorten, timer-sweep en retentie (process workers).",
             ))
         except ObjectAlreadyExists:  # another machine registered at the same moment
