@@ -47,7 +47,8 @@ MENTEES = [
     {"name": "Youssef el Amrani", "email": "youssef@example.org", "practice_name": "Praktijk Nuenen",
      "postcode": "5671 GE", "years_experience": "3", "learning_goals": "associëren"},
 ]
-SUBMITTED = re.compile(r"Worker '([\w-]+)' submitting flow run '([0-9a-f-]{36})'")
+SUBMITTING = re.compile(r"Worker '[\w-]+' submitting flow run '([0-9a-f-]{36})'")
+NOT_RUN = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker had taken it
 
 
 def svc():
@@ -163,7 +164,7 @@ def mails(maildir: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in box.iterkeys()]
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 def test_two_workers_carry_two_trajectories_to_closure(stack):
     from demo.inbox import Inbox
     from demo.people import Facilitator, Participants
@@ -192,7 +193,7 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
     matched: set[int] = set()
     ended: set[int] = set()
     last_sweep = 0.0
-    deadline = time.monotonic() + 420
+    deadline = time.monotonic() + 540  # measured 270-390 s on two cores shared at load 5-15
     while ended != set(tids):
         assert time.monotonic() < deadline, f"not ended in time: {[svc().repo.trajectory(t)[0].phase for t in tids]}"
         for tid in set(tids) - matched:  # the facilitator's MentorChoice on the waiting run, as the UI sends it
@@ -225,8 +226,9 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
     runs = {svc().run_store.flow_run_id(Subject.trajectory(tid)) for tid in tids}
     submitted: Counter[str] = Counter()
     for name in WORKERS:
-        for worker, run_id in SUBMITTED.findall((stack.logs / f"{name}.log").read_text(errors="replace")):
-            submitted[worker] += run_id in runs
+        log = (stack.logs / f"{name}.log").read_text(errors="replace")
+        tried, not_run = Counter(SUBMITTING.findall(log)), Counter(NOT_RUN.findall(log))
+        submitted[name] = sum(max(0, tried[run] - not_run[run]) for run in runs)
     assert all(submitted[name] > 0 for name in WORKERS), submitted
 
     print(f"\ntwo workers: {elapsed:.0f}s from application to closure; trajectory submissions {dict(submitted)}; "
