@@ -11,16 +11,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from prefect import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 from prefect.types.entrypoint import EntrypointType
 from prefect.workers.process import ProcessWorker
 
 from adapters.cohort_file import CohortFileError
 from deployments.serve import deployments
 from wiring.settings import Settings
+
+
+def wait_for_api(seconds: float) -> None:
+    """Wait until Prefect's API answers: at boot the server may still be starting (systemd starts the
+    deploy unit right after it, and a server on PostgreSQL migrates first)."""
+    deadline = time.monotonic() + seconds
+    with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}), get_client(sync_client=True) as client:
+        while (error := client.api_healthcheck()) is not None:
+            if time.monotonic() >= deadline:
+                raise ConnectionError(f"Prefect's API did not answer within {seconds:.0f} s: {error}")
+            time.sleep(2)
 
 
 def ensure_pool(name: str) -> bool:
@@ -45,8 +58,9 @@ def ensure_pool(name: str) -> bool:
         return True
 
 
-def register(settings: Settings, pool: str) -> list[str]:
+def register(settings: Settings, pool: str, wait_seconds: float = 120) -> list[str]:
     """Register every deployment to ``pool`` (created if missing); the names registered."""
+    wait_for_api(wait_seconds)
     ensure_pool(pool)
     names = []
     for deployment in deployments(settings, EntrypointType.MODULE_PATH):
@@ -64,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
         names = register(settings, args.pool)
     except CohortFileError as exc:  # one line for the operator, never a traceback
         sys.exit(f"geweigerd: {exc}")
+    except ConnectionError as exc:
+        sys.exit(f"fout: {exc}")
     print(f"{len(names)} deployments in work pool {args.pool!r}: {', '.join(names)}")
 
 
