@@ -43,7 +43,8 @@ STUCK_AFTER = timedelta(minutes=3)  # a run Pending this long lost its submitter
 
 
 def resume(run_id: str, run_input: dict[str, Any]) -> Any:
-    """Resume a paused run with ``run_input``; Prefect's answer, or None when it stayed busy.
+    """Resume a paused run with ``run_input``; Prefect's answer, None when it stayed busy, False when
+    another waker resumed it in the same moment.
 
     On its SQLite database Prefect answers 503 ('database is locked') to a resume that races
     other writes, and its client then backs off for up to a minute, holding up whoever woke
@@ -56,6 +57,12 @@ def resume(run_id: str, run_input: dict[str, Any]) -> Any:
             try:
                 return client.resume_flow_run(UUID(run_id), run_input=run_input)
             except PrefectHTTPStatusError as exc:
+                if exc.response.status_code == 409:
+                    # On PostgreSQL two wakers that resume one pause at the same moment both pass the
+                    # state check, and the second input's key is refused as a duplicate: the run is
+                    # resumed all the same and reads the database, this act included.
+                    log.info("run %s: resumed by another waker at the same moment", run_id)
+                    return False
                 if exc.response.status_code != 503:
                     raise
                 if pause is None:
@@ -132,8 +139,8 @@ class PrefectRuns:
     def resume(self, run_id: str, run_input: dict[str, Any]) -> bool | None:
         """True when Prefect accepted the resume, False when it refused, None when it stayed busy."""
         result = resume(run_id, run_input)
-        if result is None:
-            return None
+        if result is None or result is False:
+            return result
         ok = str(getattr(result, "status", "")).upper().endswith("ACCEPT")
         if not ok:
             log.info("run %s: wake-up not accepted: %s", run_id, getattr(result, "details", ""))

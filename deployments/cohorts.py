@@ -14,6 +14,7 @@ from typing import Any
 
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
 
 from adapters.cohort_file import read_cohorts
 from adapters.prefect_api import synchronous
@@ -29,8 +30,10 @@ def declared_cohorts(path: Path | None = None) -> tuple[CohortPlan, ...]:
     return read_cohorts(path or Settings().cohorts_file)
 
 
-def cohort_deployment(plan: CohortPlan, members_csv: str = "") -> RunnerDeployment:
+def cohort_deployment(plan: CohortPlan, members_csv: str = "",
+                      entrypoint_type: EntrypointType = EntrypointType.FILE_PATH) -> RunnerDeployment:
     return synchronous(cohort.to_deployment(
+        entrypoint_type=entrypoint_type,
         name=plan.id,
         schedules=[CronSchedule(cron=plan.schedule, timezone=TIMEZONE)],
         parameters={"plan": plan.model_dump(mode="json"), "members_csv": members_csv},
@@ -39,8 +42,10 @@ def cohort_deployment(plan: CohortPlan, members_csv: str = "") -> RunnerDeployme
     ))
 
 
-def cohort_deployments(members_csv: str = "", plans: tuple[CohortPlan, ...] | None = None) -> list[RunnerDeployment]:
-    return [cohort_deployment(plan, members_csv) for plan in (declared_cohorts() if plans is None else plans)]
+def cohort_deployments(members_csv: str = "", plans: tuple[CohortPlan, ...] | None = None,
+                       entrypoint_type: EntrypointType = EntrypointType.FILE_PATH) -> list[RunnerDeployment]:
+    return [cohort_deployment(plan, members_csv, entrypoint_type)
+            for plan in (declared_cohorts() if plans is None else plans)]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from prefect import serve
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
 
 from adapters.cohort_file import CohortFileError
 from adapters.prefect_api import synchronous
@@ -23,28 +24,35 @@ from flows.trajectory import mentee_trajectory
 from wiring.settings import Settings
 
 
-def deployments(settings: Settings) -> list[RunnerDeployment]:
+def deployments(settings: Settings,
+                entrypoint_type: EntrypointType = EntrypointType.FILE_PATH) -> list[RunnerDeployment]:
+    """Every deployment, served here or registered to a work pool (``deployments.register``):
+    ``entrypoint_type`` is a file path for ``serve`` in this folder, a module path for workers that
+    import the installed package wherever they run."""
     return [
-        *cohort_deployments(plans=declared_cohorts(settings.cohorts_file)),
+        *cohort_deployments(plans=declared_cohorts(settings.cohorts_file), entrypoint_type=entrypoint_type),
         synchronous(mentee_trajectory.to_deployment(
+            entrypoint_type=entrypoint_type,
             name="mentee-trajectory",
             tags=["programma:peer"],
             description="Eén mentee-traject, van aanmelding tot eindevaluatie (gestart door de portal).",
         )),
         synchronous(timer_sweep.to_deployment(
+            entrypoint_type=entrypoint_type,
             name="timer-sweep",
             interval=timedelta(seconds=settings.sweep_interval_seconds),
             tags=["timers"],
             description="Herinneringen, verzoeken rond bijeenkomsten en evaluaties; bezorgt blijven-liggende mail.",
         )),
         synchronous(retention.to_deployment(
+            entrypoint_type=entrypoint_type,
             name="retention",
             schedules=[CronSchedule(cron="30 3 * * *", timezone="Europe/Amsterdam")],
             tags=["timers"],
             description=f"Dagelijks: wist persoonsgegevens van trajecten die langer dan {settings.retention_days} "
                         "dagen geleden eindigden (database en Prefect).",
         )),
-        *hao.deployments(settings),
+        *hao.deployments(settings, entrypoint_type),
     ]
 
 

@@ -182,6 +182,7 @@ def withdraw(
 import mentorschap.cohort_cli  # noqa: E402  (registers the cohort commands on ``app``)
 import mentorschap.cohorts_cli  # noqa: E402  (registers ``mentorschap cohort add|list``)
 import mentorschap.db_cli  # noqa: E402  (registers ``mentorschap db upgrade|current|backup|restore``)
+import mentorschap.deploy_cli  # noqa: E402  (registers ``mentorschap deploy``)
 import mentorschap.hao_cli  # noqa: E402  (registers the hao-mentor commands: ``mentorschap hao ...``)
 import mentorschap.mail_cli  # noqa: E402  (registers ``mentorschap mail failed|retry``)
 import mentorschap.person_cli  # noqa: E402,F401  (registers ``mentorschap person export|erase``)

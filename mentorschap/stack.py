@@ -107,6 +107,7 @@ class Stack:
             "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",  # nor the client's usage events (Prefect's CLI, runner, workers, flow runs)
             "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
             "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
             # No automations and no workers here (the deployments are served): on a 2-core machine
@@ -134,9 +135,9 @@ class Stack:
     def ui_url(self) -> str:
         return self.env["PREFECT_UI_URL"]
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
-        proc = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(args, env=env or self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         self.procs[name] = proc
         return proc
@@ -161,6 +162,21 @@ class Stack:
         self.migrate()
         self.spawn("runner", [sys.executable, "-m", "deployments.serve"])
         self._wait_deployments(["mentee-trajectory/mentee-trajectory", "timer-sweep/timer-sweep"])
+
+    def register_deployments(self, pool: str) -> None:
+        """Production's way instead of ``start_runner``: every deployment registered to a process work pool."""
+        with open(self.logs / "register.log", "ab") as out:
+            subprocess.run([sys.executable, "-m", "deployments.register", "--pool", pool], env=self.env, cwd=ROOT,
+                           stdout=out, stderr=subprocess.STDOUT, check=True, timeout=300)
+
+    def start_worker(self, name: str, pool: str, limit: int = 8) -> subprocess.Popen:
+        """A process worker of ``pool`` with a PREFECT_HOME and temp folder of its own, as on a machine of
+        its own; its flow runs import the installed code (the deployments' module-path entrypoints)."""
+        own = self.home / name
+        (own / "tmp").mkdir(parents=True, exist_ok=True)
+        env = {**self.env, "PREFECT_HOME": str(own / "prefect"), "TMPDIR": str(own / "tmp")}
+        return self.spawn(name, [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
+                                 "--type", "process", "--name", name, "--limit", str(limit)], env=env)
 
     def start_mailserver(self, maildir: Path, port: int) -> None:
         self.spawn("smtp", [sys.executable, "-m", "demo.mailserver", "--maildir", str(maildir), "--port", str(port)])

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     clock_anchor: datetime | None = None
     clock_speed: float = 1.0
 
+    # Production: the process work pool the deployments are registered to (``mentorschap deploy``).
+    work_pool: str = "mentorschap"
+
     sweep_interval_seconds: float = Field(300, description="how often the timer sweep runs; it recovers lost wake-ups")
 
     warm_start: bool = Field(False, description="flow-run processes fork from a process that already imported "

@@ -1,0 +1,237 @@
+"""Production's parts (issue 11.3): PostgreSQL for Prefect and for us, the deployments registered to one
+process work pool, two workers as on two machines (own PREFECT_HOME and temp folder), and two mentee
+trajectories driven through the portal from application to closure.
+
+The participants and the facilitator are the demo's simulated people (they read the Maildir and act
+through the portal and the runs' input forms) on a clock at four days a second, so nine months take
+about 70 seconds. The figures (wakes per worker, a wake's seconds and a worker's memory) are printed
+for the README's "what one worker carries".
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import os
+import re
+import shutil
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mentorschap.stack import ROOT, Stack, _children, free_port, project_env, stack_environment
+from tests.postgres import cluster, database
+from tests.stack import AUTH
+
+pytestmark = pytest.mark.slow
+
+POOL = "mentorschap"
+WORKERS = ("worker-a", "worker-b")
+DAYS_PER_SECOND = 4
+STANDSTILL_SECONDS = 30  # the clock stands still this long after the portal starts, for the applications
+PERSON = {"phone": "040-2123456", "street": "Hoogstraat 12", "city": "Eindhoven", "consent": "on", "language": "nl"}
+MENTORS = [
+    {"name": "Dr. Anneke van Dijk", "email": "anneke@example.org", "practice_name": "Praktijk Strijp",
+     "postcode": "5615 PA", "years_experience": "20", "topics": "praktijkvoering", "capacity": "1"},
+    {"name": "Dr. Pieter Janssens", "email": "pieter@example.org", "practice_name": "Praktijk Geldrop",
+     "postcode": "5664 HK", "years_experience": "15", "topics": "leidinggeven", "capacity": "1"},
+]
+MENTEES = [
+    {"name": "Sanne de Vries", "email": "sanne@example.org", "practice_name": "Huisartsen Veldhoven",
+     "postcode": "5504 HB", "years_experience": "2", "learning_goals": "grenzen stellen"},
+    {"name": "Youssef el Amrani", "email": "youssef@example.org", "practice_name": "Praktijk Nuenen",
+     "postcode": "5671 GE", "years_experience": "3", "learning_goals": "associëren"},
+]
+SUBMITTING = re.compile(r"Worker '[\w-]+' submitting flow run '([0-9a-f-]{36})'")
+NOT_RUN = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker had taken it
+
+
+def svc():
+    from wiring.bootstrap import services
+
+    return services()
+
+
+@pytest.fixture(scope="module")
+def stack():
+    home = ROOT / "var" / "tests" / f"workers-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    smtp_port, portal_port = free_port(), free_port()
+    with cluster() as admin:
+        prefect_db = database(admin, "prefect").replace("+psycopg", "+asyncpg")  # Prefect's server: asyncpg
+        env = {**project_env(home, smtp_port, portal_port, "test-secret-for-two-workers", 60,
+                             "2021-01-18T08:00:00+00:00", DAYS_PER_SECOND * 86400),
+               "MENTORSCHAP_DATABASE_URL": database(admin, "mentorschap"),
+               "MENTORSCHAP_VAR_DIR": str(home / "var"),
+               # 30 days are 7.5 s at this speed: on a loaded machine a link could lapse between the run
+               # that rendered it and the participant's click (the demo's people do not ask again).
+               "MENTORSCHAP_LINK_VALID_DAYS": "3650",
+               "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db,
+               # Production's services: a run left Late or Pending by a killed worker is seen again.
+               "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "true",
+               "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "true",
+               "PREFECT_WORKER_QUERY_SECONDS": "1"}
+        s = Stack.create(home, env, auth=AUTH)
+        from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+        try:
+            s.start_mailserver(home / "maildir", smtp_port)
+            s.start_prefect()
+            s.register_deployments(POOL)
+            # The clock stands still at the start until the applications are in (the window closes that day).
+            s.env["MENTORSCHAP_CLOCK_ANCHOR"] = (datetime.now(UTC) + timedelta(seconds=STANDSTILL_SECONDS)).isoformat()
+            with stack_environment(s.env), temporary_settings(updates={PREFECT_API_URL: s.api_url,
+                                                                       PREFECT_API_AUTH_STRING: AUTH}):
+                svc()  # our schema, once, before the portal and the flow runs open the database
+                s.start_portal(portal_port)
+                s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
+                s.maildir = home / "maildir"  # type: ignore[attr-defined]
+                yield s
+        finally:
+            s.stop_all()
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0.0
+    return int(line.split()[1]) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Sampler:
+    """Each worker's memory, and per flow-run process (a worker's child with its own children: one wake,
+    a cohort step or a sweep) how long it held a slot, its memory and CPU, sampled every half second."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.pids = {name: stack.procs[name].pid for name in WORKERS}
+        self.worker_rss = dict.fromkeys(WORKERS, 0.0)
+        self.runs: dict[int, dict[str, float]] = {}  # child pid -> first, last, rss, cpu
+
+    def sample(self) -> None:
+        now = time.monotonic()
+        for name, pid in self.pids.items():
+            self.worker_rss[name] = max(self.worker_rss[name], rss_mb(pid))
+            for child in _children(pid):
+                tree = [child, *descendants(child)]
+                run = self.runs.setdefault(child, {"first": now, "last": now, "rss": 0.0, "cpu": 0.0})
+                run["last"] = now
+                run["rss"] = max(run["rss"], sum(rss_mb(p) for p in tree))
+                run["cpu"] = max(run["cpu"], sum(cpu_seconds(p) for p in tree))
+
+    def figures(self) -> str:
+        done = [r for r in self.runs.values() if r["last"] > r["first"]]
+        if not done:
+            return "no flow-run process seen"
+
+        def median(key: str) -> float:
+            values = sorted(r["last"] - r["first"] if key == "held" else r[key] for r in done)
+            return values[len(values) // 2]
+
+        return (f"{len(done)} flow-run processes: a slot held p50 {median('held'):.1f}s, "
+                f"CPU p50 {median('cpu'):.1f}s, RSS p50 {median('rss'):.0f} MB (max {max(r['rss'] for r in done):.0f})")
+
+
+def apply(portal: str, role: str, person: dict) -> None:
+    response = httpx.post(f"{portal}/apply?role={role}", data={**PERSON, **person}, timeout=30)
+    assert response.status_code == 200, response.text[-500:]
+
+
+def mails(maildir: Path) -> list[email.message.EmailMessage]:
+    box = mailbox.Maildir(maildir, create=True)
+    return [email.message_from_bytes(box.get_bytes(k), policy=email.policy.default) for k in box.iterkeys()]
+
+
+@pytest.mark.timeout(900)
+def test_two_workers_carry_two_trajectories_to_closure(stack):
+    from demo.inbox import Inbox
+    from demo.people import Facilitator, Participants
+    from domain.waits import Subject
+    from flows.sweep import sweep_now
+
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    for mentor in MENTORS:
+        apply(stack.portal, "mentor", mentor)
+    for mentee in MENTEES:
+        apply(stack.portal, "mentee", mentee)
+    tids = svc().repo.trajectory_ids()
+    assert len(tids) == 2
+    # Their runs wait for a worker: two start, as on two machines.
+    for name in WORKERS:
+        stack.start_worker(name, POOL, limit=4)
+    mentors = {p.email: p.id for p in svc().repo.mentor_pool(svc().cohort)}
+    chosen = dict(zip(tids, [mentors[m["email"]] for m in MENTORS], strict=True))
+
+    participants = Participants(svc(), {})
+    participants.sign_page_shot = True  # no browser here
+    facilitator = Facilitator(svc(), {}, svc().cohort)
+    inbox = Inbox(stack.maildir)
+    sampler = Sampler(stack)
+    matched: set[int] = set()
+    ended: set[int] = set()
+    last_sweep = 0.0
+    deadline = time.monotonic() + 540  # measured 270-390 s on two cores shared at load 5-15
+    while ended != set(tids):
+        assert time.monotonic() < deadline, f"not ended in time: {[svc().repo.trajectory(t)[0].phase for t in tids]}"
+        for tid in set(tids) - matched:  # the facilitator's MentorChoice on the waiting run, as the UI sends it
+            _, key = svc().runs.waiting_at(tid)
+            if key is not None and key.label == "matching" and svc().runs.wake(
+                    tid, "facilitator", extra={"mentor_id": chosen[tid]}):
+                matched.add(tid)
+        mail = inbox.new()
+        participants.read_mail(mail)
+        participants.act_when_due()
+        facilitator.act()
+        if time.monotonic() - last_sweep > 2:  # as the timer sweep's schedule would, more often
+            sweep_now()
+            last_sweep = time.monotonic()
+        for tid in set(tids) - ended:
+            if svc().repo.trajectory(tid)[0].phase.ended and svc().runs.state(tid) == "COMPLETED":
+                ended.add(tid)
+        sampler.sample()
+        time.sleep(0.5)
+    elapsed = time.monotonic() - started
+
+    # Every trajectory ended at its closure, every message once.
+    for tid in tids:
+        t, _ = svc().repo.trajectory(tid)
+        assert t.phase.value == "closed", (tid, t.phase)
+    message_ids = [m["Message-ID"] for m in mails(stack.maildir)]
+    assert len(message_ids) == len(set(message_ids)), "a message was sent twice"
+
+    # Both workers executed trajectory runs (a resumed run is submitted anew each wake, by either worker).
+    runs = {svc().run_store.flow_run_id(Subject.trajectory(tid)) for tid in tids}
+    submitted: Counter[str] = Counter()
+    for name in WORKERS:
+        log = (stack.logs / f"{name}.log").read_text(errors="replace")
+        tried, not_run = Counter(SUBMITTING.findall(log)), Counter(NOT_RUN.findall(log))
+        submitted[name] = sum(max(0, tried[run] - not_run[run]) for run in runs)
+    assert all(submitted[name] > 0 for name in WORKERS), submitted
+
+    print(f"\ntwo workers: {elapsed:.0f}s from application to closure; trajectory submissions {dict(submitted)}; "
+          f"wakes {sum(svc().run_store.wakes(Subject.trajectory(t)) for t in tids)}; messages {len(message_ids)}; "
+          f"{sampler.figures()}; worker RSS MB {({k: round(v) for k, v in sampler.worker_rss.items()})}; "
+          f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
