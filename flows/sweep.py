@@ -24,6 +24,7 @@ from domain.waits import RunKind, RunState, Subject
 from tasks.artifacts import publish_board
 from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
+from tasks.owed import send_owed
 from tasks.report import publish_report, report_cohorts
 from tasks.runs import Conditions, act_on, due_runs
 from wiring.bootstrap import services
@@ -82,14 +83,15 @@ def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> int:
 def timer_sweep() -> dict[str, int]:
     """Deliver pending mail and start, wake or revive every run with something due (both programmes)."""
     delivered = deliver_pending()
+    owed = send_owed()
     notices = send_notices()
     woken = wake()
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board(cohort) for cohort in cohorts)
     digests = sum(send_digest(cohort) for cohort in cohorts)
     reports = sum(publish_report(cohort) for cohort in report_cohorts(services()))
-    return {"delivered": delivered, "notices": notices, "woken": woken, "boards": boards, "digests": digests,
-            "reports": reports}
+    return {"delivered": delivered, "owed": owed, "notices": notices, "woken": woken, "boards": boards,
+            "digests": digests, "reports": reports}
 
 
 def sweep_now() -> dict[str, int]:
@@ -102,6 +104,7 @@ def sweep_now() -> dict[str, int]:
     cohorts = services().repo.cohorts("peer")
     parts: dict[str, Callable[[], int]] = {
         "delivered": deliver_pending.fn,
+        "owed": send_owed.fn,
         "notices": send_notices.fn,
         "woken": wake.fn,
         "boards": lambda: sum(publish_board.fn(cohort) for cohort in cohorts),
