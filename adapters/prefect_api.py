@@ -40,6 +40,9 @@ RESUME_PAUSES = (0.2, 0.5, 1.0)  # seconds between the quick attempts of a resum
 SETTLE_SECONDS = 20.0  # how long a waker waits for a run on its way to suspending
 READ_PAGE = 200  # Prefect's server answers at most this many runs a request
 STUCK_AFTER = timedelta(minutes=3)  # a run Pending this long lost its submitter (a killed runner)
+# A run Running this long lost its process: every run of ours suspends within minutes (a wake-up is a
+# replay and a few messages), and one killed while its server was down could not report its crash.
+LOST_AFTER = timedelta(minutes=30)
 
 
 def resume(run_id: str, run_input: dict[str, Any]) -> Any:
@@ -65,8 +68,15 @@ def resume(run_id: str, run_input: dict[str, Any]) -> Any:
     return None
 
 
-def condition(run: FlowRun | None, now: datetime) -> tuple[str | None, str | None]:
-    """(what the sweep decides on, the pause key) of a flow run as Prefect shows it."""
+def condition(run: FlowRun | None, now: datetime, stuck_after: timedelta = STUCK_AFTER,
+              lost_after: timedelta = LOST_AFTER) -> tuple[str | None, str | None]:
+    """(what the sweep decides on, the pause key) of a flow run as Prefect shows it.
+
+    A kill leaves a run Crashed (its runner saw the process die), Pending (the runner died while
+    submitting it: "Submitting" for good, as Prefect's late-runs service is off) or Running (the
+    process died while the server was down, so nobody recorded it): the last two are STUCK once
+    they stayed so longer than a live run would.
+    """
     state = run.state if run is not None else None
     if state is None:
         return None, None
@@ -74,7 +84,9 @@ def condition(run: FlowRun | None, now: datetime) -> tuple[str | None, str | Non
         return PAUSED, state.state_details.pause_key
     if state.type is StateType.CRASHED:
         return CRASHED, None
-    if state.type is StateType.PENDING and state.timestamp and now - state.timestamp > STUCK_AFTER:
+    since = now - state.timestamp if state.timestamp else timedelta(0)
+    if (state.type is StateType.PENDING and since > stuck_after) or (
+            state.type is StateType.RUNNING and since > lost_after):
         return STUCK, None
     return (FINISHED if state.is_final() else ACTIVE), None
 
@@ -93,6 +105,10 @@ def synchronous(result: R | Coroutine[Any, Any, R]) -> R:
 
 class PrefectRuns:
     """The few calls the run control makes on Prefect's API (a fake stands in for it in tests)."""
+
+    def __init__(self, stuck_after: timedelta = STUCK_AFTER, lost_after: timedelta = LOST_AFTER) -> None:
+        self.stuck_after = stuck_after
+        self.lost_after = lost_after
 
     def create(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str],
                idempotency_key: str) -> str:
@@ -118,7 +134,7 @@ class PrefectRuns:
                     ids = FlowRunFilterId(any_=[UUID(r) for r in run_ids[start:start + READ_PAGE]])
                     runs += client.read_flow_runs(flow_run_filter=FlowRunFilter(id=ids), limit=READ_PAGE)
         for run in runs:
-            found[str(run.id)] = condition(run, now)
+            found[str(run.id)] = condition(run, now, self.stuck_after, self.lost_after)
         return found
 
     def state_type(self, run_id: str) -> str | None:

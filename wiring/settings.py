@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     clock_speed: float = 1.0
 
     sweep_interval_seconds: float = Field(300, description="how often the timer sweep runs; it recovers lost wake-ups")
+    # Wall-clock seconds after which the sweep reschedules a run a kill left behind (``domain.waits.STUCK``).
+    stuck_run_seconds: float = Field(180, gt=0, description="a run Pending this long lost its runner")
+    lost_run_seconds: float = Field(1800, gt=0, description="a run Running this long lost its process")
 
     retention_days: int = Field(
         730, ge=1, description="a trajectory's personal data is erased this many days after it ended "
