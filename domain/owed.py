@@ -56,6 +56,14 @@ class Owed:
         return fields
 
 
+def kennismaking_owed(t: Trajectory) -> list[Owed]:
+    """The invitation to meet, to both, with the link to say whether to go on."""
+    tid, match = t.require_id(), t.require_match()
+    ref = f"k{match.number}-kennismaking"
+    return [Owed(tid, f"{ref}-invite", "kennismaking_invitation", role, link="kennismaking", link_ref=ref)
+            for role in BOTH]
+
+
 def plan_owed(t: Trajectory) -> list[Owed]:
     """The plan's requests: write it; the facilitator's review and her comment when the mentee asked
     for them; the signatures of the current version once no comment is awaited."""
@@ -140,7 +148,9 @@ def owed_now(t: Trajectory) -> list[Owed]:
     messages carrying a text are left to the run (``WITH_TEXT``)."""
     if t.id is None or t.match is None:
         return []
-    if t.phase is Phase.PLAN:
+    if t.phase is Phase.KENNISMAKING:
+        found = kennismaking_owed(t)
+    elif t.phase is Phase.PLAN:
         found = plan_owed(t)
     elif t.phase in (Phase.MEETINGS, Phase.FURTHER_MEETINGS):
         found = meetings_phase_owed(t)

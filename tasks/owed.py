@@ -1,11 +1,11 @@
 """Sending what acts owe and a lagging run will no longer send (``adapters.owed``).
 
 A run derives its phase's messages when it gets there; one that crashed, or whose worker
-was down, while the trajectory went on (a plan revised, signed, a meeting proposed) finds
-the later phase when it looks again. The sweep sends every owed message that is not in the
-outbox, that the state no longer calls for in its phase (so the run will not send it) and
-that is still wanted (``domain.owed.settled``); the rest stays the run's, which the sweep
-revives when it crashed. Through the outbox, by the same key: nothing goes twice.
+was down, while the trajectory went on (the pair answered through a reminder's link, a plan
+signed, a meeting proposed) finds the later phase when it looks again, and until it looks
+nobody gets the request. So the sweep does not wait for the run: it sends every owed message
+that is not in the outbox and is still wanted (``domain.owed.settled``). The run and the
+sweep go through the outbox by the same key, so whoever comes second sends nothing.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ def send_owed() -> int:
         if t.phase is Phase.WITHDRAWN:  # nobody is to act on a withdrawn trajectory any more
             svc.owed.settle([o.key for o in owed], now)
             continue
-        runs = {o.key for o in owed_now(t)}  # its run sends these when it looks (revived, if it crashed)
-        unwanted = [o.key for o in owed if o.key not in runs and settled(o, t)]
+        current = {o.key for o in owed_now(t)}  # what the state calls for now is wanted, whatever the run does
+        unwanted = [o.key for o in owed if o.key not in current and settled(o, t)]
         svc.owed.settle(unwanted, now)
         for o in owed:
-            if o.key in runs or o.key in unwanted:
+            if o.key in unwanted:
                 continue
             try:
                 send.fn(Message.of(o))

@@ -475,9 +475,10 @@ def test_an_act_records_the_messages_its_state_owes_in_its_own_transaction_ids_o
 
 
 def test_a_run_that_lags_behind_the_database_never_costs_the_messages_of_the_phases_that_passed(world):
-    """Issue 11.4: a run that crashed while the pair signed and planned a meeting, and woke in the interim
-    evaluation, skipped the news of the signing and the invitations. The sweep sends what the acts owed
-    and the run will no longer send; what is moot (the requests to sign once signed) stays unsent."""
+    """Issue 11.4 (and make chaos): a run that lay crashed while the pair met, answered and signed through
+    the reminders' links, and woke in a later phase, skipped the kennismaking invitation, the news of the
+    signing and the invitations. The sweep sends what the acts owed without waiting for the run; what is
+    moot (the requests to sign and to write the plan once done) stays unsent."""
     from domain.trajectory import EvaluationKind
     from flows.meetings import phase_messages
     from tasks.owed import send_owed
@@ -485,16 +486,33 @@ def test_a_run_that_lags_behind_the_database_never_costs_the_messages_of_the_pha
 
     at, tid, server = world
     svc = at(START)
-    sign_both(svc, tid)  # no run sent anything: it lies crashed in the kennismaking
+    sign_both(svc, tid)  # no run sent anything: it lies crashed since the matching
     svc.repo.change(tid, lambda t: t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START, 60), START)
-    assert send_owed.fn() == 0  # still in the meetings phase: its run sends these once revived
-    owed_then = {m.key for m in phase_messages(load(tid))}
-    svc.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, START), START)
-    assert svc.repo.trajectory(tid)[0].phase is Phase.INTERIM_EVALUATION
-    assert send_owed.fn() == 5
+    assert send_owed.fn() == 7
     sent = sorted((str(m["To"]).split("<")[-1].rstrip(">"), str(m["Subject"])) for m in server.read())
-    assert len(sent) == 5 and {to for to, _ in sent} == {"sanne@example.org", "anneke@example.org",
+    assert len(sent) == 7 and {to for to, _ in sent} == {"sanne@example.org", "anneke@example.org",
                                                           "facilitator@example.org"}
+    owed_then = {m.key for m in phase_messages(load(tid))}
     assert set(svc.outbox.known(list(owed_then))) == owed_then  # the run's own keys: it sends none of it again
-    assert send_owed.fn() == 0 and len(server.read()) == 5
+    assert set(svc.outbox.known([f"t{tid}:k1-kennismaking-invite:mentee", f"t{tid}:k1-kennismaking-invite:mentor"]))
     assert not svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-plan-request:mentee"])
+    svc.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, START), START)
+    assert send_owed.fn() == 0 and len(server.read()) == 7
+    message_ids = [m["Message-ID"] for m in server.read()]
+    assert len(set(message_ids)) == 7
+
+
+def test_the_sweep_sends_what_an_act_owes_while_the_run_lags_in_the_same_phase(world):
+    """make chaos: the plan was written while the run lay crashed; the pair signed through the reminders'
+    links before the revived run sent the requests to sign, so those were never sent."""
+    from tasks.owed import send_owed
+
+    at, tid, _ = world
+    svc = at(START)
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
+    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen stellen"], "Plan", START), START)
+    send_owed.fn()
+    assert set(svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor"])) == {
+        f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor"}
+    assert send_owed.fn() == 0
