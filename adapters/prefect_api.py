@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
@@ -43,6 +50,12 @@ STUCK_AFTER = timedelta(minutes=3)  # a run Pending this long lost its submitter
 # A run Running this long lost its process: every run of ours suspends within minutes (a wake-up is a
 # replay and a few messages), and one killed while its server was down could not report its crash.
 LOST_AFTER = timedelta(minutes=30)
+# Flows run once on a date, not for a subject (so not in our runs table): a kill leaves such a run
+# Crashed or stuck, and nothing would run it again before its next date (a year for the information mail).
+# Each sends by keys per year or day, so a second run sends nothing twice. The sweeps are left out:
+# the next one comes within minutes anyway.
+ONE_OFF_FLOWS = ("retention", "hao-intervision", "hao-information", "hao-institute-digest")
+LEFT_BEHIND_WITHIN = timedelta(days=7)  # older ones an operator has seen (and their date has passed)
 
 
 def resume(run_id: str, run_input: dict[str, Any]) -> Any:
@@ -136,6 +149,18 @@ class PrefectRuns:
         for run in runs:
             found[str(run.id)] = condition(run, now, self.stuck_after, self.lost_after)
         return found
+
+    def left_behind(self, flow_names: tuple[str, ...], within: timedelta = LEFT_BEHIND_WITHIN) -> list[str]:
+        """Runs of ``flow_names`` meant to start in the last ``within`` that a kill left Crashed or stuck."""
+        now = datetime.now(UTC)
+        kinds = FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.PENDING, StateType.RUNNING])
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=list(flow_names))),
+                                         flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=kinds)),
+                                         limit=READ_PAGE)
+        return [str(run.id) for run in runs
+                if run.expected_start_time is not None and now - run.expected_start_time < within
+                and condition(run, now, self.stuck_after, self.lost_after)[0] in (CRASHED, STUCK)]
 
     def state_type(self, run_id: str) -> str | None:
         with get_client(sync_client=True) as client:
@@ -239,6 +264,15 @@ class RunControl:
         self.api.reschedule(run_id)
         log.warning("%s %s: run %s scheduled again", subject.kind, subject.id, run_id)
         return True
+
+
+    def revive_left_behind(self, flow_names: tuple[str, ...] = ONE_OFF_FLOWS) -> int:
+        """Schedule again the runs of flows that run once on a date which a kill left behind."""
+        found = self.api.left_behind(flow_names)
+        for run_id in found:
+            self.api.reschedule(run_id)
+            log.warning("run %s scheduled again", run_id)
+        return len(found)
 
 
 class SubjectRuns:

@@ -26,7 +26,7 @@ from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
 from tasks.owed import send_owed
 from tasks.report import publish_report, report_cohorts
-from tasks.runs import Conditions, act_on, due_runs
+from tasks.runs import Conditions, act_on, due_runs, revive_left_behind
 from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def find_due(conditions: Conditions | None = None,
 @task(name="wake runs", cache_policy=NO_CACHE)
 def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> int:
     """Start, wake and revive every kind of run by the one rule set (``domain.waits.why_wake``)."""
-    return sum(act_on(due_runs(kinds, due), start).values())
+    return sum(act_on(due_runs(kinds, due), start).values()) + revive_left_behind()
 
 
 @flow(name="timer-sweep", log_prints=True)

@@ -139,3 +139,21 @@ def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds
         assert [(row.subject, why.value) for row, why in found] == [(subject, "revive")]
         assert tasks.runs.act_on(found, lambda s: None) == {"revive": 1}
         assert prefect.rescheduled == [RUN]
+
+
+def test_a_run_of_a_flow_that_runs_once_on_a_date_left_behind_by_a_kill_is_scheduled_again(stores):  # noqa: F811
+    """Found by make chaos: the yearly information mail's run, killed with its runner, stayed Running with no
+    process; it is in no runs table, so nothing ran it again before next year (and Joost never asked)."""
+    from adapters.prefect_api import ONE_OFF_FLOWS
+
+    asked: list[tuple[str, ...]] = []
+
+    class Left(FakePrefect):
+        def left_behind(self, flow_names: tuple[str, ...]) -> list[str]:
+            asked.append(flow_names)
+            return [RUN]
+
+    prefect = Left([(None, None)])
+    assert control(stores[3], prefect).revive_left_behind() == 1
+    assert prefect.rescheduled == [RUN] and asked == [ONE_OFF_FLOWS]
+    assert "hao-information" in ONE_OFF_FLOWS and "timer-sweep" not in ONE_OFF_FLOWS
