@@ -36,9 +36,16 @@ from mentorschap.stack import ROOT, Stack, wait_http
 HOME = ROOT / "var" / "chaos"
 KINDS = ("runner", "flow-run", "prefect-server", "portal", "smtp")
 # Templates the clock sends (reminders, digests, their combined forms): how many depends on timing.
-TIMED = frozenset({"reminder", "reminders_combined", "escalation", "facilitator_digest", "merged"})
+# A progress trajectory's flag goes out when too few reports are signed at its due date: timing too.
+TIMED = frozenset({"reminder", "reminders_combined", "escalation", "facilitator_digest", "merged",
+                   "hao_progress_flag"})
 # Runs the sweep reschedules a kill left behind: sooner than in production, as the demo's days are seconds.
-CHAOS_ENV = {"MENTORSCHAP_STUCK_RUN_SECONDS": "45", "MENTORSCHAP_LOST_RUN_SECONDS": "150"}
+# The demo's days pass slower than in `make demo` and links stay valid longer: a recovery of half a minute
+# costs weeks of compressed time, and a person whose link lapsed meanwhile would stop (the cast does not
+# ask for a new one), which says nothing about the kills.
+CHAOS_ENV = {"MENTORSCHAP_STUCK_RUN_SECONDS": "30", "MENTORSCHAP_LOST_RUN_SECONDS": "90",
+             "MENTORSCHAP_LINK_VALID_DAYS": "365"}
+DAYS_PER_SECOND = "0.5"
 RECOVERY_LIMIT = 900.0  # seconds after which a kill counts as not recovered
 
 
@@ -255,6 +262,7 @@ def finished() -> tuple[int, int]:
 
 def run(min_kills: int, gap: tuple[float, float], baseline: Path | None, seed: int | None) -> int:
     os.environ.setdefault("DEMO_DEADLINE_SECONDS", "3000")  # read by demo.__main__ on import
+    os.environ.setdefault("DEMO_DAYS_PER_SECOND", DAYS_PER_SECOND)
     import demo.__main__ as demo
 
     if baseline is None or not baseline.exists():
@@ -307,7 +315,7 @@ def run(min_kills: int, gap: tuple[float, float], baseline: Path | None, seed: i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20, help="at least this many kills (the demo decides how long)")
-    parser.add_argument("--gap", type=float, nargs=2, default=(12.0, 24.0), metavar=("MIN", "MAX"),
+    parser.add_argument("--gap", type=float, nargs=2, default=(20.0, 40.0), metavar=("MIN", "MAX"),
                         help="seconds between kills, drawn at random")
     parser.add_argument("--baseline", type=Path, default=ROOT / "var" / "demo" / "mentorschap.db",
                         help="the database of a demo without kills (default: the last `make demo`)")
