@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench setup system-packages clean
+.PHONY: demo test lint typecheck bench chaos setup system-packages clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The demo cohort while its processes are SIGKILLed and restarted (issue 11.4); compared with the last
+# `make demo` (var/demo), or with a demo without kills it runs first. Long; not part of `make test`.
+chaos: $(STAMP) system-packages
+	$(BIN)/python -m demo.chaos
 
 clean:
 	rm -rf $(VENV) var

@@ -65,6 +65,7 @@ TABLE_MODULES = (
     "adapters.hao_store",
     "adapters.hao_requests",
     "adapters.runs",
+    "adapters.owed",
 )
 
 

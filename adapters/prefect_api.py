@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
@@ -40,6 +47,15 @@ RESUME_PAUSES = (0.2, 0.5, 1.0)  # seconds between the quick attempts of a resum
 SETTLE_SECONDS = 20.0  # how long a waker waits for a run on its way to suspending
 READ_PAGE = 200  # Prefect's server answers at most this many runs a request
 STUCK_AFTER = timedelta(minutes=3)  # a run Pending this long lost its submitter (a killed runner)
+# A run Running this long lost its process: every run of ours suspends within minutes (a wake-up is a
+# replay and a few messages), and one killed while its server was down could not report its crash.
+LOST_AFTER = timedelta(minutes=30)
+# Flows run once on a date, not for a subject (so not in our runs table): a kill leaves such a run
+# Crashed or stuck, and nothing would run it again before its next date (a year for the information mail).
+# Each sends by keys per year or day, so a second run sends nothing twice. The sweeps are left out:
+# the next one comes within minutes anyway.
+ONE_OFF_FLOWS = ("retention", "hao-intervision", "hao-information", "hao-institute-digest")
+LEFT_BEHIND_WITHIN = timedelta(days=7)  # older ones an operator has seen (and their date has passed)
 
 
 def resume(run_id: str, run_input: dict[str, Any]) -> Any:
@@ -72,8 +88,15 @@ def resume(run_id: str, run_input: dict[str, Any]) -> Any:
     return None
 
 
-def condition(run: FlowRun | None, now: datetime) -> tuple[str | None, str | None]:
-    """(what the sweep decides on, the pause key) of a flow run as Prefect shows it."""
+def condition(run: FlowRun | None, now: datetime, stuck_after: timedelta = STUCK_AFTER,
+              lost_after: timedelta = LOST_AFTER) -> tuple[str | None, str | None]:
+    """(what the sweep decides on, the pause key) of a flow run as Prefect shows it.
+
+    A kill leaves a run Crashed (its runner saw the process die), Pending (the runner died while
+    submitting it: "Submitting" for good, as Prefect's late-runs service is off) or Running (the
+    process died while the server was down, so nobody recorded it): the last two are STUCK once
+    they stayed so longer than a live run would.
+    """
     state = run.state if run is not None else None
     if state is None:
         return None, None
@@ -81,7 +104,9 @@ def condition(run: FlowRun | None, now: datetime) -> tuple[str | None, str | Non
         return PAUSED, state.state_details.pause_key
     if state.type is StateType.CRASHED:
         return CRASHED, None
-    if state.type is StateType.PENDING and state.timestamp and now - state.timestamp > STUCK_AFTER:
+    since = now - state.timestamp if state.timestamp else timedelta(0)
+    if (state.type is StateType.PENDING and since > stuck_after) or (
+            state.type is StateType.RUNNING and since > lost_after):
         return STUCK, None
     return (FINISHED if state.is_final() else ACTIVE), None
 
@@ -100,6 +125,10 @@ def synchronous(result: R | Coroutine[Any, Any, R]) -> R:
 
 class PrefectRuns:
     """The few calls the run control makes on Prefect's API (a fake stands in for it in tests)."""
+
+    def __init__(self, stuck_after: timedelta = STUCK_AFTER, lost_after: timedelta = LOST_AFTER) -> None:
+        self.stuck_after = stuck_after
+        self.lost_after = lost_after
 
     def create(self, deployment: str, parameters: dict[str, Any], name: str, tags: list[str],
                idempotency_key: str) -> str:
@@ -125,8 +154,20 @@ class PrefectRuns:
                     ids = FlowRunFilterId(any_=[UUID(r) for r in run_ids[start:start + READ_PAGE]])
                     runs += client.read_flow_runs(flow_run_filter=FlowRunFilter(id=ids), limit=READ_PAGE)
         for run in runs:
-            found[str(run.id)] = condition(run, now)
+            found[str(run.id)] = condition(run, now, self.stuck_after, self.lost_after)
         return found
+
+    def left_behind(self, flow_names: tuple[str, ...], within: timedelta = LEFT_BEHIND_WITHIN) -> list[str]:
+        """Runs of ``flow_names`` meant to start in the last ``within`` that a kill left Crashed or stuck."""
+        now = datetime.now(UTC)
+        kinds = FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.PENDING, StateType.RUNNING])
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=list(flow_names))),
+                                         flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=kinds)),
+                                         limit=READ_PAGE)
+        return [str(run.id) for run in runs
+                if run.expected_start_time is not None and now - run.expected_start_time < within
+                and condition(run, now, self.stuck_after, self.lost_after)[0] in (CRASHED, STUCK)]
 
     def state_type(self, run_id: str) -> str | None:
         with get_client(sync_client=True) as client:
@@ -230,6 +271,15 @@ class RunControl:
         self.api.reschedule(run_id)
         log.warning("%s %s: run %s scheduled again", subject.kind, subject.id, run_id)
         return True
+
+
+    def revive_left_behind(self, flow_names: tuple[str, ...] = ONE_OFF_FLOWS) -> int:
+        """Schedule again the runs of flows that run once on a date which a kill left behind."""
+        found = self.api.left_behind(flow_names)
+        for run_id in found:
+            self.api.reschedule(run_id)
+            log.warning("run %s scheduled again", run_id)
+        return len(found)
 
 
 class SubjectRuns:

@@ -10,9 +10,11 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 from sqlalchemy import Connection, Engine, RowMapping, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from adapters import owed
 from adapters.db import inserted_id
 from adapters.tables import people, trajectories
 from domain.errors import DomainError
+from domain.owed import owed_now
 from domain.people import Application, Person, Role
 from domain.trajectory import Trajectory
 
@@ -65,10 +67,12 @@ class Documents(Generic[A]):
     ``id``, ``phase``, ``version``, ``document`` and ``updated_at``; ``read`` parses a document.
     """
 
-    def __init__(self, engine: Engine, table: Table, read: Callable[[Any], A]) -> None:
+    def __init__(self, engine: Engine, table: Table, read: Callable[[Any], A],
+                 written: Callable[[Connection, A, datetime], object] | None = None) -> None:
         self.engine = engine
         self.table = table
         self.read = read
+        self.written = written  # runs in the transaction of every write, after it (what the new state owes)
 
     def get(self, aggregate_id: int) -> tuple[A, int]:
         """The aggregate and the version it was read at."""
@@ -99,6 +103,8 @@ class Documents(Generic[A]):
             )
             if result.rowcount != 1:
                 raise Conflict(f"trajectory {t.id} changed since version {expected_version}")
+            if self.written is not None:
+                self.written(conn, t, now)
         return expected_version + 1
 
     def change(
@@ -133,7 +139,9 @@ class Repository:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.documents: Documents[Trajectory] = Documents(engine, trajectories, Trajectory.model_validate)
+        # Every act records the messages its new state owes in its own transaction (``adapters.owed``).
+        self.documents: Documents[Trajectory] = Documents(engine, trajectories, Trajectory.model_validate,
+                                                          lambda conn, t, now: owed.record(conn, owed_now(t), now))
 
     # --- people --------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -91,19 +92,22 @@ def write_members(path: Path) -> None:
             writer.writerow([person["name"], person["email"], person.get("language", "nl")])
 
 
-def main() -> int:
+def main(home: Path = VAR, extra_env: dict[str, str] | None = None,
+         on_started: Callable[[Stack], Callable[[], None]] | None = None) -> int:
+    """Run the demo in ``home``; ``on_started`` is called once the stack is up (``demo.chaos`` starts
+    killing there) and returns what to call before the stack is stopped."""
     # A SIGTERM (kill, a CI timeout) ends the demo through ``finally``: the stack's processes run in
     # sessions of their own and would otherwise live on, writing into the next demo's files.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
-    shutil.rmtree(VAR, ignore_errors=True)
-    VAR.mkdir(parents=True)
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
     smtp_port, portal_port = free_port(), free_port()
     portal = f"http://127.0.0.1:{portal_port}"
     # The simulated clock stands still at SIM_START until the stack is up (about half a minute).
     anchor = datetime.now(UTC) + timedelta(seconds=STARTUP_SECONDS)
     env = {
-        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{VAR / 'mentorschap.db'}",
+        "MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}",
         "MENTORSCHAP_SMTP_PORT": str(smtp_port),
         "MENTORSCHAP_PORTAL_URL": portal,
         "MENTORSCHAP_SIGNING_SECRET": "demo-secret-" + anchor.isoformat(),
@@ -115,8 +119,9 @@ def main() -> int:
         "MENTORSCHAP_FACILITATOR_NAME": "Majorie (procesfacilitator)",
         "MENTORSCHAP_FACILITATOR_ADDRESS": "mentorschap@huisartsenkring.example",
         "MENTORSCHAP_SENDER_ADDRESS": "mentorschap@huisartsenkring.example",
+        **(extra_env or {}),
     }
-    stack = Stack.create(VAR, env)
+    stack = Stack.create(home, env)
     os.environ.update(stack.env)  # this process is the facilitator's and the participants' machine
     os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
     from demo.hao import HaoDemo
@@ -126,20 +131,23 @@ def main() -> int:
 
     svc = services()
     clock = svc.clock
+    stop_chaos: Callable[[], None] = lambda: None  # noqa: E731
     try:
         print(f"Starting the stack (logs in {stack.logs}) ...", flush=True)
-        stack.start_mailserver(VAR / "maildir", smtp_port)
+        stack.start_mailserver(home / "maildir", smtp_port)
         stack.start_prefect()
         stack.start_runner()
         # The kickoff run starts while the simulated clock still stands still, so its start costs no days.
         plan = demo_plan(clock.now())
-        write_members(VAR / "members.csv")
-        start_cohort(stack, plan, VAR / "members.csv")
+        write_members(home / "members.csv")
+        start_cohort(stack, plan, home / "members.csv")
         stack.start_portal(portal_port)
-        print(f"Prefect UI: {stack.ui_url}   portal: {portal}   mail: {VAR / 'maildir'}", flush=True)
+        print(f"Prefect UI: {stack.ui_url}   portal: {portal}   mail: {home / 'maildir'}", flush=True)
+        if on_started is not None:
+            stop_chaos = on_started(stack)
         say(clock, f"kickoff of {plan.name}: the cohort run opens the window and invites the members")
         mentee_index: dict[int, int] = {}
-        inbox = Inbox(VAR / "maildir")
+        inbox = Inbox(home / "maildir")
         applicants = Applicants(svc, portal, plan.id, MENTORS, MENTEES)
         participants = Participants(svc, mentee_index)
         facilitator = Facilitator(svc, mentee_index, plan.id)
@@ -147,19 +155,22 @@ def main() -> int:
         phases: dict[int, str] = {}
         completed: set[int] = set()
         stage = None
-        last_sweep = 0.0
-        while True:
-            mails = inbox.new()  # read once a round, for everyone
+        last_sweep = last_trouble = 0.0
+
+        def play_round() -> int:
+            """One round: everyone reads the new mail and does what is due; how many are still active."""
+            nonlocal stage, last_sweep
+            mails = inbox.new()  # read once a round, for everyone, before anyone needs the portal or Prefect
             applicants.read_mail(mails)
-            applicants.apply_when_due()
-            for role, name in applicants.applied:
-                say(clock, f"{name} applied as {role} through the web form")
-            applicants.applied.clear()
             for tid in set(svc.repo.trajectory_ids()) - set(phases):  # new trajectories: who is the mentee?
                 t, _ = svc.repo.trajectory(tid)
                 email = svc.repo.person(t.mentee_id).email
                 mentee_index[t.mentee_id] = next(i for i, m in enumerate(MENTEES) if m["email"] == email)
             participants.read_mail(mails)
+            applicants.apply_when_due()
+            for role, name in applicants.applied:
+                say(clock, f"{name} applied as {role} through the web form")
+            applicants.applied.clear()
             participants.act_when_due()
             facilitator.act()
             # Programme B starts once A's cohort is matched, so it never delays A's application windows.
@@ -190,28 +201,41 @@ def main() -> int:
             active += not hao.done()
             if cohort_stage != "matched":
                 active += 1
+            return active
+
+        while True:
+            try:
+                active = play_round()
+            except Exception as exc:  # Prefect or the portal restarting: everyone tries again next round
+                if time.monotonic() - last_trouble > 10:
+                    print(f"round failed ({type(exc).__name__}: {str(exc)[:120]}); the next round goes on",
+                          flush=True)
+                    last_trouble = time.monotonic()
+                active = 1
             if not active:
                 break
             if time.monotonic() - started > DEADLINE_SECONDS:
                 print("The demo did not finish in time; see the logs in", stack.logs, file=sys.stderr)
                 return 1
             time.sleep(0.5)
+        stop_chaos()
         sweep_now()  # deliver what is left
         elapsed = time.monotonic() - started
-        # Tall enough for every run of the demo: the list scrolls inside the page, so full_page alone stops short.
-        screenshot(f"{stack.ui_url}/runs", ROOT / "var" / "screenshots" / "prefect-runs.png", height=3600,
-                   wait_for_text="·")
+        if on_started is None:
+            # Tall enough for every run of the demo: the list scrolls inside the page, so full_page alone stops short.
+            screenshot(f"{stack.ui_url}/runs", ROOT / "var" / "screenshots" / "prefect-runs.png", height=3600,
+                       wait_for_text="·")
         summary = summarize(svc, elapsed)
         summary["hao"] = hao.summary()
-        (VAR / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        (home / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         from administration.report import cohort_report_html  # the kring's report (issue 10.5)
 
-        (VAR / "kringrapport.html").write_text(cohort_report_html(svc, plan.id), encoding="utf-8")
+        (home / "kringrapport.html").write_text(cohort_report_html(svc, plan.id), encoding="utf-8")
         print(json.dumps(summary, indent=2, ensure_ascii=False))
-        print(f"Done in {elapsed:.0f}s. Mail: {VAR / 'maildir'}")
-        print(f"Export: MENTORSCHAP_DATABASE_URL=sqlite:///{VAR.relative_to(ROOT) / 'mentorschap.db'} "
+        print(f"Done in {elapsed:.0f}s. Mail: {home / 'maildir'}")
+        print(f"Export: MENTORSCHAP_DATABASE_URL=sqlite:///{home.relative_to(ROOT) / 'mentorschap.db'} "
               ".venv/bin/mentorschap export")
-        if sys.stdin.isatty():
+        if sys.stdin.isatty() and on_started is None:
             print(f"The Prefect UI stays up at {stack.ui_url}; Ctrl-C to stop.")
             try:
                 while True:
@@ -220,6 +244,7 @@ def main() -> int:
                 pass
         return 0
     finally:
+        stop_chaos()
         stack.stop_all()
 
 

@@ -115,7 +115,13 @@ class HaoDemo:
         now = self.svc.clock.now()
         self._read_mail(mails, now)
         while self.queue and self.queue[0].at <= now:
-            self._do(self.queue.pop(0))
+            planned = self.queue.pop(0)
+            try:
+                self._do(planned)
+            except httpx.TransportError:  # the portal is down (restarting): tried again half a day later
+                self.queue.append(replace(planned, at=now + timedelta(hours=12)))
+                self.queue.sort()
+                break
         self._chair()
         if clock_time.monotonic() - self.last_sweep > 10:  # a lost wake-up is rare; spare the Prefect API
             from flows.hao.sweep import hao_sweep_now

@@ -10,7 +10,7 @@ through the Prefect API, the same calls the Prefect UI's input forms make.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -100,13 +100,24 @@ class Participants:
             form = self._form(planned, now)
             if form is None:
                 continue
-            page = self.http.get(planned.url)
+            try:
+                page = self.http.get(planned.url)
+            except httpx.TransportError:  # the portal is down (restarting): she tries again later
+                self.later(planned, now)
+                return
+            if page.status_code >= 500:
+                self.later(planned, now)
+                return
             if planned.action == "sign" and not self.sign_page_shot and page.status_code == 200:
                 self.sign_page_shot = screenshot(planned.url, SHOTS / "portal-sign-phone.png", 390, 844)
             if page.status_code != 200:
                 self.done.add(planned.occasion)
                 continue
-            response = self.http.post(planned.url, data=form)
+            try:
+                response = self.http.post(planned.url, data=form)
+            except httpx.TransportError:  # went down while she sent it: she sends it again (once, the link says)
+                self.later(planned, now)
+                return
             if response.status_code == 200 and 'class="error' not in response.text:
                 self.done.add(planned.occasion)
                 self.acts += 1
@@ -116,6 +127,11 @@ class Participants:
                 found = re.search(r'class="err"[^>]*>([^<]*)<', response.text)
                 print(f"[{now:%Y-%m-%d}] {planned.action} refused ({response.status_code}): "
                       f"{found.group(1) if found else ''}", flush=True)
+
+    def later(self, planned: Planned, now: datetime) -> None:
+        """The portal did not answer: the person tries again half a day later."""
+        self.queue.append(replace(planned, at=now + timedelta(hours=12)))
+        self.queue.sort()
 
     def _form(self, p: Planned, now: datetime) -> dict | None:
         t, _ = self.svc.repo.trajectory(p.trajectory_id)
@@ -297,12 +313,17 @@ class Applicants:
         while self.queue and self.queue[0][0] <= now:
             _, address = self.queue.pop(0)
             role, person = self.people[address]
-            page = self.http.get(f"{self.portal}/apply?role={role}").text
-            options = dict((name.strip(), value) for value, name in OPTION.findall(page))
-            form = {k: v for k, v in person.items() if k != "preferred"}
-            form |= {"consent": "on", "language": person.get("language", "nl")}
-            form["preferred_mentor_ids"] = [options[n] for n in person.get("preferred", []) if n in options]
-            response = self.http.post(f"{self.portal}/apply?role={role}", data=form)
+            try:
+                page = self.http.get(f"{self.portal}/apply?role={role}").text
+                options = dict((name.strip(), value) for value, name in OPTION.findall(page))
+                form = {k: v for k, v in person.items() if k != "preferred"}
+                form |= {"consent": "on", "language": person.get("language", "nl")}
+                form["preferred_mentor_ids"] = [options[n] for n in person.get("preferred", []) if n in options]
+                response = self.http.post(f"{self.portal}/apply?role={role}", data=form)
+            except httpx.TransportError:  # the portal is down (restarting): the GP tries again later
+                self.queue.append((now + timedelta(hours=12), address))
+                self.queue.sort()
+                return
             if response.status_code == 422:  # e.g. too late: the form says why
                 reasons = re.findall(r'<p class="err"[^>]*>([^<]+)</p>', response.text)
                 self.applied.append((role, f"{person['name']} (refused: {'; '.join(reasons[1:] or reasons)})"))

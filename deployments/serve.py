@@ -2,11 +2,13 @@
 
 Run with ``python -m deployments.serve``; the process executes each flow run in a
 subprocess, so a suspended trajectory holds no process and a resumed one starts anew.
+A runner that loses the Prefect server (a restart) serves again once it is back.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from datetime import timedelta
 
 from prefect import serve
@@ -22,6 +24,8 @@ from flows.retention import retention
 from flows.sweep import timer_sweep
 from flows.trajectory import mentee_trajectory
 from wiring.settings import Settings
+
+RETRY_SECONDS = 5
 
 
 def deployments(settings: Settings,
@@ -62,12 +66,19 @@ def main() -> None:
         served = deployments(settings)
     except CohortFileError as exc:  # one line for the facilitator, never a traceback
         sys.exit(f"geweigerd: {exc}")
-    if settings.warm_start:
-        from deployments.warm import serve_warm
+    while True:
+        try:
+            if settings.warm_start:
+                from deployments.warm import serve_warm
 
-        serve_warm(served, limit=8)
-        return
-    serve(*served, limit=8)
+                serve_warm(served, limit=8)
+            else:
+                serve(*served, limit=8)
+            return
+        except Exception as exc:  # Prefect's server away longer than its client and poll loop wait (a restart)
+            print(f"runner: Prefect niet bereikbaar ({type(exc).__name__}); opnieuw over {RETRY_SECONDS} s",
+                  file=sys.stderr, flush=True)
+            time.sleep(RETRY_SECONDS)
 
 
 if __name__ == "__main__":

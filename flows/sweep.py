@@ -25,8 +25,9 @@ from domain.waits import RunKind, RunState, Subject, Why
 from tasks.artifacts import publish_board
 from tasks.messages import _run
 from tasks.notices import send_digest, send_notices
+from tasks.owed import send_owed
 from tasks.report import publish_report, report_cohorts
-from tasks.runs import Conditions, act_on, due_runs
+from tasks.runs import Conditions, act_on, due_runs, revive_left_behind
 from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> dict[str, int]:
     counts = act_on(found, start)
     revived = counts.pop(Why.REVIVE.value, 0)
     woken = sum(counts.values())
-    return {"woken": woken, "revived": revived, "waits_overdue": len(found) - woken - revived}
+    return {"woken": woken, "revived": revived + revive_left_behind(),
+            "waits_overdue": len(found) - woken - revived}
 
 
 STATUS_LABELS = {
@@ -123,14 +125,15 @@ def publish_status(figures: dict[str, int]) -> bool:
 def timer_sweep() -> dict[str, int]:
     """Deliver pending mail and start, wake or revive every run with something due (both programmes)."""
     delivered = deliver_pending()
+    owed = send_owed()
     notices = send_notices()
     runs = wake()
     cohorts = services().repo.cohorts("peer")
     boards = sum(publish_board(cohort) for cohort in cohorts)
     digests = sum(send_digest(cohort) for cohort in cohorts)
     reports = sum(publish_report(cohort) for cohort in report_cohorts(services()))
-    figures = {"delivered": delivered, "notices": notices, **runs, "boards": boards, "digests": digests,
-               "reports": reports}
+    figures = {"delivered": delivered, "owed": owed, "notices": notices, **runs, "boards": boards,
+               "digests": digests, "reports": reports}
     figures["status"] = int(publish_status(figures))
     return figures
 
@@ -145,6 +148,7 @@ def sweep_now() -> dict[str, int]:
     cohorts = services().repo.cohorts("peer")
     parts: dict[str, Callable[[], int | dict[str, int]]] = {
         "delivered": deliver_pending.fn,
+        "owed": send_owed.fn,
         "notices": send_notices.fn,
         "woken": wake.fn,
         "boards": lambda: sum(publish_board.fn(cohort) for cohort in cohorts),

@@ -23,6 +23,7 @@ from prefect.exceptions import MissingContextError
 from pydantic import BaseModel, Field
 
 from domain.clock import local_date
+from domain.owed import Owed
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.status import step_label
@@ -47,6 +48,11 @@ class Message(BaseModel):
     @property
     def key(self) -> str:
         return f"t{self.trajectory_id}:{self.occasion}:{self.to.value}"
+
+    @classmethod
+    def of(cls, owed: Owed) -> Message:
+        """The message a state owes (``domain.owed``)."""
+        return cls.model_validate(owed.message_fields())
 
 
 @dataclass(frozen=True)

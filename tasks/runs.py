@@ -7,6 +7,7 @@ few task runs and API calls as it can.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -145,3 +146,20 @@ def act_on(found: list[tuple[RunState, Why]], start: Callable[[Subject], object]
         except Exception as exc:  # the next sweep tries again
             log.warning("%s %s: %s", row.subject.kind.value, row.subject.id, type(exc).__name__)
     return counts
+
+
+LEFT_BEHIND_EVERY = 60.0  # seconds: the demo sweeps every second, and such a run is rare
+_looked: list[float] = []  # when this process last looked
+
+
+def revive_left_behind() -> int:
+    """The runs not tied to a subject (a yearly mail, the retention) that a kill left behind, scheduled
+    again; 0 while Prefect is away (the next sweep looks again)."""
+    if _looked and time.monotonic() - _looked[-1] < LEFT_BEHIND_EVERY:
+        return 0
+    _looked[:] = [time.monotonic()]
+    try:
+        return services().control.revive_left_behind()
+    except Exception as exc:
+        log.warning("Prefect niet bereikbaar (%s); de volgende sweep kijkt opnieuw", type(exc).__name__)
+        return 0

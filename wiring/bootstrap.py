@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the services' classes, imported on first use only (see each
     from adapters.links import Links
     from adapters.mail import SmtpMailer
     from adapters.outbox import Outbox
+    from adapters.owed import OwedStore
     from adapters.prefect_api import RunControl, SubjectRuns
     from adapters.prefect_privacy import PrefectTraces
     from adapters.rendering import Renderer
@@ -68,9 +69,13 @@ class Services:
     @functools.cached_property
     def control(self) -> RunControl:
         """The one run control: start, wake and revive the run of any subject."""
-        from adapters.prefect_api import RunControl
+        from datetime import timedelta
 
-        return RunControl(self.run_store)
+        from adapters.prefect_api import PrefectRuns, RunControl
+
+        s = self.settings
+        return RunControl(self.run_store, PrefectRuns(timedelta(seconds=s.stuck_run_seconds),
+                                                      timedelta(seconds=s.lost_run_seconds)))
 
     @functools.cached_property
     def runs(self) -> SubjectRuns:
@@ -117,6 +122,13 @@ class Services:
         # SMTP, and an outage would be retried many times a second.
         speed = max(self.settings.clock_speed, 1.0)
         return Outbox(self.engine, STALE_AFTER * speed, RETRY_AFTER * speed)
+
+    @functools.cached_property
+    def owed(self) -> OwedStore:
+        """The messages acts owe, recorded with the acts (``adapters.owed``)."""
+        from adapters.owed import OwedStore
+
+        return OwedStore(self.engine)
 
     @functools.cached_property
     def artifacts(self) -> Artifacts:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     work_pool: str = "mentorschap"
 
     sweep_interval_seconds: float = Field(300, description="how often the timer sweep runs; it recovers lost wake-ups")
+    # Wall-clock seconds after which the sweep reschedules a run a kill left behind (``domain.waits.STUCK``).
+    stuck_run_seconds: float = Field(180, gt=0, description="a run Pending this long lost its runner")
+    lost_run_seconds: float = Field(1800, gt=0, description="a run Running this long lost its process")
 
     warm_start: bool = Field(False, description="flow-run processes fork from a process that already imported "
                                                 "Prefect and the flows, instead of a new interpreter per run")

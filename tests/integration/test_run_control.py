@@ -89,3 +89,71 @@ def test_a_wake_up_for_another_wait_or_a_finished_run_does_nothing(waiting):
     stale = FakePrefect([(PAUSED, "trajectory-1-w000-old")])
     assert not control(runs, stale).wake(subject, "participant", settle_seconds=0)
     assert stale.resumed == []
+
+
+def test_every_state_a_kill_leaves_a_run_in_is_found_and_only_after_a_live_run_would_have_moved_on():
+    """Issue 11.4: a run caught by a runner kill while submitted stayed Pending ('Submitting') for good, and
+    one whose process died while the server was down stays Running; both are STUCK (revived) in time."""
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
+
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.states import Crashed, Paused, Pending, Running
+
+    from adapters.prefect_api import LOST_AFTER, STUCK_AFTER, condition
+    from domain.waits import STUCK
+
+    now = datetime.now(UTC)
+
+    def shown(state, ago: timedelta, **limits) -> str | None:
+        state.timestamp = now - ago
+        return condition(FlowRun(id=uuid4(), flow_id=uuid4(), state=state), now, **limits)[0]
+
+    submitting = Pending(name="Submitting")
+    assert shown(submitting, STUCK_AFTER - timedelta(seconds=5)) == ACTIVE
+    assert shown(submitting, STUCK_AFTER + timedelta(seconds=5)) == STUCK
+    assert shown(Running(), STUCK_AFTER + timedelta(seconds=5)) == ACTIVE  # a run may send mail for a while
+    assert shown(Running(), LOST_AFTER + timedelta(seconds=5)) == STUCK
+    assert shown(Running(), timedelta(minutes=3), lost_after=timedelta(minutes=2)) == STUCK  # the chaos setting
+    assert shown(Crashed(), timedelta(0)) == CRASHED
+    assert shown(Paused(pause_key="trajectory-1-w001-plan"), timedelta(days=30)) == PAUSED
+
+
+def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds_its_wait(waiting, monkeypatch):
+    """Issue 11.4: a run that crashed after it was resumed, before it recorded the wake-up, kept its key
+    in our database; the sweep only woke Paused runs then, so it stayed Crashed for good."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    import tasks.runs
+    from domain.waits import STUCK
+
+    runs, subject, key = waiting
+    for shown in (CRASHED, STUCK):
+        prefect = FakePrefect([(shown, None)])
+        svc = SimpleNamespace(control=control(runs, prefect), run_store=runs,
+                              clock=SimpleNamespace(now=lambda: datetime.now(UTC)))
+        monkeypatch.setattr(tasks.runs, "services", lambda svc=svc: svc)
+        assert runs.run(subject).wait == key  # the crash came before the wake-up was recorded
+        found = tasks.runs.due_runs((subject.kind,), lambda row, now: False)
+        assert [(row.subject, why.value) for row, why in found] == [(subject, "revive")]
+        assert tasks.runs.act_on(found, lambda s: None) == {"revive": 1}
+        assert prefect.rescheduled == [RUN]
+
+
+def test_a_run_of_a_flow_that_runs_once_on_a_date_left_behind_by_a_kill_is_scheduled_again(stores):  # noqa: F811
+    """Found by make chaos: the yearly information mail's run, killed with its runner, stayed Running with no
+    process; it is in no runs table, so nothing ran it again before next year (and Joost never asked)."""
+    from adapters.prefect_api import ONE_OFF_FLOWS
+
+    asked: list[tuple[str, ...]] = []
+
+    class Left(FakePrefect):
+        def left_behind(self, flow_names: tuple[str, ...]) -> list[str]:
+            asked.append(flow_names)
+            return [RUN]
+
+    prefect = Left([(None, None)])
+    assert control(stores[3], prefect).revive_left_behind() == 1
+    assert prefect.rescheduled == [RUN] and asked == [ONE_OFF_FLOWS]
+    assert "hao-information" in ONE_OFF_FLOWS and "timer-sweep" not in ONE_OFF_FLOWS

@@ -360,8 +360,8 @@ def test_the_sweep_keeps_going_while_prefect_is_down(world):
     down = {PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api", PREFECT_CLIENT_MAX_RETRIES: 0}
     with temporary_settings(updates=down):
         figures = sweep_now()
-    assert figures["woken"] == 0 and set(figures) == {"delivered", "notices", "woken", "revived", "waits_overdue",
-                                                      "boards", "digests", "reports", "status"}
+    assert figures["woken"] == 0 and set(figures) == {"delivered", "owed", "notices", "woken", "revived",
+                                                      "waits_overdue", "boards", "digests", "reports", "status"}
 
 
 def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_the_other_is_told(world):
@@ -444,3 +444,75 @@ def test_a_plan_changed_after_the_start_is_sent_to_both_to_sign_and_the_facilita
     svc.repo.change(tid, lambda t: t.sign(Role.MENTOR, mentor, version, later), later)
     assert f"k1-signed-v{version}:signed_plan:facilitator" in templates()
     assert not any("sign_request" in m and f"v{version}" in m for m in templates())
+
+
+def test_an_act_records_the_messages_its_state_owes_in_its_own_transaction_ids_only(world):
+    """Issue 11.4: the messages an act owes are written with the act, not when the run gets there."""
+    from sqlalchemy import func, select
+
+    from adapters.owed import owed_messages
+    from adapters.repository import Conflict
+
+    at, tid, _ = world
+    svc = at(START)
+    sign_both(svc, tid)
+    owed = svc.owed.keys(tid)
+    assert {f"t{tid}:k1-plan-request:mentee", f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor",
+            f"t{tid}:k1-signed:mentee", f"t{tid}:k1-signed:facilitator"} <= owed
+    with svc.engine.connect() as conn:
+        stored = str(conn.execute(select(owed_messages.c.spec, owed_messages.c.recipient)).all())
+        before = conn.execute(select(func.count()).select_from(owed_messages)).scalar_one()
+    assert "Sanne" not in stored and "@" not in stored and "grenzen" not in stored  # ids, never names or texts
+
+    t, version = svc.repo.trajectory(tid)
+    t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START, 60)
+    with pytest.raises(Conflict):  # written by someone else meanwhile: neither the act nor what it owes
+        svc.repo.save(t, version - 1, START)
+    with svc.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(owed_messages)).scalar_one() == before
+    svc.repo.save(t, version, START)
+    assert f"t{tid}:k1-m1-invite-s0:mentor" in svc.owed.keys(tid)
+
+
+def test_a_run_that_lags_behind_the_database_never_costs_the_messages_of_the_phases_that_passed(world):
+    """Issue 11.4 (and make chaos): a run that lay crashed while the pair met, answered and signed through
+    the reminders' links, and woke in a later phase, skipped the kennismaking invitation, the news of the
+    signing and the invitations. The sweep sends what the acts owed without waiting for the run; what is
+    moot (the requests to sign and to write the plan once done) stays unsent."""
+    from domain.trajectory import EvaluationKind
+    from flows.meetings import phase_messages
+    from tasks.owed import send_owed
+    from tasks.store import load
+
+    at, tid, server = world
+    svc = at(START)
+    sign_both(svc, tid)  # no run sent anything: it lies crashed since the matching
+    svc.repo.change(tid, lambda t: t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START, 60), START)
+    assert send_owed.fn() == 7
+    sent = sorted((str(m["To"]).split("<")[-1].rstrip(">"), str(m["Subject"])) for m in server.read())
+    assert len(sent) == 7 and {to for to, _ in sent} == {"sanne@example.org", "anneke@example.org",
+                                                          "facilitator@example.org"}
+    owed_then = {m.key for m in phase_messages(load(tid))}
+    assert set(svc.outbox.known(list(owed_then))) == owed_then  # the run's own keys: it sends none of it again
+    assert set(svc.outbox.known([f"t{tid}:k1-kennismaking-invite:mentee", f"t{tid}:k1-kennismaking-invite:mentor"]))
+    assert not svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-plan-request:mentee"])
+    svc.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, START), START)
+    assert send_owed.fn() == 0 and len(server.read()) == 7
+    message_ids = [m["Message-ID"] for m in server.read()]
+    assert len(set(message_ids)) == 7
+
+
+def test_the_sweep_sends_what_an_act_owes_while_the_run_lags_in_the_same_phase(world):
+    """make chaos: the plan was written while the run lay crashed; the pair signed through the reminders'
+    links before the revived run sent the requests to sign, so those were never sent."""
+    from tasks.owed import send_owed
+
+    at, tid, _ = world
+    svc = at(START)
+    for role in (Role.MENTEE, Role.MENTOR):
+        svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
+    svc.repo.change(tid, lambda t: t.submit_plan(["grenzen stellen"], "Plan", START), START)
+    send_owed.fn()
+    assert set(svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor"])) == {
+        f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor"}
+    assert send_owed.fn() == 0
