@@ -10,10 +10,12 @@ adopted: stamped at the first revision, which is that schema.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -47,8 +49,23 @@ def current(engine: Engine) -> str | None:
         return _revision(conn)
 
 
-def upgrade(engine: Engine) -> str:
-    """Apply the migrations the database lacks; returns the revision it is at."""
+def upgrade(engine: Engine, attempts: int = 5) -> str:
+    """Apply the migrations the database lacks; returns the revision it is at.
+
+    A new SQLite file that several processes open at once can answer "database is locked" before
+    its busy timeout applies (switching a new file to WAL takes it whole): then try again, briefly.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return _upgrade(engine)
+        except OperationalError as exc:
+            if engine.dialect.name != "sqlite" or "locked" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _upgrade(engine: Engine) -> str:
     if current(engine) == HEAD:
         return HEAD
     from alembic import command

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
+from adapters.migrate import HEAD
 from administration.export import export_trajectories
 from administration.hao_export import coordinator_export
 from domain.clock import FakeClock
@@ -119,8 +120,8 @@ def test_a_restored_backup_holds_every_trajectory_with_its_history(
     file = tmp_path / "kopie" / "mentorschap.backup"
 
     assert "reservekopie geschreven" in cli(monkeypatch, empty_db_url, "db", "backup", str(file))
-    assert "database op revisie 0001" in cli(monkeypatch, target_url, "db", "restore", str(file), "--ja")
-    assert "database op revisie 0001" in cli(monkeypatch, target_url, "db", "current")
+    assert f"database op revisie {HEAD}" in cli(monkeypatch, target_url, "db", "restore", str(file), "--ja")
+    assert f"database op revisie {HEAD}" in cli(monkeypatch, target_url, "db", "current")
 
     restored = services(target_url)
     assert rows(restored) == before and len(before["trajectories"]) == 2 and len(before["hao_trajectories"]) == 3

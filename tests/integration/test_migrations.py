@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from adapters.db import create_schema, load_tables, make_engine, metadata
 from adapters.migrate import BASELINE, HEAD, config, current, upgrade
@@ -51,10 +51,18 @@ def test_head_names_the_newest_migration_and_they_go_down_and_up_again(empty_db_
     assert differences(empty_db_url) == []
 
 
+def upgrade_to(engine, revision: str) -> None:
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.upgrade(config(conn), revision)
+
+
 def test_a_database_made_before_migrations_is_adopted_with_its_rows(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
-    load_tables()
-    metadata.create_all(engine)  # how create_schema made every database until migrations came
+    upgrade_to(engine, BASELINE)  # the schema create_schema made (by create_all) until migrations came
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
     app = Application(role="mentee", name="Dr. Oud", email="oud@example.org", phone="040-2534567",
                       practice_name="Praktijk", practice_address={"street": "Dorpstraat 1", "postcode": "5504HB",
                                                                   "city": "Veldhoven"},
@@ -102,8 +110,9 @@ def test_a_new_table_in_the_code_gets_the_next_migration_written(tmp_path, monke
     finally:
         metadata.remove(added)
     text = path.read_text(encoding="utf-8")
-    assert path.parent == tmp_path / "m" / "versions" and path.name.startswith("0002_")
-    assert 'revision = "0002"' in text or "revision = '0002'" in text
+    following = f"{int(HEAD) + 1:04d}"
+    assert path.parent == tmp_path / "m" / "versions" and path.name.startswith(f"{following}_")
+    assert f'revision = "{following}"' in text or f"revision = '{following}'" in text
     assert "op.create_table(" in text and "proef" in text and "people" not in text
 
 
@@ -113,6 +122,6 @@ def test_db_upgrade_and_current_on_the_command_line(empty_db_url: str, monkeypat
     from mentorschap.cli import app
 
     monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", empty_db_url)
-    assert "revisie geen (leeg); nieuwste revisie 0001" in CliRunner().invoke(app, ["db", "current"]).output
-    assert CliRunner().invoke(app, ["db", "upgrade"]).output.strip() == "database op revisie 0001"
-    assert "database op revisie 0001; nieuwste revisie 0001" in CliRunner().invoke(app, ["db", "current"]).output
+    assert f"revisie geen (leeg); nieuwste revisie {HEAD}" in CliRunner().invoke(app, ["db", "current"]).output
+    assert CliRunner().invoke(app, ["db", "upgrade"]).output.strip() == f"database op revisie {HEAD}"
+    assert f"database op revisie {HEAD}; nieuwste revisie {HEAD}" in CliRunner().invoke(app, ["db", "current"]).output
