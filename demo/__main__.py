@@ -147,6 +147,7 @@ def main(home: Path = VAR, extra_env: dict[str, str] | None = None,
             stop_chaos = on_started(stack)
         say(clock, f"kickoff of {plan.name}: the cohort run opens the window and invites the members")
         mentee_index: dict[int, int] = {}
+        indexed: set[int] = set()  # trajectories whose mentee has a cast index
         inbox = Inbox(home / "maildir")
         applicants = Applicants(svc, portal, plan.id, MENTORS, MENTEES)
         participants = Participants(svc, mentee_index)
@@ -162,10 +163,13 @@ def main(home: Path = VAR, extra_env: dict[str, str] | None = None,
             nonlocal stage, last_sweep
             mails = inbox.new()  # read once a round, for everyone, before anyone needs the portal or Prefect
             applicants.read_mail(mails)
-            for tid in set(svc.repo.trajectory_ids()) - set(phases):  # new trajectories: who is the mentee?
+            # New trajectories: who is the mentee? (Not "not in phases": an application made later in a
+            # round gets its phase that same round, and its mentee would never be looked up.)
+            for tid in set(svc.repo.trajectory_ids()) - indexed:
                 t, _ = svc.repo.trajectory(tid)
                 email = svc.repo.person(t.mentee_id).email
                 mentee_index[t.mentee_id] = next(i for i, m in enumerate(MENTEES) if m["email"] == email)
+                indexed.add(tid)
             participants.read_mail(mails)
             applicants.apply_when_due()
             for role, name in applicants.applied:

@@ -123,7 +123,7 @@ class HaoDemo:
                 self.queue.sort()
                 break
         self._chair()
-        if clock_time.monotonic() - self.last_sweep > 10:  # a lost wake-up is rare; spare the Prefect API
+        if clock_time.monotonic() - self.last_sweep > 3:  # often enough to send reminders by day (days pass fast)
             from flows.hao.sweep import hao_sweep_now
 
             hao_sweep_now()
@@ -177,8 +177,6 @@ class HaoDemo:
 
     def _read_mail(self, mails: list[Mail], now: datetime) -> None:
         for mail in mails:
-            if self._chase(mail, now):
-                continue
             for url in dict.fromkeys(LINK.findall(mail.text)):
                 if url in self.planned:
                     continue
@@ -186,13 +184,15 @@ class HaoDemo:
                 claim = self.hao.links.read(url.rsplit("/", 1)[1])
                 if claim.action == "hao_request" and claim.person_id != self.ids[CAST[5].email]:
                     continue  # only Joost asks for a consultation this year
+                at = self._when(claim.action, claim.trajectory_id, claim.extra, now)
                 if claim.action == "hao_goals":
                     self.goals_url = url
-                at = self._when(claim.action, claim.trajectory_id, claim.extra, now)
                 if at is not None:
                     self.queue.append(Planned(at, url, claim.action, claim.person_id, claim.ref, claim.trajectory_id,
                                               dict(claim.extra)))
                     self.queue.sort()
+        for mail in mails:  # after the links: her reminder may come in the same round as their word
+            self._chase(mail, now)
 
     def _chase(self, mail: Mail, now: datetime) -> bool:
         """The contact persons hear that Lisa has not signed the goals (programme B's escalation, issue
@@ -203,6 +203,7 @@ class HaoDemo:
         self.chased = True
         claim = self.hao.links.read(self.goals_url.rsplit("/", 1)[1])
         self.say(f"hao: the contact persons are told the goals wait for {CAST[6].name}; they phone her")
+        self.queue = [q for q in self.queue if q.action != "hao_goals"]  # not also her own late memory
         self.queue.append(Planned(now + timedelta(days=1), self.goals_url, claim.action, claim.person_id, claim.ref,
                                   claim.trajectory_id, dict(claim.extra)))
         self.queue.sort()
@@ -210,7 +211,9 @@ class HaoDemo:
 
     def _when(self, action: str, tid: int, extra: dict, now: datetime) -> datetime | None:
         if action == "hao_goals" and not self.chased:
-            return None  # Lisa leaves it (the reminders' links too) until the contact persons phone her
+            # Lisa leaves it (the reminders' links too) until the contact persons phone her; if their
+            # word is slow to come (the sweep sends it on a weekday by day), she remembers after 25 days.
+            return None if self.goals_url else now + timedelta(days=25)
         if action == "hao_close":
             return None  # the mentor closes this series
         if action == "hao_held":
