@@ -13,11 +13,11 @@ missing or doubled. Not part of ``make test``: it takes as long as the demo, and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 
-from mentorschap.stack import ROOT, Stack, wait_http
+from mentorschap.stack import ROOT, Stack, wait_http, wait_port
 
 HOME = ROOT / "var" / "chaos"
 KINDS = ("runner", "flow-run", "prefect-server", "portal", "smtp")
@@ -128,16 +128,11 @@ class Chaos:
         self.stack.spawn(kind, [str(a) for a in proc.args])  # type: ignore[union-attr]
         if kind == "prefect-server":
             wait_http(self.stack.api_url + "/health", timeout=180)
-        elif kind == "portal":
-            wait_http(self.stack.env["MENTORSCHAP_PORTAL_URL"] + "/healthz", timeout=120)
+        elif kind == "portal":  # as Stack.start_portal: /healthz would also wait for a restarting Prefect
+            wait_http(self.stack.env["MENTORSCHAP_PORTAL_URL"] + "/portal.css", timeout=120)
         elif kind == "smtp":
-            port = int(self.stack.env["MENTORSCHAP_SMTP_PORT"])
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", port)) == 0:
-                        return
-                time.sleep(0.2)
+            with contextlib.suppress(TimeoutError):  # not back in a minute: the next kill goes on regardless
+                wait_port(int(self.stack.env["MENTORSCHAP_SMTP_PORT"]), timeout=60)
 
     def _watch(self) -> None:
         """A process of ours that ends without being killed did not survive: counted, and restarted."""

@@ -80,6 +80,17 @@ def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = N
     raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
 
 
+def wait_port(port: int, timeout: float) -> None:
+    """Wait until something accepts connections on the loopback ``port`` (the SMTP server)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing answered on port {port} within {timeout:.0f}s")
+
+
 @dataclass
 class Stack:
     """A set of child processes sharing one environment."""
@@ -180,13 +191,7 @@ class Stack:
 
     def start_mailserver(self, maildir: Path, port: int) -> None:
         self.spawn("smtp", [sys.executable, "-m", "demo.mailserver", "--maildir", str(maildir), "--port", str(port)])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            time.sleep(0.2)
-        raise TimeoutError("SMTP server did not start")
+        wait_port(port, timeout=30)
 
     def start_portal(self, port: int) -> None:
         self.migrate()

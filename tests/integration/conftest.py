@@ -72,8 +72,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database on each of SQLite and PostgreSQL (in both passes): for migrations and restores."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'leeg.db'}"
+    yield from empty_database(request, request.param, tmp_path / "leeg.db")
+
+
+def empty_database(request: pytest.FixtureRequest, kind: str, sqlite_path: Path) -> Iterator[str]:
+    """A new, empty database of ``kind``: a SQLite file at ``sqlite_path``, or one in the test cluster
+    (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{sqlite_path}"
         return
     admin = request.getfixturevalue("pg_admin_url")
     url = database(admin)

@@ -20,7 +20,7 @@ from domain.hao.trajectory import Claim, Consultation, Goal, Guidance, Progress
 from domain.people import Application, Role
 from domain.trajectory import Trajectory
 from domain.waits import Subject
-from tests.postgres import database, drop
+from tests.integration.conftest import empty_database
 from wiring.bootstrap import Services, build
 from wiring.settings import Settings
 
@@ -89,13 +89,8 @@ def rows(svc: Services) -> dict[str, list[str]]:
 @pytest.fixture
 def target_url(empty_db_url: str, request: pytest.FixtureRequest, tmp_path: Path):
     """A second empty database beside ``empty_db_url``, on the same kind of database."""
-    if empty_db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'elders' / 'terug.db'}"
-        return
-    admin = request.getfixturevalue("pg_admin_url")
-    url = database(admin)
-    yield url
-    drop(admin, url)
+    yield from empty_database(request, "sqlite" if empty_db_url.startswith("sqlite") else "postgresql",
+                              tmp_path / "elders" / "terug.db")
 
 
 def cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> str:
