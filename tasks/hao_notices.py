@@ -57,5 +57,4 @@ def send_hao_notices(svc: Services | None = None) -> int:
                 sent += deliver_hao(svc, message, now)
             except Exception as exc:  # stored, or not: the next sweep tries again; the others go on
                 log.warning("hao herinnering: traject %s: %s", t.id, type(exc).__name__)
-    svc.hao.requests.purge(now)
     return sent

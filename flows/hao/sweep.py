@@ -46,6 +46,7 @@ def hao_sweep_now() -> dict[str, int]:
     flagged = flag_overdue()  # a flag or a close is an act: the run wakes because its trajectory changed
     counts = act_on(due_runs(HAO_KINDS, due), start)
     reminded = send_hao_notices()
+    services().hao.requests.purge(services().clock.now())  # the mentor list's unconfirmed requests, by day or night
     return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
             "reminded": reminded}
 
