@@ -24,14 +24,14 @@ from prefect.client.schemas.filters import (
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import FlowRun, State, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 from prefect.states import Scheduled
 
 from adapters.runs import RunStore
-from domain.waits import ACTIVE, CRASHED, FINISHED, PAUSED, STUCK, RunKind, Subject, WaitKey
+from domain.waits import ACTIVE, CRASHED, FAILED, FINISHED, PAUSED, STUCK, RunKind, Subject, WaitKey
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ LOST_AFTER = timedelta(minutes=30)
 # the next one comes within minutes anyway.
 ONE_OFF_FLOWS = ("retention", "hao-intervision", "hao-information", "hao-institute-digest")
 LEFT_BEHIND_WITHIN = timedelta(days=7)  # older ones an operator has seen (and their date has passed)
+# A run that failed this often without reaching a wait in between fails for a reason a replay will not
+# mend (a defect): it is left Failed for a person to see in the UI instead of being replayed every sweep.
+FAILURES_IN_A_ROW = 3
+REVIVABLE = (CRASHED, STUCK, FAILED)
 
 
 def resume(run_id: str, run_input: dict[str, Any]) -> Any:
@@ -104,6 +108,8 @@ def condition(run: FlowRun | None, now: datetime, stuck_after: timedelta = STUCK
         return PAUSED, state.state_details.pause_key
     if state.type is StateType.CRASHED:
         return CRASHED, None
+    if state.type is StateType.FAILED:
+        return FAILED, None
     since = now - state.timestamp if state.timestamp else timedelta(0)
     if (state.type is StateType.PENDING and since > stuck_after) or (
             state.type is StateType.RUNNING and since > lost_after):
@@ -187,9 +193,28 @@ class PrefectRuns:
             log.info("run %s: wake-up not accepted: %s", run_id, getattr(result, "details", ""))
         return ok
 
-    def reschedule(self, run_id: str) -> None:
+    def reschedule(self, run_id: str) -> bool:
+        """Schedule the run again if it is still crashed, stuck or failed; False when it moved meanwhile.
+
+        The sweep decided on what Prefect showed a moment (or a whole round) ago. A run Pending too long
+        may just then have reached a process and be Running: forcing Scheduled under its feet made it
+        fail to suspend (found by make chaos). So the state is read once more right before, which leaves
+        a window of milliseconds; a run that fails in it is revived as FAILED by the next sweep.
+        """
         with get_client(sync_client=True) as client:
+            try:
+                run = client.read_flow_run(UUID(run_id))
+            except ObjectNotFound:
+                return False
+            shown = condition(run, datetime.now(UTC), self.stuck_after, self.lost_after)[0]
+            if shown not in REVIVABLE:
+                return False
+            if shown == FAILED and _failures_in_a_row(client.read_flow_run_states(UUID(run_id))) >= FAILURES_IN_A_ROW:
+                log.error("run %s failed %d times in a row without reaching a wait: left for a person",
+                          run_id, FAILURES_IN_A_ROW)
+                return False
             client.set_flow_run_state(UUID(run_id), Scheduled(name="Herstart"), force=True)
+        return True
 
 
 class RunControl:
@@ -267,8 +292,10 @@ class RunControl:
         return bool(self.api.resume(run_id, {"woken_by": "timer", "note": why}))
 
     def revive(self, subject: Subject, run_id: str) -> bool:
-        """Schedule a crashed or stuck run again: it replays from the top and finds its place."""
-        self.api.reschedule(run_id)
+        """Schedule a crashed, stuck or failed run again: it replays from the top and finds its place.
+        False when it moved on meanwhile (it is not touched) or keeps failing."""
+        if not self.api.reschedule(run_id):
+            return False
         log.warning("%s %s: run %s scheduled again", subject.kind, subject.id, run_id)
         return True
 
@@ -276,10 +303,10 @@ class RunControl:
     def revive_left_behind(self, flow_names: tuple[str, ...] = ONE_OFF_FLOWS) -> int:
         """Schedule again the runs of flows that run once on a date which a kill left behind."""
         found = self.api.left_behind(flow_names)
-        for run_id in found:
-            self.api.reschedule(run_id)
+        revived = [run_id for run_id in found if self.api.reschedule(run_id)]
+        for run_id in revived:
             log.warning("run %s scheduled again", run_id)
-        return len(found)
+        return len(revived)
 
 
 class SubjectRuns:
@@ -330,3 +357,13 @@ def api_answers(timeout: float) -> bool:
         return httpx.get(f"{api.url.rstrip('/')}/health", headers=headers, timeout=timeout).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _failures_in_a_row(states: list[State]) -> int:
+    """How often the run failed since it last waited (its newest states first)."""
+    failed = 0
+    for state in sorted(states, key=lambda st: st.timestamp, reverse=True):
+        if state.type is StateType.PAUSED:
+            break
+        failed += state.type is StateType.FAILED
+    return failed

@@ -99,6 +99,9 @@ class Why(StrEnum):
 
 # What Prefect says of a run, reduced to what the sweep decides on.
 PAUSED, CRASHED, STUCK, ACTIVE, FINISHED = "paused", "crashed", "stuck", "active", "finished"
+# Failed while its subject goes on: e.g. a run that a too-early revive rescheduled under its feet could not
+# suspend ("Received unexpected state"), or one that lost Prefect mid-run. It replays from the top.
+FAILED = "failed"
 
 
 def why_wake(run: RunState, prefect_state: str | None, paused_at: str | None, due: bool) -> Why | None:
@@ -109,7 +112,7 @@ def why_wake(run: RunState, prefect_state: str | None, paused_at: str | None, du
     """
     if run.flow_run_id is None:
         return Why.START if run.subject.kind.started_by_us and not run.ended else None
-    if prefect_state in (CRASHED, STUCK):
+    if prefect_state in (CRASHED, STUCK) or (prefect_state == FAILED and not run.ended):
         return Why.REVIVE
     if prefect_state != PAUSED:
         return None  # running, scheduled, or finished: nothing to wake

@@ -34,8 +34,9 @@ class FakePrefect:
         self.resumed.append(run_input)
         return True
 
-    def reschedule(self, run_id: str) -> None:
+    def reschedule(self, run_id: str) -> bool:
         self.rescheduled.append(run_id)
+        return True
 
 
 @pytest.fixture
@@ -126,10 +127,10 @@ def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds
     from types import SimpleNamespace
 
     import tasks.runs
-    from domain.waits import STUCK
+    from domain.waits import FAILED, STUCK
 
     runs, subject, key = waiting
-    for shown in (CRASHED, STUCK):
+    for shown in (CRASHED, STUCK, FAILED):
         prefect = FakePrefect([(shown, None)])
         svc = SimpleNamespace(control=control(runs, prefect), run_store=runs,
                               clock=SimpleNamespace(now=lambda: datetime.now(UTC)))

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from domain.waits import ACTIVE, CRASHED, FINISHED, PAUSED, STUCK, RunKind, RunState, Subject, WaitKey, Why, why_wake
+from domain.waits import (
+    ACTIVE,
+    CRASHED,
+    FAILED,
+    FINISHED,
+    PAUSED,
+    STUCK,
+    RunKind,
+    RunState,
+    Subject,
+    WaitKey,
+    Why,
+    why_wake,
+)
 
 T = Subject.trajectory(7)
 KEY = WaitKey(T, 3, "plan")
@@ -35,6 +48,12 @@ def test_a_run_never_started_is_started_unless_its_kind_is_scheduled_or_it_ended
 def test_a_crashed_or_stuck_run_is_revived_even_while_our_database_holds_its_wait(state):
     assert why_wake(run(), state, None, due=False) is Why.REVIVE
     assert why_wake(run(wait=None), state, None, due=False) is Why.REVIVE
+
+
+def test_a_failed_run_is_revived_while_its_subject_goes_on_and_left_alone_once_it_ended():
+    """make chaos: a run that could not suspend stayed Failed while its trajectory went on without it."""
+    assert why_wake(run(), FAILED, None, due=False) is Why.REVIVE
+    assert why_wake(run(ended=True), FAILED, None, due=False) is None
 
 
 def test_a_paused_run_is_woken_when_its_subject_changed_or_its_wait_is_due():
