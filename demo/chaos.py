@@ -42,8 +42,9 @@ TIMED = frozenset({"reminder", "reminders_combined", "escalation", "facilitator_
 # Runs the sweep reschedules a kill left behind: sooner than in production, as the demo's days are seconds.
 # The demo's days pass slower than in `make demo` and links stay valid longer: a recovery of half a minute
 # costs weeks of compressed time, and a person whose link lapsed meanwhile would stop (the cast does not
-# ask for a new one), which says nothing about the kills.
-CHAOS_ENV = {"MENTORSCHAP_STUCK_RUN_SECONDS": "30", "MENTORSCHAP_LOST_RUN_SECONDS": "90",
+# ask for a new one), which says nothing about the kills. A run may take half a minute to reach its process
+# on a loaded 2-core machine, so Pending counts as stuck after a minute.
+CHAOS_ENV = {"MENTORSCHAP_STUCK_RUN_SECONDS": "60", "MENTORSCHAP_LOST_RUN_SECONDS": "90",
              "MENTORSCHAP_LINK_VALID_DAYS": "365"}
 DAYS_PER_SECOND = "0.5"
 RECOVERY_LIMIT = 900.0  # seconds after which a kill counts as not recovered
