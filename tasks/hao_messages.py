@@ -74,9 +74,11 @@ class HaoFacts(Facts):
         """A reminder's or an escalation's step and whom it is about, in the recipient's language."""
         if "step" not in self.extra:
             return {}
-        about_role = HaoRole(self.extra["about_role"])
-        return {"step_label": step_label(self.extra["step"], self.language),
-                "about_label": role_label(about_role, self.language), "about_role": about_role.value}
+        worded = {"step_label": step_label(self.extra["step"], self.language)}
+        if "about_role" in self.extra:
+            about_role = HaoRole(self.extra["about_role"])
+            worded |= {"about_label": role_label(about_role, self.language), "about_role": about_role.value}
+        return worded
 
     @cached_property
     def t(self) -> HaoTrajectory | None:
@@ -127,7 +129,9 @@ class HaoFacts(Facts):
 
     @cached_property
     def about(self) -> HaoPerson | None:
-        about_role = HaoRole(self.message.extra["about_role"])
+        if "about_role" not in self.extra:
+            return None
+        about_role = HaoRole(self.extra["about_role"])
         about_id = {HaoRole.TRAINER: self.t.trainer_id, HaoRole.MENTOR: self.t.mentor_id}.get(about_role) \
             if self.t else None
         return self.hao.person(about_id) if about_id is not None else None
