@@ -25,7 +25,7 @@ class MailContext(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", frozen=True)
 
-    person: Any
+    person: object  # each programme's base says whose view of a person it is
     language: str
     programme_name: str
     portal_url: str
@@ -71,6 +71,7 @@ class PeerContext(MailContext):
     """Programme A's base: the facilitator signs and is the help address; the footer names the
     trajectory and, to a participant of a running one, the personal link to stop."""
 
+    person: PersonView
     facilitator: PersonView
     trajectory_id: int | None = None
     withdraw_url: str | None = None
@@ -161,7 +162,7 @@ class SignRequest(PeerContext):
     other: PersonView | None
 
 
-class Signature(BaseModel):
+class SignatureLine(BaseModel):
     """Who signed the plan, as the news of the signing lists them."""
 
     name: str
@@ -172,7 +173,7 @@ class Signature(BaseModel):
 class Signed(PeerContext):
     plan: Plan | None
     ends_by: date | None
-    signatures: list[Signature]
+    signatures: list[SignatureLine]
 
 
 class SignedPlan(Signed):

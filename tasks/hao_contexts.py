@@ -15,6 +15,7 @@ from tasks.contexts import MailContext
 class HaoContext(MailContext):
     """Programme B's base: the institute's contact persons sign and are the help address."""
 
+    person: HaoPerson
     contacts: list[HaoPerson]
 
 
