@@ -8,6 +8,7 @@ stamp is passed in, so the same meeting at the same sequence is the same bytes.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Literal
 
@@ -32,6 +33,12 @@ def _vtimezone(year: int) -> Timezone:
     return _timezones[year]
 
 
+@functools.cache
+def _vtimezone_lines(year: int) -> bytes:
+    """The VTIMEZONE as written in the calendar (folding its ~35 lines is most of writing an invitation)."""
+    return _vtimezone(year).to_ical()
+
+
 def _address(name: str, email: str, **params: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
     address.params["CN"] = vText(name)
@@ -53,7 +60,8 @@ def meeting_ics(
     attendees: list[tuple[str, str]],
     stamp: datetime,
 ) -> bytes:
-    """A VCALENDAR with one VEVENT, times in Europe/Amsterdam with its VTIMEZONE."""
+    """A VCALENDAR with one VEVENT, times in Europe/Amsterdam with its VTIMEZONE (written once per year
+    and set before the event, as ``Calendar.add_component`` would)."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
     for label, value in (("starts_at", starts_at), ("ends_at", ends_at), ("stamp", stamp)):
@@ -68,7 +76,6 @@ def meeting_ics(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    cal.add_component(_vtimezone(start.year))
 
     event = Event()
     event.add("uid", uid)
@@ -90,4 +97,5 @@ def meeting_ics(
             encode=False,
         )
     cal.add_component(event)
-    return cal.to_ical()
+    head, event_lines = cal.to_ical().split(b"BEGIN:VEVENT\r\n", 1)
+    return head + _vtimezone_lines(start.year) + b"BEGIN:VEVENT\r\n" + event_lines  # the zone before the event

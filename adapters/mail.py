@@ -10,8 +10,11 @@ sender) is ``MailServerUnavailable``: every message would fail alike, so the sen
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import socket
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
@@ -22,6 +25,7 @@ from typing import Any, Protocol
 
 import aiosmtplib
 
+from adapters.calendar import Method
 from adapters.rendering import Rendered
 from domain.text import text_refusal
 
@@ -75,6 +79,42 @@ class Mailer(Protocol):
 def message_id_for(key: str, domain: str) -> str:
     """A stable Message-ID for an idempotency key: a re-send is recognisably the same message."""
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A calendar invitation to go with a mail: the .ics and its iTIP method."""
+
+    ics: bytes
+    method: Method
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One e-mail of any programme and any kind, as it goes into the outbox and out over SMTP.
+
+    The outbox key gives the Message-ID, so a re-send after a crash carries the same one; ``date``
+    is the instant the sender decided to send, so the same envelope always makes the same bytes.
+    """
+
+    key: str
+    message_id: str
+    sender: tuple[str, str]
+    to: tuple[str, str]
+    rendered: Rendered
+    template: str
+    date: datetime
+    invitation: Invitation | None = None
+    trajectory_id: int | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.rendered.subject
+
+    def message(self) -> EmailMessage:
+        """The MIME message (built once, when the envelope goes into the outbox)."""
+        ics, method = (self.invitation.ics, self.invitation.method) if self.invitation else (None, None)
+        return build_message(self.rendered, self.sender, self.to, self.message_id, ics, method, date=self.date)
 
 
 def _address(person: tuple[str, str]) -> Address:
@@ -197,6 +237,13 @@ def envelope_of(data: bytes) -> dict[str, Any]:
     return {"sender": senders[0][1] if senders else "", "recipients": recipients}
 
 
+@functools.cache
+def local_hostname() -> str:
+    """This machine's name for EHLO, looked up once per process (aiosmtplib would look it up, in a
+    thread of its own, for every connection)."""
+    return socket.getfqdn()
+
+
 class SmtpMailer:
     """Hands a message to an SMTP server (the real adapter behind ``Mailer``)."""
 
@@ -230,6 +277,7 @@ class SmtpMailer:
                 **envelope,
                 hostname=self.host,
                 port=self.port,
+                local_hostname=local_hostname(),
                 username=self.username,
                 password=self.password,
                 start_tls=self.starttls,

@@ -50,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import metadata
-from adapters.mail import POLICY, Mailer, PermanentMailError, TemporaryMailError, check_composed
+from adapters.mail import POLICY, Envelope, Mailer, PermanentMailError, TemporaryMailError, check_composed
 from domain.privacy import mentions
 
 log = logging.getLogger(__name__)
@@ -155,23 +155,24 @@ class Outbox:
             and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_at <= now - stale_after),
         )
 
-    def enqueue(
-        self, key: str, message: EmailMessage, trajectory_id: int | None, template: str, now: datetime
-    ) -> bool:
-        """Store the message under ``key``; False (and nothing changed) if the key is known.
+    def enqueue(self, envelope: Envelope, now: datetime) -> bool:
+        """Store the envelope's message under its key; False (and nothing changed) if the key is known.
 
-        Raises ``UnsafeMessageError`` (nothing stored) if the message does not parse back with
+        The MIME bytes are made here, once, and sent as they are ever after. Raises
+        ``UnsafeMessageError`` (nothing stored) if the message does not parse back with
         exactly its own headers and recipients: an injected ``Bcc:`` never reaches SMTP.
         """
+        key, message = envelope.key, envelope.message()
         message_id = message["Message-ID"]
         if not message_id:
             raise ValueError("a message needs a Message-ID before it goes into the outbox")
         mime = serialize(message)
         check_composed(message, mime)
-        [(name, email)] = getaddresses([str(message["To"])])
+        name, email = envelope.to
         row = {
-            "key": key, "message_id": str(message_id), "trajectory_id": trajectory_id, "template": template,
-            "recipient_email": email, "recipient_name": name, "subject": str(message["Subject"] or ""),
+            "key": key, "message_id": str(message_id), "trajectory_id": envelope.trajectory_id,
+            "template": envelope.template,
+            "recipient_email": email, "recipient_name": name, "subject": envelope.subject,
             "mime": mime, "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
             "created_at": _utc(now),
         }

@@ -22,7 +22,8 @@ from domain.cohort import CohortPlan
 from domain.errors import DomainError
 from domain.people import MAX_PREFERRED_MENTORS, Application, Role, mentor_ineligibility
 from domain.topics import TOPICS, topic_label
-from tasks.letters import Letter, post
+from tasks.letters import Letter
+from tasks.mail import post
 
 if TYPE_CHECKING:
     from wiring.bootstrap import Services

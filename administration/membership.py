@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.people import Application
-from tasks.letters import Letter, post
+from tasks.letters import Letter
+from tasks.mail import post
 
 if TYPE_CHECKING:
     from wiring.bootstrap import Services

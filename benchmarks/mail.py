@@ -1,6 +1,6 @@
 """How fast the project's send path delivers, beside bare aiosmtplib to the same SMTP server.
 
-Project: the body of the ``send message`` task (``tasks.messages.send.fn``), which is what
+Project: the body of the ``send mail`` task (``tasks.mail.send.fn``), which is what
 every mail of a wake goes through: read the trajectory and people from our database, render
 the template, build the calendar invitation and the MIME message, store it in the outbox,
 claim it, hand it to SMTP with ``SmtpMailer`` (a new connection each) and mark it sent. The
@@ -84,7 +84,8 @@ def signed_trajectory_with_meeting() -> int:
 
 def project_path(trajectory_id: int, first: int, count: int) -> tuple[float, list[str]]:
     """(seconds, outbox keys) for ``count`` invitations through the task's send path."""
-    from tasks.messages import Message, send
+    from tasks.mail import send
+    from tasks.messages import Message
 
     keys = []
     started = time.perf_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from domain.people import Role
 from domain.phases import Phase
-from flows.common import send_all
 from tasks.cohort import contribution_text
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, confirm_application
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from domain.people import Role
 from domain.phases import Phase
-from flows.common import send_all
 from flows.meetings import meeting_messages
 from tasks.artifacts import publish_documents
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot
 

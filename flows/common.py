@@ -9,16 +9,9 @@ from typing import Any, TypeVar, overload
 from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
-from tasks.messages import Message, send, unsent
 from tasks.store import Snapshot, Steering, record_note, steer
 
 W = TypeVar("W", bound=Wake)
-
-
-def send_all(messages: list[Message]) -> None:
-    """Send each message whose key is new; known keys cost nothing."""
-    for message in unsent(messages) if messages else []:
-        send(message)
 
 
 EMPTY = "het formulier was leeg, er is niets gedaan: vul in wat er moet gebeuren en verstuur het opnieuw"

@@ -13,9 +13,10 @@ from datetime import datetime
 from domain.people import Role
 from domain.phases import Phase
 from domain.trajectory import EvaluationKind
-from flows.common import send_all, wait
+from flows.common import wait
 from flows.inputs import EvaluationRecord
 from flows.meetings import attend
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, record_evaluation
 

@@ -7,7 +7,8 @@ declines, the trajectory goes back to matching (the facilitator is told there).
 from __future__ import annotations
 
 from domain.owed import kennismaking_owed
-from flows.common import send_all, wait
+from flows.common import wait
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot
 

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from domain.people import Role
 from domain.trajectory import MatchOutcome
-from flows.common import send_all, wait
+from flows.common import wait
 from flows.inputs import MentorChoice
 from tasks.cohort import choose_mentor, rematch_proposal
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, cohort_proposes
 

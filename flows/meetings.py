@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from domain.owed import meeting_owed, meetings_phase_owed
 from domain.timing import due_evaluation
-from flows.common import send_all, wait
+from flows.common import wait
 from tasks.artifacts import publish_documents
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, forget_topics, start_evaluation
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.owed import plan_owed
-from flows.common import send_all, wait
+from flows.common import wait
 from flows.inputs import PlanReview
+from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, comment_plan
 

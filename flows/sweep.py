@@ -23,7 +23,7 @@ from adapters.mail import MailServerUnavailable, TemporaryMailError
 from domain.timing import due_evaluation
 from domain.waits import RunKind, RunState, Subject, Why
 from tasks.artifacts import publish_board
-from tasks.messages import _run
+from tasks.mail import run
 from tasks.notices import send_digest, send_notices
 from tasks.owed import send_owed
 from tasks.report import publish_report, report_cohorts
@@ -45,7 +45,7 @@ def deliver_pending(limit: int = 200) -> int:
     delivered = 0
     for key in svc.outbox.pending_keys(limit, now=svc.clock.now()):  # also what a crashed sender left
         try:
-            delivered += _run(svc.outbox.deliver(key, svc.mailer, svc.clock.now())) == "sent"
+            delivered += run(svc.outbox.deliver(key, svc.mailer, svc.clock.now())) == "sent"
         except MailServerUnavailable as exc:
             log.warning("mailserver niet bereikbaar (%s): de volgende ronde probeert het opnieuw", exc.code)
             break

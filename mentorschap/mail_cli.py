@@ -41,7 +41,7 @@ def retry(
     to: Annotated[str | None, typer.Option(help="the corrected address (default: the same address again)")] = None,
 ) -> None:
     """Send a refused message again, to the corrected address; the same message, the same Message-ID."""
-    from tasks.messages import deliver_now
+    from tasks.mail import deliver_now
 
     if to is not None:
         refuse_text("to", to)

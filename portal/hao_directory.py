@@ -22,7 +22,8 @@ from domain.errors import DomainError
 from domain.hao.people import NOT_AN_ADDRESS, HaoPerson, HaoRole, directory, is_address
 from domain.hao.requests import ConsultationRequest
 from domain.hao.trajectory import QUESTION_LIMIT
-from tasks.hao_messages import HaoMessage, deliver_hao
+from tasks.hao_messages import HaoMessage
+from tasks.mail import post
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,6 @@ def mount_directory(app: FastAPI, services: Any, render: Callable[..., HTMLRespo
         if r is None:
             return  # mailed recently: the earlier link still works
         try:
-            deliver_hao(services, request_message(r), now)
+            post(services, request_message(r), now)
         except Exception as exc:  # stored in the outbox: the timer sweep delivers it
             log.warning("hao request %s: confirmation not delivered yet (%s)", r.id, type(exc).__name__)

@@ -23,7 +23,8 @@ from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Match, MatchOutcome, Trajectory
 from domain.waits import Subject
-from tasks.letters import Letter, send_letters
+from tasks.letters import Letter
+from tasks.mail import post_all
 from tasks.store import given_or_now
 from wiring.bootstrap import Services, services
 
@@ -73,7 +74,7 @@ def invite_members(plan: CohortPlan) -> int:
                extra={"contribution": plan.contribution_text()})
         for m in svc.cohorts.members(plan.id)
     ]
-    return send_letters.fn(letters)
+    return post_all(svc, letters)
 
 
 @task(name="invite mentors to the training", cache_policy=NO_CACHE)
@@ -85,7 +86,7 @@ def invite_to_training(plan: CohortPlan) -> int:
                language=p.language.value, training=True)
         for p in svc.repo.mentor_pool(plan.id)
     ]
-    return send_letters.fn(letters)
+    return post_all(svc, letters)
 
 
 @task(name="publish applications", cache_policy=NO_CACHE)
@@ -271,10 +272,10 @@ def propose_matching(plan: CohortPlan) -> dict:
                         f"Matchingsvoorstel {plan.name}: totale fit {proposal.total_fit:.3f}. Keur goed of wijzig "
                         "koppels met het invoerformulier van deze run.", svc.clock.now())
     s = svc.settings
-    send_letters.fn([Letter(cohort=plan.id, occasion="proposal", template="matching_proposal",
-                            name=s.facilitator_name, email=s.facilitator_address, language=s.language,
-                            action_url=_run_url(), extra={"pairs": len(proposal.pairs),
-                                                          "unmatched": len(proposal.unmatched)})])
+    post_all(svc, [Letter(cohort=plan.id, occasion="proposal", template="matching_proposal",
+                          name=s.facilitator_name, email=s.facilitator_address, language=s.language,
+                          action_url=_run_url(), extra={"pairs": len(proposal.pairs),
+                                                        "unmatched": len(proposal.unmatched)})])
     return result
 
 

@@ -1,4 +1,4 @@
-"""Sending one hao-programme message: render from the database at send time, outbox, deliver.
+"""Programme B's (hao) composer: every hao mail, rendered from the database when it is composed.
 
 A ``HaoMessage`` carries ids and an occasion only, never a name, an address or
 what was said: it is a Prefect task's input, and a consultation must leave nothing
@@ -10,20 +10,22 @@ outbox row carries no trajectory id, since those ids are programme A's.
 
 from __future__ import annotations
 
-from datetime import datetime
-from email.message import EmailMessage
+from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
+from adapters.calendar import meeting_ics
+from adapters.mail import Envelope, Invitation, message_id_for
+from adapters.rendering import Rendered
 from domain.clock import local_date
 from domain.hao.acts import role_label, step_label
 from domain.hao.people import HaoPerson, HaoRole, directory
-from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, HaoTrajectory, Progress
-from tasks.messages import _logger, deliver_now
-from wiring.bootstrap import Services, services
+from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, Conversation, HaoTrajectory, Progress
+from tasks.contexts import Facts
+from tasks.hao_contexts import HAO_CONTEXTS, HaoContext
+from wiring.bootstrap import Services
 
 PROGRAMME = {"nl": "Hao-mentoren huisartsopleiding", "en": "Hao mentors, GP training institute"}
 
@@ -47,44 +49,6 @@ class HaoMessage(BaseModel):
         return f"h{self.trajectory_id if self.trajectory_id is not None else ''}:{self.occasion}:{who}"
 
 
-@task(name="send hao message", cache_policy=NO_CACHE, persist_result=False, retries=4,
-      retry_delay_seconds=[2, 10, 30, 120])
-def send_hao(message: HaoMessage) -> str:
-    """Render and record the message (once), then deliver it; logs the template only."""
-    svc = services()
-    try:
-        if deliver_hao(svc, message, svc.clock.now()):
-            _logger().info("bericht %s klaargezet (%s)", message.template, message.to.value)
-    except Exception as exc:
-        # An SMTP refusal can quote the address: Prefect keeps only the kind of error (the outbox row the text).
-        raise HaoSendError(f"{message.template}: {type(exc).__name__}") from None
-    return message.key
-
-
-def deliver_hao(svc: Services, message: HaoMessage, now: datetime) -> bool:
-    """Compose and record the message once, then deliver it; True if it was new. No Prefect here:
-    the portal sends a request's confirmation with it (the timer sweep delivers what stays pending)."""
-    new = False
-    if not svc.outbox.known([message.key]):
-        new = svc.outbox.enqueue(message.key, compose_hao(svc, message, now), None, message.template, now)
-    deliver_now(svc, message.key, message.template, now)
-    return new
-
-
-class HaoSendError(RuntimeError):
-    """A hao message could not be sent; the task retries. Carries no address or text."""
-
-
-def unsent_hao(messages: list[HaoMessage]) -> list[HaoMessage]:
-    known = services().outbox.known([m.key for m in messages])
-    return [m for m in messages if m.key not in known]
-
-
-def send_all_hao(messages: list[HaoMessage]) -> None:
-    for message in unsent_hao(messages) if messages else []:
-        send_hao(message)
-
-
 def recipient(svc: Services, t: HaoTrajectory | None, message: HaoMessage) -> HaoPerson:
     hao = svc.hao.repo
     if message.person_id is not None:
@@ -97,53 +61,96 @@ def recipient(svc: Services, t: HaoTrajectory | None, message: HaoMessage) -> Ha
     return hao.person(person_id)
 
 
-def context(svc: Services, t: HaoTrajectory | None, message: HaoMessage, person: HaoPerson,
-            action_url: str | None) -> dict[str, Any]:
-    hao = svc.hao.repo
-    language = person.language if person.language in PROGRAMME else "nl"
-    conversation = t.conversation(message.conversation) if (t and message.conversation is not None) else None
-    institute = None
-    if message.template == "hao_institute_digest":
+class HaoFacts(Facts):
+    """What a hao template may say, read from the database when a template asks; the request
+    carries numbers and flags only."""
+
+    def __init__(self, svc: Services, t: HaoTrajectory | None, message: HaoMessage, language: str) -> None:
+        super().__init__(message.extra)
+        self.trajectory, self.message, self.language = t, message, language
+        self.hao = svc.hao.repo
+
+    def worded(self) -> dict[str, Any]:
+        """A reminder's or an escalation's step and whom it is about, in the recipient's language."""
+        if "step" not in self.extra:
+            return {}
+        worded = {"step_label": step_label(self.extra["step"], self.language)}
+        if "about_role" in self.extra:
+            about_role = HaoRole(self.extra["about_role"])
+            worded |= {"about_label": role_label(about_role, self.language), "about_role": about_role.value}
+        return worded
+
+    @cached_property
+    def t(self) -> HaoTrajectory | None:
+        return self.trajectory
+
+    @cached_property
+    def trainer(self) -> HaoPerson | None:
+        return self.hao.person(self.t.trainer_id) if self.t else None
+
+    @cached_property
+    def mentor(self) -> HaoPerson | None:
+        return self.hao.person(self.t.mentor_id) if (self.t and self.t.mentor_id) else None
+
+    @cached_property
+    def conversation(self) -> Conversation | None:
+        number = self.message.conversation
+        return self.t.conversation(number) if (self.t and number is not None) else None
+
+    @cached_property
+    def kind_label(self) -> str:
+        return self.t.kind.label if self.t else ""
+
+    @cached_property
+    def forms(self) -> dict[str, str]:
+        return {str(form): label for form, label in FORMS.items()}
+
+    @cached_property
+    def reasons(self) -> dict[str, str]:
+        return {str(reason): label for reason, label in REASONS.items()}
+
+    @cached_property
+    def areas(self) -> dict[int, str]:
+        return TASK_AREAS
+
+    @cached_property
+    def mentors(self) -> list[HaoPerson]:
+        return directory(self.hao.people(HaoRole.MENTOR))
+
+    @cached_property
+    def due_by(self) -> date | None:
+        return local_date(self.t.due_by) if isinstance(self.t, Progress) else None
+
+    @cached_property
+    def institute(self) -> dict[str, Any]:
         from adapters.hao_views import institute_export
 
-        institute = institute_export(svc.hao.repo)
-    return {
-        "institute": institute,
-        "person": person,
-        "programme_name": PROGRAMME[language],
-        "contacts": hao.people(HaoRole.STAFF),
-        "facilitator": {"name": PROGRAMME[language], "email": svc.settings.sender_address},
-        "portal_url": svc.settings.portal_url,
-        "action_url": action_url,
-        "trajectory_id": None,  # programme A's footer reference; hao mails show none
-        "t": t,
-        "kind_label": t.kind.label if t else "",
-        "trainer": hao.person(t.trainer_id) if t else None,
-        "mentor": hao.person(t.mentor_id) if (t and t.mentor_id) else None,
-        "conversation": conversation,
-        "forms": FORMS,
-        "reasons": REASONS,
-        "areas": TASK_AREAS,
-        "mentors": directory(hao.people(HaoRole.MENTOR)),
-        "due_by": local_date(t.due_by) if isinstance(t, Progress) else None,
-        **message.extra,
-        **(notice_context(svc, t, message.extra, language) if "step" in message.extra else {}),
-    }
+        return institute_export(self.hao)
+
+    @cached_property
+    def about(self) -> HaoPerson | None:
+        if "about_role" not in self.extra:
+            return None
+        about_role = HaoRole(self.extra["about_role"])
+        about_id = {HaoRole.TRAINER: self.t.trainer_id, HaoRole.MENTOR: self.t.mentor_id}.get(about_role) \
+            if self.t else None
+        return self.hao.person(about_id) if about_id is not None else None
 
 
-def notice_context(svc: Services, t: HaoTrajectory | None, extra: dict[str, Any], language: str) -> dict[str, Any]:
-    """What a reminder or an escalation says: what is awaited, from whom, since when."""
-    about_role = HaoRole(extra["about_role"])
-    about_id = {HaoRole.TRAINER: t.trainer_id, HaoRole.MENTOR: t.mentor_id}.get(about_role) if t else None
-    return {"step_label": step_label(extra["step"], language), "about_label": role_label(about_role, language),
-            "about_role": about_role.value, "since": datetime.fromisoformat(extra["since"]),
-            "about": svc.hao.repo.person(about_id) if about_id is not None else None}
+def hao_context(svc: Services, t: HaoTrajectory | None, message: HaoMessage, person: HaoPerson,
+                action_url: str | None) -> HaoContext:
+    """The template's context on programme B's base, validated before rendering."""
+    language = person.language if person.language in PROGRAMME else "nl"
+    model = HAO_CONTEXTS[message.template]
+    own = [name for name in model.model_fields if name not in HaoContext.model_fields]
+    return model.model_validate({
+        "person": person, "language": person.language, "programme_name": PROGRAMME[language],
+        "portal_url": svc.settings.portal_url, "action_url": action_url,
+        "contacts": svc.hao.repo.people(HaoRole.STAFF), **HaoFacts(svc, t, message, language).fields(own)})
 
 
-def compose_hao(svc: Services, message: HaoMessage, now: datetime) -> EmailMessage:
-    from adapters.calendar import meeting_ics
-    from adapters.mail import build_message, message_id_for
-
+def compose_hao(svc: Services, message: HaoMessage, now: datetime) -> Envelope:
+    """Programme B's composer: the envelope of ``message``, everything in it read from the database now."""
     s = svc.settings
     t = svc.hao.repo.trajectory(message.trajectory_id)[0] if message.trajectory_id is not None else None
     person = recipient(svc, t, message)
@@ -151,29 +158,38 @@ def compose_hao(svc: Services, message: HaoMessage, now: datetime) -> EmailMessa
     if message.link:
         action_url = svc.hao.links.make(person.require_id(), message.to.value, message.trajectory_id or 0, message.link,
                                         message.link_ref or message.occasion, message.link_extra)
-    ctx = context(svc, t, message, person, action_url)
-    rendered = svc.renderer.render(message.template, person.language, ctx)
-    ics = None
-    if message.calendar and t is not None and message.conversation is not None:
+    context = hao_context(svc, t, message, person, action_url)
+    rendered = svc.renderer.render(message.template, context.language, context.variables())
+    return Envelope(key=message.key, message_id=message_id_for(message.key, s.message_domain),
+                    sender=(PROGRAMME["nl"], s.sender_address), to=(person.name, person.email), rendered=rendered,
+                    template=message.template, date=now, invitation=_invitation(svc, t, message, person, rendered, now))
+
+
+def _invitation(svc: Services, t: HaoTrajectory | None, message: HaoMessage, person: HaoPerson, rendered: Rendered,
+                now: datetime) -> Invitation | None:
+    """A conversation's invitation to trainer and mentor, or the intervision's to one mentor."""
+    s = svc.settings
+    if not message.calendar:
+        return None
+    if t is not None and message.conversation is not None:
         c = t.conversation(message.conversation)
-        trainer, mentor = ctx["trainer"], ctx["mentor"]
-        ics = meeting_ics(
+        if t.mentor_id is None:
+            raise ValueError(f"{message.key}: an invitation to a conversation without a mentor")
+        trainer, mentor = svc.hao.repo.person(t.trainer_id), svc.hao.repo.person(t.mentor_id)
+        return Invitation(meeting_ics(
             uid=f"hao-{t.pseudonym}-c{c.number}@{s.message_domain}", sequence=0, method=message.calendar,
             starts_at=c.starts_at, ends_at=c.ends_at,
             summary=f"Hao-mentor: {FORMS[c.form]} ({trainer.name} en {mentor.name})",
             description=rendered.text, location=f"{FORMS[c.form]}; {trainer.practice}".strip("; "),
             organizer=(s.sender_name, s.sender_address),
             attendees=[(trainer.name, trainer.email), (mentor.name, mentor.email)], stamp=now,
-        )
-    elif message.calendar and "starts_at" in message.extra:
-        starts = datetime.fromisoformat(message.extra["starts_at"])
-        ends = datetime.fromisoformat(message.extra["ends_at"])
-        ics = meeting_ics(
+        ), message.calendar)
+    if "starts_at" in message.extra:
+        return Invitation(meeting_ics(
             uid=f"hao-{message.occasion}@{s.message_domain}", sequence=0, method=message.calendar,
-            starts_at=starts, ends_at=ends, summary="Intervisie hao-mentoren", description=rendered.text,
-            location=message.extra.get("location", ""), organizer=(s.sender_name, s.sender_address),
-            attendees=[(person.name, person.email)], stamp=now,
-        )
-    return build_message(rendered, sender=(PROGRAMME["nl"], s.sender_address), to=(person.name, person.email),
-                         message_id=message_id_for(message.key, s.message_domain), ics=ics,
-                         ics_method=message.calendar, date=now)
+            starts_at=datetime.fromisoformat(message.extra["starts_at"]),
+            ends_at=datetime.fromisoformat(message.extra["ends_at"]), summary="Intervisie hao-mentoren",
+            description=rendered.text, location=message.extra.get("location", ""),
+            organizer=(s.sender_name, s.sender_address), attendees=[(person.name, person.email)], stamp=now,
+        ), message.calendar)
+    return None

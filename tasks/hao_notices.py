@@ -15,7 +15,8 @@ from domain.hao.acts import STAFF, HaoNotice, due_notices
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, HaoTrajectory
 from domain.reminders import policy_for
-from tasks.hao_messages import HaoMessage, deliver_hao
+from tasks.hao_messages import HaoMessage
+from tasks.mail import post
 from wiring.bootstrap import Services, services
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def send_hao_notices(svc: Services | None = None) -> int:
         known = svc.outbox.known([m.key for m in messages]) if messages else set()
         for message in (m for m in messages if m.key not in known):
             try:
-                sent += deliver_hao(svc, message, now)
+                sent += post(svc, message, now)
             except Exception as exc:  # stored, or not: the next sweep tries again; the others go on
                 log.warning("hao herinnering: traject %s: %s", t.id, type(exc).__name__)
     return sent

@@ -1,34 +1,34 @@
-"""Sending one message: render, record in the outbox (once per key), deliver.
+"""Programme A's composer: a trajectory's messages, the cohort's letters and the sweep's own mail.
 
-The outbox key is ``t<trajectory>:<occasion>:<recipient role>``; the Message-ID is
-derived from it. A replayed run, a task retry or a second process that asks for the
-same key again never creates a second message; one crashed between the SMTP
-hand-off and the record re-sends the stored message, with the same Message-ID.
+Each is asked for by a small request (``Message``: ids and an occasion; ``Letter``; ``Direct``) and
+sent through the one mail pipeline (``tasks.mail``). The composer reads what the template says from
+the database when the mail is composed, fills the template's typed context (``tasks.contexts``) on
+programme A's base, renders it and addresses the envelope. The outbox key of a trajectory's message
+is ``t<trajectory>:<occasion>:<recipient role>``; the Message-ID is derived from it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import logging
-from collections.abc import Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.message import EmailMessage
-from typing import Any, Literal, TypeVar
+from functools import cached_property
+from typing import Any, Literal
 
-from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import MissingContextError
 from pydantic import BaseModel, Field
 
+from adapters.calendar import meeting_ics
+from adapters.mail import Envelope, Invitation, message_id_for
+from adapters.rendering import Rendered
 from domain.clock import local_date
 from domain.owed import Owed
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.status import step_label
-from domain.trajectory import Match, Trajectory
-from wiring.bootstrap import Services, services
+from domain.trajectory import Match, Meeting, Plan, Trajectory
+from tasks.contexts import CONTEXTS, Facts, PeerContext, PersonView, context_for
+from tasks.letters import Letter
+from wiring.bootstrap import Services
 
 
 class Message(BaseModel):
@@ -56,14 +56,14 @@ class Message(BaseModel):
 
 
 @dataclass(frozen=True)
-class PersonView:
-    id: int | None
-    name: str
-    email: str
-    phone: str = ""
-    practice_name: str = ""
-    address: str = ""
-    language: str = "nl"
+class Direct:
+    """A mail of the sweep's own about no single trajectory (a combined reminder, the weekly digest):
+    its key, template, recipient and the template's fields, validated by the template's context."""
+
+    key: str
+    template: str
+    to: PersonView
+    fields: dict[str, Any]
 
 
 def _view(p: Person) -> PersonView:
@@ -71,51 +71,83 @@ def _view(p: Person) -> PersonView:
     return PersonView(p.id, p.name, p.email, p.phone, p.practice_name, address, p.language.value)
 
 
-@task(name="send message", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=[2, 10, 30, 120])
-def send(message: Message) -> str:
-    """Render and record the message (once), then deliver it; returns the outbox key."""
-    svc = services()
-    log = _logger()
-    now = svc.clock.now()
-    if not svc.outbox.known([message.key]):
-        mime = compose(svc, message, now)
-        if svc.outbox.enqueue(message.key, mime, message.trajectory_id, message.template, now):
-            log.info("bericht %s (%s) klaargezet voor %s", message.template, message.occasion, message.to.value)
-    deliver_now(svc, message.key, message.template, now)
-    return message.key
+def compose_peer(svc: Services, mail: Message | Letter | Direct, now: datetime) -> Envelope:
+    """Programme A's composer: the envelope of a trajectory's message, a cohort's letter or the
+    sweep's own mail, from the database's current state."""
+    if isinstance(mail, Message):
+        return _trajectory_mail(svc, mail, now)
+    if isinstance(mail, Letter):
+        return _letter(svc, mail, now)
+    return envelope(svc, mail.key, mail.template, mail.to, _context(svc, mail.template, mail.to, None, mail.fields),
+                    now)
 
 
-def deliver_now(svc: Services, key: str, template: str, now: datetime) -> str:
-    """Hand the stored message to SMTP; the row's status afterwards.
-
-    A server that cannot take it now (down, slow, 4xx) leaves it pending in the outbox, due again
-    after its backoff, and the timer sweep sends it: no run fails or waits on a mail outage. The
-    log names the template and the SMTP code, never the key (a letter's key holds the address).
-    """
-    from adapters.mail import TemporaryMailError
-
-    try:
-        return _run(svc.outbox.deliver(key, svc.mailer, now))
-    except TemporaryMailError as exc:
-        _logger().warning("bericht %s wacht op de mailserver (%s); de timer-sweep verstuurt het", template, exc.code)
-        return "pending"
+def envelope(svc: Services, key: str, template: str, to: PersonView, context: PeerContext, now: datetime,
+             invitation: Callable[[Rendered], Invitation | None] = lambda _: None,
+             trajectory_id: int | None = None) -> Envelope:
+    """Render ``context`` and address it: programme A's sender, the key's Message-ID, the invitation
+    (made from the rendered text, which it repeats)."""
+    s = svc.settings
+    rendered = svc.renderer.render(template, context.language, context.variables())
+    return Envelope(key=key, message_id=message_id_for(key, s.message_domain), sender=(s.sender_name, s.sender_address),
+                    to=(to.name, to.email), rendered=rendered, template=template, date=now,
+                    invitation=invitation(rendered), trajectory_id=trajectory_id)
 
 
-def compose(svc: Services, message: Message, now: datetime) -> EmailMessage:
-    """Build the complete MIME message for ``message`` from the database's current state."""
-    from adapters.calendar import meeting_ics
-    from adapters.mail import build_message, message_id_for
+def _context(svc: Services, template: str, to: PersonView, action_url: str | None, fields: dict[str, Any],
+             trajectory_id: int | None = None, withdraw_url: str | None = None) -> PeerContext:
+    """``template``'s context on programme A's base (validated here, before rendering)."""
+    s = svc.settings
+    facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
+    return context_for(template, {
+        "person": to, "language": to.language, "programme_name": s.sender_name, "portal_url": s.portal_url,
+        "action_url": action_url, "facilitator": facilitator, "trajectory_id": trajectory_id,
+        "withdraw_url": withdraw_url, **fields})
 
+
+def _own_fields(template: str) -> list[str]:
+    """The fields ``template``'s context adds to programme A's base."""
+    return [name for name in CONTEXTS[template].model_fields if name not in PeerContext.model_fields]
+
+
+def _letter(svc: Services, letter: Letter, now: datetime) -> Envelope:
+    s = svc.settings
+    recipient = PersonView(None, letter.name, letter.email, language=letter.language)
+    facts: dict[str, Callable[[], Any]] = {"cohort": lambda: letter.cohort,
+                                           "plan": lambda: svc.cohorts.plan(letter.cohort)}
+    fields = {**{name: facts[name]() for name in _own_fields(letter.template) if name in facts
+                 and name not in letter.extra}, **letter.extra}
+    context = _context(svc, letter.template, recipient, letter.action_url, fields)
+
+    def training(rendered: Rendered) -> Invitation | None:
+        plan = svc.cohorts.plan(letter.cohort) if letter.training else None
+        if plan is None:
+            return None
+        return Invitation(meeting_ics(
+            uid=f"mentorschap-{plan.id}-training@{s.message_domain}", sequence=0, method="REQUEST",
+            starts_at=plan.training_at, ends_at=plan.training_ends_at,
+            summary=f"Mentortraining {plan.name} (3 uur, 3 accreditatiepunten)", description=rendered.text,
+            location=plan.training_location, organizer=(s.sender_name, s.sender_address),
+            attendees=[(letter.name, letter.email)], stamp=now), "REQUEST")
+
+    return envelope(svc, letter.key, letter.template, recipient, context, now, training)
+
+
+def _trajectory_mail(svc: Services, message: Message, now: datetime) -> Envelope:
+    """A trajectory's message: its template's facts read now, the personal links, the invitation."""
     s = svc.settings
     t, _ = svc.repo.trajectory(message.trajectory_id)
     p = parties(svc, t, message)
-    match, mentee, mentor, recipient = p.match, p.mentee, p.mentor, p.recipient
-    context = _context(svc, t, message, p)
-    rendered = svc.renderer.render(message.template, recipient.language, context)
-    ics = None
-    if message.calendar and match and message.meeting is not None:
+    fields = TrajectoryFacts(t, message, p).fields(_own_fields(message.template))
+    context = _context(svc, message.template, p.recipient, personal_link(svc, t, message, p.recipient), fields,
+                       t.id, withdraw_link(svc, t, message, p.recipient))
+    mentee, mentor, match = p.mentee, p.mentor, p.match
+
+    def meeting_invitation(rendered: Rendered) -> Invitation | None:
+        if not (message.calendar and match and message.meeting is not None):
+            return None
         meeting = match.meeting(message.meeting)
-        ics = meeting_ics(
+        return Invitation(meeting_ics(
             uid=f"mentorschap-t{t.id}-k{match.number}-m{meeting.number}@{s.message_domain}",
             sequence=meeting.sequence,
             method=message.calendar,
@@ -128,16 +160,9 @@ def compose(svc: Services, message: Message, now: datetime) -> EmailMessage:
             organizer=(s.sender_name, s.sender_address),
             attendees=[(mentee.name, mentee.email)] + ([(mentor.name, mentor.email)] if mentor else []),
             stamp=now,
-        )
-    return build_message(
-        rendered,
-        sender=(s.sender_name, s.sender_address),
-        to=(recipient.name, recipient.email),
-        message_id=message_id_for(message.key, s.message_domain),
-        ics=ics,
-        ics_method=message.calendar,
-        date=now,
-    )
+        ), message.calendar)
+
+    return envelope(svc, message.key, message.template, p.recipient, context, now, meeting_invitation, t.id)
 
 
 @dataclass(frozen=True)
@@ -190,76 +215,93 @@ def _relevant_match(t: Trajectory, message: Message) -> Match | None:
     return t.matches[-1] if t.matches else None
 
 
-def _context(svc: Services, t: Trajectory, message: Message, p: Parties) -> dict:
-    """Everything a template may use; more than one template needs, so every template can render."""
-    s = svc.settings
-    match, mentee, mentor, recipient = p.match, p.mentee, p.mentor, p.recipient
-    plan = match.plan if match else None
-    meeting = match.meeting(message.meeting) if (match and message.meeting is not None) else None
-    held = match.held_meetings() if match else []
-    ends_by: date | None = local_date(match.ends_by) if match and match.ends_by else None
-    earliest = local_date(earliest_next_meeting(held[-1].starts_at)) if held else None
-    people = {Role.MENTEE: mentee, Role.MENTOR: mentor}
-    signatures = []
-    if match:
-        for role, sig in match.current_signatures().items():
-            signer = people[role]
-            signatures.append({"name": signer.name if signer else "", "role": role.value,
-                               "signed_at": sig.signed_at})
-    return {
-        "person": recipient,
-        "programme_name": s.sender_name,
-        "facilitator": p.facilitator,
-        "portal_url": s.portal_url,
-        "action_url": personal_link(svc, t, message, recipient),
-        "withdraw_url": withdraw_link(svc, t, message, recipient),
-        "trajectory_id": t.id,
-        "cohort": t.cohort,
-        "role": message.to.value,
-        "mentee": mentee,
-        "mentor": mentor,
-        "other": mentor if message.to is Role.MENTEE else mentee,
-        "plan": plan,
-        "meeting": meeting,
-        "changed_by": (p.facilitator.name if meeting.changed_by is Role.FACILITATOR else
-                       getattr(people.get(meeting.changed_by), "name", "")) if meeting and meeting.changed_by else "",
-        "location": f"{mentor.practice_name}, {mentor.address}" if mentor else "",
-        "ends_by": ends_by,
-        "earliest": earliest,
-        "signatures": signatures,
-        "meetings_held": len(held),
-        "about": people.get(Role(message.extra["about_role"])) if message.extra.get("about_role") else None,
-        "ui_hint": f"in de Prefect UI (het wachtende traject {t.id}) of met `mentorschap` op de opdrachtregel",
-        **message.extra,
-        **({"step_label": step_label(message.extra["step"], recipient.language)} if "step" in message.extra else {}),
-    }
+class TrajectoryFacts(Facts):
+    """What a trajectory's templates may say, read from the trajectory when a template asks."""
 
+    def __init__(self, t: Trajectory, message: Message, p: Parties) -> None:
+        super().__init__(message.extra)
+        self.t, self.message, self.p = t, message, p
+        self.people = {Role.MENTEE: p.mentee, Role.MENTOR: p.mentor}
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:
-    """The run's logger inside Prefect, a plain one when called without a run (sweep_now)."""
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger(__name__)
+    def worded(self) -> dict[str, Any]:
+        """A reminder's step, named in the recipient's language."""
+        if "step" not in self.extra:
+            return {}
+        return {"step_label": step_label(self.extra["step"], self.p.recipient.language)}
 
+    @cached_property
+    def mentee(self) -> PersonView:
+        return self.p.mentee
 
-R = TypeVar("R")
+    @cached_property
+    def mentor(self) -> PersonView | None:
+        return self.p.mentor
 
+    @cached_property
+    def other(self) -> PersonView | None:
+        return self.p.mentor if self.message.to is Role.MENTEE else self.p.mentee
 
-def _run(coro: Coroutine[Any, Any, R]) -> R:
-    """Run a coroutine to completion from sync code, whether or not a loop is running here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    @cached_property
+    def role(self) -> str:
+        return self.message.to.value
 
+    @cached_property
+    def cohort(self) -> str:
+        return self.t.cohort
 
-def unsent(messages: list[Message]) -> list[Message]:
-    """The messages whose key the outbox does not know yet (saves a task run per known one)."""
-    known = services().outbox.known([m.key for m in messages])
-    return [m for m in messages if m.key not in known]
+    @cached_property
+    def plan(self) -> Plan | None:
+        return self.p.match.plan if self.p.match else None
+
+    @cached_property
+    def meeting(self) -> Meeting | None:
+        match, number = self.p.match, self.message.meeting
+        return match.meeting(number) if (match and number is not None) else None
+
+    @cached_property
+    def location(self) -> str:
+        mentor = self.p.mentor
+        return f"{mentor.practice_name}, {mentor.address}" if mentor else ""
+
+    @cached_property
+    def ends_by(self) -> date | None:
+        match = self.p.match
+        return local_date(match.ends_by) if match and match.ends_by else None
+
+    @cached_property
+    def earliest(self) -> date | None:
+        held = self.p.match.held_meetings() if self.p.match else []
+        return local_date(earliest_next_meeting(held[-1].starts_at)) if held else None
+
+    @cached_property
+    def meetings_held(self) -> int:
+        return len(self.p.match.held_meetings()) if self.p.match else 0
+
+    @cached_property
+    def signatures(self) -> list[dict[str, Any]]:
+        match = self.p.match
+        if not match:
+            return []
+        return [{"name": signer.name if (signer := self.people[role]) else "", "role": role.value,
+                 "signed_at": sig.signed_at} for role, sig in match.current_signatures().items()]
+
+    @cached_property
+    def changed_by(self) -> str:
+        meeting = self.meeting
+        if not meeting or not meeting.changed_by:
+            return ""
+        if meeting.changed_by is Role.FACILITATOR:
+            return self.p.facilitator.name
+        return getattr(self.people.get(meeting.changed_by), "name", "")
+
+    @cached_property
+    def about(self) -> PersonView | None:
+        about_role = self.message.extra.get("about_role")
+        return self.people.get(Role(about_role)) if about_role else None
+
+    @cached_property
+    def ui_hint(self) -> str:
+        return f"in de Prefect UI (het wachtende traject {self.t.id}) of met `mentorschap` op de opdrachtregel"
 
 
 def undelivered(svc: Services, cohort: str) -> list[dict[str, Any]]:

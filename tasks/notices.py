@@ -20,7 +20,9 @@ from domain.people import Role
 from domain.reminders import policy_for, week_key
 from domain.status import step_label
 from domain.timing import Notice, due_notices
-from tasks.messages import Message, PersonView, deliver_now, parties, personal_link, send, undelivered
+from tasks.contexts import PersonView
+from tasks.mail import post
+from tasks.messages import Direct, Message, parties, personal_link, undelivered
 from tasks.store import Snapshot, cohort_will_propose
 from wiring.bootstrap import Services, services
 
@@ -46,8 +48,10 @@ def notice_message(s: Snapshot, notice: Notice) -> Message:
     elif notice.meeting is not None:
         extra = {"meeting": notice.meeting}
     since = local_date(notice.since) if notice.since else local_date(s.now)
-    template_extra = {"step": notice.step, "step_label": step_label(notice.step, "nl"), "n": notice.number,
-                      "since": since}
+    template_extra: dict = {}
+    if notice.template in COMBINABLE:  # what a reminder says; a request to confirm or for topics says its own
+        template_extra = {"step": notice.step, "step_label": step_label(notice.step, "nl"), "n": notice.number,
+                          "since": since}
     if notice.template == "escalation":
         template_extra["about_role"] = notice.about.value if notice.about else ""
     return Message(
@@ -75,7 +79,7 @@ def send_notices() -> int:
         known = svc.outbox.known([m.key for m in messages])
         for message in (m for m in messages if m.key not in known):
             if message.template not in COMBINABLE:
-                send.fn(message)
+                post(svc, message, now)
                 sent += 1
                 continue
             p = parties(svc, t, message)
@@ -91,7 +95,7 @@ def send_notices() -> int:
             groups[p.recipient.email].append((message, p.recipient, item))
     for items in groups.values():
         if len(items) == 1:
-            send.fn(items[0][0])
+            post(svc, items[0][0], now)
         else:
             send_combined(svc, items, now)
         sent += len(items)
@@ -103,8 +107,8 @@ def send_combined(svc: Services, items: list[tuple[Message, PersonView, dict]], 
     recipient = items[0][1]
     keys = sorted(m.key for m, _, _ in items)
     key = f"combined:{recipient.email}:{hashlib.sha256('|'.join(keys).encode()).hexdigest()[:16]}"
-    context = {"items": [i for _, _, i in sorted(items, key=lambda x: x[0].key)], "n_items": len(items)}
-    send_direct(svc, key, "reminders_combined", recipient, context, now)
+    fields = {"items": [i for _, _, i in sorted(items, key=lambda x: x[0].key)], "n_items": len(items)}
+    post(svc, Direct(key, "reminders_combined", recipient, fields), now)
     svc.outbox.record_merged(keys, key, (recipient.name, recipient.email), now)
     return key
 
@@ -131,28 +135,12 @@ def send_digest(cohort: str) -> bool:
     coming = [r for r in rows if r["volgende"] and _day(r["volgende"]) <= horizon]
     s = svc.settings
     facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
-    context = {"cohort": cohort, "week": week_key(now), "overdue": [r for r in rows if r["achterstand"]],
+    fields = {"cohort": cohort, "week": week_key(now), "overdue": [r for r in rows if r["achterstand"]],
                "coming": coming, "rows": rows, "active": sum(1 for r in rows if r["fase"] not in ("afgesloten",
                                                                                                   "gestopt")),
                "undelivered": undelivered(svc, cohort)}
-    send_direct(svc, key, "facilitator_digest", facilitator, context, now)
+    post(svc, Direct(key, "facilitator_digest", facilitator, fields), now)
     return True
-
-
-def send_direct(svc: Services, key: str, template: str, to: PersonView, context: dict, now: datetime) -> None:
-    """Render, record once under ``key`` and deliver a message that belongs to no single trajectory."""
-    from adapters.mail import build_message, message_id_for
-
-    s = svc.settings
-    if not svc.outbox.known([key]):
-        facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
-        full = {"person": to, "programme_name": s.sender_name, "facilitator": facilitator, "portal_url": s.portal_url,
-                "action_url": None, "trajectory_id": None, **context}
-        rendered = svc.renderer.render(template, to.language, full)
-        mime = build_message(rendered, sender=(s.sender_name, s.sender_address), to=(to.name, to.email),
-                             message_id=message_id_for(key, s.message_domain), date=now)
-        svc.outbox.enqueue(key, mime, None, template, now)
-    deliver_now(svc, key, template, now)
 
 
 def _day(text: str) -> date:

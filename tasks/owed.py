@@ -17,7 +17,8 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.owed import owed_now, settled
 from domain.phases import Phase
-from tasks.messages import Message, send
+from tasks.mail import post
+from tasks.messages import Message
 from wiring.bootstrap import services
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def send_owed() -> int:
             if o.key in unwanted:
                 continue
             try:
-                send.fn(Message.of(o))
+                post(svc, Message.of(o), now)
                 sent += 1
             except Exception as exc:  # the next sweep tries again
                 log.warning("owed %s: %s", o.key, type(exc).__name__)

@@ -20,7 +20,7 @@ from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
 from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
-from tasks.hao_messages import HaoMessage, send_all_hao
+from tasks.hao_messages import HaoMessage
 from wiring.bootstrap import services
 
 W = TypeVar("W", bound=Wake)
@@ -83,7 +83,3 @@ def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMe
                                    to=HaoRole.MENTOR, link="hao_plan", link_ref=f"c{n}-plan",
                                    extra={"number": n}))
     return messages
-
-
-def send_all(messages: list[HaoMessage]) -> None:
-    send_all_hao(messages)

@@ -18,8 +18,9 @@ from prefect import flow
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, HaoPhase
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, wait
+from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, wait
 from tasks.hao_messages import HaoMessage
+from tasks.mail import send_all
 
 
 def answer(s: HaoSnapshot) -> None:

@@ -14,8 +14,9 @@ from prefect import flow
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Guidance, HaoPhase
-from flows.hao.common import HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
+from flows.hao.common import HaoSnapshot, conversation_messages, load, staff_messages, wait
 from tasks.hao_messages import HaoMessage
+from tasks.mail import send_all
 
 
 def goals(s: HaoSnapshot) -> None:

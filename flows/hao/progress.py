@@ -23,9 +23,10 @@ from domain.clock import act_time
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import MIN_PROGRESS_REPORTS, HaoPhase, Progress, as_progress
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
+from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, staff_messages, wait
 from flows.hao.inputs import MentorCoupling
 from tasks.hao_messages import HaoMessage
+from tasks.mail import send_all
 from wiring.bootstrap import services
 
 

@@ -13,7 +13,8 @@ from prefect import flow
 from domain.clock import local_date
 from domain.hao.people import HaoRole
 from domain.hao.support import INTERVISION_MINUTES, intervision_start, next_intervision
-from tasks.hao_messages import HaoMessage, send_all_hao
+from tasks.hao_messages import HaoMessage
+from tasks.mail import send_all
 from wiring.bootstrap import services
 
 
@@ -29,7 +30,7 @@ def hao_intervision(year: int | None = None, location: str = "Huisartsopleiding,
                            calendar="REQUEST", extra={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
                                                       "location": location, "year": year})
                 for p in people]
-    send_all_hao(messages)
+    send_all(messages)
     return len(messages)
 
 
@@ -42,7 +43,7 @@ def hao_information(year: int | None = None) -> int:
                            to=HaoRole.TRAINER, person_id=p.id, link="hao_request", link_ref=f"request-{year}",
                            extra={"year": year})
                 for p in svc.hao.repo.people(HaoRole.TRAINER)]
-    send_all_hao(messages)
+    send_all(messages)
     return len(messages)
 
 
@@ -53,5 +54,5 @@ def hao_institute_digest() -> int:
     day = local_date(svc.clock.now()).isoformat()
     messages = [HaoMessage(occasion=f"digest-{day}", template="hao_institute_digest", to=HaoRole.STAFF,
                            person_id=p.id) for p in svc.hao.repo.people(HaoRole.STAFF)]
-    send_all_hao(messages)
+    send_all(messages)
     return len(messages)

@@ -67,7 +67,6 @@ def cohort(svc, tmp_path: Path, monkeypatch):  # noqa: F811
             svc.run_store.open_wait(Subject.trajectory(a.trajectory_id), "matching", version, svc.clock.now())
     svc.artifacts = FakeArtifacts()
     monkeypatch.setattr(cohort_tasks, "services", lambda: svc)
-    monkeypatch.setattr("tasks.letters.services", lambda: svc)
     return svc, ids
 
 

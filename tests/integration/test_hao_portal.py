@@ -177,7 +177,7 @@ def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reach
     assert t.phase is HaoPhase.CONVERSATIONS and t.completed_at is not None and len(t.signed_reports()) == 2
     messages = {(m.to, m.person_id): m for m in dossier_messages(t)}
     offer = compose_hao(svc, messages[(HaoRole.MENTOR, None)], clock.now())
-    text = offer.get_body(preferencelist=("plain",)).get_content()
+    text = offer.rendered.text
     assert "Het minimum van twee gesprekken is gehaald" in text and "Meer gesprekken mogen" in text
     assert "Een volgend gesprek plannen:" in text and "/h/" in text  # the c3-plan link
     assert messages[(HaoRole.STAFF, staff)].occasion == "dossier-2"

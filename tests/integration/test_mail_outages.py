@@ -131,7 +131,7 @@ def row(svc: Any, key: str) -> dict[str, Any]:
 def test_while_the_server_is_down_a_message_waits_and_goes_out_once_after_its_backoff(post: Post) -> None:
     from adapters.mail import message_id_for
     from flows.sweep import deliver_pending
-    from tasks.messages import send
+    from tasks.mail import send
 
     svc = post.at(START)
     message = confirmation(trajectory(svc))
@@ -171,7 +171,7 @@ def test_the_backoff_doubles_to_at_most_64_times_the_first_wait(post: Post) -> N
 @pytest.mark.parametrize("stage", ["421 at MAIL", "451 at RCPT", "slow"])
 def test_a_server_that_answers_4xx_or_too_slowly_gets_the_message_once_it_recovers(post: Post, stage: str) -> None:
     from flows.sweep import deliver_pending
-    from tasks.messages import send
+    from tasks.mail import send
 
     post.up()
     if stage == "421 at MAIL":
@@ -200,7 +200,7 @@ def test_a_server_that_answers_4xx_or_too_slowly_gets_the_message_once_it_recove
 
 def test_the_sweep_goes_past_one_refused_address_but_stops_for_a_server_that_is_down(post: Post) -> None:
     from flows.sweep import deliver_pending
-    from tasks.messages import send
+    from tasks.mail import send
 
     svc = post.at(START)
     messages = [confirmation(trajectory(svc, f"mentee{n}@example.org")) for n in range(3)]
@@ -227,7 +227,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     from flows.sweep import deliver_pending, publish_status
     from mentorschap import cli
     from tasks.artifacts import publish_board
-    from tasks.messages import send
+    from tasks.mail import send
     from tasks.notices import send_digest
 
     post.up()
@@ -303,7 +303,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
 def test_a_task_retry_and_the_sweep_at_the_same_moment_send_once(post: Post) -> None:
     """The send task's retry and the timer sweep race for one message after an outage: one wins."""
     from flows.sweep import deliver_pending
-    from tasks.messages import send
+    from tasks.mail import send
 
     svc = post.at(START)
     messages = [confirmation(trajectory(svc, f"m{n}@example.org")) for n in range(6)]

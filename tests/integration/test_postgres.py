@@ -61,17 +61,16 @@ def test_concurrent_acts_on_postgres_are_all_kept(repo):
 
 
 def test_the_outbox_and_artifact_digests_work_on_postgres(repo):
-    from email.message import EmailMessage
-
     from adapters.artifacts import Artifacts
+    from adapters.mail import Envelope
     from adapters.outbox import Outbox
+    from adapters.rendering import Rendered
 
     box = Outbox(repo.engine)
-    msg = EmailMessage()
-    msg["To"], msg["Subject"], msg["Message-ID"] = "A <a@example.org>", "x", "<k@example.org>"
-    msg.set_content("hallo")
-    assert box.enqueue("t1:x:mentee", msg, None, "x", NOW) is True
-    assert box.enqueue("t1:x:mentee", msg, None, "x", NOW) is False
+    msg = Envelope("t1:x:mentee", "<k@example.org>", ("M", "m@example.org"), ("A", "a@example.org"),
+                   Rendered("x", "hallo\n", "<p>hallo</p>\n"), "x", NOW)
+    assert box.enqueue(msg, NOW) is True
+    assert box.enqueue(msg, NOW) is False
     assert box.claim("t1:x:mentee", NOW) is not None
     assert box.claim("t1:x:mentee", NOW + timedelta(minutes=1)) is None  # leased
     assert box.known(["t1:x:mentee", "t2:y:mentor"]) == {"t1:x:mentee"}

@@ -21,7 +21,8 @@ from domain.people import Application, Role
 from domain.privacy import ERASED, NAMELESS
 from domain.trajectory import Trajectory
 from domain.waits import Subject
-from tasks.messages import Message, compose
+from tasks.mail import compose
+from tasks.messages import Message
 from tasks.privacy import erase_person, export_person
 from tasks.retention import apply_retention
 from wiring.bootstrap import Services, build
@@ -98,7 +99,7 @@ def ended_pair(svc: Services) -> tuple[int, int, int]:
     svc.repo.change(t.require_id(), live, now)
     for template, to in (("signed_plan", Role.FACILITATOR), ("signed", Role.MENTOR), ("signed", Role.MENTEE)):
         message = Message(trajectory_id=t.require_id(), occasion=f"k1-{template}", template=template, to=to)
-        svc.outbox.enqueue(message.key, compose(svc, message, now), t.id, template, now)
+        svc.outbox.enqueue(compose(svc, message, now), now)
     svc.repo.change(t.require_id(), lambda t: t.withdraw(Role.MENTEE, WITHDRAWAL, now), now)
     svc.run_store.set_flow_run(Subject.trajectory(t.require_id()), "00000000-0000-0000-0000-000000000001")
     return t.require_id(), sanne, bert
@@ -226,7 +227,7 @@ def test_a_topics_mail_keeps_no_body_once_sent_and_the_topics_are_cleared(
     message = Message(trajectory_id=tid, occasion="k1-m1-topics", template="topics_for_mentor", to=Role.MENTOR,
                       meeting=1, extra={"topics": TOPICS})
     now = svc.clock.now()
-    svc.outbox.enqueue(message.key, compose(svc, message, now), tid, message.template, now)
+    svc.outbox.enqueue(compose(svc, message, now), now)
     assert TOPICS in svc.outbox.message(message.key).get_body(("plain",)).get_content()
     assert svc.outbox.claim(message.key, now) is not None
     svc.outbox.mark_sent(message.key, now)

@@ -207,13 +207,14 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
 def test_a_message_a_crashed_sender_left_behind_goes_out_once_after_its_lease(world):
     from adapters.mail import message_id_for
     from flows.sweep import deliver_pending
-    from tasks.messages import Message, compose
+    from tasks.mail import compose
+    from tasks.messages import Message
 
     at, tid, server = world
     svc = at(START)
     message = Message(trajectory_id=tid, occasion="application", template="application_confirmation",
                       to=Role.MENTEE)
-    svc.outbox.enqueue(message.key, compose(svc, message, START), tid, message.template, START)
+    svc.outbox.enqueue(compose(svc, message, START), START)
     assert svc.outbox.claim(message.key, START) is not None  # a sender took it ... and died
     assert deliver_pending.fn() == 0  # within its lease nobody else touches it
     at(START + timedelta(minutes=11))
@@ -293,7 +294,8 @@ def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_an
     import vobject
     from icalendar import Calendar
 
-    from tasks.messages import Message, compose
+    from tasks.mail import compose
+    from tasks.messages import Message
 
     at, tid, _ = world
     svc = at(START)
@@ -303,7 +305,7 @@ def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_an
     def invitation() -> bytes:
         message = Message(trajectory_id=tid, occasion="k1-m1-invite", template="meeting_invitation",
                           to=Role.MENTEE, meeting=1, calendar="REQUEST")
-        mime = compose(svc, message, START)
+        mime = compose(svc, message, START).message()
         [part] = [p for p in mime.walk() if p.get_content_type() == "text/calendar" and not p.get_filename()]
         assert part.get_param("method") == "REQUEST"
         return part.get_payload(decode=True)
@@ -369,7 +371,7 @@ def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_th
     import re
 
     from flows.meetings import meeting_messages
-    from tasks.messages import compose
+    from tasks.mail import compose
     from tasks.store import load
 
     at, tid, _ = world
@@ -378,7 +380,7 @@ def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_th
     svc.repo.change(tid, lambda t: t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START, 60), START)
 
     def mails() -> dict[str, str]:
-        return {f"{m.occasion}:{m.to.value}": compose(svc, m, START).get_body(("plain",)).get_content()
+        return {f"{m.occasion}:{m.to.value}": compose(svc, m, START).rendered.text
                 for m in meeting_messages(load(tid))}
 
     first = mails()
@@ -397,7 +399,7 @@ def test_a_plan_review_only_at_the_mentees_wish_and_her_comment_reaches_the_ment
     import re
 
     from flows.plan import plan_messages
-    from tasks.messages import compose
+    from tasks.mail import compose
     from tasks.store import load
 
     at, tid, _ = world
@@ -416,7 +418,7 @@ def test_a_plan_review_only_at_the_mentees_wish_and_her_comment_reaches_the_ment
     messages = sent()
     assert set(messages) == {"plan_request:mentee", "plan_for_review:facilitator", "plan_comment:mentee",
                              "sign_request:mentee", "sign_request:mentor"}
-    mail = compose(svc, messages["plan_comment:mentee"], START).get_body(("plain",)).get_content()
+    mail = compose(svc, messages["plan_comment:mentee"], START).rendered.text
     assert "Maak het tweede doel concreter." in mail
     claim = svc.links.read(re.search(r"/a/(\S+)", mail).group(1))
     assert (claim.action, claim.ref) == ("plan", "k1-plan-v3")  # her link to make the next version

@@ -1,4 +1,5 @@
-"""Every hao-programme e-mail renders in Dutch and English from the context ``compose_hao`` builds."""
+"""Every hao-programme template renders in Dutch and English (the renderer alone, a hand-made context);
+the real composer of each is tested in tests/integration/test_composers.py."""
 
 from __future__ import annotations
 

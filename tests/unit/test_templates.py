@@ -1,4 +1,5 @@
-"""Every e-mail in the catalogue renders in both languages with the keys the flows pass."""
+"""Every e-mail in the catalogue renders in both languages (the renderer alone, hand-made contexts);
+the real composers are tested in tests/integration/test_composers.py."""
 
 from __future__ import annotations
 
