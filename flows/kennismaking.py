@@ -10,8 +10,9 @@ from domain.owed import kennismaking_owed
 from flows.common import send_all, wait
 from tasks.messages import Message
 from tasks.store import Snapshot
+from wiring.bootstrap import Services
 
 
-def meet(s: Snapshot) -> None:
+def meet(svc: Services, s: Snapshot) -> None:
     send_all([Message.of(o) for o in kennismaking_owed(s.trajectory)])
-    wait(s, "kennismaking")
+    wait(svc, s, "kennismaking")
