@@ -46,7 +46,7 @@ def wait(svc: Services, subject: Subject, label: str, seen_version: int, model: 
     received = suspend_flow_run(wait_for_input=form, key=str(key), timeout=None)
     by_facilitator = getattr(received, "woken_by", None) == "facilitator"
     # Only a facilitator's form carries an act to date (a participant's is in the database already).
-    given_at = input_given_at(svc, key) if by_facilitator else None
+    given_at = input_given_at(svc.clock, key) if by_facilitator else None
     refusals = handle(received, given_at) if handle is not None else []
     for refusal in refusals:
         get_run_logger().warning("niet uitgevoerd: %s", refusal)

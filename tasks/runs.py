@@ -16,6 +16,7 @@ from prefect import runtime
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from domain.clock import Clock
 from domain.status import describe
 from domain.waits import PAUSED, RunKind, RunState, Subject, WaitKey, Why, why_wake
 from tasks.store import Snapshot
@@ -65,7 +66,7 @@ def mark_refused(refused: bool) -> None:
     name_run(*_asked.get(run_id, (runtime.flow_run.name.removesuffix(REFUSED), list(runtime.flow_run.tags))))
 
 
-def input_given_at(svc: Services, key: WaitKey) -> datetime | None:
+def input_given_at(clock: Clock, key: WaitKey) -> datetime | None:
     """The clock's time at which the input that resumed this run's wait ``key`` was sent.
 
     The run starts some seconds after a form is sent (hours, if its worker was down);
@@ -77,7 +78,7 @@ def input_given_at(svc: Services, key: WaitKey) -> datetime | None:
     with get_client(sync_client=True) as client:
         found = client.filter_flow_run_input(run_id, key_prefix=f"suspended-{key}-response", limit=1,
                                              exclude_keys=set())
-    return svc.clock.at(found[0].created) if found and found[0].created else None
+    return clock.at(found[0].created) if found and found[0].created else None
 
 
 def forget_form(key: WaitKey) -> None:
