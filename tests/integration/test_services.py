@@ -33,3 +33,23 @@ def test_a_test_provides_its_services_and_they_are_left_open(db_url: str) -> Non
         with run_services() as svc:
             assert svc is mine
         assert disposed == [] and services() is mine
+
+
+def test_a_flow_run_by_prefect_uses_the_provided_services_down_to_its_mail(db_url: str, smtp) -> None:
+    """Through Prefect's own engine: the flow's run_services() honours provided(), and the tasks it calls
+    (the mail pipeline's too) use those services: this test's database, clock and SMTP server."""
+    from datetime import UTC, datetime
+
+    from prefect.testing.utilities import prefect_test_harness
+
+    from domain.clock import FakeClock
+    from domain.hao.people import HaoPerson, HaoRole
+    from flows.hao.support import hao_intervision
+
+    with services_for(db_url, FakeClock(datetime(2021, 9, 6, 8, 0, tzinfo=UTC)), smtp_port=smtp.port) as svc:
+        for role, name in ((HaoRole.MENTOR, "Mo Mentor"), (HaoRole.STAFF, "Sanne Staf")):
+            svc.hao.repo.add_person(HaoPerson(role=role, name=name, email=f"{name.split()[0].lower()}@example.org"))
+        with prefect_test_harness():
+            assert hao_intervision(2021) == 2
+    assert sorted(str(m["To"]) for m in smtp.read()) == ["Mo Mentor <mo@example.org>", "Sanne Staf <sanne@example.org>"]
+    assert {row["template"] for row in svc.outbox.rows()} == {"hao_intervision"}
