@@ -1,7 +1,7 @@
 """Acting as participants do: apply through the portal's form, open personal links from the Maildir.
 
 Only public surfaces: the portal over HTTP, the Maildir the SMTP server writes, and our
-database read through ``services()`` (the link's claim, the mentor pool).
+database read through the stack's services (the link's claim, the mentor pool).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from domain.clock import AMSTERDAM, local_date
-from wiring.bootstrap import services
+from domain.clock import AMSTERDAM, Clock, local_date
+from wiring.bootstrap import Services
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/a/[A-Za-z0-9_\-.]+")
 PERSON = {"phone": "040-2123456", "practice_name": "Praktijk Strijp", "street": "Hoogstraat 12",
@@ -46,8 +46,9 @@ class Mail:
 class Inbox:
     """The Maildir, read incrementally: every mail once, in order of arrival."""
 
-    def __init__(self, maildir: Path) -> None:
+    def __init__(self, maildir: Path, svc: Services) -> None:
         self.maildir = maildir
+        self.svc = svc
         self.seen: set[str] = set()
         self.mails: list[Mail] = []
 
@@ -75,7 +76,7 @@ class Inbox:
             if to not in mail.to:
                 continue
             for url in mail.links:
-                claim = services().links.read(url.rsplit("/", 1)[1])
+                claim = self.svc.links.read(url.rsplit("/", 1)[1])
                 if claim.action == action and claim.trajectory_id == trajectory_id:
                     return url
         raise LookupError(f"no {action} link for {to} on trajectory {trajectory_id}")
@@ -100,9 +101,9 @@ class Portal:
             raise RuntimeError(f"portal refused {link}: {r.status_code}")
 
 
-def meeting_date(weeks: int = 4) -> dict[str, str]:
+def meeting_date(clock: Clock, weeks: int = 4) -> dict[str, str]:
     """A weekday at 14:00 some weeks ahead on the stack's clock: a date the rules accept."""
-    day = local_date(services().clock.now()) + timedelta(weeks=weeks)
+    day = local_date(clock.now()) + timedelta(weeks=weeks)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     start = datetime.combine(day, time(14, 0), tzinfo=AMSTERDAM)

@@ -24,6 +24,7 @@ import httpx
 
 from benchmarks import _procs
 from mentorschap.stack import ROOT, Stack, free_port, project_env, stack_environment
+from wiring.bootstrap import Services
 
 VAR = ROOT / "var" / "bench"
 CLOCK_START = "2021-01-18T08:00:00+00:00"  # as the served tests: the cohort's mentees apply in January
@@ -44,6 +45,7 @@ class BenchStack:
     stack: Stack
     portal_port: int
     maildir: Path
+    svc: Services  # our database and clock, as the stack's processes have them (read-only here)
 
     @property
     def portal(self) -> str:
@@ -121,11 +123,11 @@ def bench_stack(name: str, project: bool = True, env: dict[str, str] | None = No
     s = Stack.create(home, stack_env)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with stack_environment(s.env):
+    with stack_environment(s.env) as svc:
         try:
             s.start_mailserver(home / "maildir", smtp_port)
             s.start_prefect()
-            b = BenchStack(s, portal_port, home / "maildir")
+            b = BenchStack(s, portal_port, home / "maildir", svc)
             if project:
                 b.start_project()
             with temporary_settings(updates={PREFECT_API_URL: s.api_url}):

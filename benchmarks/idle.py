@@ -16,7 +16,6 @@ import time
 from benchmarks import _procs, _runs
 from benchmarks._participants import Portal, mentee_form
 from benchmarks._stack import bench_stack
-from wiring.bootstrap import services
 
 WAITING = 100
 STUCK_SECONDS = 300
@@ -59,7 +58,7 @@ def run() -> dict[str, float | int]:
             print(f"  still alive: {pid} {_cmdline(pid)}")
         idle = b.idle_cpu("prefect-server", "runner")
         rss = {name: _procs.rss_bytes(b.pid(name)) / MB for name in ROOTS}
-        trajectories = len(services().repo.trajectory_ids())
+        trajectories = len(b.svc.repo.trajectory_ids())
     return {
         "waiting_trajectories": paused,
         "trajectories_in_database": trajectories,

@@ -29,7 +29,7 @@ from domain.clock import AMSTERDAM, local_date
 from domain.people import Role
 from domain.trajectory import Trajectory
 from mentorschap.stack import Stack, free_port, stack_environment
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 MESSAGES, WARMUP = 200, 5
 
@@ -37,25 +37,24 @@ TARGETS = {"mail_ratio": (">=", 0.8)}
 
 
 @contextmanager
-def smtp_only(name: str) -> Iterator[int]:
-    """Our database and the Maildir SMTP server, in ``var/bench/<name>``; yields the SMTP port."""
+def smtp_only(name: str) -> Iterator[tuple[int, Services]]:
+    """Our database and the Maildir SMTP server, in ``var/bench/<name>``; yields the SMTP port and the services."""
     home = VAR / name
     shutil.rmtree(home, ignore_errors=True)
     port = free_port()
     env = {"MENTORSCHAP_DATABASE_URL": f"sqlite:///{home / 'mentorschap.db'}", "MENTORSCHAP_SMTP_PORT": str(port),
            "MENTORSCHAP_SIGNING_SECRET": f"bench-secret-for-{name}-{os.getpid()}"}
     stack = Stack.create(home, env)
-    with stack_environment(env):
+    with stack_environment(env) as svc:
         try:
             stack.start_mailserver(home / "maildir", port)
-            yield port
+            yield port, svc
         finally:
             stack.stop_all()
 
 
-def signed_trajectory_with_meeting() -> int:
+def signed_trajectory_with_meeting(svc: Services) -> int:
     """A trajectory past its signing with one meeting planned, set up through the domain's own acts."""
-    svc = services()
     now = svc.clock.now()
     ids = {}
     for role, form in ((Role.MENTEE, mentee_form(1)), (Role.MENTOR, mentor_form(1))):
@@ -110,11 +109,10 @@ def run() -> dict[str, float | int]:
     from adapters.outbox import serialize
 
     load = os.getloadavg()[0]  # the figures fall when others share the machine: say how busy it was
-    with smtp_only("mail") as port:
-        tid = signed_trajectory_with_meeting()
+    with smtp_only("mail") as (port, svc):
+        tid = signed_trajectory_with_meeting(svc)
         project_path(tid, 0, WARMUP)
         seconds, keys = project_path(tid, WARMUP, MESSAGES)
-        svc = services()
         stored = [svc.outbox.message(key) for key in keys]
         raw = [(m["From"].addresses[0].addr_spec, m["To"].addresses[0].addr_spec, serialize(m)) for m in stored]
         bare_path(port, raw[:WARMUP])

@@ -28,7 +28,6 @@ from benchmarks import _runs
 from benchmarks._bare_flow import DEPLOYMENT as BARE_DEPLOYMENT
 from benchmarks._participants import Inbox, Portal, meeting_date, mentee_form, mentor_form
 from benchmarks._stack import BenchStack, bench_stack, runner_limit
-from wiring.bootstrap import services
 
 BARE_WARMUP, BARE_CYCLES = 2, 10
 HAPPY_TRAJECTORIES, REMATCHES = 4, 5
@@ -106,7 +105,7 @@ class Driver:
     def __init__(self, b: BenchStack) -> None:
         self.b = b
         self.portal = Portal(b.portal)
-        self.inbox = Inbox(b.maildir)
+        self.inbox = Inbox(b.maildir, b.svc)
         self.mentors = 0
         self.mentees = 0
 
@@ -114,16 +113,16 @@ class Driver:
         self.mentors += 1
         form = mentor_form(self.mentors)
         self.portal.apply("mentor", form)
-        svc = services()
+        svc = self.b.svc
         return next(p.id for p in svc.repo.mentor_pool(svc.cohort) if p.email == form["email"])
 
     def new_trajectory(self) -> tuple[int, str, UUID]:
         """A mentee applies; (trajectory id, mentee address, run id) once the run waits for a mentor."""
         self.mentees += 1
         form = mentee_form(self.mentees)
-        known = set(services().repo.trajectory_ids())
+        known = set(self.b.svc.repo.trajectory_ids())
         self.portal.apply("mentee", form)
-        tid = next(t for t in services().repo.trajectory_ids() if t not in known)
+        tid = next(t for t in self.b.svc.repo.trajectory_ids() if t not in known)
         run_id = _runs.trajectory_run(tid)
         _runs.wait_suspended(run_id, self.b.pid("runner"), None)
         return tid, form["email"], run_id
@@ -156,7 +155,7 @@ def happy_path(d: Driver) -> list[Wake]:
     """Matching, both agree, the plan, both sign, the first meeting proposed: 7 wakes, 6 portal acts."""
     mentor_id = d.new_mentor()
     tid, mentee, run_id = d.new_trajectory()
-    mentor = services().repo.person(mentor_id).email
+    mentor = d.b.svc.repo.person(mentor_id).email
     plan = {"goals": "Grenzen stellen\nEigen stijl", "text": "Eén A4 met mijn plan."}
     return [
         d.choose(run_id, mentor_id),
@@ -165,7 +164,7 @@ def happy_path(d: Driver) -> list[Wake]:
         d.participant(run_id, tid, mentee, "plan", plan),
         d.participant(run_id, tid, mentee, "sign", {}),
         d.participant(run_id, tid, mentor, "sign", {}),
-        d.participant(run_id, tid, mentee, "propose", meeting_date()),
+        d.participant(run_id, tid, mentee, "propose", meeting_date(d.b.svc.clock)),
     ]
 
 

@@ -11,6 +11,7 @@ standard input it exits 0 once every trajectory has ended.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -127,9 +128,11 @@ def main(home: Path = VAR, extra_env: dict[str, str] | None = None,
     from demo.hao import HaoDemo
     from demo.people import Applicants, Facilitator, Participants
     from flows.sweep import sweep_now
-    from wiring.bootstrap import services
+    from wiring.bootstrap import run_services
 
-    svc = services()
+    # The demo's services, built once from the stack's settings; its in-process sweep uses the same.
+    own = contextlib.ExitStack()
+    svc = own.enter_context(run_services())
     clock = svc.clock
     stop_chaos: Callable[[], None] = lambda: None  # noqa: E731
     try:
@@ -250,6 +253,7 @@ def main(home: Path = VAR, extra_env: dict[str, str] | None = None,
     finally:
         stop_chaos()
         stack.stop_all()
+        own.close()
 
 
 COHORT_STAGES = {

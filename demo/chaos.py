@@ -227,12 +227,13 @@ def message_ids(maildir: Path) -> Counter[str]:
 def lost_forms() -> list[str]:
     """Signatures or facilitator's forms a trajectory should hold and does not (read through the services)."""
     from domain.phases import Phase
-    from wiring.bootstrap import services
+    from wiring.bootstrap import run_services
 
-    svc = services()
+    with run_services() as svc:
+        trajectories = [svc.repo.trajectory(tid)[0] for tid in svc.repo.trajectory_ids()]
     lost = []
-    for tid in svc.repo.trajectory_ids():
-        t, _ = svc.repo.trajectory(tid)
+    for t in trajectories:
+        tid = t.id
         for match in t.matches:
             if match.signed_at is not None and not any(
                     {s.role for s in match.signatures if s.plan_version == v} >= {"mentee", "mentor"}
@@ -247,12 +248,12 @@ def lost_forms() -> list[str]:
 
 
 def finished() -> tuple[int, int]:
-    from wiring.bootstrap import services
+    from wiring.bootstrap import run_services
 
-    svc = services()
-    ids = svc.repo.trajectory_ids()
-    ended = sum(svc.repo.trajectory(tid)[0].phase.ended for tid in ids)
-    hao = svc.hao.repo.all()
+    with run_services() as svc:
+        ids = svc.repo.trajectory_ids()
+        ended = sum(svc.repo.trajectory(tid)[0].phase.ended for tid in ids)
+        hao = svc.hao.repo.all()
     return ended + sum(t.phase.ended for t in hao), len(ids) + len(hao)
 
 

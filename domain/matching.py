@@ -30,6 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scipy.optimize import linear_sum_assignment
 
 from domain.availability import DAYPARTS, DAYS, PARTS  # noqa: F401  (DAYS, PARTS: part of this API)
+from domain.pairing import room
+from domain.people import Application
 from domain.postcodes import area_code, precision_of, travel_matrix
 from domain.topics import TOPIC_IDS, check_topics, topic_label
 
@@ -442,3 +444,19 @@ def greedy(
         room[j] -= 1
         open_places -= 1
     return _proposal(table, "gretig", chosen)
+
+
+def mentee_profile(person_id: int, app: Application, conflicts: list[int]) -> MenteeProfile:
+    """A mentee's application as the matching sees it (``conflicts``: ``domain.pairing.conflicts``)."""
+    return MenteeProfile(
+        id=person_id, topics=app.topic_ids, postcode=app.practice_address.postcode,
+        availability=set(app.availability), preferred_mentor_ids=app.preferred_mentor_ids,
+        conflicts=conflicts, years_experience=app.years_experience,
+    )
+
+
+def mentor_profile(person_id: int, app: Application, load: int) -> MentorProfile:
+    """A mentor's application as the matching sees it, with the room left beside ``load`` mentees."""
+    return MentorProfile(id=person_id, topics=app.topic_ids, postcode=app.practice_address.postcode,
+                         availability=set(app.availability), capacity=room(app.capacity, load),
+                         years_experience=app.years_experience)

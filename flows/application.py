@@ -8,13 +8,14 @@ from tasks.cohort import contribution_text
 from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, confirm_application
+from wiring.bootstrap import Services
 
 
-def confirm(s: Snapshot) -> None:
+def confirm(svc: Services, s: Snapshot) -> None:
     """Send the application confirmation and move on to matching."""
     if s.trajectory.phase is not Phase.APPLICATION:
         return
-    contribution = contribution_text(s.trajectory.cohort)
+    contribution = contribution_text(svc, s.trajectory.cohort)
     send_all([Message(trajectory_id=s.id, occasion="application", template="application_confirmation",
                       to=Role.MENTEE, extra={"contribution": contribution})])
-    confirm_application(s.id)
+    confirm_application(svc, s.id)

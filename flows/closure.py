@@ -9,9 +9,10 @@ from tasks.artifacts import publish_documents
 from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot
+from wiring.bootstrap import Services
 
 
-def close(s: Snapshot) -> None:
+def close(svc: Services, s: Snapshot) -> None:
     t = s.trajectory
     messages = meeting_messages(s)  # cancellations of meetings still planned
     if t.phase is Phase.CLOSED:
@@ -26,4 +27,4 @@ def close(s: Snapshot) -> None:
         messages += [Message(trajectory_id=s.id, occasion="withdrawn", template="withdrawn", to=role, extra=extra)
                      for role in told]
     send_all(messages)
-    publish_documents(s.trajectory)
+    publish_documents(svc, s.trajectory)

@@ -29,6 +29,7 @@ from tasks.cohort import (
     settle_matching,
 )
 from tasks.runs import name_run
+from wiring.bootstrap import Services, run_services
 
 W = TypeVar("W", bound=CohortWake)
 
@@ -46,50 +47,51 @@ def cohort(plan: CohortPlan, members_csv: str = "") -> dict:
     - for the facilitator's ``MatchingApproval`` of the proposal (artifact on this run); a refused
       change asks again.
     """
-    opened = open_cohort(plan, members_csv)
-    if opened is None:
-        print(f"{plan.id}: de aanmeldperiode is voorbij; dit cohort wordt niet meer geopend")
-        return {"cohort": plan.id, "matched": 0}
-    plan = opened
-    invite_members(plan)
-    publish_applications(plan)
-    until(plan, MENTORS_CLOSED)
-    invite_to_training(plan)
-    publish_applications(plan)
-    while not (c := look(plan)).attendance_recorded:
-        wait(plan, TRAINING, TrainingAttendance, c.version, lambda form, _: attended(plan, form))
-    publish_applications(plan)
-    until(plan, MENTEES_CLOSED)
-    propose_matching(plan)
-    approved_at: datetime | None = None
-    while not (c := look(plan)).approved:
-        decided = wait(plan, APPROVAL, MatchingApproval, c.version, lambda form, at: settle_matching(
-            plan, form.approve, [change.model_dump() for change in form.changes], at))
-        if decided is not None:
-            approved_at = decided[1]
-    moved = hand_out(plan, approved_at)
-    return {"cohort": plan.id, "matched": moved}
+    with run_services() as svc:
+        opened = open_cohort(svc, plan, members_csv)
+        if opened is None:
+            print(f"{plan.id}: de aanmeldperiode is voorbij; dit cohort wordt niet meer geopend")
+            return {"cohort": plan.id, "matched": 0}
+        plan = opened
+        invite_members(svc, plan)
+        publish_applications(svc, plan)
+        until(svc, plan, MENTORS_CLOSED)
+        invite_to_training(svc, plan)
+        publish_applications(svc, plan)
+        while not (c := look(svc, plan)).attendance_recorded:
+            wait(svc, plan, TRAINING, TrainingAttendance, c.version, lambda form, _: attended(svc, plan, form))
+        publish_applications(svc, plan)
+        until(svc, plan, MENTEES_CLOSED)
+        propose_matching(svc, plan)
+        approved_at: datetime | None = None
+        while not (c := look(svc, plan)).approved:
+            decided = wait(svc, plan, APPROVAL, MatchingApproval, c.version, lambda form, at: settle_matching(
+                svc, plan, form.approve, [change.model_dump() for change in form.changes], at))
+            if decided is not None:
+                approved_at = decided[1]
+        moved = hand_out(svc, plan, approved_at)
+        return {"cohort": plan.id, "matched": moved}
 
 
-def attended(plan: CohortPlan, form: TrainingAttendance) -> list[str]:
+def attended(svc: Services, plan: CohortPlan, form: TrainingAttendance) -> list[str]:
     """Record who attended; an empty list from her form is refused (a timer's wake-up asks nothing)."""
     if form.attended_mentor_ids:
-        return record_training(plan, form.attended_mentor_ids)
+        return record_training(svc, plan, form.attended_mentor_ids)
     return ["Aanwezige mentoren: vul de ids in van de mentoren die er waren"] if form.woken_by == "facilitator" else []
 
 
-def until(plan: CohortPlan, label: str) -> None:
+def until(svc: Services, plan: CohortPlan, label: str) -> None:
     """Wait, suspended, until the plan's deadline for ``label`` has passed."""
     deadline = plan.deadline(label)
     assert deadline is not None
-    while (c := look(plan)).now < deadline:
-        wait(plan, label, CohortWake, c.version)
+    while (c := look(svc, plan)).now < deadline:
+        wait(svc, plan, label, CohortWake, c.version)
 
 
-def wait(plan: CohortPlan, label: str, model: type[W], seen: int,
+def wait(svc: Services, plan: CohortPlan, label: str, model: type[W], seen: int,
          handle: Callable[[W, datetime | None], list[str]] | None = None) -> tuple[W, datetime | None] | None:
     """Wait at the cohort's ``label``; None (look again) when an act landed since version ``seen``,
     which the flow read before it looked at the cohort. ``handle``'s refusals are kept where she looks.
     The run's name says what it waits for, as a trajectory run's does."""
     name_run(f"{plan.name} · {WAITS_FOR[label]}", ["programma:peer", f"cohort:{plan.id}", f"wacht:{label}"])
-    return waiting.wait(Subject.cohort(plan.id), label, seen, model, handle)
+    return waiting.wait(svc, Subject.cohort(plan.id), label, seen, model, handle)

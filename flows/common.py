@@ -10,6 +10,7 @@ from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
 from tasks.store import Snapshot, Steering, record_note, steer
+from wiring.bootstrap import Services
 
 W = TypeVar("W", bound=Wake)
 
@@ -18,11 +19,11 @@ EMPTY = "het formulier was leeg, er is niets gedaan: vul in wat er moet gebeuren
 
 
 @overload
-def wait(s: Snapshot, label: str) -> None: ...
+def wait(svc: Services, s: Snapshot, label: str) -> None: ...
 @overload
-def wait(s: Snapshot, label: str, model: type[W],
+def wait(svc: Services, s: Snapshot, label: str, model: type[W],
          handle: Callable[[W, datetime | None], list[str]] | None = None) -> None: ...
-def wait(s: Snapshot, label: str, model: type[Wake] = Wake,
+def wait(svc: Services, s: Snapshot, label: str, model: type[Wake] = Wake,
          handle: Callable[[Any, datetime | None], list[str]] | None = None) -> None:
     """Wait for the next event. A form of the facilitator's: her note goes into the trajectory's
     history, her steering is applied, then ``handle``; an empty form or a refused act is refused
@@ -35,11 +36,11 @@ def wait(s: Snapshot, label: str, model: type[Wake] = Wake,
             return [EMPTY]
         refusals: list[str] = []
         if note := received.note.strip():
-            refusals += record_note(s.id, note, given_at)
-        refusals += steer(s.id, Steering.model_validate(received.model_dump(include=set(Steering.model_fields))),
+            refusals += record_note(svc, s.id, note, given_at)
+        refusals += steer(svc, s.id, Steering.model_validate(received.model_dump(include=set(Steering.model_fields))),
                           given_at)
         if handle is not None:
             refusals += handle(received, given_at)
         return refusals
 
-    waiting.wait(Subject.trajectory(s.id), label, s.version, model, on_input)
+    waiting.wait(svc, Subject.trajectory(s.id), label, s.version, model, on_input)

@@ -19,9 +19,10 @@ from flows.meetings import attend
 from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, record_evaluation
+from wiring.bootstrap import Services
 
 
-def evaluate(s: Snapshot) -> None:
+def evaluate(svc: Services, s: Snapshot) -> None:
     t = s.trajectory
     kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
     k = f"k{t.require_match().number}"
@@ -33,16 +34,16 @@ def evaluate(s: Snapshot) -> None:
     ] + [Message(trajectory_id=s.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_contact",
                  to=Role.FACILITATOR, extra={"kind": kind.value})])
     if kind is EvaluationKind.INTERIM:
-        attend(s)  # meetings go on during the interim evaluation
+        attend(svc, s)  # meetings go on during the interim evaluation
 
     def record(received: EvaluationRecord, given_at: datetime | None) -> list[str]:
         outcome = received.outcome.strip()
         if (contact := received.contact_kind()) and outcome:
-            refusal = record_evaluation(s.id, kind, contact, received.outcome, given_at)
+            refusal = record_evaluation(svc, s.id, kind, contact, received.outcome, given_at)
             return [f"Evaluatie: {refusal}"] if refusal else []
         if received.contact or outcome:  # half a record: nothing written, and what she typed is kept here
             typed = f" (u schreef: {outcome[:200]!r})" if outcome else ""
             return [f"Evaluatie: vul zowel Contact als Uitkomst in{typed}"]
         return []
 
-    wait(s, kind.value, EvaluationRecord, record)
+    wait(svc, s, kind.value, EvaluationRecord, record)

@@ -11,8 +11,9 @@ from flows.common import wait
 from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot
+from wiring.bootstrap import Services
 
 
-def meet(s: Snapshot) -> None:
+def meet(svc: Services, s: Snapshot) -> None:
     send_all([Message.of(o) for o in kennismaking_owed(s.trajectory)])
-    wait(s, "kennismaking")
+    wait(svc, s, "kennismaking")

@@ -18,14 +18,15 @@ from flows.inputs import MentorChoice
 from tasks.cohort import choose_mentor, rematch_proposal
 from tasks.mail import send_all
 from tasks.messages import Message
-from tasks.store import Snapshot, cohort_proposes
+from tasks.store import Snapshot, cohort_will_propose
+from wiring.bootstrap import Services
 
 
-def find_mentor(s: Snapshot) -> None:
+def find_mentor(svc: Services, s: Snapshot) -> None:
     t = s.trajectory
     attempt = len(t.matches) + 1
     messages = []
-    if t.matches or not cohort_proposes(t.cohort):  # a first match comes from the cohort's proposal
+    if t.matches or not cohort_will_propose(svc, t.cohort):  # a first match comes from the cohort's proposal
         messages.append(Message(trajectory_id=s.id, occasion=f"k{attempt}-matching", template="matching_needed",
                                 to=Role.FACILITATOR))
     if t.matches:
@@ -47,16 +48,16 @@ def find_mentor(s: Snapshot) -> None:
     send_all(messages)
 
     def record(choice: MentorChoice, given_at: datetime | None) -> list[str]:
-        if choice.mentor_id is not None and (refusal := choose_mentor(s.id, choice.mentor_id, given_at)):
+        if choice.mentor_id is not None and (refusal := choose_mentor(svc, s.id, choice.mentor_id, given_at)):
             return [f"Gekozen mentor: {refusal}"]
         return []
 
     form: type[MentorChoice] = MentorChoice
     if t.matches:  # a rematch: a new proposal for this mentee (artifact), named in the form's description
-        proposal = rematch_proposal(s.id)
+        proposal = rematch_proposal(svc, s.id)
         # Only the description: a default mentor_id would also fill in a replayed participant's wake-up.
         form = MentorChoice.with_initial_data(description=(
             f"Nieuw voorstel: mentor_id {proposal['mentor_id']} ({proposal['mentor']}): {proposal['explanation']}. "
             "Vul dit id in en verstuur het formulier om het voorstel goed te keuren."
             if proposal["mentor_id"] is not None else f"Geen nieuw voorstel: {proposal['reason']}"))
-    wait(s, "matching", form, record)
+    wait(svc, s, "matching", form, record)

@@ -17,6 +17,7 @@ from tasks.artifacts import publish_documents
 from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, forget_topics, start_evaluation
+from wiring.bootstrap import Services
 
 
 def meeting_messages(s: Snapshot) -> list[Message]:
@@ -24,12 +25,12 @@ def meeting_messages(s: Snapshot) -> list[Message]:
     return [Message.of(o) for o in meeting_owed(s.trajectory)]
 
 
-def attend(s: Snapshot) -> None:
+def attend(svc: Services, s: Snapshot) -> None:
     """Everything the meeting phases send: news of the signing, invitations, requests."""
     messages = phase_messages(s)
     send_all(messages)
-    forget_sent_topics(s, [m for m in messages if m.template == "topics_for_mentor"])
-    publish_documents(s.trajectory)
+    forget_sent_topics(svc, s, [m for m in messages if m.template == "topics_for_mentor"])
+    publish_documents(svc, s.trajectory)
 
 
 def phase_messages(s: Snapshot) -> list[Message]:
@@ -38,16 +39,16 @@ def phase_messages(s: Snapshot) -> list[Message]:
     return [Message.of(o) for o in meetings_phase_owed(s.trajectory)]
 
 
-def forget_sent_topics(s: Snapshot, topics: list[Message]) -> None:
+def forget_sent_topics(svc: Services, s: Snapshot, topics: list[Message]) -> None:
     """A mentee's topics are kept only until their mail to the mentor is in the outbox (a plain call)."""
     if topics:
-        forget_topics(s.id, {m.meeting for m in topics if m.meeting is not None}, [m.key for m in topics])
+        forget_topics(svc, s.id, {m.meeting for m in topics if m.meeting is not None}, [m.key for m in topics])
 
 
-def hold(s: Snapshot) -> None:
-    attend(s)
+def hold(svc: Services, s: Snapshot) -> None:
+    attend(svc, s)
     kind = due_evaluation(s.trajectory, s.now)
     if kind is not None:
-        start_evaluation(s.id, kind)
+        start_evaluation(svc, s.id, kind)
         return
-    wait(s, "meetings")
+    wait(svc, s, "meetings")

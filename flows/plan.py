@@ -17,17 +17,18 @@ from flows.inputs import PlanReview
 from tasks.mail import send_all
 from tasks.messages import Message
 from tasks.store import Snapshot, comment_plan
+from wiring.bootstrap import Services
 
 
-def write_and_sign(s: Snapshot) -> None:
+def write_and_sign(svc: Services, s: Snapshot) -> None:
     send_all(plan_messages(s))
 
     def record(review: PlanReview, given_at: datetime | None) -> list[str]:
         if review.comment.strip():
-            return comment_plan(s.id, review.comment, given_at)
+            return comment_plan(svc, s.id, review.comment, given_at)
         return []
 
-    wait(s, "plan", PlanReview, record)
+    wait(svc, s, "plan", PlanReview, record)
 
 
 def plan_messages(s: Snapshot) -> list[Message]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from prefect import flow
 
 from tasks.retention import apply_retention
-from wiring.bootstrap import services
+from wiring.bootstrap import run_services
 
 
 @flow(name="retention", log_prints=True)
 def retention() -> dict[str, int]:
     """Wist de persoonsgegevens van trajecten (beide programma's) die langer dan de bewaartermijn geleden
     eindigden (``MENTORSCHAP_RETENTION_DAYS``, standaard twee jaar), in onze database en in Prefect."""
-    svc = services()
-    return apply_retention(svc, svc.clock.now(), svc.settings.retention_days)
+    with run_services() as svc:
+        return apply_retention(svc, svc.clock.now(), svc.settings.retention_days)

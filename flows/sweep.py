@@ -28,20 +28,19 @@ from tasks.notices import send_digest, send_notices
 from tasks.owed import send_owed
 from tasks.report import publish_report, report_cohorts
 from tasks.runs import Conditions, act_on, due_runs, revive_left_behind
-from wiring.bootstrap import services
+from wiring.bootstrap import Services, run_services
 
 log = logging.getLogger(__name__)
 
 
 @task(name="deliver pending mail", cache_policy=NO_CACHE)
-def deliver_pending(limit: int = 200) -> int:
+def deliver_pending(svc: Services, limit: int = 200) -> int:
     """Send what is due (its backoff over, or left by a crashed sender); returns how many went out.
 
     A message the server will not take now waits out its backoff while the others go on; a server
     that is down, slow or refusing us ends the round (every message would wait for its timeout).
     Logs carry the kind of error only: a server's answer may quote an address.
     """
-    svc = services()
     delivered = 0
     for key in svc.outbox.pending_keys(limit, now=svc.clock.now()):  # also what a crashed sender left
         try:
@@ -57,9 +56,8 @@ def deliver_pending(limit: int = 200) -> int:
     return delivered
 
 
-def due(row: RunState, now: datetime) -> bool:
+def due(svc: Services, row: RunState, now: datetime) -> bool:
     """Whether the clock made a run's wait due: an evaluation of a trajectory, a cohort's deadline."""
-    svc = services()
     if row.subject.kind is RunKind.TRAJECTORY:
         return due_evaluation(svc.repo.trajectory(row.subject.number)[0], now) is not None
     if row.subject.kind is RunKind.COHORT and row.wait is not None:
@@ -69,33 +67,38 @@ def due(row: RunState, now: datetime) -> bool:
     return False
 
 
-def start(subject: Subject) -> None:
+def start(svc: Services, subject: Subject) -> None:
     """Start the run of a trajectory that has none yet (the portal's start failed or was lost)."""
-    svc = services()
     if subject.kind is RunKind.TRAJECTORY:
         svc.runs.start(subject.number)
     else:
         svc.hao.start(svc.hao.repo.trajectory(subject.number)[0])
 
 
-def find_due(conditions: Conditions | None = None,
+def due_and_start(svc: Services) -> tuple[Callable[[RunState, datetime], bool], Callable[[Subject], None]]:
+    """``due`` and ``start`` for these services, as ``tasks.runs`` calls them."""
+    return (lambda row, now: due(svc, row, now)), (lambda subject: start(svc, subject))
+
+
+def find_due(svc: Services, conditions: Conditions | None = None,
              kinds: tuple[RunKind, ...] = tuple(RunKind)) -> list[tuple[str, str]]:
     """(subject id, why) of every run the sweep acts on now; ``conditions`` as Prefect shows the runs."""
-    return [(row.subject.id, why.value) for row, why in due_runs(kinds, due, conditions)]
+    return [(row.subject.id, why.value) for row, why in due_runs(svc, kinds, due_and_start(svc)[0], conditions)]
 
 
 @task(name="wake runs", cache_policy=NO_CACHE)
-def wake(kinds: tuple[RunKind, ...] = tuple(RunKind)) -> dict[str, int]:
+def wake(svc: Services, kinds: tuple[RunKind, ...] = tuple(RunKind)) -> dict[str, int]:
     """Start, wake and revive every kind of run by the one rule set (``domain.waits.why_wake``).
 
     Counts: ``woken`` (started, woken, nudged), ``revived`` (crashed or stuck), and ``waits_overdue``:
     runs found due that could not be acted on this round (Prefect refused or was away).
     """
-    found = due_runs(kinds, due)
-    counts = act_on(found, start)
+    is_due, start_run = due_and_start(svc)
+    found = due_runs(svc, kinds, is_due)
+    counts = act_on(svc, found, start_run)
     revived = counts.pop(Why.REVIVE.value, 0)
     woken = sum(counts.values())
-    return {"woken": woken, "revived": revived + revive_left_behind(),
+    return {"woken": woken, "revived": revived + revive_left_behind(svc),
             "waits_overdue": len(found) - woken - revived}
 
 
@@ -110,10 +113,9 @@ STATUS_LABELS = {
 RUN_FIGURES = ("woken", "revived", "waits_overdue")
 
 
-def publish_status(figures: dict[str, int]) -> bool:
+def publish_status(svc: Services, figures: dict[str, int]) -> bool:
     """The sweep's figures as a table artifact ``sweep-status`` (numbers only, no names), a new version only
     when one changed: the mail still waiting, its oldest age and the refused, and this round's runs."""
-    svc = services()
     now = svc.clock.now()
     shown = {**svc.outbox.figures(now), **{k: figures.get(k, 0) for k in RUN_FIGURES}}
     rows = [{"cijfer": STATUS_LABELS[name], "waarde": value} for name, value in shown.items()]
@@ -124,18 +126,19 @@ def publish_status(figures: dict[str, int]) -> bool:
 @flow(name="timer-sweep", log_prints=True)
 def timer_sweep() -> dict[str, int]:
     """Deliver pending mail and start, wake or revive every run with something due (both programmes)."""
-    delivered = deliver_pending()
-    owed = send_owed()
-    notices = send_notices()
-    runs = wake()
-    cohorts = services().repo.cohorts("peer")
-    boards = sum(publish_board(cohort) for cohort in cohorts)
-    digests = sum(send_digest(cohort) for cohort in cohorts)
-    reports = sum(publish_report(cohort) for cohort in report_cohorts(services()))
-    figures = {"delivered": delivered, "owed": owed, "notices": notices, **runs, "boards": boards,
-               "digests": digests, "reports": reports}
-    figures["status"] = int(publish_status(figures))
-    return figures
+    with run_services() as svc:
+        delivered = deliver_pending(svc)
+        owed = send_owed()
+        notices = send_notices()
+        runs = wake(svc)
+        cohorts = svc.repo.cohorts("peer")
+        boards = sum(publish_board(svc, cohort) for cohort in cohorts)
+        digests = sum(send_digest(cohort) for cohort in cohorts)
+        reports = sum(publish_report(svc, cohort) for cohort in report_cohorts(svc))
+        figures = {"delivered": delivered, "owed": owed, "notices": notices, **runs, "boards": boards,
+                   "digests": digests, "reports": reports}
+        figures["status"] = int(publish_status(svc, figures))
+        return figures
 
 
 def sweep_now() -> dict[str, int]:
@@ -144,23 +147,25 @@ def sweep_now() -> dict[str, int]:
     Each part stands alone: a Prefect server or SMTP server that is restarting fails the part
     that needs it for this round, never the caller (the next round tries again).
     """
-    figures: dict[str, int] = {}
-    cohorts = services().repo.cohorts("peer")
-    parts: dict[str, Callable[[], int | dict[str, int]]] = {
-        "delivered": deliver_pending.fn,
-        "owed": send_owed.fn,
-        "notices": send_notices.fn,
-        "woken": wake.fn,
-        "boards": lambda: sum(publish_board.fn(cohort) for cohort in cohorts),
-        "digests": lambda: sum(send_digest.fn(cohort) for cohort in cohorts),
-        "reports": lambda: sum(publish_report.fn(cohort) for cohort in report_cohorts(services())),
-        "status": lambda: int(publish_status(figures)),
-    }
-    for name, part in parts.items():
-        try:
-            result = part()
-        except Exception as exc:
-            log.warning("sweep: %s this round failed (%s); the next round tries again", name, type(exc).__name__)
-            result = dict.fromkeys(RUN_FIGURES, 0) if name == "woken" else 0
-        figures.update(result if isinstance(result, dict) else {name: result})
-    return figures
+    with run_services() as svc:
+        figures: dict[str, int] = {}
+        cohorts = svc.repo.cohorts("peer")
+        parts: dict[str, Callable[[], int | dict[str, int]]] = {
+            "delivered": lambda: deliver_pending.fn(svc),
+            "owed": send_owed.fn,
+            "notices": send_notices.fn,
+            "woken": lambda: wake.fn(svc),
+            "boards": lambda: sum(publish_board.fn(svc, cohort) for cohort in cohorts),
+            "digests": lambda: sum(send_digest.fn(cohort) for cohort in cohorts),
+            "reports": lambda: sum(publish_report.fn(svc, cohort) for cohort in report_cohorts(svc)),
+            "status": lambda: int(publish_status(svc, figures)),
+        }
+        for name, part in parts.items():
+            try:
+                result = part()
+            except Exception as exc:
+                log.warning("sweep: %s this round failed (%s); the next round tries again", name,
+                            type(exc).__name__)
+                result = dict.fromkeys(RUN_FIGURES, 0) if name == "woken" else 0
+            figures.update(result if isinstance(result, dict) else {name: result})
+        return figures

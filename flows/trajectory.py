@@ -10,8 +10,9 @@ from domain.phases import Phase
 from flows import application, closure, evaluation, kennismaking, matching, meetings, plan
 from tasks.runs import name_run, run_label
 from tasks.store import Snapshot, load
+from wiring.bootstrap import Services, run_services
 
-STEPS: dict[Phase, Callable[[Snapshot], None]] = {
+STEPS: dict[Phase, Callable[[Services, Snapshot], None]] = {
     Phase.MATCHING: matching.find_mentor,
     Phase.KENNISMAKING: kennismaking.meet,
     Phase.PLAN: plan.write_and_sign,
@@ -37,13 +38,14 @@ def mentee_trajectory(trajectory_id: int) -> str:
     rematch or end the trajectory early. Every wake-up re-reads the database, which is the
     record of truth; a withdrawal or a mentor who leaves is seen at the next wake-up.
     """
-    application.confirm(load(trajectory_id))
-    while not (s := load(trajectory_id)).trajectory.phase.ended:
-        name_run(*run_label(s))
-        if s.trajectory.phase is Phase.APPLICATION:
-            application.confirm(s)
-            continue
-        STEPS[s.trajectory.phase](s)
-    name_run(*run_label(s))
-    closure.close(s)
-    return s.trajectory.phase.value
+    with run_services() as svc:
+        application.confirm(svc, load(svc, trajectory_id))
+        while not (s := load(svc, trajectory_id)).trajectory.phase.ended:
+            name_run(*run_label(svc, s))
+            if s.trajectory.phase is Phase.APPLICATION:
+                application.confirm(svc, s)
+                continue
+            STEPS[s.trajectory.phase](svc, s)
+        name_run(*run_label(svc, s))
+        closure.close(svc, s)
+        return s.trajectory.phase.value

@@ -22,12 +22,12 @@ from pydantic import create_model
 
 from domain.waits import Subject
 from tasks.runs import forget_form, input_given_at, mark_refused
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 W = TypeVar("W", bound=RunInput)
 
 
-def wait(subject: Subject, label: str, seen_version: int, model: type[W],
+def wait(svc: Services, subject: Subject, label: str, seen_version: int, model: type[W],
          handle: Callable[[W, datetime | None], list[str]] | None = None) -> tuple[W, datetime | None] | None:
     """Suspend until someone wakes the run; returns the input and the time a facilitator gave it.
 
@@ -37,7 +37,6 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
     shown at the top of the next form, where she acts, until a form of hers goes through.
     None, without waiting, when the subject changed since it was read at ``seen_version``.
     """
-    svc = services()
     key = svc.run_store.open_wait(subject, label, seen_version, svc.clock.now())
     if key is None:
         return None
@@ -47,7 +46,7 @@ def wait(subject: Subject, label: str, seen_version: int, model: type[W],
     received = suspend_flow_run(wait_for_input=form, key=str(key), timeout=None)
     by_facilitator = getattr(received, "woken_by", None) == "facilitator"
     # Only a facilitator's form carries an act to date (a participant's is in the database already).
-    given_at = input_given_at(key) if by_facilitator else None
+    given_at = input_given_at(svc.clock, key) if by_facilitator else None
     refusals = handle(received, given_at) if handle is not None else []
     for refusal in refusals:
         get_run_logger().warning("niet uitgevoerd: %s", refusal)

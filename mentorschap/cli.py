@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import traceback
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -34,7 +36,12 @@ class SafeGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer's Context; its base is private
         try:
-            return super().invoke(ctx)
+            with contextlib.ExitStack() as resources:
+                token = _command.set(_CommandServices(resources))
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    _command.reset(token)
         except (typer.Exit, typer.Abort, TyperException):  # typer's own: usage errors, exits
             raise
         except ValidationError as exc:
@@ -78,10 +85,28 @@ app = typer.Typer(help="Mentorschap: mentorship trajectories for GPs, orchestrat
                   cls=SafeGroup)
 
 
-def _svc() -> Services:
-    from wiring.bootstrap import services
+class _CommandServices:
+    """The services of the command being run: built at their first use (the ``db`` commands use none),
+    from the settings (``run_services``, so a test's inside ``provided()``), closed when it ends."""
 
-    return services()
+    def __init__(self, resources: contextlib.ExitStack) -> None:
+        self.resources = resources
+        self.built: Services | None = None
+
+    def get(self) -> Services:
+        if self.built is None:
+            from wiring.bootstrap import run_services
+
+            self.built = self.resources.enter_context(run_services())
+        return self.built
+
+
+_command: ContextVar[_CommandServices] = ContextVar("the command's services")
+
+
+def _svc() -> Services:
+    """This command's services (see ``_CommandServices``)."""
+    return _command.get().get()
 
 
 def _act(trajectory_id: int, act: Callable[[Trajectory], object], woken_by: str = "system") -> None:
@@ -123,7 +148,7 @@ def status() -> None:
 
     svc = _svc()
     mail = svc.outbox.figures(svc.clock.now())
-    due = find_due()  # Prefect away: only the runs never started are counted (and logged)
+    due = find_due(svc)  # Prefect away: only the runs never started are counted (and logged)
     typer.echo(f"post: {mail['mail_pending']} wachtend (oudste {mail['mail_oldest_pending_minutes']} min), "
                f"{mail['mail_failed']} geweigerd{' (mentorschap mail failed)' if mail['mail_failed'] else ''}; "
                f"runs: {len(due)} te starten, wekken of herstellen")

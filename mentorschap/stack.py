@@ -16,28 +16,37 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from wiring.bootstrap import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def stack_environment(env: Mapping[str, str]) -> Iterator[None]:
+def stack_environment(env: Mapping[str, str]) -> Iterator[Services]:
     """This process as a client of a stack: its PREFECT_ and MENTORSCHAP_ variables replaced by
-    ``env`` (another stack's auth string must not leak in) and the services rebuilt from them;
-    all restored afterwards. For the served tests and the benchmarks."""
-    from wiring.bootstrap import services
+    ``env`` (another stack's auth string must not leak in), and services built from them, provided
+    (``wiring.bootstrap.provided``) to what this process calls in-process (the sweep, the CLI) and
+    yielded; all restored afterwards. For the served tests and the benchmarks."""
+    from wiring.bootstrap import build, provided
+    from wiring.settings import Settings
 
     saved = dict(os.environ)
     for name in [n for n in os.environ if n.startswith(("PREFECT_", "MENTORSCHAP_"))]:
         del os.environ[name]
     os.environ.update(env)
-    services.cache_clear()
     try:
-        yield
+        svc = build(Settings())
+        try:
+            with provided(svc):
+                yield svc
+        finally:
+            svc.engine.dispose()
     finally:
-        services.cache_clear()
         os.environ.clear()
         os.environ.update(saved)
 

@@ -10,13 +10,12 @@ from domain.clock import local_date
 from domain.trajectory import EvaluationKind, Match, Trajectory
 from domain.waits import RunKind
 from tasks.messages import undelivered, undelivered_line
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 
 @task(name="publish cohort board", cache_policy=NO_CACHE)
-def publish_board(cohort: str) -> bool:
+def publish_board(svc: Services, cohort: str) -> bool:
     """The board of every trajectory of the cohort (a new version only when something changed)."""
-    svc = services()
     now = svc.clock.now()
     refused = svc.run_store.refusals(RunKind.TRAJECTORY)
     rows = []
@@ -35,12 +34,11 @@ def publish_board(cohort: str) -> bool:
     return svc.artifacts.table(f"cohortbord-{_slug(cohort)}", sort_rows(rows), about, now)
 
 
-def publish_documents(t: Trajectory) -> int:
+def publish_documents(svc: Services, t: Trajectory) -> int:
     """The signed plan and every recorded evaluation of the trajectory as read, each once per change.
 
     A plain call, not a task run: most wake-ups have nothing new to publish.
     """
-    svc = services()
     now = svc.clock.now()
     published = 0
     for match in t.matches:

@@ -18,20 +18,19 @@ from prefect.runtime import flow_run
 from domain.clock import act_time
 from domain.cohort import CohortPlan
 from domain.errors import DomainError
-from domain.pairing import Candidate, refusal
+from domain.pairing import Candidate, Mentee, conflicts, mentee_refusal, mentor_load, settle
 from domain.people import Application, Role
 from domain.phases import Phase
-from domain.trajectory import Match, MatchOutcome, Trajectory
+from domain.trajectory import Match, Trajectory
 from domain.waits import Subject
 from tasks.letters import Letter
 from tasks.mail import post_all
 from tasks.store import given_or_now
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 if TYPE_CHECKING:  # the solver (scipy) is loaded only where a proposal is made, not in every run
     from domain.matching import MenteeProfile, MentorProfile, Proposal
 
-ACTIVE = (MatchOutcome.PENDING, MatchOutcome.AGREED)
 STALE_KICKOFF = timedelta(days=60)
 
 
@@ -40,7 +39,7 @@ def _slug(text: str) -> str:
 
 
 @task(name="open cohort", cache_policy=NO_CACHE)
-def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
+def open_cohort(svc: Services, plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
     """Register the cohort (its window opens) and its run; read the members' list if given.
 
     None when a yearly schedule fires long after the cohort's applications closed and it was never
@@ -48,7 +47,6 @@ def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
     """
     from adapters.members import read_members
 
-    svc = services()
     if svc.cohorts.plan(plan.id) is None and svc.clock.now() >= plan.mentee_deadline + STALE_KICKOFF:
         return None
     plan = svc.cohorts.open(plan, svc.clock.now())
@@ -64,9 +62,8 @@ def open_cohort(plan: CohortPlan, members_csv: str = "") -> CohortPlan | None:
 
 
 @task(name="invite members", cache_policy=NO_CACHE)
-def invite_members(plan: CohortPlan) -> int:
+def invite_members(svc: Services, plan: CohortPlan) -> int:
     """Every member gets the invitation with the application link (once)."""
-    svc = services()
     url = f"{svc.settings.portal_url}/"
     letters = [
         Letter(cohort=plan.id, occasion="invitation", template="member_invitation", name=m["name"], email=m["email"],
@@ -78,9 +75,8 @@ def invite_members(plan: CohortPlan) -> int:
 
 
 @task(name="invite mentors to the training", cache_policy=NO_CACHE)
-def invite_to_training(plan: CohortPlan) -> int:
+def invite_to_training(svc: Services, plan: CohortPlan) -> int:
     """Calendar invitations for the 3-hour training to every eligible mentor (once each)."""
-    svc = services()
     letters = [
         Letter(cohort=plan.id, occasion="training", template="training_invitation", name=p.name, email=p.email,
                language=p.language.value, training=True)
@@ -90,9 +86,8 @@ def invite_to_training(plan: CohortPlan) -> int:
 
 
 @task(name="publish applications", cache_policy=NO_CACHE)
-def publish_applications(plan: CohortPlan) -> bool:
+def publish_applications(svc: Services, plan: CohortPlan) -> bool:
     """The applications as a table in the Prefect UI: ids to fill in, and every refusal with its reason."""
-    svc = services()
     attended = svc.cohorts.attended_ids(plan.id)
     recorded = svc.cohorts.attendance_recorded(plan.id)
     rows = []
@@ -111,10 +106,9 @@ def publish_applications(plan: CohortPlan) -> bool:
 
 
 @task(name="record training attendance", cache_policy=NO_CACHE)
-def record_training(plan: CohortPlan, attended_ids: list[int]) -> list[str]:
+def record_training(svc: Services, plan: CohortPlan, attended_ids: list[int]) -> list[str]:
     """Those named attended (3 points each); every other eligible mentor did not. An id that is not
     an eligible mentor of the cohort (a typo) refuses the whole list: nobody is marked absent by it."""
-    svc = services()
     pool = [p.id for p in svc.repo.mentor_pool(plan.id)]
     try:
         svc.cohorts.record_attendance(plan.id, attended_ids, True, plan.training_date)
@@ -135,9 +129,8 @@ class CohortLook(NamedTuple):
     approved: bool
 
 
-def look(plan: CohortPlan) -> CohortLook:
+def look(svc: Services, plan: CohortPlan) -> CohortLook:
     """Read the cohort (a plain read). The version comes first: an act written after it wakes the wait."""
-    svc = services()
     version = svc.cohorts.version(plan.id)
     return CohortLook(version, svc.clock.now(), svc.cohorts.attendance_recorded(plan.id),
                       (svc.cohorts.proposal(plan.id) or {}).get("approved") is not None)
@@ -147,37 +140,21 @@ def look(plan: CohortPlan) -> CohortLook:
 
 
 def _mentee_profile(app: Application, person_id: int, mentors: dict[int, Application]) -> MenteeProfile:
-    from domain.matching import MenteeProfile
+    from domain.matching import mentee_profile
 
-    same_practice = [
-        mentor_id for mentor_id, m in mentors.items()
-        if m.practice_name.casefold() == app.practice_name.casefold()
-        or (m.practice_address.postcode == app.practice_address.postcode
-            and m.practice_address.street.casefold() == app.practice_address.street.casefold())
-    ]
-    return MenteeProfile(
-        id=person_id, topics=app.topic_ids, postcode=app.practice_address.postcode,
-        availability=set(app.availability), preferred_mentor_ids=app.preferred_mentor_ids,
-        conflicts=sorted(set(app.conflict_mentor_ids) | set(same_practice)), years_experience=app.years_experience,
-    )
+    return mentee_profile(person_id, app, conflicts(app, mentors))
 
 
 def _mentor_profiles(svc: Services, cohort: str, load: dict[int, int]) -> tuple[list[MentorProfile], dict]:
     """Mentors who may be matched: eligible, and attended the training once attendance is recorded."""
-    from domain.matching import MentorProfile
+    from domain.matching import mentor_profile
 
     pool = svc.repo.mentor_pool(cohort)
     if svc.cohorts.attendance_recorded(cohort):
         attended = svc.cohorts.attended_ids(cohort)
         pool = [p for p in pool if p.id in attended]
     apps = {p.id: svc.repo.application(p.id) for p in pool}
-    profiles = [
-        MentorProfile(id=pid, topics=app.topic_ids, postcode=app.practice_address.postcode,
-                      availability=set(app.availability), capacity=max(0, app.capacity - load.get(pid, 0)),
-                      years_experience=app.years_experience)
-        for pid, app in apps.items()
-    ]
-    return profiles, apps
+    return [mentor_profile(pid, app, load.get(pid, 0)) for pid, app in apps.items()], apps
 
 
 def candidates(svc: Services, cohort: str, load: dict[int, int]) -> dict[int, Candidate]:
@@ -198,19 +175,21 @@ def mentor_refusal(svc: Services, trajectory_id: int, mentor_id: int) -> str:
     """Why this mentor may not be chosen for this mentee now ('' when they may): the same rules as
     the cohort's approval (eligible, trained, not excluded, no conflict, as experienced as the mentee, room)."""
     t, _ = svc.repo.trajectory(trajectory_id)
-    trajectories = _cohort_trajectories(svc, t.cohort)
-    pool = candidates(svc, t.cohort, _load(trajectories, leave_out=t.id))
-    mentee = svc.repo.application(t.mentee_id)
+    pool = candidates(svc, t.cohort, mentor_load(_cohort_trajectories(svc, t.cohort), leave_out=t.id))
     apps = {mid: svc.repo.application(mid) for mid in pool}
-    return refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids),
-                   conflicts=set(_mentee_profile(mentee, t.mentee_id, apps).conflicts),
-                   mentee_years=mentee.years_experience)
+    return mentee_refusal(pool.get(mentor_id), _mentee(svc, t, apps))
+
+
+def _mentee(svc: Services, t: Trajectory, mentors: dict[int, Application]) -> Mentee:
+    """The mentee of trajectory ``t`` as the pairing rules see them."""
+    app = svc.repo.application(t.mentee_id)
+    return Mentee(name=svc.repo.person(t.mentee_id).name, excluded=frozenset(t.excluded_mentor_ids),
+                  conflicts=frozenset(conflicts(app, mentors)), years_experience=app.years_experience)
 
 
 @task(name="choose mentor", cache_policy=NO_CACHE)
-def choose_mentor(trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
+def choose_mentor(svc: Services, trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
     """Record the facilitator's choice; a mentor the matching rules refuse is refused with the reason."""
-    svc = services()
     why = mentor_refusal(svc, trajectory_id, mentor_id)
     if why:
         return why
@@ -226,14 +205,6 @@ def _cohort_trajectories(svc: Services, cohort: str) -> list[Trajectory]:
     return [svc.repo.trajectory(tid)[0] for tid in svc.repo.trajectory_ids(cohort=cohort)]
 
 
-def _load(trajectories: list[Trajectory], leave_out: int | None = None) -> dict[int, int]:
-    load: dict[int, int] = {}
-    for t in trajectories:
-        if t.id != leave_out and t.match is not None and t.match.outcome in ACTIVE:
-            load[t.match.mentor_id] = load.get(t.match.mentor_id, 0) + 1
-    return load
-
-
 def _rows(svc: Services, proposal: Proposal, trajectory_of: dict[int, int]) -> list[dict[str, Any]]:
     rows = []
     for pair in proposal.pairs:
@@ -247,10 +218,9 @@ def _rows(svc: Services, proposal: Proposal, trajectory_of: dict[int, int]) -> l
 
 
 @task(name="propose matching", cache_policy=NO_CACHE)
-def propose_matching(plan: CohortPlan) -> dict:
+def propose_matching(svc: Services, plan: CohortPlan) -> dict:
     """The optimal first matching of every mentee waiting for a mentor, stored and shown as a table
     artifact (each pair with its explanation, every unmatched mentee with the reason)."""
-    svc = services()
     stored = svc.cohorts.proposal(plan.id)
     if stored and stored.get("pairs") is not None:
         return stored  # a replay shows the proposal the facilitator is looking at
@@ -258,7 +228,7 @@ def propose_matching(plan: CohortPlan) -> dict:
 
     trajectories = _cohort_trajectories(svc, plan.id)
     waiting = [t for t in trajectories if t.phase is Phase.MATCHING and not t.matches]
-    mentors, apps = _mentor_profiles(svc, plan.id, _load(trajectories))
+    mentors, apps = _mentor_profiles(svc, plan.id, mentor_load(trajectories))
     trajectory_of = {t.mentee_id: t.require_id() for t in waiting}
     mentees = [_mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps) for t in waiting]
     proposal = propose(mentees, mentors)
@@ -288,13 +258,12 @@ def _run_url() -> str | None:
 
 
 @task(name="settle matching", cache_policy=NO_CACHE)
-def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
+def settle_matching(svc: Services, plan: CohortPlan, approve: bool, changes: list[dict],
                     given_at: datetime | None = None) -> list[str]:
     """Apply the facilitator's changes to the proposal and check them; [] means approved and stored.
 
     Refused: an unknown trajectory, a mentor who may not be matched, a conflict, a mentor over capacity.
     """
-    svc = services()
     proposal = svc.cohorts.proposal(plan.id) or {}
     if proposal.get("approved") is not None:
         return []
@@ -303,34 +272,12 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
                 "eronder) goed te keuren; een wijziging alleen keurt niets goed."]
     pairs = {p["trajectory_id"]: p["mentor_id"] for p in proposal.get("pairs", [])}
     waiting = set(pairs) | set(proposal.get("unmatched", []))
-    trajectories = {t.id: t for t in _cohort_trajectories(svc, plan.id)}
-    pool = candidates(svc, plan.id, _load(list(trajectories.values())))
+    trajectories = {t.require_id(): t for t in _cohort_trajectories(svc, plan.id)}
+    pool = candidates(svc, plan.id, mentor_load(trajectories.values()))
     apps = {mid: svc.repo.application(mid) for mid in pool}
-    names = {t.id: svc.repo.person(t.mentee_id).name for t in trajectories.values()}
-    refusals: list[str] = []
-    named = [change["trajectory_id"] for change in changes]
-    for tid in sorted({tid for tid in named if named.count(tid) > 1}):  # which of the two did she mean?
-        refusals.append(f"Gewijzigde koppels: {names.get(tid, f'traject {tid}')} staat er meer dan eens in")
-    for change in changes:
-        tid, mentor_id = change["trajectory_id"], change.get("mentor_id")
-        if tid not in waiting:
-            refusals.append(f"Gewijzigde koppels: traject {tid} staat niet in dit voorstel")
-        elif mentor_id is None:
-            pairs.pop(tid, None)
-        else:
-            t = trajectories[tid]
-            mentee = svc.repo.application(t.mentee_id)
-            conflicts = set(_mentee_profile(mentee, t.mentee_id, apps).conflicts)
-            why = refusal(pool.get(mentor_id), excluded=set(t.excluded_mentor_ids), conflicts=conflicts, extra=0,
-                          mentee_years=mentee.years_experience)
-            if why:
-                refusals.append(f"Gewijzigde koppels: {names[tid]} (traject {tid}): {why}")
-            else:
-                pairs[tid] = mentor_id
-    for mentor_id in sorted(set(pairs.values())):
-        count = sum(1 for m in pairs.values() if m == mentor_id)
-        if (why := refusal(pool.get(mentor_id), excluded=set(), conflicts=set(), extra=count)) and pool.get(mentor_id):
-            refusals.append(f"Gewijzigde koppels: {count} mentees voor één mentor: {why}")
+    asked = [(change["trajectory_id"], change.get("mentor_id")) for change in changes]
+    mentees = {tid: _mentee(svc, trajectories[tid], apps) for tid, _ in asked if tid in trajectories}
+    pairs, refusals = settle(pairs, waiting, asked, pool, mentees)
     if refusals:  # kept with the run (flows.waiting): above her next form, in its name, on the cohort board
         return refusals
     approved = [{"trajectory_id": tid, "mentor_id": mid} for tid, mid in sorted(pairs.items())]
@@ -340,10 +287,9 @@ def settle_matching(plan: CohortPlan, approve: bool, changes: list[dict],
 
 
 @task(name="hand out mentors", cache_policy=NO_CACHE)
-def hand_out(plan: CohortPlan, approved_at: datetime | None = None) -> int:
+def hand_out(svc: Services, plan: CohortPlan, approved_at: datetime | None = None) -> int:
     """Each approved pair: write the choice to the trajectory (at the approval's time), then wake the
     mentee's waiting run."""
-    svc = services()
     now = svc.clock.now()
     approved = (svc.cohorts.proposal(plan.id) or {}).get("approved") or []
     moved = 0
@@ -376,7 +322,7 @@ def rematch_for(svc: Services, trajectory_id: int) -> tuple[dict, list[dict[str,
 
     t, _ = svc.repo.trajectory(trajectory_id)
     trajectories = _cohort_trajectories(svc, t.cohort)
-    mentors, apps = _mentor_profiles(svc, t.cohort, _load(trajectories, leave_out=t.id))
+    mentors, apps = _mentor_profiles(svc, t.cohort, mentor_load(trajectories, leave_out=t.id))
     mentee = _mentee_profile(svc.repo.application(t.mentee_id), t.mentee_id, apps)
     proposal = propose([mentee], mentors, {t.mentee_id: set(t.excluded_mentor_ids)})
     rows = _rows(svc, proposal, {t.mentee_id: t.require_id()})
@@ -388,10 +334,9 @@ def rematch_for(svc: Services, trajectory_id: int) -> tuple[dict, list[dict[str,
 
 
 @task(name="propose a new mentor", cache_policy=NO_CACHE)
-def rematch_proposal(trajectory_id: int) -> dict:
+def rematch_proposal(svc: Services, trajectory_id: int) -> dict:
     """After a kennismaking that did not fit: a new proposal for this mentee, shown as an artifact
     on the mentee's own run (the facilitator approves it through the run's MentorChoice form)."""
-    svc = services()
     t, _ = svc.repo.trajectory(trajectory_id)
     choice, rows = rematch_for(svc, trajectory_id)
     tried = ", ".join(svc.repo.person(m).name for m in t.excluded_mentor_ids)
@@ -402,7 +347,7 @@ def rematch_proposal(trajectory_id: int) -> dict:
     return choice
 
 
-def contribution_text(cohort: str) -> str:
+def contribution_text(svc: Services, cohort: str) -> str:
     """'€ 150,00' for a cohort with a contribution; '' otherwise (stated in the mentee's confirmation)."""
-    plan = services().cohorts.plan(cohort)
+    plan = svc.cohorts.plan(cohort)
     return plan.contribution_text() if plan and plan.contribution_eur else ""

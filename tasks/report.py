@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from domain.people import Role
 from domain.report import Applicant, CohortReport, build_report, euros
 from tasks.artifacts import _slug
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 
 def read_report(svc: Services, cohort: str) -> CohortReport:
@@ -38,9 +38,8 @@ SYMBOLS = {"held": "●", "planned": "○", "cancelled": "✕", "interim": "◆"
 
 
 @task(name="publish kring report", cache_policy=NO_CACHE)
-def publish_report(cohort: str) -> bool:
+def publish_report(svc: Services, cohort: str) -> bool:
     """The report as a markdown artifact ``kringrapport-<cohort>`` (a new version only when it changed)."""
-    svc = services()
     report = read_report(svc, cohort)
     return svc.artifacts.markdown(f"kringrapport-{_slug(cohort)}", report_markdown(report),
                                   f"Kringrapport {report.name}: aantallen, tijdlijn, evaluaties en geld",

@@ -16,10 +16,11 @@ from prefect import runtime
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from domain.clock import Clock
 from domain.status import describe
 from domain.waits import PAUSED, RunKind, RunState, Subject, WaitKey, Why, why_wake
 from tasks.store import Snapshot
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 log = logging.getLogger(__name__)
 _named: dict[str, tuple[str, tuple[str, ...]]] = {}  # run id -> the name and tags this process gave it
@@ -28,9 +29,9 @@ _refused: dict[str, bool] = {}  # run id -> her last form to it was refused
 REFUSED = " · ⚠ niet uitgevoerd"  # after the name of a run whose last form from her was refused
 
 
-def run_label(s: Snapshot) -> tuple[str, list[str]]:
+def run_label(svc: Services, s: Snapshot) -> tuple[str, list[str]]:
     """(name, tags) for a trajectory's run: the pair and what it waits for; programme, cohort, phase."""
-    repo = services().repo
+    repo = svc.repo
     t = s.trajectory
     mentee = repo.person(t.mentee_id).name
     pair = f"{mentee} & {repo.person(t.mentor_id).name}" if t.mentor_id else mentee
@@ -65,7 +66,7 @@ def mark_refused(refused: bool) -> None:
     name_run(*_asked.get(run_id, (runtime.flow_run.name.removesuffix(REFUSED), list(runtime.flow_run.tags))))
 
 
-def input_given_at(key: WaitKey) -> datetime | None:
+def input_given_at(clock: Clock, key: WaitKey) -> datetime | None:
     """The clock's time at which the input that resumed this run's wait ``key`` was sent.
 
     The run starts some seconds after a form is sent (hours, if its worker was down);
@@ -77,7 +78,7 @@ def input_given_at(key: WaitKey) -> datetime | None:
     with get_client(sync_client=True) as client:
         found = client.filter_flow_run_input(run_id, key_prefix=f"suspended-{key}-response", limit=1,
                                              exclude_keys=set())
-    return services().clock.at(found[0].created) if found and found[0].created else None
+    return clock.at(found[0].created) if found and found[0].created else None
 
 
 def forget_form(key: WaitKey) -> None:
@@ -98,11 +99,10 @@ def forget_form(key: WaitKey) -> None:
 Conditions = Mapping[str, tuple[str | None, str | None]]  # flow run id -> (condition, pause key)
 
 
-def due_runs(kinds: tuple[RunKind, ...], due: Callable[[RunState, datetime], bool],
+def due_runs(svc: Services, kinds: tuple[RunKind, ...], due: Callable[[RunState, datetime], bool],
              conditions: Conditions | None = None) -> list[tuple[RunState, Why]]:
     """Every run of ``kinds`` the sweep must act on, and why: one rule set for every kind
     (``domain.waits.why_wake``); only ``due`` (the clock made a wait due) differs per kind."""
-    svc = services()
     now = svc.clock.now()
     rows = svc.run_store.all(kinds)
     if conditions is None:
@@ -124,9 +124,8 @@ def due_runs(kinds: tuple[RunKind, ...], due: Callable[[RunState, datetime], boo
     return found
 
 
-def act_on(found: list[tuple[RunState, Why]], start: Callable[[Subject], object]) -> Counter[str]:
+def act_on(svc: Services, found: list[tuple[RunState, Why]], start: Callable[[Subject], object]) -> Counter[str]:
     """Start, wake, nudge or revive each run found; counts per reason of what was done."""
-    svc = services()
     counts: Counter[str] = Counter()
     for row, why in found:
         try:
@@ -152,14 +151,14 @@ LEFT_BEHIND_EVERY = 60.0  # seconds: the demo sweeps every second, and such a ru
 _looked: list[float] = []  # when this process last looked
 
 
-def revive_left_behind() -> int:
+def revive_left_behind(svc: Services) -> int:
     """The runs not tied to a subject (a yearly mail, the retention) that a kill left behind, scheduled
     again; 0 while Prefect is away (the next sweep looks again)."""
     if _looked and time.monotonic() - _looked[-1] < LEFT_BEHIND_EVERY:
         return 0
     _looked[:] = [time.monotonic()]
     try:
-        return services().control.revive_left_behind()
+        return svc.control.revive_left_behind()
     except Exception as exc:
         log.warning("Prefect niet bereikbaar (%s); de volgende sweep kijkt opnieuw", type(exc).__name__)
         return 0

@@ -18,7 +18,7 @@ from domain.errors import DomainError
 from domain.people import Role
 from domain.timing import evaluation_due_since
 from domain.trajectory import EvaluationKind, Trajectory
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 
 class Snapshot(BaseModel):
@@ -39,30 +39,26 @@ def given_or_now(t: Trajectory, given: datetime | None, now: datetime) -> dateti
     return act_time(given, t.history[-1].at if t.history else None, now)
 
 
-def load(trajectory_id: int) -> Snapshot:
+def load(svc: Services, trajectory_id: int) -> Snapshot:
     """Read the trajectory; every decision of the flow starts from this (a plain read, no task run)."""
-    svc = services()
     t, version = svc.repo.trajectory(trajectory_id)
     return Snapshot(trajectory=t, version=version, now=svc.clock.now())
 
 
-def forget_topics(trajectory_id: int, meetings: set[int], keys: list[str]) -> None:
+def forget_topics(svc: Services, trajectory_id: int, meetings: set[int], keys: list[str]) -> None:
     """Clear the topics of ``meetings`` once every one of their messages (``keys``) is in the outbox."""
-    svc = services()
     if set(keys) <= svc.outbox.known(keys):
         svc.repo.change(trajectory_id, lambda t: t.forget_topics(meetings), svc.clock.now())
 
 
 @task(name="confirm application", cache_policy=NO_CACHE)
-def confirm_application(trajectory_id: int) -> None:
-    svc = services()
+def confirm_application(svc: Services, trajectory_id: int) -> None:
     svc.repo.change(trajectory_id, lambda t: t.confirm_application(svc.clock.now()), svc.clock.now())
 
 
 @task(name="comment on plan", cache_policy=NO_CACHE)
-def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = None) -> list[str]:
+def comment_plan(svc: Services, trajectory_id: int, comment: str, given_at: datetime | None = None) -> list[str]:
     """Her comment on the plan (mailed to the mentee by the flow); a refusal under the form's label, or []."""
-    svc = services()
     now = svc.clock.now()
     try:
         svc.repo.change(trajectory_id, lambda t: t.comment_plan(comment, given_or_now(t, given_at, now)), now)
@@ -72,9 +68,8 @@ def comment_plan(trajectory_id: int, comment: str, given_at: datetime | None = N
 
 
 @task(name="start evaluation", cache_policy=NO_CACHE)
-def start_evaluation(trajectory_id: int, kind: EvaluationKind) -> None:
+def start_evaluation(svc: Services, trajectory_id: int, kind: EvaluationKind) -> None:
     """Enter the evaluation phase, dated when the rules made it due (the run may wake later)."""
-    svc = services()
     now = svc.clock.now()
     svc.repo.change(
         trajectory_id, lambda t: t.start_evaluation(kind, given_or_now(t, evaluation_due_since(t, kind), now)), now
@@ -82,10 +77,9 @@ def start_evaluation(trajectory_id: int, kind: EvaluationKind) -> None:
 
 
 @task(name="record evaluation", cache_policy=NO_CACHE)
-def record_evaluation(trajectory_id: int, kind: EvaluationKind, contact: str, outcome: str,
+def record_evaluation(svc: Services, trajectory_id: int, kind: EvaluationKind, contact: str, outcome: str,
                       given_at: datetime | None = None) -> str:
     """Write the facilitator's record of the evaluation contact; returns a refusal reason or ''."""
-    svc = services()
     now = svc.clock.now()
     try:
         svc.repo.change(
@@ -112,17 +106,17 @@ class Steering(BaseModel):
 MOVE, REMATCH, END = "Bijeenkomst verzetten", "Nieuwe match starten", "Traject beëindigen"  # the form's labels
 
 
-def steer(trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
+def steer(svc: Services, trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
     """Apply each steering act through the domain's rules; returns the refusals, each under the
     form's label. Nothing asked, nothing done (and no task run)."""
     if not steering:
         return []
-    return apply_steering(trajectory_id, steering, given_at)
+    return apply_steering(svc, trajectory_id, steering, given_at)
 
 
 @task(name="facilitator steers", cache_policy=NO_CACHE)
-def apply_steering(trajectory_id: int, steering: Steering, given_at: datetime | None = None) -> list[str]:
-    svc = services()
+def apply_steering(svc: Services, trajectory_id: int, steering: Steering,
+                   given_at: datetime | None = None) -> list[str]:
     now = svc.clock.now()
     refusals: list[str] = []
     acts: list[tuple[str, Callable[[Trajectory], object]]] = []
@@ -156,9 +150,8 @@ def apply_steering(trajectory_id: int, steering: Steering, given_at: datetime | 
 
 
 @task(name="facilitator's note", cache_policy=NO_CACHE)
-def record_note(trajectory_id: int, note: str, given_at: datetime | None = None) -> list[str]:
+def record_note(svc: Services, trajectory_id: int, note: str, given_at: datetime | None = None) -> list[str]:
     """Her note into the trajectory's history, as the form promises; a refusal, or []."""
-    svc = services()
     now = svc.clock.now()
     try:
         svc.repo.change(trajectory_id, lambda t: t.add_note(note, Role.FACILITATOR, given_or_now(t, given_at, now)),
@@ -175,7 +168,3 @@ def cohort_will_propose(svc: Services, cohort: str) -> bool:
     'matching needed' mail and no reminders about it.
     """
     return svc.cohorts.plan(cohort) is not None and svc.cohorts.stage(cohort) not in ("approved", "matched")
-
-
-def cohort_proposes(cohort: str) -> bool:
-    return cohort_will_propose(services(), cohort)

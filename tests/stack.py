@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 
 from mentorschap.stack import ROOT, Stack, free_port, project_env, stack_environment
+from wiring.bootstrap import Services, run_services
 
 AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Prefect, as production would
 
@@ -20,6 +21,13 @@ AUTH = "facilitator:" + secrets.token_urlsafe(12)  # the tests run a locked Pref
 def warm_start() -> dict[str, str]:
     """``MENTORSCHAP_TEST_WARM_START=1`` runs the served tests with the warm start on (issue 8.8)."""
     return {"MENTORSCHAP_WARM_START": "1"} if os.environ.get("MENTORSCHAP_TEST_WARM_START") == "1" else {}
+
+
+def svc() -> Services:
+    """The services of the stack this test process is a client of: ``stack_environment`` built them from
+    the stack's settings and provides them (``wiring.bootstrap.provided``) while the stack runs."""
+    with run_services() as provided:
+        return provided
 
 
 def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | None = None,

@@ -1,12 +1,22 @@
 """The one place that builds the real services from settings.
 
-Nothing connects at import time: Prefect pickles served flows, and each run's
-process builds its services on first use (``services()``).
+Nothing connects at import time: Prefect pickles served flows. Each flow run builds
+its services once, at its start (``with run_services() as svc:``), passes them to the
+tasks and helpers it calls, and disposes the engine at its end: a served runner and the
+warm start run many runs in one process, so engines must not pile up. The portal and the
+CLI build theirs at their entry point the same way.
+
+The one seam for tests (and for an entry point that runs a flow's body in-process, such as
+the demo's sweep loop) is ``provided(svc)``: inside it, ``run_services()`` yields ``svc``
+instead of building, and leaves it open.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,7 +176,51 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Servi
     return Services(settings=settings, engine=engine, repo=Repository(engine), clock=clock or make_clock(settings))
 
 
+_current: ContextVar[Services | None] = ContextVar("mentorschap services", default=None)
+
+
+@contextmanager
+def provided(svc: Services) -> Iterator[Services]:
+    """Inside this block, ``run_services()`` yields ``svc`` and does not dispose it.
+
+    The one seam through which a test hands its services (a test database, a fake clock) to a
+    flow or an entry point it calls in-process; nothing else is patched.
+    """
+    token = _current.set(svc)
+    try:
+        yield svc
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def run_services(settings: Settings | None = None) -> Iterator[Services]:
+    """The services of one run (a flow run, a CLI command, a round of the demo's sweep).
+
+    Built from ``settings`` (the environment when None) and their engine disposed at the end;
+    inside ``provided(svc)`` or another ``run_services()`` block, those services, left open.
+    """
+    if (given := _current.get()) is not None:
+        yield given
+        return
+    svc = build(settings)
+    try:
+        with provided(svc):  # so the mail pipeline's ``services()`` sees this run's (see there)
+            yield svc
+    finally:
+        svc.engine.dispose()
+
+
 @functools.cache
-def services() -> Services:
-    """This process's services, built once from the environment."""
+def _process_services() -> Services:
     return build()
+
+
+def services() -> Services:
+    """Deprecated: pass a ``Services`` (from ``run_services()``) instead.
+
+    Kept only for the mail pipeline's modules (tasks.messages, hao_messages, letters, notices,
+    hao_notices, owed) until they take their services as a parameter: inside a ``run_services()``
+    or ``provided()`` block, those services; elsewhere this process's, built once.
+    """
+    return _current.get() or _process_services()

@@ -1,18 +1,16 @@
 """What every hao flow does: read the store, send what is due, wait durably.
 
 Confidentiality: a consultation's run must show nothing but its pseudonym. So the
-tasks here take and log ids only and keep no results (``persist_result=False``);
+hao tasks take and log ids only and keep no results (``persist_result=False``);
 messages carry ids, and their text is composed from the database at send time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, overload
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from domain.hao.people import HaoRole
@@ -21,7 +19,7 @@ from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
 from tasks.hao_messages import HaoMessage
-from wiring.bootstrap import services
+from wiring.bootstrap import Services, run_services
 
 W = TypeVar("W", bound=Wake)
 BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)
@@ -33,35 +31,47 @@ class HaoSnapshot(BaseModel):
     now: datetime
 
 
-def load(trajectory_id: int) -> HaoSnapshot:
+Step = Callable[[Services, HaoSnapshot], None]
+
+
+def run_phases(trajectory_id: int, steps: Mapping[HaoPhase, Step], close: Step) -> str:
+    """The body of every hao flow: this run's services, each phase's step until the trajectory is
+    closed (every step waits), then ``close``; returns the final phase."""
+    with run_services() as svc:
+        while (s := load(svc, trajectory_id)).trajectory.phase is not HaoPhase.CLOSED:
+            steps[s.trajectory.phase](svc, s)
+        close(svc, s)
+        return s.trajectory.phase.value
+
+
+def load(svc: Services, trajectory_id: int) -> HaoSnapshot:
     """Read the trajectory (a plain read, no task run)."""
-    svc = services()
     t, version = svc.hao.repo.trajectory(trajectory_id)
     return HaoSnapshot(trajectory=t, version=version, now=svc.clock.now())
 
 
 @overload
-def wait(s: HaoSnapshot, label: str) -> None: ...
+def wait(svc: Services, s: HaoSnapshot, label: str) -> None: ...
 @overload
-def wait(s: HaoSnapshot, label: str, model: type[W],
+def wait(svc: Services, s: HaoSnapshot, label: str, model: type[W],
          handle: Callable[[W, datetime | None], list[str]] | None = None) -> None: ...
-def wait(s: HaoSnapshot, label: str, model: type[Wake] = Wake,
+def wait(svc: Services, s: HaoSnapshot, label: str, model: type[Wake] = Wake,
          handle: Callable[[Any, datetime | None], list[str]] | None = None) -> None:
     """Suspend until the portal, the sweep or the COMO chair's form wakes the run; ``handle``
     writes the chair's input, with the time it was given."""
     t = s.trajectory
-    waiting.wait(Subject.hao(t.kind, t.require_id()), label, s.version, model, handle)
+    waiting.wait(svc, Subject.hao(t.kind, t.require_id()), label, s.version, model, handle)
 
 
-def staff_messages(t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:
+def staff_messages(svc: Services, t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:
     """One message to each of the institute's contact persons."""
     return [HaoMessage(trajectory_id=t.id, occasion=occasion, template=template, to=HaoRole.STAFF, person_id=pid)
-            for pid in staff_ids()]
+            for pid in staff_ids(svc)]
 
 
-@task(name="institute contacts", cache_policy=NO_CACHE, persist_result=False)
-def staff_ids() -> list[int]:
-    return [p.id for p in services().hao.repo.people(HaoRole.STAFF) if p.id is not None]
+def staff_ids(svc: Services) -> list[int]:
+    """The institute's contact persons (a plain read, no task run)."""
+    return [p.id for p in svc.hao.repo.people(HaoRole.STAFF) if p.id is not None]
 
 
 def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMessage]:
@@ -83,3 +93,4 @@ def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMe
                                    to=HaoRole.MENTOR, link="hao_plan", link_ref=f"c{n}-plan",
                                    extra={"number": n}))
     return messages
+

@@ -18,28 +18,29 @@ from prefect import flow
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, HaoPhase
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, wait
+from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, run_phases, wait
 from tasks.hao_messages import HaoMessage
 from tasks.mail import send_all
+from wiring.bootstrap import Services
 
 
-def answer(s: HaoSnapshot) -> None:
+def answer(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     send_all([HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
                          to=HaoRole.MENTOR, link="hao_answer", link_ref="answer")])
-    wait(s, "answer")
+    wait(svc, s, "answer")
 
 
-def conversations(s: HaoSnapshot) -> None:
+def conversations(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
     accepted = [HaoMessage(trajectory_id=t.id, occasion="accepted", template="hao_consultation_accepted",
                            to=HaoRole.TRAINER)] if t.accepted_at is not None else []  # (not one asked before)
     send_all([*accepted, *conversation_messages(t)])
-    wait(s, "conversations")
+    wait(svc, s, "conversations")
 
 
-def close(s: HaoSnapshot) -> None:
+def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
     if t.declined is not None:
@@ -50,6 +51,9 @@ def close(s: HaoSnapshot) -> None:
               for role in BOTH])
 
 
+STEPS = {HaoPhase.ANSWER: answer, HaoPhase.CONVERSATIONS: conversations}
+
+
 @flow(name="hao-consultation", log_prints=True, persist_result=True)
 def hao_consultation(trajectory_id: int) -> str:
     """Vertrouwelijke consultatie: verzoek → antwoord van de mentor → gesprekken (één of een reeks) →
@@ -58,10 +62,4 @@ def hao_consultation(trajectory_id: int) -> str:
     Waits: the mentor's answer, the mentor's planning and record of each conversation, the trainer's
     close (portal).
     """
-    while (s := load(trajectory_id)).trajectory.phase is not HaoPhase.CLOSED:
-        if s.trajectory.phase is HaoPhase.ANSWER:
-            answer(s)
-        else:
-            conversations(s)
-    close(s)
-    return s.trajectory.phase.value
+    return run_phases(trajectory_id, STEPS, close)

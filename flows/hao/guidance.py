@@ -14,46 +14,47 @@ from prefect import flow
 
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Guidance, HaoPhase
-from flows.hao.common import HaoSnapshot, conversation_messages, load, staff_messages, wait
+from flows.hao.common import HaoSnapshot, conversation_messages, run_phases, staff_messages, wait
 from tasks.hao_messages import HaoMessage
 from tasks.mail import send_all
+from wiring.bootstrap import Services
 
 
-def goals(s: HaoSnapshot) -> None:
+def goals(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     sign = HaoMessage(trajectory_id=t.id, occasion="goals", template="hao_guidance_goals", to=HaoRole.TRAINER,
                       link="hao_goals", link_ref="goals")
-    send_all([*staff_messages(t, "started", "hao_guidance_started"), sign])
-    wait(s, "goals")
+    send_all([*staff_messages(svc, t, "started", "hao_guidance_started"), sign])
+    wait(svc, s, "goals")
 
 
-def conversations(s: HaoSnapshot) -> None:
+def conversations(svc: Services, s: HaoSnapshot) -> None:
     send_all(conversation_messages(s.trajectory))
-    wait(s, "conversations")
+    wait(svc, s, "conversations")
 
 
-def report(s: HaoSnapshot) -> None:
+def report(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     send_all([HaoMessage(trajectory_id=t.id, occasion="report-request", template="hao_report_request",
                          to=HaoRole.MENTOR, link="hao_report", link_ref="report")])
-    wait(s, "report")
+    wait(svc, s, "report")
 
 
-def discussion(s: HaoSnapshot) -> None:
+def discussion(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     send_all([HaoMessage(trajectory_id=t.id, occasion="discuss", template="hao_discuss_request",
                          to=HaoRole.TRAINER, link="hao_discussed", link_ref="discussed")])
-    wait(s, "discussion")
+    wait(svc, s, "discussion")
 
 
-def release(s: HaoSnapshot) -> None:
+def release(svc: Services, s: HaoSnapshot) -> None:
     """The report and any dissent go to the institute: only reached after the trainer's signature."""
     t = s.trajectory
     assert isinstance(t, Guidance)
     if t.released:
         copy = HaoMessage(trajectory_id=t.id, occasion="released", template="hao_report_released",
                           to=HaoRole.MENTOR)
-        send_all([*staff_messages(t, "released", "hao_report_released"), copy])
+        send_all([*staff_messages(svc, t, "released", "hao_report_released"), copy])
 
 
 STEPS = {HaoPhase.GOALS: goals, HaoPhase.CONVERSATIONS: conversations, HaoPhase.REPORT: report,
@@ -67,7 +68,4 @@ def hao_guidance(trajectory_id: int) -> str:
     Waits: the trainer's signature on the goals, the mentor's conversations and report,
     the trainer's signature that the report was discussed (portal, no timeout).
     """
-    while (s := load(trajectory_id)).trajectory.phase is not HaoPhase.CLOSED:
-        STEPS[s.trajectory.phase](s)
-    release(s)
-    return s.trajectory.phase.value
+    return run_phases(trajectory_id, STEPS, release)

@@ -23,17 +23,16 @@ from domain.clock import act_time
 from domain.errors import DomainError
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import MIN_PROGRESS_REPORTS, HaoPhase, Progress, as_progress
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, staff_messages, wait
+from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, run_phases, staff_messages, wait
 from flows.hao.inputs import MentorCoupling
 from tasks.hao_messages import HaoMessage
 from tasks.mail import send_all
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 
 @task(name="couple mentor", cache_policy=NO_CACHE, persist_result=False)
-def couple(trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
+def couple(svc: Services, trajectory_id: int, mentor_id: int, given_at: datetime | None = None) -> str:
     """Record the chair's choice; a refusal is returned as its reason."""
-    svc = services()
     mentors = {p.id for p in svc.hao.repo.people(HaoRole.MENTOR) if p.available}
     chairs = [p.id for p in svc.hao.repo.people(HaoRole.CHAIR) if p.id is not None]
     if mentor_id not in mentors:
@@ -48,39 +47,39 @@ def couple(trajectory_id: int, mentor_id: int, given_at: datetime | None = None)
     return ""
 
 
-def flag_messages(t: Progress) -> list[HaoMessage]:
+def flag_messages(svc: Services, t: Progress) -> list[HaoMessage]:
     """Fewer than two signed reports at the due date: the institute's contacts are told (once)."""
-    return staff_messages(t, "flag", "hao_progress_flag") if t.flagged_at is not None else []
+    return staff_messages(svc, t, "flag", "hao_progress_flag") if t.flagged_at is not None else []
 
 
-def coupling(s: HaoSnapshot) -> None:
+def coupling(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
     send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
                          to=HaoRole.CHAIR, person_id=pid, link="hao_couple", link_ref="couple")
-              for pid in chair_ids()] + flag_messages(t))
+              for pid in chair_ids(svc)] + flag_messages(svc, t))
 
     def record(choice: MentorCoupling, given_at: datetime | None) -> list[str]:
-        if choice.mentor_id is not None and (refusal := couple(t.require_id(), choice.mentor_id, given_at)):
+        if choice.mentor_id is not None and (refusal := couple(svc, t.require_id(), choice.mentor_id, given_at)):
             return [f"Hao-mentor: {refusal}"]
         return []
 
-    wait(s, "coupling", MentorCoupling, record)
+    wait(svc, s, "coupling", MentorCoupling, record)
 
 
-@task(name="COMO chair", cache_policy=NO_CACHE, persist_result=False)
-def chair_ids() -> list[int]:
-    return [p.id for p in services().hao.repo.people(HaoRole.CHAIR) if p.id is not None]
+def chair_ids(svc: Services) -> list[int]:
+    """The COMO chair(s) (a plain read, no task run)."""
+    return [p.id for p in svc.hao.repo.people(HaoRole.CHAIR) if p.id is not None]
 
 
-def dossier_messages(t: Progress) -> list[HaoMessage]:
+def dossier_messages(svc: Services, t: Progress) -> list[HaoMessage]:
     """Each signed report from the second on: the contact persons get the dossier as it now is, and
     while the trajectory is open both participants hear that the minimum is met; the mentor with a
     link to plan another conversation (allowed, not asked)."""
     n = len(t.signed_reports())
     if t.completed_at is None or n < MIN_PROGRESS_REPORTS:
         return []
-    messages = staff_messages(t, f"dossier-{n}", "hao_progress_done")
+    messages = staff_messages(svc, t, f"dossier-{n}", "hao_progress_done")
     if t.phase is HaoPhase.CLOSED:
         return messages + [HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_progress_done", to=role)
                            for role in BOTH]
@@ -104,20 +103,23 @@ def report_messages(t: Progress) -> list[HaoMessage]:
     return messages
 
 
-def conversations(s: HaoSnapshot) -> None:
+def conversations(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
     messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
                 for role in BOTH]
-    messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(t)
-    send_all(messages + dossier_messages(t))
-    wait(s, "conversations")
+    messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(svc, t)
+    send_all(messages + dossier_messages(svc, t))
+    wait(svc, s, "conversations")
 
 
-def close(s: HaoSnapshot) -> None:
+def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all(dossier_messages(t))
+    send_all(dossier_messages(svc, t))
+
+
+STEPS = {HaoPhase.COUPLING: coupling, HaoPhase.CONVERSATIONS: conversations}
 
 
 @flow(name="hao-progress", log_prints=True, persist_result=True)
@@ -128,10 +130,4 @@ def hao_progress(trajectory_id: int) -> str:
     Waits: the chair's MentorCoupling (this run's form), the mentor's and the trainer's acts (portal);
     the hao sweep wakes it at the due date if fewer than two reports are signed (flag to the institute).
     """
-    while (s := load(trajectory_id)).trajectory.phase is not HaoPhase.CLOSED:
-        if s.trajectory.phase is HaoPhase.COUPLING:
-            coupling(s)
-        else:
-            conversations(s)
-    close(s)
-    return s.trajectory.phase.value
+    return run_phases(trajectory_id, STEPS, close)

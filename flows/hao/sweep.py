@@ -15,18 +15,17 @@ from prefect import flow
 
 from domain.hao.trajectory import Progress, as_progress
 from domain.waits import HAO_KINDS
-from flows.sweep import due, start
+from flows.sweep import due_and_start
 from tasks.hao_notices import send_hao_notices
 from tasks.runs import act_on, due_runs
-from wiring.bootstrap import services
+from wiring.bootstrap import Services, run_services
 
 log = logging.getLogger(__name__)
 
 
-def flag_overdue() -> int:
+def flag_overdue(svc: Services) -> int:
     """At the due date: flag each starting trainer with fewer than two signed reports (once), and close
     each trajectory that met the minimum and is idle; returns how many were flagged."""
-    svc = services()
     now = svc.clock.now()
     flagged = 0
     for t in svc.hao.repo.all():
@@ -43,12 +42,14 @@ def flag_overdue() -> int:
 
 
 def hao_sweep_now() -> dict[str, int]:
-    flagged = flag_overdue()  # a flag or a close is an act: the run wakes because its trajectory changed
-    counts = act_on(due_runs(HAO_KINDS, due), start)
-    reminded = send_hao_notices()
-    services().hao.requests.purge(services().clock.now())  # the mentor list's unconfirmed requests, by day or night
-    return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
-            "reminded": reminded}
+    with run_services() as svc:
+        flagged = flag_overdue(svc)  # a flag or a close is an act: the run wakes because its trajectory changed
+        due, start = due_and_start(svc)
+        counts = act_on(svc, due_runs(svc, HAO_KINDS, due), start)
+        reminded = send_hao_notices(svc)
+        svc.hao.requests.purge(svc.clock.now())  # the mentor list's unconfirmed requests, by day or night
+        return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
+                "reminded": reminded}
 
 
 @flow(name="hao-sweep", log_prints=True)

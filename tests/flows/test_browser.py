@@ -38,9 +38,9 @@ def trajectory_waiting_for_signatures():
     """A pair whose plan is written, straight through the domain and the store."""
     from domain.people import Application, Role
     from domain.trajectory import Trajectory
-    from wiring.bootstrap import services
+    from tests.stack import svc as stack_services
 
-    svc = services()
+    svc = stack_services()
 
     def apply(role: str, name: str, email: str) -> int:
         return svc.repo.add_person(svc.cohort, Application(
@@ -107,9 +107,9 @@ def test_a_mentee_signs_on_a_phone(stack, browser):
 
 def test_the_prefect_ui_lists_runs_by_name_and_shows_the_cohort_board(stack, browser):
     from flows.sweep import sweep_now
-    from wiring.bootstrap import services
+    from tests.stack import svc as stack_services
 
-    svc = services()
+    svc = stack_services()
     if not svc.repo.trajectory_ids():
         trajectory_waiting_for_signatures()
     sweep_now()  # starts runs not started yet and publishes the cohort board

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from domain.clock import AMSTERDAM
-from tests.stack import running_stack
+from tests.stack import running_stack, svc
 
 pytestmark = pytest.mark.slow
 
@@ -48,12 +48,6 @@ HAO_DEPLOYMENTS = ["hao-consultation/hao-consultation", "hao-guidance/hao-guidan
 def stack():
     yield from running_stack("hao-stack", "2021-09-01T07:00:00+00:00", speed=SPEED,
                              env={"MENTORSCHAP_LINK_VALID_DAYS": "3650"}, deployments=tuple(HAO_DEPLOYMENTS))
-
-
-def svc():
-    from wiring.bootstrap import services
-
-    return services()
 
 
 def wait_until(what: str, check, timeout: float = 120):

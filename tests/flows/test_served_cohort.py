@@ -14,7 +14,7 @@ import pytest
 
 from tasks.runs import REFUSED
 from tests.flows.forms import board, seen, submit
-from tests.stack import running_stack
+from tests.stack import running_stack, svc
 
 pytestmark = pytest.mark.slow
 
@@ -40,12 +40,6 @@ MENTEES = [
 @pytest.fixture(scope="module")
 def stack():
     yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00")
-
-
-def svc():
-    from wiring.bootstrap import services
-
-    return services()
 
 
 def until(what: str, check, timeout: float = 120, sweep: bool = False):

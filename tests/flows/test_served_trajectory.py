@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from domain.waits import Subject
+from tests.stack import svc
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +28,6 @@ MENTOR = {"name": "Dr. Anneke van Dijk", "email": "anneke@example.org", "phone":
 MENTEE = {"name": "Sanne de Vries", "email": "sanne@example.org", "phone": "040-2534567",
           "practice_name": "Huisartsen Veldhoven", "street": "Dorpstraat 21", "postcode": "5504 HB",
           "city": "Veldhoven", "years_experience": "2", "learning_goals": "grenzen stellen", "consent": "on"}
-
-
-def svc():
-    from wiring.bootstrap import services
-
-    return services()
 
 
 def wait_until(what: str, check, timeout: float = 180):

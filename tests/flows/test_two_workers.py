@@ -26,7 +26,7 @@ import pytest
 
 from mentorschap.stack import ROOT, Stack, _children, free_port, project_env, stack_environment
 from tests.postgres import cluster, database
-from tests.stack import AUTH
+from tests.stack import AUTH, svc
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,6 @@ MENTEES = [
 ]
 SUBMITTING = re.compile(r"Worker '[\w-]+' submitting flow run '([0-9a-f-]{36})'")
 NOT_RUN = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker had taken it
-
-
-def svc():
-    from wiring.bootstrap import services
-
-    return services()
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +79,9 @@ def stack():
             s.register_deployments(POOL)
             # The clock stands still at the start until the applications are in (the window closes that day).
             s.env["MENTORSCHAP_CLOCK_ANCHOR"] = (datetime.now(UTC) + timedelta(seconds=STANDSTILL_SECONDS)).isoformat()
+            # stack_environment builds our schema, once, before the portal and the flow runs open the database.
             with stack_environment(s.env), temporary_settings(updates={PREFECT_API_URL: s.api_url,
                                                                        PREFECT_API_AUTH_STRING: AUTH}):
-                svc()  # our schema, once, before the portal and the flow runs open the database
                 s.start_portal(portal_port)
                 s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
                 s.maildir = home / "maildir"  # type: ignore[attr-defined]

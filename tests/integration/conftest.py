@@ -4,7 +4,9 @@ and a real SMTP server on loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -12,7 +14,10 @@ from sqlalchemy import Engine, create_engine, text
 from adapters.db import create_schema, load_tables, make_engine, metadata
 from adapters.outbox import Outbox
 from demo.mailserver import MaildirServer
+from domain.clock import Clock
 from tests.postgres import cluster, database, drop
+from wiring.bootstrap import Services, build, provided
+from wiring.settings import Settings
 
 TIER = "mentorschap_tier"
 
@@ -85,6 +90,27 @@ def empty_database(request: pytest.FixtureRequest, kind: str, sqlite_path: Path)
     url = database(admin)
     yield url
     drop(admin, url)
+
+
+@contextmanager
+def services_for(db_url: str, clock: Clock | None = None, **settings: Any) -> Iterator[Services]:
+    """Services for a test's database (and clock), provided (``wiring.bootstrap.provided``) to the CLI and
+    the flows the test calls in-process; the engine disposed afterwards."""
+    svc = build(Settings(database_url=db_url, **settings), clock=clock)
+    try:
+        with provided(svc):
+            yield svc
+    finally:
+        svc.engine.dispose()
+
+
+@pytest.fixture
+def cli_services(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    """What the CLI builds from its settings (the real clock), for this test's database and a mail port
+    nothing listens on; run in ``tmp_path`` (error logs go to its var/log)."""
+    monkeypatch.chdir(tmp_path)
+    with services_for(db_url, smtp_port=9) as svc:
+        yield svc
 
 
 @pytest.fixture

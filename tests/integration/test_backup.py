@@ -95,10 +95,8 @@ def target_url(empty_db_url: str, request: pytest.FixtureRequest, tmp_path: Path
 
 def cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> str:
     from mentorschap.cli import app
-    from wiring.bootstrap import services as cached
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", url)
-    cached.cache_clear()
+    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", url)  # the db commands read the database setting alone
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return result.output

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from mentorschap import cli
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 
 @pytest.fixture
-def runner(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
-    monkeypatch.chdir(tmp_path)
-    services.cache_clear()
-    yield CliRunner()
-    services.cache_clear()
+def runner(cli_services: Services) -> CliRunner:
+    return CliRunner()
+
+
+class BrokenOutbox:
+    def figures(self, now: object) -> dict[str, int]:
+        raise RuntimeError("database kapot\nen nog een regel")
 
 
 def test_an_unexpected_error_is_one_line_with_a_log_file_holding_the_traceback(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    runner: CliRunner, cli_services: Services, tmp_path: Path
 ) -> None:
-    def broken():
-        raise RuntimeError("database kapot\nen nog een regel")
-
-    monkeypatch.setattr(cli, "_svc", broken)
+    cli_services.outbox = BrokenOutbox()  # type: ignore[assignment]  # the first thing `status` reads
     result = runner.invoke(cli.app, ["status"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output

@@ -18,7 +18,7 @@ from administration.enrolment import COLUMNS, import_applications
 from domain.clock import AMSTERDAM, FakeClock
 from domain.cohort import CohortPlan
 from portal.app import create_app
-from wiring.bootstrap import build
+from wiring.bootstrap import Services, build
 from wiring.settings import Settings
 
 PLAN = CohortPlan(
@@ -353,37 +353,31 @@ def test_a_non_members_rows_in_a_file_wait_and_the_rest_is_imported(svc, tmp_pat
     assert again == [] and "er is al een aanmelding met sanne@example.org" in errors[0].reason
 
 
-def test_the_facilitator_admits_a_waiting_applicant_with_members_add(db_url, tmp_path: Path, monkeypatch) -> None:
+def test_the_facilitator_admits_a_waiting_applicant_with_members_add(cli_services: Services, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from mentorschap.cli import app
-    from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
-    services.cache_clear()
-    try:
-        leden = tmp_path / "leden.csv"
-        leden.write_text("naam,e-mailadres\nAnneke van Dijk,anneke@example.org\n", encoding="utf-8")
-        assert "1 lid/leden toegevoegd" in CliRunner().invoke(app, ["import-members", str(leden)]).output
-        imported = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW, MENTEE_ROW)),
-                                            "--ignore-window"])
-        assert imported.exit_code == 0 and "1 aanmelding(en) wachten: geen lid van de kring" in imported.output
-        listed = CliRunner().invoke(app, ["applications"]).output
-        assert "WACHT: geen lid van de kring; toelaten met: mentorschap members add sanne@example.org" in listed
-        refused = CliRunner().invoke(app, ["members", "add", "niet-een-adres"])
-        assert refused.exit_code == 2 and "geweigerd: email:" in refused.output
-        services().runs = FakeRuns()  # no Prefect server here: the run's start is recorded
-        admitted = CliRunner().invoke(app, ["members", "add", "Sanne@Example.org"])
-        assert admitted.exit_code == 0, admitted.output
-        assert "1 lid/leden toegevoegd" in admitted.output and "sanne@example.org" in admitted.output
-        assert "1 wachtende aanmelding(en) gaan verder" in admitted.output
-        assert services().cohorts.pending(services().cohort) == []
-        [sanne] = [p for p in services().repo.people_of(services().cohort) if p["role"] == "mentee"]
-        assert sanne["name"] == "Sanne de Vries" and services().cohorts.is_member(services().cohort, sanne["email"])
-        assert len(services().runs.started) == 1  # the mentee's trajectory run
-    finally:
-        services.cache_clear()
+    svc = cli_services
+    leden = tmp_path / "leden.csv"
+    leden.write_text("naam,e-mailadres\nAnneke van Dijk,anneke@example.org\n", encoding="utf-8")
+    assert "1 lid/leden toegevoegd" in CliRunner().invoke(app, ["import-members", str(leden)]).output
+    imported = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW, MENTEE_ROW)),
+                                        "--ignore-window"])
+    assert imported.exit_code == 0 and "1 aanmelding(en) wachten: geen lid van de kring" in imported.output
+    listed = CliRunner().invoke(app, ["applications"]).output
+    assert "WACHT: geen lid van de kring; toelaten met: mentorschap members add sanne@example.org" in listed
+    refused = CliRunner().invoke(app, ["members", "add", "niet-een-adres"])
+    assert refused.exit_code == 2 and "geweigerd: email:" in refused.output
+    svc.runs = FakeRuns()  # type: ignore[misc]  # no Prefect server here: the run's start is recorded
+    admitted = CliRunner().invoke(app, ["members", "add", "Sanne@Example.org"])
+    assert admitted.exit_code == 0, admitted.output
+    assert "1 lid/leden toegevoegd" in admitted.output and "sanne@example.org" in admitted.output
+    assert "1 wachtende aanmelding(en) gaan verder" in admitted.output
+    assert svc.cohorts.pending(svc.cohort) == []
+    [sanne] = [p for p in svc.repo.people_of(svc.cohort) if p["role"] == "mentee"]
+    assert sanne["name"] == "Sanne de Vries" and svc.cohorts.is_member(svc.cohort, sanne["email"])
+    assert len(svc.runs.started) == 1  # the mentee's trajectory run
 
 
 # --- training, accreditation, costs ---------------------------------------------------------------
@@ -405,28 +399,21 @@ def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(
 
 
 def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(
-    db_url: str, tmp_path: Path, monkeypatch
+    cli_services: Services, tmp_path: Path
 ) -> None:
     from typer.testing import CliRunner
 
     from mentorschap.cli import app
-    from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
-    services.cache_clear()
-    try:
-        bad = MENTEE_ROW.replace("sanne@example.org", "sanne-at-example.org").replace(",2,", ",zestig,")
-        result = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW, bad)),
-                                          "--ignore-window"])
-        assert result.exit_code == 2
-        assert "rij 3, veld email: geen geldig e-mailadres" in result.output
-        assert "rij 3, veld years_experience: vul het aantal jaren ervaring als huisarts in" in result.output
-        assert "niets geïmporteerd: " in result.output
-        assert count(services(), people) == 0
-        good = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)), "--ignore-window"])
-        assert good.exit_code == 0 and "1 aanmelding(en) geïmporteerd" in good.output
-        again = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)), "--ignore-window"])
-        assert again.exit_code == 2 and "er is al een aanmelding met anneke@example.org" in again.output
-    finally:
-        services.cache_clear()
+    bad = MENTEE_ROW.replace("sanne@example.org", "sanne-at-example.org").replace(",2,", ",zestig,")
+    result = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW, bad)),
+                                      "--ignore-window"])
+    assert result.exit_code == 2
+    assert "rij 3, veld email: geen geldig e-mailadres" in result.output
+    assert "rij 3, veld years_experience: vul het aantal jaren ervaring als huisarts in" in result.output
+    assert "niets geïmporteerd: " in result.output
+    assert count(cli_services, people) == 0
+    good = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)), "--ignore-window"])
+    assert good.exit_code == 0 and "1 aanmelding(en) geïmporteerd" in good.output
+    again = CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)), "--ignore-window"])
+    assert again.exit_code == 2 and "er is al een aanmelding met anneke@example.org" in again.output

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from adapters.cohort_file import CohortFileError, add_cohort, read_cohorts
 from domain.clock import AMSTERDAM
 from mentorschap import cli
-from wiring.bootstrap import ROOT, services
+from wiring.bootstrap import ROOT, build, provided
+from wiring.settings import Settings
 
 NEXT = """
 [[cohort]]
@@ -100,12 +101,12 @@ def test_added_cohorts_keep_the_facilitator_s_comments_and_read_back(tmp_path: P
 
 @pytest.fixture
 def runner(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_COHORTS_FILE", str(tmp_path / "cohorts.toml"))
+    """The CLI with this test's database and cohorts file (``provided`` to its commands)."""
     monkeypatch.chdir(tmp_path)
-    services.cache_clear()
-    yield CliRunner()
-    services.cache_clear()
+    svc = build(Settings(database_url=db_url, cohorts_file=tmp_path / "cohorts.toml"))
+    with provided(svc):
+        yield CliRunner()
+    svc.engine.dispose()
 
 
 def test_cohort_add_writes_the_file_and_refuses_a_wrong_date_in_one_line(runner: CliRunner, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from domain.people import Role
 from domain.phases import Phase
 from domain.waits import Subject
 from tests.integration.test_cohort_enrolment import HEADER, PLAN, svc  # noqa: F401  (the fixture)
+from wiring.bootstrap import provided
 
 MENTORS = [
     # name, email, postcode, topics, availability, capacity
@@ -42,7 +43,7 @@ class FakeArtifacts:
 
 
 @pytest.fixture
-def cohort(svc, tmp_path: Path, monkeypatch):  # noqa: F811
+def cohort(svc, tmp_path: Path):  # noqa: F811
     """Three mentors (Marloes skips the training) and three mentees waiting in matching."""
     rows = [HEADER]
     for name, email, postcode, topics, free, capacity in MENTORS:
@@ -66,13 +67,13 @@ def cohort(svc, tmp_path: Path, monkeypatch):  # noqa: F811
             # the run waits for its mentor
             svc.run_store.open_wait(Subject.trajectory(a.trajectory_id), "matching", version, svc.clock.now())
     svc.artifacts = FakeArtifacts()
-    monkeypatch.setattr(cohort_tasks, "services", lambda: svc)
-    return svc, ids
+    with provided(svc):  # the mail pipeline's sender finds its services here
+        yield svc, ids
 
 
 def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:
     world, ids = cohort
-    proposal = cohort_tasks.propose_matching.fn(PLAN)
+    proposal = cohort_tasks.propose_matching.fn(world, PLAN)
     pairs = {p["trajectory_id"]: p["mentor_id"] for p in proposal["pairs"]}
     assert pairs[ids["sanne"].trajectory_id] == ids["anneke"].person_id
     assert pairs[ids["youssef"].trajectory_id] == ids["pieter"].person_id
@@ -87,7 +88,7 @@ def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:
 def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:
     world, ids = cohort
     world.cohorts.record_attendance(PLAN.id, [ids["anneke"].person_id], False, PLAN.training_date)
-    proposal = cohort_tasks.propose_matching.fn(PLAN)
+    proposal = cohort_tasks.propose_matching.fn(world, PLAN)
     assert len(proposal["pairs"]) == 1 and len(proposal["unmatched"]) == 2
     reasons = [r["toelichting"] for r in world.artifacts.published["matchingsvoorstel-zob-2021"] if r["mentor"] == "—"]
     assert reasons == ["geen mentorcapaciteit meer over: de enige mentor die in aanmerking komt is vol"] * 2
@@ -95,31 +96,31 @@ def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:
 
 def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(cohort) -> None:
     world, ids = cohort
-    cohort_tasks.propose_matching.fn(PLAN)
+    cohort_tasks.propose_matching.fn(world, PLAN)
     lotte, sanne = ids["lotte"].trajectory_id, ids["sanne"].trajectory_id
-    refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
+    refused = cohort_tasks.settle_matching.fn(world, PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["marloes"].person_id}])
     marloes, pieter = ids["marloes"].person_id, ids["pieter"].person_id
     assert refused == [f"Gewijzigde koppels: Lotte (traject {lotte}): Dr. Marloes (id {marloes}) was niet bij "
                        "de mentortraining; alleen getrainde mentoren worden gekoppeld"]
-    refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte,
+    refused = cohort_tasks.settle_matching.fn(world, PLAN, True, [{"trajectory_id": lotte,
                                                             "mentor_id": ids["pieter"].person_id}])
     assert refused == [f"Gewijzigde koppels: 2 mentees voor één mentor: Dr. Pieter (id {pieter}) heeft plaats "
                        "voor 1 mentee(s) en begeleidt er al 0; kies een mentor met plaats"]
-    assert cohort_tasks.settle_matching.fn(PLAN, False, []) != []
+    assert cohort_tasks.settle_matching.fn(world, PLAN, False, []) != []
     sanne, anneke = ids["sanne"].trajectory_id, ids["anneke"].person_id
-    twice = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": sanne, "mentor_id": None},
+    twice = cohort_tasks.settle_matching.fn(world, PLAN, True, [{"trajectory_id": sanne, "mentor_id": None},
                                                          {"trajectory_id": sanne, "mentor_id": anneke}])
     assert twice == ["Gewijzigde koppels: Sanne staat er meer dan eens in"]
     # 'Approve' off never approves, even with a change that is itself fine (issue 12: it did).
     youssef = ids["youssef"].trajectory_id
-    off = cohort_tasks.settle_matching.fn(PLAN, False, [{"trajectory_id": youssef, "mentor_id": pieter}])
+    off = cohort_tasks.settle_matching.fn(world, PLAN, False, [{"trajectory_id": youssef, "mentor_id": pieter}])
     assert off and "Goedkeuren" in off[0]
     assert world.cohorts.proposal(PLAN.id).get("approved") is None and world.cohorts.stage(PLAN.id) != "approved"
     # Lotte waits for the next round instead.
-    assert cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": lotte, "mentor_id": None}]) == []
-    assert cohort_tasks.hand_out.fn(PLAN) == 2
-    assert cohort_tasks.hand_out.fn(PLAN) == 0  # a replay changes nothing
+    assert cohort_tasks.settle_matching.fn(world, PLAN, True, [{"trajectory_id": lotte, "mentor_id": None}]) == []
+    assert cohort_tasks.hand_out.fn(world, PLAN) == 2
+    assert cohort_tasks.hand_out.fn(world, PLAN) == 0  # a replay changes nothing
     t, _ = world.repo.trajectory(sanne)
     assert t.phase is Phase.KENNISMAKING and t.mentor_id == ids["anneke"].person_id
     assert world.repo.trajectory(lotte)[0].phase is Phase.MATCHING
@@ -132,39 +133,40 @@ def test_changes_are_checked_and_an_approval_moves_every_waiting_trajectory_on(c
 
 def test_a_failed_kennismaking_gets_a_new_proposal_without_the_mentor_who_did_not_fit(cohort) -> None:
     world, ids = cohort
-    cohort_tasks.propose_matching.fn(PLAN)
+    cohort_tasks.propose_matching.fn(world, PLAN)
     youssef = ids["youssef"].trajectory_id
-    cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": ids["lotte"].trajectory_id, "mentor_id": None}])
-    cohort_tasks.hand_out.fn(PLAN)
+    cohort_tasks.settle_matching.fn(world, PLAN, True,
+                                    [{"trajectory_id": ids["lotte"].trajectory_id, "mentor_id": None}])
+    cohort_tasks.hand_out.fn(world, PLAN)
     now = world.clock.now()
     world.repo.change(youssef, lambda t: t.answer_kennismaking(Role.MENTEE, False, "sluit niet aan", now), now)
-    new = cohort_tasks.rematch_proposal.fn(youssef)
+    new = cohort_tasks.rematch_proposal.fn(world, youssef)
     assert new["mentor_id"] == ids["anneke"].person_id  # Pieter did not fit; Anneke has a second place
     assert new["explanation"].startswith("0 van 2 leerdoelen gedekt")
     assert f"nieuw-voorstel-t{youssef}-k2" in world.artifacts.published
     # With Anneke full as well, the reason says why nobody is proposed.
     world.repo.change(ids["lotte"].trajectory_id,
                     lambda t: t.choose_mentor(ids["anneke"].person_id, now), now)
-    assert cohort_tasks.rematch_proposal.fn(youssef)["mentor_id"] is None
+    assert cohort_tasks.rematch_proposal.fn(world, youssef)["mentor_id"] is None
 
 
 def test_a_rematch_by_form_or_cli_follows_the_same_rules_as_the_cohort_approval(cohort) -> None:  # type: ignore[no-untyped-def]
     """Issue 12: the rematch form accepted a mentor at capacity and one who skipped the training."""
     world, ids = cohort
-    cohort_tasks.propose_matching.fn(PLAN)
+    cohort_tasks.propose_matching.fn(world, PLAN)
     anneke = ids["anneke"].person_id  # room for two: Sanne and, changed by the facilitator, Lotte
-    assert cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": ids["lotte"].trajectory_id,
+    assert cohort_tasks.settle_matching.fn(world, PLAN, True, [{"trajectory_id": ids["lotte"].trajectory_id,
                                                          "mentor_id": anneke}]) == []
-    cohort_tasks.hand_out.fn(PLAN)
+    cohort_tasks.hand_out.fn(world, PLAN)
     youssef = ids["youssef"].trajectory_id
     now = world.clock.now()
     world.repo.change(youssef, lambda t: t.answer_kennismaking(Role.MENTEE, False, "past niet", now), now)
     before = world.repo.trajectory(youssef)[1]
-    full = cohort_tasks.choose_mentor.fn(youssef, anneke)
+    full = cohort_tasks.choose_mentor.fn(world, youssef, anneke)
     assert "heeft plaats voor 2 mentee(s) en begeleidt er al 2" in full
-    untrained = cohort_tasks.choose_mentor.fn(youssef, ids["marloes"].person_id)
+    untrained = cohort_tasks.choose_mentor.fn(world, youssef, ids["marloes"].person_id)
     assert "was niet bij de mentortraining" in untrained
-    excluded = cohort_tasks.choose_mentor.fn(youssef, ids["pieter"].person_id)
+    excluded = cohort_tasks.choose_mentor.fn(world, youssef, ids["pieter"].person_id)
     assert "paste eerder niet" in excluded
     assert world.repo.trajectory(youssef)[1] == before  # nothing written
     assert cohort_tasks.mentor_refusal(world, youssef, ids["marloes"].person_id) == untrained  # the CLI's check
@@ -181,17 +183,18 @@ def test_the_mentor_is_never_less_experienced_than_the_mentee_in_the_proposal_th
     [els] = import_applications(world, PLAN.id, path, world.clock.now())[0]
     now = world.clock.now()
     world.repo.change(els.trajectory_id, lambda t: t.confirm_application(now), now)
-    proposal = cohort_tasks.propose_matching.fn(PLAN)
+    proposal = cohort_tasks.propose_matching.fn(world, PLAN)
     assert els.trajectory_id in proposal["unmatched"]
     [row] = [r for r in world.artifacts.published["matchingsvoorstel-zob-2021"] if r["mentee"] == "Els"]
     assert "2 met minder jaren ervaring als huisarts dan de mentee (25)" in row["toelichting"]
     anneke = ids["anneke"].person_id
     why = (f"Dr. Anneke (id {anneke}) heeft 20 jaar ervaring als huisarts, minder dan de mentee (25); de mentor is "
            "de meer ervaren huisarts: kies een mentor met minstens 25 jaar ervaring")
-    refused = cohort_tasks.settle_matching.fn(PLAN, True, [{"trajectory_id": els.trajectory_id, "mentor_id": anneke}])
+    refused = cohort_tasks.settle_matching.fn(world, PLAN, True,
+                                              [{"trajectory_id": els.trajectory_id, "mentor_id": anneke}])
     assert refused == [f"Gewijzigde koppels: Els (traject {els.trajectory_id}): {why}"]
     assert cohort_tasks.mentor_refusal(world, els.trajectory_id, anneke) == why  # the rematch form and the CLI
-    assert cohort_tasks.choose_mentor.fn(els.trajectory_id, anneke) == why
+    assert cohort_tasks.choose_mentor.fn(world, els.trajectory_id, anneke) == why
 
 
 def test_a_mistyped_id_on_the_attendance_form_writes_nothing(cohort) -> None:
@@ -199,9 +202,9 @@ def test_a_mistyped_id_on_the_attendance_form_writes_nothing(cohort) -> None:
     every mentor not named, the one she meant among them, was marked absent."""
     world, ids = cohort
     anneke, pieter = ids["anneke"].person_id, ids["pieter"].person_id
-    refused = cohort_tasks.record_training.fn(PLAN, [anneke, 9999])
+    refused = cohort_tasks.record_training.fn(world, PLAN, [anneke, 9999])
     assert refused == ["Aanwezige mentoren: geen geschikte mentor van zob-2021: 9999 (de ids staan in het artefact "
                        "'aanmeldingen-zob-2021')"]
     assert world.cohorts.attended_ids(PLAN.id) == {anneke, pieter}  # as before the form
-    assert cohort_tasks.record_training.fn(PLAN, [anneke]) == []
+    assert cohort_tasks.record_training.fn(world, PLAN, [anneke]) == []
     assert world.cohorts.attended_ids(PLAN.id) == {anneke}

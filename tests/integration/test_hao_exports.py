@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
+from domain.clock import FakeClock
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import Claim, Consultation, Goal, Guidance, Progress
+from tests.integration.conftest import services_for
 
 NOW = datetime(2021, 9, 6, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -17,34 +19,28 @@ SECRETS = ["Geheime Opleider", "geheim@example.org", "Mijn aios en ik botsen"]
 
 
 @pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    from wiring.bootstrap import services
-
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    # Pinned: 2021 has ended (the served tests' stack, alive for the session, sets a clock in 2021).
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_START", "2022-03-01T09:00:00+00:00")
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "1")
-    services.cache_clear()
-    repo = services().hao.repo
-    secret = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name=SECRETS[0], email=SECRETS[1]))
-    guided = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Gerda Begeleid", email="gerda@example.org"))
-    mentor = repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mo Mentor", email="mo@example.org"))
-    c = Consultation.request(secret, mentor, "visit", SECRETS[2], "c-aaaaaa", NOW)
-    c.accept(NOW)
-    c.plan_conversation(NOW + H, "visit", NOW)
-    c.record_held(1, Claim(km=40, hours=2), NOW + 2 * H)
-    c.close(HaoRole.TRAINER, NOW + 3 * H)
-    g = Guidance.request(guided, mentor, "institute", "short_term", [Goal(area=2, text="Feedback")], "g-aaaaaa", NOW)
-    g.sign_goals(NOW)
-    g.plan_conversation(NOW + H, "visit", NOW)
-    g.record_held(1, Claim(km=10, hours=1), NOW + 2 * H)
-    g.end_conversations(NOW + 2 * H)
-    g.write_report("Nog niet besproken verslag", NOW + 3 * H)
-    for t in (c, g, Progress.start(guided, "v-aaaaaa", NOW)):
-        repo.add_trajectory(t, NOW)
-    yield CliRunner()
-    services.cache_clear()
+def cli(db_url):
+    # Pinned: 2021 has ended.
+    with services_for(db_url, FakeClock(datetime(2022, 3, 1, 9, 0, tzinfo=UTC))) as svc:
+        repo = svc.hao.repo
+        secret = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name=SECRETS[0], email=SECRETS[1]))
+        guided = repo.add_person(HaoPerson(role=HaoRole.TRAINER, name="Gerda Begeleid", email="gerda@example.org"))
+        mentor = repo.add_person(HaoPerson(role=HaoRole.MENTOR, name="Mo Mentor", email="mo@example.org"))
+        c = Consultation.request(secret, mentor, "visit", SECRETS[2], "c-aaaaaa", NOW)
+        c.accept(NOW)
+        c.plan_conversation(NOW + H, "visit", NOW)
+        c.record_held(1, Claim(km=40, hours=2), NOW + 2 * H)
+        c.close(HaoRole.TRAINER, NOW + 3 * H)
+        g = Guidance.request(guided, mentor, "institute", "short_term", [Goal(area=2, text="Feedback")], "g-aaaaaa",
+                             NOW)
+        g.sign_goals(NOW)
+        g.plan_conversation(NOW + H, "visit", NOW)
+        g.record_held(1, Claim(km=10, hours=1), NOW + 2 * H)
+        g.end_conversations(NOW + 2 * H)
+        g.write_report("Nog niet besproken verslag", NOW + 3 * H)
+        for t in (c, g, Progress.start(guided, "v-aaaaaa", NOW)):
+            repo.add_trajectory(t, NOW)
+        yield CliRunner()
 
 
 def export(runner: CliRunner, audience: str) -> tuple[str, dict]:

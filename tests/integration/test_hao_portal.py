@@ -140,7 +140,6 @@ def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reach
     """Issue 10.10: "minimaal twee" voortgangsgesprekken; a third is allowed and goes to the dossier too."""
     from administration.hao_export import render_dossier
     from domain.hao.trajectory import Progress
-    from flows.hao import common
     from flows.hao.progress import dossier_messages
     from tasks.hao_messages import compose_hao
 
@@ -149,7 +148,6 @@ def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reach
     p.couple(ids["mentor"], 0, NOW)
     p = svc.hao.repo.add_trajectory(p, NOW)
     staff = svc.hao.repo.add_person(HaoPerson(role=HaoRole.STAFF, name="Sanne Staf", email="s@example.org"))
-    monkeypatch.setattr(common, "staff_ids", lambda: [staff])  # the task's body, without a Prefect run
 
     def held(n: int, **form: str):
         url = link(svc, ids["mentor"], "mentor", p.id, "hao_held", f"c{n}-held", conversation=n)
@@ -175,7 +173,7 @@ def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reach
     conversation(2)
     t, _ = svc.hao.repo.trajectory(p.id)
     assert t.phase is HaoPhase.CONVERSATIONS and t.completed_at is not None and len(t.signed_reports()) == 2
-    messages = {(m.to, m.person_id): m for m in dossier_messages(t)}
+    messages = {(m.to, m.person_id): m for m in dossier_messages(svc, t)}
     offer = compose_hao(svc, messages[(HaoRole.MENTOR, None)], clock.now())
     text = offer.rendered.text
     assert "Het minimum van twee gesprekken is gehaald" in text and "Meer gesprekken mogen" in text
@@ -187,17 +185,16 @@ def test_progress_goes_on_after_the_minimum_of_two_and_every_signed_report_reach
     t, _ = svc.hao.repo.trajectory(p.id)
     assert t.phase is HaoPhase.CLOSED and [c.report.text for c in t.signed_reports()] == [
         "Verslag 1", "Verslag 2", "Verslag 3"]
-    assert {m.occasion for m in dossier_messages(t)} == {"dossier-3", "closed"}
+    assert {m.occasion for m in dossier_messages(svc, t)} == {"dossier-3", "closed"}
     dossier = render_dossier(svc, p.id)
     assert "Verslag 3" in dossier and "met de verdere gesprekken 3 verslagen" in dossier
 
 
-def test_the_hao_sweep_closes_an_idle_trajectory_that_met_the_minimum_at_its_due_date(world, monkeypatch) -> None:
+def test_the_hao_sweep_closes_an_idle_trajectory_that_met_the_minimum_at_its_due_date(world) -> None:
     from domain.hao.trajectory import Progress
     from flows.hao import sweep
 
     svc, _, clock, ids, _, _ = world
-    monkeypatch.setattr(sweep, "services", lambda: svc)
     p = Progress.start(ids["trainer"], new_pseudonym(Kind.PROGRESS), NOW, due_by=NOW + timedelta(days=30))
     p.couple(ids["mentor"], 0, NOW)
     for n in (1, 2):
@@ -208,8 +205,8 @@ def test_the_hao_sweep_closes_an_idle_trajectory_that_met_the_minimum_at_its_due
         p.sign_report(n, HaoRole.TRAINER, at + timedelta(days=1))
     p = svc.hao.repo.add_trajectory(p, NOW)
     clock.advance(days=29)
-    assert sweep.flag_overdue() == 0 and svc.hao.repo.trajectory(p.id)[0].phase is HaoPhase.CONVERSATIONS
+    assert sweep.flag_overdue(svc) == 0 and svc.hao.repo.trajectory(p.id)[0].phase is HaoPhase.CONVERSATIONS
     clock.advance(days=1)
-    assert sweep.flag_overdue() == 0  # closed, not flagged: the minimum was met
+    assert sweep.flag_overdue(svc) == 0  # closed, not flagged: the minimum was met
     t, _ = svc.hao.repo.trajectory(p.id)
     assert t.phase is HaoPhase.CLOSED and t.flagged_at is None

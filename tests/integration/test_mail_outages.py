@@ -10,6 +10,7 @@ The send task, the task's retries and the timer sweep run their real code (``.fn
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from demo.mailserver import MaildirHandler, MaildirServer, free_port
+from domain.clock import FakeClock
 from domain.people import Role
 from domain.trajectory import Trajectory
 from tests.integration.test_sweep import person
+from wiring.bootstrap import Services, build, provided
+from wiring.settings import Settings
 
 START = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)  # a Monday morning: the digest is due
 TIMEOUT = 0.5  # the sender's SMTP timeout in these tests (seconds)
@@ -58,27 +63,22 @@ class Misbehaving(MaildirHandler):
 
 
 class Post:
-    """The services at a moment of the clock, and a misbehaving SMTP server that can go down and up."""
+    """The services on a fake clock, and a misbehaving SMTP server that can go down and up."""
 
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.monkeypatch = monkeypatch
+    def __init__(self, tmp_path: Path) -> None:
         self.maildir = tmp_path / "maildir"
         self.handler = Misbehaving(self.maildir)
         self.port = free_port()
         self.server: MaildirServer | None = None
-        monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
-        monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(self.port))
-        monkeypatch.setenv("MENTORSCHAP_SMTP_TIMEOUT_SECONDS", str(TIMEOUT))
-        monkeypatch.setenv("MENTORSCHAP_SIGNING_SECRET", "outage-test-secret")
-        monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
-        monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
+        self.clock = FakeClock(START)
+        self.svc = build(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", smtp_port=self.port,
+                                  smtp_timeout_seconds=TIMEOUT, signing_secret=SecretStr("outage-test-secret")),
+                         clock=self.clock)
 
-    def at(self, instant: datetime) -> Any:
-        from wiring.bootstrap import services
-
-        self.monkeypatch.setenv("MENTORSCHAP_CLOCK_START", instant.isoformat())
-        services.cache_clear()
-        return services()
+    def at(self, instant: datetime) -> Services:
+        """The services, their clock set to ``instant``."""
+        self.clock.set(instant)
+        return self.svc
 
     def up(self) -> None:
         self.server = MaildirServer(self.maildir, port=self.port, handler=self.handler).start()
@@ -93,13 +93,13 @@ class Post:
 
 
 @pytest.fixture
-def post(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Post]:
-    from wiring.bootstrap import services
-
-    p = Post(tmp_path, monkeypatch)
-    yield p
+def post(tmp_path: Path) -> Iterator[Post]:
+    """The post, its services provided to the send task (``tasks.messages``) and the CLI."""
+    p = Post(tmp_path)
+    with provided(p.svc):
+        yield p
     p.down()
-    services.cache_clear()
+    p.svc.engine.dispose()
 
 
 def trajectory(svc: Any, mentee_email: str = "sanne@example.org") -> int:
@@ -143,11 +143,11 @@ def test_while_the_server_is_down_a_message_waits_and_goes_out_once_after_its_ba
     post.up()
     svc = post.at(START + timedelta(seconds=30))  # a task retry within the backoff does not send
     assert send.fn(message) == message.key and post.received() == []
-    assert deliver_pending.fn() == 0
+    assert deliver_pending.fn(svc) == 0
 
     post.down()
     svc = post.at(START + timedelta(minutes=1, seconds=1))
-    assert deliver_pending.fn() == 0
+    assert deliver_pending.fn(svc) == 0
     again = row(svc, message.key)
     assert again["attempts"] == 2 and near(again["next_attempt_at"], START + timedelta(minutes=3, seconds=1))  # doubled
     assert svc.outbox.figures(svc.clock.now()) == {"mail_pending": 1, "mail_oldest_pending_minutes": 1,
@@ -155,9 +155,9 @@ def test_while_the_server_is_down_a_message_waits_and_goes_out_once_after_its_ba
 
     post.up()
     svc = post.at(START + timedelta(minutes=3, seconds=2))
-    assert deliver_pending.fn() == 1
+    assert deliver_pending.fn(svc) == 1
     assert send.fn(message) == message.key  # a late task retry finds it sent
-    assert deliver_pending.fn() == 0
+    assert deliver_pending.fn(svc) == 0
     [mail] = post.received()
     assert mail["Message-ID"] == message_id_for(message.key, svc.settings.message_domain)
     assert (row(svc, message.key)["status"], row(svc, message.key)["attempts"]) == ("sent", 3)
@@ -191,10 +191,10 @@ def test_a_server_that_answers_4xx_or_too_slowly_gets_the_message_once_it_recove
     post.handler.mail_reply = post.handler.rcpt_reply = ""
     post.handler.delay = 0.0
     post.at(START + timedelta(seconds=58))
-    assert deliver_pending.fn() == 0  # not before its backoff
+    assert deliver_pending.fn(svc) == 0  # not before its backoff
     svc = post.at(START + timedelta(minutes=1, seconds=1))
-    assert deliver_pending.fn() == 1
-    assert deliver_pending.fn() == 0
+    assert deliver_pending.fn(svc) == 1
+    assert deliver_pending.fn(svc) == 0
     assert [m["Message-ID"] for m in post.received()] == [str(svc.outbox.message(message.key)["Message-ID"])]
 
 
@@ -207,14 +207,14 @@ def test_the_sweep_goes_past_one_refused_address_but_stops_for_a_server_that_is_
     for m in messages:
         send.fn(m)  # the server is down: all three wait
     svc = post.at(START + timedelta(minutes=1, seconds=1))
-    assert deliver_pending.fn() == 0
+    assert deliver_pending.fn(svc) == 0
     attempts = [row(svc, m.key)["attempts"] for m in messages]
     assert attempts == [2, 1, 1]  # the round ended at the first: the others were not tried in vain
 
     post.up()
     post.handler.unknown = {"mentee0@example.org"}
     svc = post.at(START + timedelta(minutes=10))
-    assert deliver_pending.fn() == 2
+    assert deliver_pending.fn(svc) == 2
     assert [row(svc, m.key)["status"] for m in messages] == ["failed", "sent", "sent"]
     assert sorted(m["To"].addresses[0].addr_spec for m in post.received()) == ["mentee1@example.org",
                                                                                 "mentee2@example.org"]
@@ -246,7 +246,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     assert not any("exmple" in r.getMessage() for r in caplog.records)
 
     svc = post.at(START + timedelta(days=1))
-    assert deliver_pending.fn() == 0  # a 5xx is never retried by itself
+    assert deliver_pending.fn(svc) == 0  # a 5xx is never retried by itself
     assert svc.outbox.figures(svc.clock.now()) == {"mail_pending": 0, "mail_oldest_pending_minutes": 0,
                                                   "mail_failed": 1}
 
@@ -260,7 +260,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     published: dict[str, tuple[list[dict[str, Any]], str]] = {}  # what Prefect's artifact API was handed
     monkeypatch.setattr("adapters.artifacts.create_table_artifact",
                         lambda table, key, description, _sync: published.__setitem__(key, (table, description)))
-    assert publish_board.fn(svc.cohort) and publish_status({"woken": 2})
+    assert publish_board.fn(svc, svc.cohort) and publish_status(svc, {"woken": 2})
     board = published[f"cohortbord-{svc.cohort}"][1]
     assert (f"NIET BEZORGD: bericht {number} (application_confirmation, traject {tid}) aan sanne@exmple.org "
             f"geweigerd: recipients refused: 550 5.1.1") in board
@@ -293,7 +293,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     done = row(svc, message.key)
     assert (done["status"], done["recipient_email"], done["attempts"]) == ("sent", "sanne@example.org", 2)
     assert svc.outbox.failed() == []
-    assert publish_board.fn(svc.cohort) and "NIET BEZORGD" not in published[f"cohortbord-{svc.cohort}"][1]
+    assert publish_board.fn(svc, svc.cohort) and "NIET BEZORGD" not in published[f"cohortbord-{svc.cohort}"][1]
     send.fn(confirmation(tid, "after-the-correction"))
     assert [m["To"].addresses[0].addr_spec for m in post.received()][-1] == "sanne@example.org"
     again = runner.invoke(cli.app, ["mail", "retry", str(number)])
@@ -322,8 +322,11 @@ def test_a_task_retry_and_the_sweep_at_the_same_moment_send_once(post: Post) -> 
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    retries = threading.Thread(target=racing, args=(lambda: [send.fn(m) for m in reversed(messages)],))
-    sweeps = [threading.Thread(target=racing, args=(deliver_pending.fn,)) for _ in range(2)]
+    # A thread starts with an empty context: each gets a copy of this one, with the provided services.
+    retries = threading.Thread(target=contextvars.copy_context().run,
+                               args=(racing, lambda: [send.fn(m) for m in reversed(messages)]))
+    sweeps = [threading.Thread(target=contextvars.copy_context().run, args=(racing, lambda: deliver_pending.fn(svc)))
+              for _ in range(2)]
     for t in (retries, *sweeps):
         t.start()
     for t in (retries, *sweeps):
@@ -338,7 +341,7 @@ def test_the_sweeps_figures_are_shown_again_once_prefect_is_back(post: Post, mon
     """A round that could not publish its figures (Prefect away) leaves them to the next, even unchanged."""
     from flows.sweep import publish_status
 
-    post.at(START)
+    svc = post.at(START)
     shown: list[list[dict[str, Any]]] = []
 
     def away(table: Any, key: str, description: str, _sync: bool) -> None:
@@ -346,8 +349,8 @@ def test_the_sweeps_figures_are_shown_again_once_prefect_is_back(post: Post, mon
 
     monkeypatch.setattr("adapters.artifacts.create_table_artifact", away)
     with pytest.raises(ConnectionError):
-        publish_status({"woken": 1})
+        publish_status(svc, {"woken": 1})
     monkeypatch.setattr("adapters.artifacts.create_table_artifact",
                         lambda table, key, description, _sync: shown.append(table))
-    assert publish_status({"woken": 1}) and len(shown) == 1
-    assert not publish_status({"woken": 1})  # unchanged and shown: no new version
+    assert publish_status(svc, {"woken": 1}) and len(shown) == 1
+    assert not publish_status(svc, {"woken": 1})  # unchanged and shown: no new version

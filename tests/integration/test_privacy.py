@@ -25,7 +25,7 @@ from tasks.mail import compose
 from tasks.messages import Message
 from tasks.privacy import erase_person, export_person
 from tasks.retention import apply_retention
-from wiring.bootstrap import Services, build
+from wiring.bootstrap import Services, build, provided
 from wiring.settings import Settings
 
 START = datetime(2021, 1, 18, 9, 0, tzinfo=UTC)
@@ -164,7 +164,6 @@ def test_after_an_erasure_nothing_names_the_person_and_the_mentors_record_still_
 
 
 def test_an_unknown_address_or_a_running_trajectory_is_refused_in_one_dutch_line(
-    db_url: str,
     svc: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, bert = ended_pair(svc)
@@ -173,17 +172,12 @@ def test_an_unknown_address_or_a_running_trajectory_is_refused_in_one_dutch_line
         erase_person(svc, BERT["email"])
     assert svc.repo.person(bert).name == "Bert Jansen"
     from mentorschap import cli
-    from wiring.bootstrap import services
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
-    services.cache_clear()
-    try:
+    with provided(svc):
         result = CliRunner().invoke(cli.app, ["person", "erase", "niemand@example.org", "--ja"])
         refused = CliRunner().invoke(cli.app, ["person", "export", "niemand@example.org"])
         asked = CliRunner().invoke(cli.app, ["person", "erase", BERT["email"]], input="n\n")
-    finally:
-        services.cache_clear()
     assert result.exit_code == 2 and refused.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [
         "geweigerd: email: over niemand@example.org is niets bewaard (onbekend adres)"]
@@ -232,8 +226,7 @@ def test_a_topics_mail_keeps_no_body_once_sent_and_the_topics_are_cleared(
     assert svc.outbox.claim(message.key, now) is not None
     svc.outbox.mark_sent(message.key, now)
     assert not svc.outbox.message(message.key).get_payload() and svc.outbox.status(message.key) == "sent"
-    monkeypatch.setattr("tasks.store.services", lambda: svc)
-    forget_topics(tid, {1}, [message.key])
+    forget_topics(svc, tid, {1}, [message.key])
     assert svc.repo.trajectory(tid)[0].matches[0].meetings[0].topics == ""
 
 
@@ -317,24 +310,18 @@ def test_an_ended_trajectory_whose_run_still_closes_is_refused_until_it_did(svc:
 
 
 def test_the_cli_exports_to_a_file_and_erases_with_ja(
-    db_url: str,
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    svc: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mentorschap import cli
-    from wiring.bootstrap import services
 
-    fake = FakeTraces()
-    monkeypatch.setattr(Services, "prefect_traces", property(lambda self: fake))
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
+    fake = svc.prefect_traces
+    assert isinstance(fake, FakeTraces)
     monkeypatch.chdir(tmp_path)
-    services.cache_clear()
-    try:
-        ended_pair(services())
+    ended_pair(svc)
+    with provided(svc):
         exported = CliRunner().invoke(cli.app, ["person", "export", SANNE["email"], "--output", "sanne.json"])
         erased = CliRunner().invoke(cli.app, ["person", "erase", SANNE["email"], "--ja"])
         again = CliRunner().invoke(cli.app, ["person", "export", SANNE["email"]])
-    finally:
-        services.cache_clear()
     assert exported.exit_code == 0 and PLAN in (tmp_path / "sanne.json").read_text(encoding="utf-8")
     assert erased.exit_code == 0 and erased.output.startswith("verwijderd: sanne@example.org (")
     assert again.exit_code == 2 and "onbekend adres" in again.output and len(fake.erased) == 1

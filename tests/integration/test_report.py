@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 from domain.people import Application, Role
 from domain.trajectory import EvaluationKind, Trajectory
 from mentorschap import cli
+from tests.integration.conftest import services_for
 from tests.integration.test_cohort_enrolment import PLAN
 from tests.unit.test_report import SECRET_OUTCOME, SECRET_TOPIC, START, finished, meet, signed
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 NAMES = ("Dr. Anneke van Dijk", "Dr. Pieter Jansen", "Sanne de Vries", "Tom Bakker", "Eva Smit")
 STOP_REASON = "zwanger en te druk met de verbouwing"
@@ -33,12 +34,9 @@ def application(role: str, name: str, years: int = 20) -> Application:
 
 @pytest.fixture
 def svc(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", "9")
     monkeypatch.chdir(tmp_path)
-    services.cache_clear()
-    yield services()
-    services.cache_clear()
+    with services_for(db_url, smtp_port=9) as svc:
+        yield svc
 
 
 def build_cohort(svc: Services) -> None:
@@ -121,8 +119,8 @@ def test_the_sweep_publishes_the_report_as_an_artifact_once_per_change(
                         lambda markdown, key, description, _sync: shown.append((key, markdown)))
     build_cohort(svc)
     assert report_cohorts(svc) == [PLAN.id]
-    assert publish_report.fn(PLAN.id) is True
-    assert publish_report.fn(PLAN.id) is False  # nothing changed: no new version
+    assert publish_report.fn(svc, PLAN.id) is True
+    assert publish_report.fn(svc, PLAN.id) is False  # nothing changed: no new version
     [(key, markdown)] = shown
     assert key == "kringrapport-zob-2021"
     assert "| plan ondertekend | 2 |" in markdown and "- accreditatiepunten: 6 (2 mentor(en))" in markdown
@@ -131,4 +129,4 @@ def test_the_sweep_publishes_the_report_as_an_artifact_once_per_change(
         assert private not in markdown
     tid = svc.repo.trajectory_ids(PLAN.id)[1]
     svc.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, START + timedelta(days=140)), START)
-    assert publish_report.fn(PLAN.id) is True and len(shown) == 2
+    assert publish_report.fn(svc, PLAN.id) is True and len(shown) == 2

@@ -120,7 +120,7 @@ def test_every_state_a_kill_leaves_a_run_in_is_found_and_only_after_a_live_run_w
     assert shown(Paused(pause_key="trajectory-1-w001-plan"), timedelta(days=30)) == PAUSED
 
 
-def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds_its_wait(waiting, monkeypatch):
+def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds_its_wait(waiting):
     """Issue 11.4: a run that crashed after it was resumed, before it recorded the wake-up, kept its key
     in our database; the sweep only woke Paused runs then, so it stayed Crashed for good."""
     from datetime import UTC, datetime
@@ -134,11 +134,10 @@ def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds
         prefect = FakePrefect([(shown, None)])
         svc = SimpleNamespace(control=control(runs, prefect), run_store=runs,
                               clock=SimpleNamespace(now=lambda: datetime.now(UTC)))
-        monkeypatch.setattr(tasks.runs, "services", lambda svc=svc: svc)
         assert runs.run(subject).wait == key  # the crash came before the wake-up was recorded
-        found = tasks.runs.due_runs((subject.kind,), lambda row, now: False)
+        found = tasks.runs.due_runs(svc, (subject.kind,), lambda row, now: False)
         assert [(row.subject, why.value) for row, why in found] == [(subject, "revive")]
-        assert tasks.runs.act_on(found, lambda s: None) == {"revive": 1}
+        assert tasks.runs.act_on(svc, found, lambda s: None) == {"revive": 1}
         assert prefect.rescheduled == [RUN]
 
 

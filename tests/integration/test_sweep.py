@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from demo.mailserver import MaildirServer
-from domain.clock import AMSTERDAM
+from domain.clock import AMSTERDAM, FakeClock
 from domain.people import Application, Role
 from domain.phases import Phase
 from domain.trajectory import Trajectory
@@ -46,30 +46,27 @@ def person(role: str, email: str) -> Application:
 
 
 @pytest.fixture
-def world(db_url, tmp_path, monkeypatch):
-    from wiring.bootstrap import services
+def world(db_url, tmp_path):
+    """A matched pair; ``at(instant)`` sets the fake clock and returns the services, which are provided
+    (``wiring.bootstrap.provided``) to the tasks and the sweep the test calls."""
+    from pydantic import SecretStr
+
+    from tests.integration.conftest import services_for
 
     server = MaildirServer(tmp_path / "maildir").start()
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("MENTORSCHAP_SIGNING_SECRET", "sweep-test-secret")
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
+    clock = FakeClock(START)
+    with services_for(db_url, clock, smtp_port=server.port, signing_secret=SecretStr("sweep-test-secret")) as svc:
+        def at(instant: datetime):
+            clock.set(instant)
+            return svc
 
-    def at(instant: datetime):
-        monkeypatch.setenv("MENTORSCHAP_CLOCK_START", instant.isoformat())
-        services.cache_clear()
-        return services()
-
-    svc = at(START)
-    mentee = svc.repo.add_person(svc.cohort, person("mentee", "sanne@example.org"), START)
-    mentor = svc.repo.add_person(svc.cohort, person("mentor", "anneke@example.org"), START)
-    t = svc.repo.add_trajectory(Trajectory.apply(svc.cohort, mentee, START), START)
-    svc.repo.change(t.id, lambda t: t.confirm_application(START), START)
-    svc.repo.change(t.id, lambda t: t.choose_mentor(mentor, START), START)
-    yield at, t.id, server
+        mentee = svc.repo.add_person(svc.cohort, person("mentee", "sanne@example.org"), START)
+        mentor = svc.repo.add_person(svc.cohort, person("mentor", "anneke@example.org"), START)
+        t = svc.repo.add_trajectory(Trajectory.apply(svc.cohort, mentee, START), START)
+        svc.repo.change(t.id, lambda t: t.confirm_application(START), START)
+        svc.repo.change(t.id, lambda t: t.choose_mentor(mentor, START), START)
+        yield at, t.id, server
     server.stop()
-    services.cache_clear()
 
 
 def sign_both(svc, tid: int) -> None:
@@ -164,10 +161,10 @@ def test_the_sweep_wakes_a_run_for_a_due_evaluation_but_not_for_a_reminder(world
     key = waits_at(svc, tid, "meetings")
 
     at(first + timedelta(days=30))
-    assert find_due(paused(key)) == []  # only reminders are due: the sweep sends them itself
+    assert find_due(svc, paused(key)) == []  # only reminders are due: the sweep sends them itself
     at(first + timedelta(days=123))
-    assert find_due(paused(key)) == [(str(tid), "due")]
-    assert find_due({RUN_ID: ("active", None)}) == []  # not suspended (yet): nothing to wake
+    assert find_due(svc, paused(key)) == [(str(tid), "due")]
+    assert find_due(svc, {RUN_ID: ("active", None)}) == []  # not suspended (yet): nothing to wake
 
 
 def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajectory(world):
@@ -178,9 +175,9 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
     sign_both(svc, tid)
     svc.repo.change(tid, lambda t: t.propose_meeting(START + timedelta(days=10), START), START)
 
-    refused = apply_steering.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
+    refused = apply_steering.fn(svc, tid, Steering(move_meeting=1, move_to=START + timedelta(days=400)))
     assert refused and refused[0].startswith("Bijeenkomst verzetten: na het einde")
-    assert apply_steering.fn(tid, Steering(move_meeting=1, move_to=START + timedelta(days=20))) == []
+    assert apply_steering.fn(svc, tid, Steering(move_meeting=1, move_to=START + timedelta(days=20))) == []
     t = svc.repo.trajectory(tid)[0]
     meeting = t.match.meeting(1)
     # The UI's date picker sends what she picked as UTC: it is read as Amsterdam time (issue 12).
@@ -189,17 +186,17 @@ def test_the_facilitator_can_move_a_meeting_within_the_rules_or_end_the_trajecto
     assert t.history[-1].by is Role.FACILITATOR  # her act, not the mentee's
 
     # Half a move is refused under the form's label, and nothing moves (issue 12: it vanished).
-    assert apply_steering.fn(tid, Steering(move_to=START + timedelta(days=30))) == [
+    assert apply_steering.fn(svc, tid, Steering(move_to=START + timedelta(days=30))) == [
         "Bijeenkomst verzetten: vul ook het nummer van de bijeenkomst in"]
-    assert apply_steering.fn(tid, Steering(move_meeting=1)) == [
+    assert apply_steering.fn(svc, tid, Steering(move_meeting=1)) == [
         "Bijeenkomst verzetten: vul ook de nieuwe datum en tijd in"]
     assert svc.repo.trajectory(tid)[0].match.meeting(1).sequence == 1
     # A rematch and an end in one form: which did she mean? Neither is done.
     both = Steering(rematch_reason="mentor stopt", end_reason="mentee stopt")
-    assert apply_steering.fn(tid, both) == ["Nieuwe match starten en Traject beëindigen: kies één van beide; "
+    assert apply_steering.fn(svc, tid, both) == ["Nieuwe match starten en Traject beëindigen: kies één van beide; "
                                             "geen van beide is gedaan"]
     assert svc.repo.trajectory(tid)[0].phase is Phase.MEETINGS
-    assert apply_steering.fn(tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
+    assert apply_steering.fn(svc, tid, Steering(end_reason="mentee verhuist naar het buitenland")) == []
     t, _ = svc.repo.trajectory(tid)
     assert t.phase is Phase.WITHDRAWN and t.withdrawal.by is Role.FACILITATOR
 
@@ -216,10 +213,10 @@ def test_a_message_a_crashed_sender_left_behind_goes_out_once_after_its_lease(wo
                       to=Role.MENTEE)
     svc.outbox.enqueue(compose(svc, message, START), START)
     assert svc.outbox.claim(message.key, START) is not None  # a sender took it ... and died
-    assert deliver_pending.fn() == 0  # within its lease nobody else touches it
+    assert deliver_pending.fn(svc) == 0  # within its lease nobody else touches it
     at(START + timedelta(minutes=11))
-    assert deliver_pending.fn() == 1
-    assert deliver_pending.fn() == 0
+    assert deliver_pending.fn(svc) == 1
+    assert deliver_pending.fn(svc) == 0
     [mail] = server.read()
     assert mail["Message-ID"] == message_id_for(message.key, svc.settings.message_domain)
 
@@ -230,11 +227,11 @@ def test_a_lost_wake_up_is_found_by_the_sweep(world):
     at, tid, _ = world
     svc = at(START)
     key = waits_at(svc, tid, "kennismaking")
-    assert find_due(paused(key)) == []
+    assert find_due(svc, paused(key)) == []
     # Two answers at the same moment: both written, the run's wake-up refused or lost.
     for role in (Role.MENTEE, Role.MENTOR):
         svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
-    assert find_due(paused(key)) == [(str(tid), "changed")]
+    assert find_due(svc, paused(key)) == [(str(tid), "changed")]
 
 
 def test_a_lost_wake_up_of_the_act_that_ended_the_trajectory_is_found_too(world):
@@ -245,9 +242,9 @@ def test_a_lost_wake_up_of_the_act_that_ended_the_trajectory_is_found_too(world)
     svc = at(START)
     key = waits_at(svc, tid, "kennismaking")
     svc.repo.change(tid, lambda t: t.withdraw(Role.MENTEE, "verhuisd", START), START)
-    assert find_due(paused(key)) == [(str(tid), "changed")]
+    assert find_due(svc, paused(key)) == [(str(tid), "changed")]
     svc.run_store.close_wait(key)  # the run woke, sent the closing mail and completed: nothing left to do
-    assert find_due({RUN_ID: ("finished", None)}) == []
+    assert find_due(svc, {RUN_ID: ("finished", None)}) == []
 
 
 def test_the_sweep_starts_a_run_never_started_and_revives_a_crashed_or_stuck_one(world):
@@ -255,13 +252,13 @@ def test_the_sweep_starts_a_run_never_started_and_revives_a_crashed_or_stuck_one
 
     at, tid, _ = world
     svc = at(START)
-    assert find_due({}) == [(str(tid), "start")]
+    assert find_due(svc, {}) == [(str(tid), "start")]
     key = waits_at(svc, tid, "kennismaking")
     # Crashed after it was resumed, before it recorded the wake-up: the key is still open.
-    assert find_due({RUN_ID: ("crashed", None)}) == [(str(tid), "revive")]
-    assert find_due({RUN_ID: ("stuck", None)}) == [(str(tid), "revive")]
+    assert find_due(svc, {RUN_ID: ("crashed", None)}) == [(str(tid), "revive")]
+    assert find_due(svc, {RUN_ID: ("stuck", None)}) == [(str(tid), "revive")]
     # Paused at another key than our database names: nudged, so that it reads the database again.
-    assert find_due({RUN_ID: ("paused", f"{key}-old")}) == [(str(tid), "stale")]
+    assert find_due(svc, {RUN_ID: ("paused", f"{key}-old")}) == [(str(tid), "stale")]
 
 
 def test_a_cohort_run_is_woken_at_its_deadline_and_after_a_lost_attendance_wake_up(world):
@@ -277,17 +274,17 @@ def test_a_cohort_run_is_woken_at_its_deadline_and_after_a_lost_attendance_wake_
     svc.run_store.set_flow_run(cohort, COHORT_RUN)
     key = svc.run_store.open_wait(cohort, MENTORS_CLOSED, svc.cohorts.version(PLAN.id), PLAN.opens_at)
     state = {COHORT_RUN: ("paused", str(key))}
-    assert find_due(state, kinds=(RunKind.COHORT,)) == []
+    assert find_due(svc, state, kinds=(RunKind.COHORT,)) == []
     at(PLAN.mentor_deadline)
-    assert find_due(state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "due")]
+    assert find_due(svc, state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "due")]
     svc.run_store.close_wait(key)
 
     key = svc.run_store.open_wait(cohort, TRAINING, svc.cohorts.version(PLAN.id), PLAN.mentor_deadline)
     state = {COHORT_RUN: ("paused", str(key))}
-    assert find_due(state, kinds=(RunKind.COHORT,)) == []
+    assert find_due(svc, state, kinds=(RunKind.COHORT,)) == []
     mentor = svc.repo.add_person(PLAN.id, person("mentor", "bram@example.org"), PLAN.opens_at)
     svc.cohorts.record_attendance(PLAN.id, [mentor], True, PLAN.training_date)  # the CLI's wake-up was lost
-    assert find_due(state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "changed")]
+    assert find_due(svc, state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "changed")]
 
 
 def test_a_meeting_invitation_from_the_store_carries_both_people_the_practice_and_a_stable_uid(world):
@@ -381,7 +378,7 @@ def test_every_invitation_carries_the_recipients_link_to_move_or_call_off_and_th
 
     def mails() -> dict[str, str]:
         return {f"{m.occasion}:{m.to.value}": compose(svc, m, START).rendered.text
-                for m in meeting_messages(load(tid))}
+                for m in meeting_messages(load(svc, tid))}
 
     first = mails()
     for role in ("mentee", "mentor"):
@@ -408,7 +405,7 @@ def test_a_plan_review_only_at_the_mentees_wish_and_her_comment_reaches_the_ment
         svc.repo.change(tid, lambda t, r=role: t.answer_kennismaking(r, True, "", START), START)
 
     def sent() -> dict[str, object]:
-        return {f"{m.template}:{m.to.value}": m for m in plan_messages(load(tid))}
+        return {f"{m.template}:{m.to.value}": m for m in plan_messages(load(svc, tid))}
 
     svc.repo.change(tid, lambda t: t.submit_plan(["Grenzen stellen"], "Plan.", START), START)
     assert set(sent()) == {"plan_request:mentee", "sign_request:mentee", "sign_request:mentor"}  # no review asked
@@ -433,7 +430,7 @@ def test_a_plan_changed_after_the_start_is_sent_to_both_to_sign_and_the_facilita
     sign_both(svc, tid)
 
     def templates() -> set[str]:
-        return {f"{m.occasion}:{m.template}:{m.to.value}" for m in phase_messages(load(tid))}
+        return {f"{m.occasion}:{m.template}:{m.to.value}" for m in phase_messages(load(svc, tid))}
 
     assert not any("sign_request" in m for m in templates())
     svc.repo.change(tid, lambda t: t.submit_plan(["Grenzen", "Delegeren"], "Nieuw plan.", START), START)
@@ -494,7 +491,7 @@ def test_a_run_that_lags_behind_the_database_never_costs_the_messages_of_the_pha
     sent = sorted((str(m["To"]).split("<")[-1].rstrip(">"), str(m["Subject"])) for m in server.read())
     assert len(sent) == 7 and {to for to, _ in sent} == {"sanne@example.org", "anneke@example.org",
                                                           "facilitator@example.org"}
-    owed_then = {m.key for m in phase_messages(load(tid))}
+    owed_then = {m.key for m in phase_messages(load(svc, tid))}
     assert set(svc.outbox.known(list(owed_then))) == owed_then  # the run's own keys: it sends none of it again
     assert set(svc.outbox.known([f"t{tid}:k1-kennismaking-invite:mentee", f"t{tid}:k1-kennismaking-invite:mentor"]))
     assert not svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-plan-request:mentee"])

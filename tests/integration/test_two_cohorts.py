@@ -4,7 +4,7 @@ window is open, and the board, the report and the CLI's default keep the two apa
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,42 +12,36 @@ from fastapi.testclient import TestClient
 
 from adapters.cohort_file import read_cohorts
 from demo.mailserver import MaildirServer
-from domain.clock import AMSTERDAM
+from domain.clock import AMSTERDAM, FakeClock
 from domain.trajectory import Trajectory
 from portal.app import create_app
+from tests.integration.conftest import services_for
 from tests.integration.test_cohort_enrolment import FakeRuns, form
 from tests.integration.test_cohort_file import NEXT, write
 from tests.integration.test_report import application
 from tests.unit.test_report import START, meet, signed
-from wiring.bootstrap import ROOT, Services, services
+from wiring.bootstrap import ROOT, Services
 
 NOW = datetime(2021, 11, 22, 10, 0, tzinfo=AMSTERDAM)  # 2022's window is open; 2021's pair meets
 
 
 @pytest.fixture
-def svc(db_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
+def svc(db_url, tmp_path: Path) -> Iterator[Services]:
     server = MaildirServer(tmp_path / "maildir").start()
-    monkeypatch.setenv("MENTORSCHAP_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_START", NOW.isoformat())
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
-    services.cache_clear()
-    svc = services()
-    svc.runs = FakeRuns()  # type: ignore[misc]
-    first = read_cohorts(ROOT / "cohorts.toml")[0]
-    [second] = read_cohorts(write(tmp_path, NEXT))
-    svc.cohorts.open(first, START)
-    mentee = svc.repo.add_person(first.id, application("mentee", "Sanne de Vries", 2), START)
-    mentor = svc.repo.add_person(first.id, application("mentor", "Dr. Anneke van Dijk"), START)
-    tid = svc.repo.add_trajectory(Trajectory.apply(first.id, mentee, START), START).require_id()
-    svc.repo.change(tid, lambda t: (signed(t, mentor, START), meet(t, datetime(2021, 3, 1, 19, tzinfo=AMSTERDAM))),
-                    START)
-    svc.cohorts.open(second, second.opens_at)
-    svc.mailbox = server  # type: ignore[attr-defined]
-    yield svc
+    with services_for(db_url, FakeClock(NOW), smtp_port=server.port) as svc:
+        svc.runs = FakeRuns()  # type: ignore[misc]
+        first = read_cohorts(ROOT / "cohorts.toml")[0]
+        [second] = read_cohorts(write(tmp_path, NEXT))
+        svc.cohorts.open(first, START)
+        mentee = svc.repo.add_person(first.id, application("mentee", "Sanne de Vries", 2), START)
+        mentor = svc.repo.add_person(first.id, application("mentor", "Dr. Anneke van Dijk"), START)
+        tid = svc.repo.add_trajectory(Trajectory.apply(first.id, mentee, START), START).require_id()
+        svc.repo.change(tid, lambda t: (signed(t, mentor, START), meet(t, datetime(2021, 3, 1, 19, tzinfo=AMSTERDAM))),
+                        START)
+        svc.cohorts.open(second, second.opens_at)
+        svc.mailbox = server  # type: ignore[attr-defined]
+        yield svc
     server.stop()
-    services.cache_clear()
 
 
 def test_the_portal_offers_the_cohort_whose_window_is_open_and_files_applications_there(svc: Services) -> None:
@@ -90,7 +84,7 @@ def test_the_board_and_the_report_keep_the_cohorts_apart(svc: Services, monkeypa
     mentee = svc.repo.add_person("zob-2022", application("mentee", "Tom Bakker", 2), NOW)
     svc.repo.add_trajectory(Trajectory.apply("zob-2022", mentee, NOW), NOW)
     assert report_cohorts(svc) == ["zob-2021", "zob-2022"]
-    assert publish_board.fn("zob-2021") and publish_board.fn("zob-2022")
+    assert publish_board.fn(svc, "zob-2021") and publish_board.fn(svc, "zob-2022")
     assert [(r["mentee"], r["fase"]) for r in boards["cohortbord-zob-2021"]] == [("Sanne de Vries", "bijeenkomsten")]
     assert [(r["mentee"], r["fase"]) for r in boards["cohortbord-zob-2022"]] == [("Tom Bakker", "aanmelding")]
     old, new = read_report(svc, "zob-2021"), read_report(svc, "zob-2022")
