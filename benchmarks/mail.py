@@ -81,7 +81,7 @@ def signed_trajectory_with_meeting(svc: Services) -> int:
     return t.require_id()
 
 
-def project_path(trajectory_id: int, first: int, count: int) -> tuple[float, list[str]]:
+def project_path(svc: Services, trajectory_id: int, first: int, count: int) -> tuple[float, list[str]]:
     """(seconds, outbox keys) for ``count`` invitations through the task's send path."""
     from tasks.mail import send
     from tasks.messages import Message
@@ -89,7 +89,7 @@ def project_path(trajectory_id: int, first: int, count: int) -> tuple[float, lis
     keys = []
     started = time.perf_counter()
     for n in range(first, first + count):
-        keys.append(send.fn(Message(trajectory_id=trajectory_id, occasion=f"bench-{n}-invite",
+        keys.append(send.fn(svc, Message(trajectory_id=trajectory_id, occasion=f"bench-{n}-invite",
                                     template="meeting_invitation", to=Role.MENTEE, meeting=1, calendar="REQUEST")))
     return time.perf_counter() - started, keys
 
@@ -111,8 +111,8 @@ def run() -> dict[str, float | int]:
     load = os.getloadavg()[0]  # the figures fall when others share the machine: say how busy it was
     with smtp_only("mail") as (port, svc):
         tid = signed_trajectory_with_meeting(svc)
-        project_path(tid, 0, WARMUP)
-        seconds, keys = project_path(tid, WARMUP, MESSAGES)
+        project_path(svc, tid, 0, WARMUP)
+        seconds, keys = project_path(svc, tid, WARMUP, MESSAGES)
         stored = [svc.outbox.message(key) for key in keys]
         raw = [(m["From"].addresses[0].addr_spec, m["To"].addresses[0].addr_spec, serialize(m)) for m in stored]
         bare_path(port, raw[:WARMUP])

@@ -16,6 +16,6 @@ def confirm(svc: Services, s: Snapshot) -> None:
     if s.trajectory.phase is not Phase.APPLICATION:
         return
     contribution = contribution_text(svc, s.trajectory.cohort)
-    send_all([Message(trajectory_id=s.id, occasion="application", template="application_confirmation",
+    send_all(svc, [Message(trajectory_id=s.id, occasion="application", template="application_confirmation",
                       to=Role.MENTEE, extra={"contribution": contribution})])
     confirm_application(svc, s.id)

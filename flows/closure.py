@@ -26,5 +26,5 @@ def close(svc: Services, s: Snapshot) -> None:
         extra = {"reason": t.withdrawal.reason, "by_role": by.value}
         messages += [Message(trajectory_id=s.id, occasion="withdrawn", template="withdrawn", to=role, extra=extra)
                      for role in told]
-    send_all(messages)
+    send_all(svc, messages)
     publish_documents(svc, s.trajectory)

@@ -26,7 +26,7 @@ def evaluate(svc: Services, s: Snapshot) -> None:
     t = s.trajectory
     kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
     k = f"k{t.require_match().number}"
-    send_all([
+    send_all(svc, [
         Message(trajectory_id=s.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_request", to=role,
                 link="evaluation", link_ref=f"{k}-{kind.value}-evaluation", link_extra={"kind": kind.value},
                 extra={"kind": kind.value})

@@ -15,5 +15,5 @@ from wiring.bootstrap import Services
 
 
 def meet(svc: Services, s: Snapshot) -> None:
-    send_all([Message.of(o) for o in kennismaking_owed(s.trajectory)])
+    send_all(svc, [Message.of(o) for o in kennismaking_owed(s.trajectory)])
     wait(svc, s, "kennismaking")

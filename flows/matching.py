@@ -45,7 +45,7 @@ def find_mentor(svc: Services, s: Snapshot) -> None:
                 Message(trajectory_id=s.id, occasion=f"k{previous.number}-mentor-left", template="withdrawn",
                         to=Role.FACILITATOR, extra={"reason": reason, "by_role": Role.MENTOR.value}),
             ]
-    send_all(messages)
+    send_all(svc, messages)
 
     def record(choice: MentorChoice, given_at: datetime | None) -> list[str]:
         if choice.mentor_id is not None and (refusal := choose_mentor(svc, s.id, choice.mentor_id, given_at)):

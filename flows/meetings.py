@@ -28,7 +28,7 @@ def meeting_messages(s: Snapshot) -> list[Message]:
 def attend(svc: Services, s: Snapshot) -> None:
     """Everything the meeting phases send: news of the signing, invitations, requests."""
     messages = phase_messages(s)
-    send_all(messages)
+    send_all(svc, messages)
     forget_sent_topics(svc, s, [m for m in messages if m.template == "topics_for_mentor"])
     publish_documents(svc, s.trajectory)
 

@@ -21,7 +21,7 @@ from wiring.bootstrap import Services
 
 
 def write_and_sign(svc: Services, s: Snapshot) -> None:
-    send_all(plan_messages(s))
+    send_all(svc, plan_messages(s))
 
     def record(review: PlanReview, given_at: datetime | None) -> list[str]:
         if review.comment.strip():

@@ -128,12 +128,12 @@ def timer_sweep() -> dict[str, int]:
     """Deliver pending mail and start, wake or revive every run with something due (both programmes)."""
     with run_services() as svc:
         delivered = deliver_pending(svc)
-        owed = send_owed()
-        notices = send_notices()
+        owed = send_owed(svc)
+        notices = send_notices(svc)
         runs = wake(svc)
         cohorts = svc.repo.cohorts("peer")
         boards = sum(publish_board(svc, cohort) for cohort in cohorts)
-        digests = sum(send_digest(cohort) for cohort in cohorts)
+        digests = sum(send_digest(svc, cohort) for cohort in cohorts)
         reports = sum(publish_report(svc, cohort) for cohort in report_cohorts(svc))
         figures = {"delivered": delivered, "owed": owed, "notices": notices, **runs, "boards": boards,
                    "digests": digests, "reports": reports}
@@ -152,11 +152,11 @@ def sweep_now() -> dict[str, int]:
         cohorts = svc.repo.cohorts("peer")
         parts: dict[str, Callable[[], int | dict[str, int]]] = {
             "delivered": lambda: deliver_pending.fn(svc),
-            "owed": send_owed.fn,
-            "notices": send_notices.fn,
+            "owed": lambda: send_owed.fn(svc),
+            "notices": lambda: send_notices.fn(svc),
             "woken": lambda: wake.fn(svc),
             "boards": lambda: sum(publish_board.fn(svc, cohort) for cohort in cohorts),
-            "digests": lambda: sum(send_digest.fn(cohort) for cohort in cohorts),
+            "digests": lambda: sum(send_digest.fn(svc, cohort) for cohort in cohorts),
             "reports": lambda: sum(publish_report.fn(svc, cohort) for cohort in report_cohorts(svc)),
             "status": lambda: int(publish_status(svc, figures)),
         }

@@ -17,7 +17,7 @@ from domain.hao.trajectory import Consultation, HaoTrajectory
 from domain.reminders import policy_for
 from tasks.hao_messages import HaoMessage
 from tasks.mail import post
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,8 @@ def notice_messages(t: HaoTrajectory, notice: HaoNotice, staff: list[int], chair
                        conversation=act.conversation, extra=extra) for pid in people]
 
 
-def send_hao_notices(svc: Services | None = None) -> int:
+def send_hao_notices(svc: Services) -> int:
     """Send every reminder and escalation due now, for every open hao trajectory; returns how many."""
-    svc = svc or services()
     now = svc.clock.now()
     policy = policy_for("hao")
     if not policy.may_send(now):

@@ -27,7 +27,7 @@ from prefect.exceptions import MissingContextError
 from adapters.mail import Envelope, TemporaryMailError
 from tasks.hao_messages import HaoMessage, compose_hao
 from tasks.messages import Direct, Letter, Message, compose_peer
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 Mail = Message | Letter | HaoMessage | Direct
 
@@ -62,9 +62,8 @@ class SendError(RuntimeError):
 
 
 @task(name="send mail", cache_policy=NO_CACHE, persist_result=False, retries=4, retry_delay_seconds=[2, 10, 30, 120])
-def send(mail: Mail) -> str:
+def send(svc: Services, mail: Mail) -> str:
     """Compose and record the mail (once), then deliver it; returns the outbox key."""
-    svc = services()
     try:
         post(svc, mail, svc.clock.now())
     except Exception as exc:
@@ -78,10 +77,10 @@ def unsent(svc: Services, mails: Sequence[Mail]) -> list[Mail]:
     return [m for m in mails if m.key not in known]
 
 
-def send_all(mails: Sequence[Mail]) -> None:
+def send_all(svc: Services, mails: Sequence[Mail]) -> None:
     """A task run for each mail whose key is new; known keys cost nothing."""
-    for mail in unsent(services(), mails):
-        send(mail)
+    for mail in unsent(svc, mails):
+        send(svc, mail)
 
 
 def post_all(svc: Services, mails: Iterable[Mail]) -> int:

@@ -24,7 +24,7 @@ from tasks.contexts import PersonView
 from tasks.mail import post
 from tasks.messages import Direct, Message, parties, personal_link, undelivered
 from tasks.store import Snapshot, cohort_will_propose
-from wiring.bootstrap import Services, services
+from wiring.bootstrap import Services
 
 COMBINABLE = {"reminder", "escalation"}
 
@@ -61,9 +61,8 @@ def notice_message(s: Snapshot, notice: Notice) -> Message:
 
 
 @task(name="send due notices", cache_policy=NO_CACHE)
-def send_notices() -> int:
+def send_notices(svc: Services) -> int:
     """Reminders, escalations and meeting requests due now, for every active trajectory."""
-    svc = services()
     now = svc.clock.now()
     sent = 0
     groups: dict[str, list[tuple[Message, PersonView, dict]]] = defaultdict(list)
@@ -114,9 +113,8 @@ def send_combined(svc: Services, items: list[tuple[Message, PersonView, dict]], 
 
 
 @task(name="send weekly digest", cache_policy=NO_CACHE)
-def send_digest(cohort: str) -> bool:
+def send_digest(svc: Services, cohort: str) -> bool:
     """Monday morning: what is overdue and what comes next, for the facilitator of the cohort."""
-    svc = services()
     now = svc.clock.now()
     key = f"digest:{cohort}:{week_key(now)}"
     if not policy_for("peer").digest_due(now) or svc.outbox.known([key]):

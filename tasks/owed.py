@@ -19,15 +19,14 @@ from domain.owed import owed_now, settled
 from domain.phases import Phase
 from tasks.mail import post
 from tasks.messages import Message
-from wiring.bootstrap import services
+from wiring.bootstrap import Services
 
 log = logging.getLogger(__name__)
 
 
 @task(name="send owed mail", cache_policy=NO_CACHE)
-def send_owed() -> int:
+def send_owed(svc: Services) -> int:
     """Send the owed messages a lagging run skipped; how many were sent."""
-    svc = services()
     now = svc.clock.now()
     sent = 0
     for tid, owed in svc.owed.open(now).items():

@@ -205,22 +205,7 @@ def run_services(settings: Settings | None = None) -> Iterator[Services]:
         return
     svc = build(settings)
     try:
-        with provided(svc):  # so the mail pipeline's ``services()`` sees this run's (see there)
+        with provided(svc):  # what the run calls in-process (a flow from the CLI) shares them
             yield svc
     finally:
         svc.engine.dispose()
-
-
-@functools.cache
-def _process_services() -> Services:
-    return build()
-
-
-def services() -> Services:
-    """Deprecated: pass a ``Services`` (from ``run_services()``) instead.
-
-    Kept only for the mail pipeline's modules (tasks.messages, hao_messages, letters, notices,
-    hao_notices, owed) until they take their services as a parameter: inside a ``run_services()``
-    or ``provided()`` block, those services; elsewhere this process's, built once.
-    """
-    return _current.get() or _process_services()

@@ -26,7 +26,7 @@ from wiring.bootstrap import Services
 
 def answer(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all([HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
                          to=HaoRole.MENTOR, link="hao_answer", link_ref="answer")])
     wait(svc, s, "answer")
 
@@ -36,7 +36,7 @@ def conversations(svc: Services, s: HaoSnapshot) -> None:
     assert isinstance(t, Consultation)
     accepted = [HaoMessage(trajectory_id=t.id, occasion="accepted", template="hao_consultation_accepted",
                            to=HaoRole.TRAINER)] if t.accepted_at is not None else []  # (not one asked before)
-    send_all([*accepted, *conversation_messages(t)])
+    send_all(svc, [*accepted, *conversation_messages(t)])
     wait(svc, s, "conversations")
 
 
@@ -44,10 +44,10 @@ def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
     if t.declined is not None:
-        send_all([HaoMessage(trajectory_id=t.id, occasion="declined", template="hao_consultation_declined",
+        send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="declined", template="hao_consultation_declined",
                              to=HaoRole.TRAINER, extra={"proposed_mentor_id": t.declined.proposed_mentor_id})])
         return
-    send_all([HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_consultation_closed", to=role)
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_consultation_closed", to=role)
               for role in BOTH])
 
 

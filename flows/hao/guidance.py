@@ -24,25 +24,25 @@ def goals(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     sign = HaoMessage(trajectory_id=t.id, occasion="goals", template="hao_guidance_goals", to=HaoRole.TRAINER,
                       link="hao_goals", link_ref="goals")
-    send_all([*staff_messages(svc, t, "started", "hao_guidance_started"), sign])
+    send_all(svc, [*staff_messages(svc, t, "started", "hao_guidance_started"), sign])
     wait(svc, s, "goals")
 
 
 def conversations(svc: Services, s: HaoSnapshot) -> None:
-    send_all(conversation_messages(s.trajectory))
+    send_all(svc, conversation_messages(s.trajectory))
     wait(svc, s, "conversations")
 
 
 def report(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all([HaoMessage(trajectory_id=t.id, occasion="report-request", template="hao_report_request",
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="report-request", template="hao_report_request",
                          to=HaoRole.MENTOR, link="hao_report", link_ref="report")])
     wait(svc, s, "report")
 
 
 def discussion(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all([HaoMessage(trajectory_id=t.id, occasion="discuss", template="hao_discuss_request",
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="discuss", template="hao_discuss_request",
                          to=HaoRole.TRAINER, link="hao_discussed", link_ref="discussed")])
     wait(svc, s, "discussion")
 
@@ -54,7 +54,7 @@ def release(svc: Services, s: HaoSnapshot) -> None:
     if t.released:
         copy = HaoMessage(trajectory_id=t.id, occasion="released", template="hao_report_released",
                           to=HaoRole.MENTOR)
-        send_all([*staff_messages(svc, t, "released", "hao_report_released"), copy])
+        send_all(svc, [*staff_messages(svc, t, "released", "hao_report_released"), copy])
 
 
 STEPS = {HaoPhase.GOALS: goals, HaoPhase.CONVERSATIONS: conversations, HaoPhase.REPORT: report,

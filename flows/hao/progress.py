@@ -55,7 +55,7 @@ def flag_messages(svc: Services, t: Progress) -> list[HaoMessage]:
 def coupling(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
                          to=HaoRole.CHAIR, person_id=pid, link="hao_couple", link_ref="couple")
               for pid in chair_ids(svc)] + flag_messages(svc, t))
 
@@ -109,14 +109,14 @@ def conversations(svc: Services, s: HaoSnapshot) -> None:
     messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
                 for role in BOTH]
     messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(svc, t)
-    send_all(messages + dossier_messages(svc, t))
+    send_all(svc, messages + dossier_messages(svc, t))
     wait(svc, s, "conversations")
 
 
 def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all(dossier_messages(svc, t))
+    send_all(svc, dossier_messages(svc, t))
 
 
 STEPS = {HaoPhase.COUPLING: coupling, HaoPhase.CONVERSATIONS: conversations}

@@ -30,7 +30,7 @@ def hao_intervision(year: int | None = None, location: str = "Huisartsopleiding,
                            calendar="REQUEST", extra={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
                                                       "location": location, "year": year})
                     for p in people]
-        send_all(messages)
+        send_all(svc, messages)
         return len(messages)
 
 
@@ -43,7 +43,7 @@ def hao_information(year: int | None = None) -> int:
                                to=HaoRole.TRAINER, person_id=p.id, link="hao_request", link_ref=f"request-{year}",
                                extra={"year": year})
                     for p in svc.hao.repo.people(HaoRole.TRAINER)]
-        send_all(messages)
+        send_all(svc, messages)
         return len(messages)
 
 
@@ -54,5 +54,5 @@ def hao_institute_digest() -> int:
         day = local_date(svc.clock.now()).isoformat()
         messages = [HaoMessage(occasion=f"digest-{day}", template="hao_institute_digest", to=HaoRole.STAFF,
                                person_id=p.id) for p in svc.hao.repo.people(HaoRole.STAFF)]
-        send_all(messages)
+        send_all(svc, messages)
         return len(messages)

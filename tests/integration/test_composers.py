@@ -48,17 +48,12 @@ CALENDAR = {"meeting_invitation": "REQUEST", "meeting_updated": "REQUEST", "meet
 
 
 @pytest.fixture
-def svc(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from wiring.bootstrap import services
+def svc(db_url: str) -> Iterator[Any]:
+    from domain.clock import FakeClock
+    from tests.integration.conftest import services_for
 
-    monkeypatch.setenv("MENTORSCHAP_DATABASE_URL", db_url)
-    monkeypatch.setenv("MENTORSCHAP_SIGNING_SECRET", "composer-test-secret")
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_START", START.isoformat())
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_ANCHOR", datetime.now(UTC).isoformat())
-    monkeypatch.setenv("MENTORSCHAP_CLOCK_SPEED", "0.000001")
-    services.cache_clear()
-    yield services()
-    services.cache_clear()
+    with services_for(db_url, FakeClock(START), signing_secret="composer-test-secret") as built:
+        yield built
 
 
 @pytest.fixture

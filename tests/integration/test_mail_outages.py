@@ -135,14 +135,14 @@ def test_while_the_server_is_down_a_message_waits_and_goes_out_once_after_its_ba
 
     svc = post.at(START)
     message = confirmation(trajectory(svc))
-    assert send.fn(message) == message.key  # the run goes on: the outbox keeps the message
+    assert send.fn(svc, message) == message.key  # the run goes on: the outbox keeps the message
     first = row(svc, message.key)
     assert (first["status"], first["attempts"]) == ("pending", 1)
     assert near(first["next_attempt_at"], START + timedelta(minutes=1))
 
     post.up()
     svc = post.at(START + timedelta(seconds=30))  # a task retry within the backoff does not send
-    assert send.fn(message) == message.key and post.received() == []
+    assert send.fn(svc, message) == message.key and post.received() == []
     assert deliver_pending.fn(svc) == 0
 
     post.down()
@@ -156,7 +156,7 @@ def test_while_the_server_is_down_a_message_waits_and_goes_out_once_after_its_ba
     post.up()
     svc = post.at(START + timedelta(minutes=3, seconds=2))
     assert deliver_pending.fn(svc) == 1
-    assert send.fn(message) == message.key  # a late task retry finds it sent
+    assert send.fn(svc, message) == message.key  # a late task retry finds it sent
     assert deliver_pending.fn(svc) == 0
     [mail] = post.received()
     assert mail["Message-ID"] == message_id_for(message.key, svc.settings.message_domain)
@@ -182,7 +182,7 @@ def test_a_server_that_answers_4xx_or_too_slowly_gets_the_message_once_it_recove
         post.handler.delay = TIMEOUT * 3
     svc = post.at(START)
     message = confirmation(trajectory(svc))
-    send.fn(message)
+    send.fn(svc, message)
     failed = row(svc, message.key)
     assert (failed["status"], failed["attempts"]) == ("pending", 1)
     expected = {"421 at MAIL": "421", "451 at RCPT": "451", "slow": "Timeout"}[stage]
@@ -205,7 +205,7 @@ def test_the_sweep_goes_past_one_refused_address_but_stops_for_a_server_that_is_
     svc = post.at(START)
     messages = [confirmation(trajectory(svc, f"mentee{n}@example.org")) for n in range(3)]
     for m in messages:
-        send.fn(m)  # the server is down: all three wait
+        send.fn(svc, m)  # the server is down: all three wait
     svc = post.at(START + timedelta(minutes=1, seconds=1))
     assert deliver_pending.fn(svc) == 0
     attempts = [row(svc, m.key)["attempts"] for m in messages]
@@ -236,7 +236,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     tid = trajectory(svc, "sanne@exmple.org")
     message = confirmation(tid)
     with caplog.at_level("WARNING"):
-        send.fn(message)
+        send.fn(svc, message)
     parked = row(svc, message.key)
     assert (parked["status"], parked["attempts"]) == ("failed", 1)
     assert "550" in parked["last_error"]
@@ -251,7 +251,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
                                                   "mail_failed": 1}
 
     svc = post.at(START)
-    assert send_digest.fn(svc.cohort)
+    assert send_digest.fn(svc, svc.cohort)
     [digest] = [m for m in post.received() if "facilitator@example.org" in str(m["To"])]
     text = digest.get_body(("plain",)).get_content()
     assert "Niet bezorgd" in text and f"Bericht {number} (application_confirmation, traject {tid})" in text
@@ -294,7 +294,7 @@ def test_a_refused_address_is_parked_shown_to_the_facilitator_and_sent_again_onc
     assert (done["status"], done["recipient_email"], done["attempts"]) == ("sent", "sanne@example.org", 2)
     assert svc.outbox.failed() == []
     assert publish_board.fn(svc, svc.cohort) and "NIET BEZORGD" not in published[f"cohortbord-{svc.cohort}"][1]
-    send.fn(confirmation(tid, "after-the-correction"))
+    send.fn(svc, confirmation(tid, "after-the-correction"))
     assert [m["To"].addresses[0].addr_spec for m in post.received()][-1] == "sanne@example.org"
     again = runner.invoke(cli.app, ["mail", "retry", str(number)])
     assert again.exit_code == 2 and "is sent" in again.output  # sent is sent: never twice
@@ -308,7 +308,7 @@ def test_a_task_retry_and_the_sweep_at_the_same_moment_send_once(post: Post) -> 
     svc = post.at(START)
     messages = [confirmation(trajectory(svc, f"m{n}@example.org")) for n in range(6)]
     for m in messages:
-        send.fn(m)
+        send.fn(svc, m)
     post.up()
     post.handler.delay = 0.05  # each hand-off takes a while: the two overlap
     post.at(START + timedelta(minutes=5))
@@ -324,7 +324,7 @@ def test_a_task_retry_and_the_sweep_at_the_same_moment_send_once(post: Post) -> 
 
     # A thread starts with an empty context: each gets a copy of this one, with the provided services.
     retries = threading.Thread(target=contextvars.copy_context().run,
-                               args=(racing, lambda: [send.fn(m) for m in reversed(messages)]))
+                               args=(racing, lambda: [send.fn(svc, m) for m in reversed(messages)]))
     sweeps = [threading.Thread(target=contextvars.copy_context().run, args=(racing, lambda: deliver_pending.fn(svc)))
               for _ in range(2)]
     for t in (retries, *sweeps):

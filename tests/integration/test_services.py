@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.integration.conftest import services_for
-from wiring.bootstrap import run_services, services
+from wiring.bootstrap import run_services
 
 
 def test_a_run_builds_its_services_from_the_settings_and_disposes_their_engine_at_its_end(
@@ -19,7 +19,6 @@ def test_a_run_builds_its_services_from_the_settings_and_disposes_their_engine_a
         assert svc.settings.database_url == db_url
         with run_services() as inner:  # e.g. the sweep called inside a run: the same services
             assert inner is svc
-        assert services() is svc  # the mail pipeline's deprecated lookup sees this run's too
         assert disposed == []
     assert disposed == [svc.engine]  # a runner that runs many runs piles no engines up
     with run_services() as again:
@@ -32,7 +31,7 @@ def test_a_test_provides_its_services_and_they_are_left_open(db_url: str) -> Non
         event.listen(mine.engine, "engine_disposed", disposed.append)
         with run_services() as svc:
             assert svc is mine
-        assert disposed == [] and services() is mine
+        assert disposed == []
 
 
 def test_a_flow_run_by_prefect_uses_the_provided_services_down_to_its_mail(db_url: str, smtp) -> None:
@@ -55,14 +54,14 @@ def test_a_flow_run_by_prefect_uses_the_provided_services_down_to_its_mail(db_ur
     assert {row["template"] for row in svc.outbox.rows()} == {"hao_intervision"}
 
 
-MAIL_PIPELINE = {"tasks/messages.py", "tasks/hao_messages.py", "tasks/letters.py", "tasks/notices.py",
-                 "tasks/hao_notices.py", "tasks/owed.py"}  # converted once the mail pipeline takes its services
-
-
-def test_only_the_mail_pipeline_still_reaches_the_deprecated_global() -> None:
+def test_no_module_reaches_a_process_wide_global_of_services() -> None:
+    """Issue 8.4: the cached ``services()`` is gone; what runs is handed its services."""
     import ast
     from pathlib import Path
 
+    import wiring.bootstrap
+
+    assert not hasattr(wiring.bootstrap, "services")
     root = Path(__file__).resolve().parents[2]
     packages = ("domain", "adapters", "wiring", "tasks", "flows", "administration", "portal", "deployments",
                 "mentorschap", "demo", "benchmarks", "tests")
@@ -72,4 +71,4 @@ def test_only_the_mail_pipeline_still_reaches_the_deprecated_global() -> None:
             if (isinstance(node, ast.ImportFrom) and node.module == "wiring.bootstrap"
                     and any(alias.name == "services" for alias in node.names)):
                 reaching.add(path.relative_to(root).as_posix())
-    assert reaching - {"tests/integration/test_services.py"} <= MAIL_PIPELINE
+    assert reaching == set()

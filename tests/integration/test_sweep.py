@@ -87,14 +87,14 @@ def test_reminders_go_out_once_each_then_the_facilitator_is_told(world):
     from tasks.notices import send_notices
 
     at, _, server = world
-    at(START + timedelta(days=3))
-    assert send_notices.fn() == 0
+    svc = at(START + timedelta(days=3))
+    assert send_notices.fn(svc) == 0
     at(START + timedelta(days=7, hours=1))
-    assert send_notices.fn() == 2  # the mentee and the mentor have not answered
-    assert send_notices.fn() == 0  # a second sweep sends nothing again
+    assert send_notices.fn(svc) == 2  # the mentee and the mentor have not answered
+    assert send_notices.fn(svc) == 0  # a second sweep sends nothing again
     at(START + timedelta(days=21, hours=1))
-    assert send_notices.fn() == 4  # the second reminders and two escalations
-    assert send_notices.fn() == 0
+    assert send_notices.fn(svc) == 4  # the second reminders and two escalations
+    assert send_notices.fn(svc) == 0
     assert len(subjects_to(server, "sanne@example.org")) == 2
     # Both escalations reach the facilitator in one combined message.
     [combined] = [m for m in server.read() if "facilitator@example.org" in str(m["To"])]
@@ -109,12 +109,12 @@ def test_no_reminders_at_night_or_in_the_weekend(world):
 
     at, _, server = world
     saturday = datetime(2021, 3, 13, 10, 0, tzinfo=UTC)
-    at(saturday)
-    assert send_notices.fn() == 0
+    svc = at(saturday)
+    assert send_notices.fn(svc) == 0
     at(datetime(2021, 3, 15, 5, 0, tzinfo=UTC))  # Monday 06:00 in Amsterdam
-    assert send_notices.fn() == 0
+    assert send_notices.fn(svc) == 0
     at(datetime(2021, 3, 15, 10, 0, tzinfo=UTC))  # Monday 11:00: the first and the second reminders are due
-    assert send_notices.fn() == 4
+    assert send_notices.fn(svc) == 4
     assert len(server.read()) == 2  # one combined message each for the mentee and the mentor
 
 
@@ -123,10 +123,10 @@ def test_the_facilitator_gets_one_digest_a_week_on_monday(world):
 
     at, tid, server = world
     svc = at(datetime(2021, 3, 12, 10, 0, tzinfo=UTC))  # a Friday
-    assert send_digest.fn(svc.cohort) is False
+    assert send_digest.fn(svc, svc.cohort) is False
     svc = at(datetime(2021, 3, 15, 9, 0, tzinfo=UTC))  # Monday
-    assert send_digest.fn(svc.cohort) is True
-    assert send_digest.fn(svc.cohort) is False  # once per week
+    assert send_digest.fn(svc, svc.cohort) is True
+    assert send_digest.fn(svc, svc.cohort) is False  # once per week
     [digest] = server.read()
     text = digest.get_body(preferencelist=("plain",)).get_content()
     assert "Weekoverzicht zob-2021" in str(digest["Subject"])
@@ -138,7 +138,7 @@ def test_a_reminder_carries_a_working_personal_link(world):
 
     at, tid, server = world
     svc = at(START + timedelta(days=8))
-    send_notices.fn()
+    send_notices.fn(svc)
     [mail] = [m for m in server.read() if "sanne@example.org" in str(m["To"])]
     text = mail.get_body(preferencelist=("plain",)).get_content()
     url, stop_url = [word for word in text.split() if "/a/" in word]
@@ -337,11 +337,11 @@ def test_no_matching_reminders_while_the_cohort_still_proposes_the_first_matchin
     svc.repo.change(t.id, lambda t: t.confirm_application(START), START)
 
     at(START + timedelta(days=8))
-    send_notices.fn()
+    send_notices.fn(svc)
     assert not subjects_to(server, "facilitator@example.org")  # the proposal is the cohort's
     svc = at(START + timedelta(days=8, hours=1))
     svc.cohorts.set_stage(svc.cohort, "matched", START)
-    send_notices.fn()
+    send_notices.fn(svc)
     assert len(subjects_to(server, "facilitator@example.org")) == 1  # now it is hers to match
 
 
@@ -487,7 +487,7 @@ def test_a_run_that_lags_behind_the_database_never_costs_the_messages_of_the_pha
     svc = at(START)
     sign_both(svc, tid)  # no run sent anything: it lies crashed since the matching
     svc.repo.change(tid, lambda t: t.propose_meeting(datetime(2021, 3, 16, 13, 0, tzinfo=UTC), START, 60), START)
-    assert send_owed.fn() == 7
+    assert send_owed.fn(svc) == 7
     sent = sorted((str(m["To"]).split("<")[-1].rstrip(">"), str(m["Subject"])) for m in server.read())
     assert len(sent) == 7 and {to for to, _ in sent} == {"sanne@example.org", "anneke@example.org",
                                                           "facilitator@example.org"}
@@ -496,7 +496,7 @@ def test_a_run_that_lags_behind_the_database_never_costs_the_messages_of_the_pha
     assert set(svc.outbox.known([f"t{tid}:k1-kennismaking-invite:mentee", f"t{tid}:k1-kennismaking-invite:mentor"]))
     assert not svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-plan-request:mentee"])
     svc.repo.change(tid, lambda t: t.start_evaluation(EvaluationKind.INTERIM, START), START)
-    assert send_owed.fn() == 0 and len(server.read()) == 7
+    assert send_owed.fn(svc) == 0 and len(server.read()) == 7
     message_ids = [m["Message-ID"] for m in server.read()]
     assert len(set(message_ids)) == 7
 
@@ -511,7 +511,7 @@ def test_the_sweep_sends_what_an_act_owes_while_the_run_lags_in_the_same_phase(w
     for role in (Role.MENTEE, Role.MENTOR):
         svc.repo.change(tid, lambda t, role=role: t.answer_kennismaking(role, True, "", START), START)
     svc.repo.change(tid, lambda t: t.submit_plan(["grenzen stellen"], "Plan", START), START)
-    send_owed.fn()
+    send_owed.fn(svc)
     assert set(svc.outbox.known([f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor"])) == {
         f"t{tid}:k1-sign-v1-request:mentee", f"t{tid}:k1-sign-v1-request:mentor"}
-    assert send_owed.fn() == 0
+    assert send_owed.fn(svc) == 0

@@ -65,7 +65,7 @@ def test_each_cohort_has_its_own_weekly_digest(svc: Services) -> None:
     mentee = svc.repo.add_person("zob-2022", application("mentee", "Tom Bakker", 2), NOW)
     new = svc.repo.add_trajectory(Trajectory.apply("zob-2022", mentee, NOW), NOW).require_id()
     [old] = svc.repo.trajectory_ids("zob-2021")
-    assert send_digest.fn("zob-2021") and send_digest.fn("zob-2022")  # NOW is a Monday morning
+    assert send_digest.fn(svc, "zob-2021") and send_digest.fn(svc, "zob-2022")  # NOW is a Monday morning
     digests = {str(m["Subject"]): m.get_body(preferencelist=("plain",)).get_content()
                for m in svc.mailbox.read()}  # type: ignore[attr-defined]
     [first] = [text for subject, text in digests.items() if "Weekoverzicht zob-2021" in subject]
