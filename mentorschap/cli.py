@@ -61,11 +61,22 @@ class SafeGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
+def _log_folder() -> Path:
+    """``MENTORSCHAP_VAR_DIR``/log, where the operator looks (production runs the CLI from any folder);
+    var/log under the current folder when the settings themselves are what failed."""
+    from wiring.settings import Settings
+
+    try:
+        return Settings().var_dir.absolute() / "log"
+    except ValidationError:
+        return Path("var").absolute() / "log"
+
+
 def _write_log(exc: BaseException) -> Path:
-    """The traceback in var/log (or the temp folder when that cannot be written)."""
+    """The traceback in the var folder's log/ (or the temp folder when that cannot be written)."""
     name = f"mentorschap-fout-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
     text = "".join(traceback.format_exception(exc))
-    for folder in (Path("var") / "log", Path(tempfile.gettempdir())):
+    for folder in (_log_folder(), Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")

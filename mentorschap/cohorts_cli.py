@@ -66,7 +66,9 @@ def add(
     except CohortFileError as exc:
         raise _refuse(str(exc)) from None
     typer.echo(f"{plan.id} toegevoegd aan {path}: kickoff '{plan.schedule}' (Europe/Amsterdam); "
-               "start de runner opnieuw (python -m deployments.serve) voor de deployment cohort/" + plan.id)
+               f"registreer de deployment cohort/{plan.id}: met workers `mentorschap deploy` (systemctl start "
+               "mentorschap-deploy) en start de workers opnieuw, anders start de runner opnieuw "
+               "(python -m deployments.serve)")
 
 
 @cohorts.command("list")

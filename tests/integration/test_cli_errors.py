@@ -34,6 +34,20 @@ def test_an_unexpected_error_is_one_line_with_a_log_file_holding_the_traceback(
     assert "Traceback" in log.read_text() and "database kapot" in log.read_text()
 
 
+
+def test_the_log_file_goes_to_the_var_folder_of_the_settings_not_the_current_folder(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Production's CLI runs from any folder (sudo keeps the caller's); the operator looks in MENTORSCHAP_VAR_DIR."""
+    var = tmp_path / "srv" / "mentorschap"
+    monkeypatch.setenv("MENTORSCHAP_VAR_DIR", str(var))
+    monkeypatch.setattr(cli, "_svc", lambda: (_ for _ in ()).throw(PermissionError("cohorts.toml")))
+    result = runner.invoke(cli.app, ["status"])
+    assert result.exit_code == 1
+    [log] = (var / "log").glob("mentorschap-fout-*.log")
+    assert f"(details in {log})" in result.output and "cohorts.toml" in log.read_text()
+    assert not (tmp_path / "var").exists()
+
 def test_a_binary_file_to_import_is_refused_in_one_line(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "aanmeldingen.csv"
     path.write_bytes(bytes(range(256)) * 4)

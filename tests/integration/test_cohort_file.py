@@ -116,6 +116,7 @@ def test_cohort_add_writes_the_file_and_refuses_a_wrong_date_in_one_line(runner:
     result = runner.invoke(cli.app, args)
     assert result.exit_code == 0, result.output
     assert "kickoff '0 9 15 11 *'" in result.output
+    assert "`mentorschap deploy`" in result.output  # production's next step (workers), not only the runner's
     [plan] = read_cohorts(tmp_path / "cohorts.toml")
     assert plan.contribution_eur == Decimal("150.00") and plan.trajectories_start == date(2022, 2, 1)
     wrong = runner.invoke(cli.app, [*args[:2], "zob-2023", *args[3:5], "--opens", "31-02-2022 09:00", *args[7:]])
