@@ -19,6 +19,7 @@ from sqlalchemy import JSON, Column, Connection, DateTime, Engine, Integer, Stri
 
 from adapters.db import metadata
 from adapters.outbox import outbox
+from domain.occasion_keys import read
 from domain.owed import WITH_TEXT, Owed
 from domain.people import Role
 
@@ -85,12 +86,15 @@ class OwedStore:
 
 
 def _row(o: Owed, now: datetime) -> dict[str, Any]:
-    spec = {"occasion": o.occasion, "link": o.link, "link_ref": o.link_ref, "link_extra": o.link_extra,
-            "meeting": o.meeting, "calendar": o.calendar, "extra": o.extra, "series": o.series, "order": o.order}
+    spec = {"occasion": o.occasion.key, "link": o.link, "link_ref": o.link_ref, "link_extra": o.link_extra,
+            "meeting": o.meeting, "calendar": o.calendar, "extra": o.extra,
+            "series": o.series.key if o.series else "", "order": o.order}
     return {"key": o.key, "trajectory_id": o.trajectory_id, "template": o.template, "recipient": o.to.value,
             "spec": spec, "created_at": now, "settled_at": None}
 
 
 def _owed(row: Any) -> Owed:
-    return Owed(trajectory_id=row["trajectory_id"], template=row["template"], to=Role(row["recipient"]),
-                **row["spec"])
+    spec = dict(row["spec"])  # the occasions as stored text: read back here, at the boundary
+    spec["occasion"] = read(spec["occasion"])
+    spec["series"] = read(spec["series"]) if spec.get("series") else None
+    return Owed(trajectory_id=row["trajectory_id"], template=row["template"], to=Role(row["recipient"]), **spec)

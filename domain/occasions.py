@@ -1,7 +1,8 @@
 """Whether the occasion a personal link was made for is still open (programme A).
 
-A link names its occasion: the match in its ``ref`` (``k2-plan``: match 2), and in its
-details the plan version, the meeting or the evaluation. A link is good only for that
+A link names its occasion: its ``ref`` (``k2-plan``: match 2's plan, read once by
+``domain.occasion_keys.parse``), and in its details the plan version, the meeting or the evaluation.
+A link is good only for that
 occasion and only while it is open, so the unused kennismaking link of a match that
 failed cannot answer for the next match, and a confirm link cannot act on a meeting that
 was already confirmed or never existed. The answer is a reason code (the portal's
@@ -10,17 +11,14 @@ was already confirmed or never existed. The answer is a reason code (the portal'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from domain.occasion_keys import Occasion, Step, parse
 from domain.people import Role
 from domain.phases import Phase
 from domain.timing import open_acts
 from domain.trajectory import EvaluationKind, Match, Meeting, MeetingStatus, Trajectory
-
-MATCH_REF = re.compile(r"k([1-9][0-9]{0,3})-")
-PLAN_VERSION = re.compile(r"-plan-v([1-9][0-9]{0,3})$")  # a link to make this version of the plan
 
 
 def refusal(t: Trajectory, role: Role, person_id: int, action: str, ref: str, extra: Mapping[str, Any]) -> str | None:
@@ -29,15 +27,15 @@ def refusal(t: Trajectory, role: Role, person_id: int, action: str, ref: str, ex
         return "ended"
     if action == "withdraw":
         return None if person_id == _holder(t, role) else "not_yours"
-    found = MATCH_REF.match(ref)
-    if found is None:
+    occasion = parse(ref)
+    if occasion is None:
         return "invalid"
     match = t.match
-    if match is None or int(found.group(1)) != match.number:
+    if match is None or occasion.match != match.number:
         return "superseded"
     if person_id != _holder(t, role):
         return "not_yours"
-    return _step_refusal(t, match, role, action, ref, extra)
+    return _step_refusal(t, match, role, action, occasion, extra)
 
 
 def _holder(t: Trajectory, role: Role) -> int | None:
@@ -45,18 +43,17 @@ def _holder(t: Trajectory, role: Role) -> int | None:
 
 
 def _step_refusal(
-    t: Trajectory, match: Match, role: Role, action: str, ref: str, extra: Mapping[str, Any]
+    t: Trajectory, match: Match, role: Role, action: str, ref: Occasion, extra: Mapping[str, Any]
 ) -> str | None:
     if action == "kennismaking":
         return None if t.phase is Phase.KENNISMAKING and role not in match.answers else "closed"
     revisable = t.phase is Phase.PLAN or (match.signed_at is not None and t.phase.meets)  # a plan may change
     if action == "plan":
         # The first request's link, or a link to make one next version (an older one's version exists).
-        wanted = PLAN_VERSION.search(ref)
         current = match.plan.version if match.plan else 0
-        if wanted is None:
+        if ref.step is not Step.PLAN_VERSION:
             return None if t.phase is Phase.PLAN else "closed"
-        return None if revisable and int(wanted.group(1)) == current + 1 else "closed"
+        return None if revisable and ref.version == current + 1 else "closed"
     if action == "sign":
         # A sign link for an older plan version stays open: its page says the plan changed.
         return None if revisable and match.plan is not None else "closed"

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from domain.occasion_keys import Occasion, Step
 from domain.people import Role
 from domain.phases import Phase
-from domain.timing import open_acts, sign_ref
+from domain.timing import open_acts
 from domain.trajectory import MeetingStatus, Trajectory
 
 BOTH = (Role.MENTEE, Role.MENTOR)
@@ -32,7 +33,7 @@ class Owed:
     was never sent (a meeting's next version, a plan's next version)."""
 
     trajectory_id: int
-    occasion: str
+    occasion: Occasion
     template: str
     to: Role
     link: str | None = None
@@ -41,26 +42,27 @@ class Owed:
     meeting: int | None = None
     calendar: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    series: str = ""
+    series: Occasion | None = None
     order: int = 0
 
     @property
     def key(self) -> str:
         """The outbox key (``tasks.messages.Message.key``)."""
-        return f"t{self.trajectory_id}:{self.occasion}:{self.to.value}"
+        return f"t{self.trajectory_id}:{self.occasion.key}:{self.to.value}"
 
     def message_fields(self) -> dict[str, Any]:
         """What a ``Message`` is made of (the series is ours)."""
         fields = asdict(self)
         del fields["series"], fields["order"]
+        fields["occasion"] = self.occasion.key
         return fields
 
 
 def kennismaking_owed(t: Trajectory) -> list[Owed]:
     """The invitation to meet, to both, with the link to say whether to go on."""
     tid, match = t.require_id(), t.require_match()
-    ref = f"k{match.number}-kennismaking"
-    return [Owed(tid, f"{ref}-invite", "kennismaking_invitation", role, link="kennismaking", link_ref=ref)
+    ref = Occasion(match.number, Step.KENNISMAKING)
+    return [Owed(tid, ref.request(), "kennismaking_invitation", role, link="kennismaking", link_ref=ref.key)
             for role in BOTH]
 
 
@@ -68,17 +70,19 @@ def plan_owed(t: Trajectory) -> list[Owed]:
     """The plan's requests: write it; the facilitator's review and her comment when the mentee asked
     for them; the signatures of the current version once no comment is awaited."""
     tid, match = t.require_id(), t.require_match()
-    k = f"k{match.number}"
-    owed = [Owed(tid, f"{k}-plan-request", "plan_request", Role.MENTEE, link="plan", link_ref=f"{k}-plan")]
+    k = match.number
+    owed = [Owed(tid, Occasion(k, Step.PLAN_REQUEST), "plan_request", Role.MENTEE, link="plan",
+                 link_ref=Occasion(k, Step.PLAN).key)]
     plan = match.plan
     if plan is not None:
         v = plan.version
         if plan.review_wanted:
-            owed.append(Owed(tid, f"{k}-plan-v{v}-review", "plan_for_review", Role.FACILITATOR,
-                             series=f"{k}-plan-review", order=v))
+            owed.append(Owed(tid, Occasion(k, Step.PLAN_REVIEW, version=v), "plan_for_review", Role.FACILITATOR,
+                             series=Occasion(k, Step.PLAN_REVIEWS), order=v))
         if plan.commented_at is not None:  # her comment, with a link to revise the plan into version v + 1
-            owed.append(Owed(tid, f"{k}-plan-v{v}-comment", "plan_comment", Role.MENTEE, link="plan",
-                             link_ref=f"{k}-plan-v{v + 1}", extra={"comment": plan.facilitator_comment, "version": v}))
+            owed.append(Owed(tid, Occasion(k, Step.PLAN_COMMENT, version=v), "plan_comment", Role.MENTEE, link="plan",
+                             link_ref=Occasion(k, Step.PLAN_VERSION, version=v + 1).key,
+                             extra={"comment": plan.facilitator_comment, "version": v}))
         owed += sign_owed(t)
     return owed
 
@@ -89,11 +93,11 @@ def sign_owed(t: Trajectory) -> list[Owed]:
     plan = match.plan
     if plan is None or plan.awaiting_review:
         return []
-    v = plan.version
+    v, k = plan.version, match.number
     return [
-        Owed(tid, f"{sign_ref(match.number, v)}-request", "sign_request", role, link="sign",
-             link_ref=sign_ref(match.number, v), link_extra={"plan_version": v},
-             series=f"k{match.number}-sign-{role.value}", order=v)
+        Owed(tid, Occasion(k, Step.SIGN_REQUEST, version=v), "sign_request", role, link="sign",
+             link_ref=Occasion(k, Step.SIGN, version=v).key, link_extra={"plan_version": v},
+             series=Occasion(k, Step.SIGN_SERIES, role=role), order=v)
         for role in BOTH
         if role not in match.current_signatures()
     ]
@@ -104,22 +108,25 @@ def meeting_owed(t: Trajectory) -> list[Owed]:
     match = t.matches[-1] if t.matches else None
     if match is None or match.signed_at is None:
         return []
-    tid, k = t.require_id(), f"k{match.number}"
+    tid, k = t.require_id(), match.number
     owed: list[Owed] = []
     for m in match.meetings:
-        series = f"{k}-m{m.number}"
+        series = Occasion(k, Step.MEETING, meeting=m.number)
         if m.status is MeetingStatus.CANCELLED:
-            owed += [Owed(tid, f"{k}-m{m.number}-cancel", "meeting_cancelled", role, meeting=m.number,
+            owed += [Owed(tid, Occasion(k, Step.MEETING_CANCEL, meeting=m.number), "meeting_cancelled", role,
+                          meeting=m.number,
                           calendar="CANCEL", series=series, order=CANCELLED_ORDER) for role in BOTH]
             continue
         template = "meeting_invitation" if m.sequence == 0 else "meeting_updated"
         # Each invitation carries the recipient's link to move or call off this version of the meeting.
-        owed += [Owed(tid, f"{k}-m{m.number}-invite-s{m.sequence}", template, role, meeting=m.number,
-                      calendar="REQUEST", link="meeting", link_ref=f"{k}-m{m.number}-s{m.sequence}-change",
+        owed += [Owed(tid, Occasion(k, Step.MEETING_INVITE, meeting=m.number, sequence=m.sequence), template, role,
+                      meeting=m.number, calendar="REQUEST", link="meeting",
+                      link_ref=Occasion(k, Step.MEETING_CHANGE, meeting=m.number, sequence=m.sequence).key,
                       link_extra={"meeting": m.number, "sequence": m.sequence}, series=series, order=m.sequence)
                  for role in BOTH]
         if m.topics:
-            owed.append(Owed(tid, f"{k}-m{m.number}-topics", "topics_for_mentor", Role.MENTOR, meeting=m.number,
+            owed.append(Owed(tid, Occasion(k, Step.MEETING_TOPICS, meeting=m.number), "topics_for_mentor",
+                             Role.MENTOR, meeting=m.number,
                              extra={"topics": m.topics}))
     return owed
 
@@ -127,19 +134,20 @@ def meeting_owed(t: Trajectory) -> list[Owed]:
 def meetings_phase_owed(t: Trajectory) -> list[Owed]:
     """News of the signing, invitations, requests to plan, and a changed plan's signatures."""
     tid, match = t.require_id(), t.require_match()
-    k = f"k{match.number}"
-    owed = [Owed(tid, f"{k}-signed", "signed", role) for role in BOTH]
-    owed.append(Owed(tid, f"{k}-signed", "signed_plan", Role.FACILITATOR))
+    k = match.number
+    owed = [Owed(tid, Occasion(k, Step.SIGNED), "signed", role) for role in BOTH]
+    owed.append(Owed(tid, Occasion(k, Step.SIGNED), "signed_plan", Role.FACILITATOR))
     owed += meeting_owed(t)
     if match.signed_at is not None:
         owed += sign_owed(t)  # a plan the mentee changed after the start: both sign it again
     current = match.current_signatures()
     if (match.plan is not None and match.signed_at is not None and not match.plan_unsigned
             and max(sig.signed_at for sig in current.values()) > match.signed_at):  # signed again, after the start
-        owed.append(Owed(tid, f"{k}-signed-v{match.plan.version}", "signed_plan", Role.FACILITATOR,
+        owed.append(Owed(tid, Occasion(k, Step.SIGNED_AGAIN, version=match.plan.version), "signed_plan",
+                         Role.FACILITATOR,
                          extra={"changed": True}))
-    owed += [Owed(tid, f"{act.ref}-request", "meeting_propose_request", Role.MENTEE, link="propose",
-                  link_ref=act.ref) for act in open_acts(t) if act.step == "propose"]
+    owed += [Owed(tid, act.ref.request(), "meeting_propose_request", Role.MENTEE, link="propose",
+                  link_ref=act.ref.key) for act in open_acts(t) if act.step == "propose"]
     return owed
 
 
@@ -166,7 +174,7 @@ def settled(o: Owed, t: Trajectory) -> bool:
     match = t.match
     if o.template in ("signed", "signed_plan"):
         return False
-    if match is None or not o.occasion.startswith(f"k{match.number}-"):
+    if match is None or o.occasion.match != match.number:
         return True
     current = plan_owed(t) + meetings_phase_owed(t)
     if o.series and any(c.series == o.series and c.order > o.order for c in current):
@@ -179,5 +187,5 @@ def settled(o: Owed, t: Trajectory) -> bool:
     if o.template == "plan_for_review":
         return plan is None or plan.version != o.order or not plan.awaiting_review
     if o.template == "meeting_propose_request":
-        return all(f"{act.ref}-request" != o.occasion for act in open_acts(t))
+        return all(act.ref.request() != o.occasion for act in open_acts(t) if act.step == "propose")
     return False  # an invitation to a meeting held meanwhile still goes: it is the pair's calendar record

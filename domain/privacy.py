@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.events import Event
 from domain.hao.trajectory import Consultation, Guidance, HaoTrajectory, Progress
+from domain.hao.trajectory import HistoryEntry as HaoEntry
 from domain.people import Role
-from domain.trajectory import Trajectory
+from domain.trajectory import HistoryEntry, Trajectory
 
 NAMELESS = "verwijderde deelnemer"
 ERASED = "[verwijderd]"
@@ -99,9 +101,8 @@ def forget_authors(t: Trajectory, authors: frozenset[Role], mentor_id: int | Non
         if t.withdrawal is not None and t.withdrawal.by in authors:
             t.withdrawal.reason = blank(t.withdrawal.reason)
         for entry in t.history:
-            for prefix in ("toelichting: ", "fase: traject beëindigd: "):
-                if entry.what.startswith(prefix) and entry.by in authors:
-                    entry.what = prefix + blank(entry.what.removeprefix(prefix))
+            if entry.kind.authored and entry.by in authors:
+                entry.detail = blank(entry.detail)
     return blank.gone
 
 
@@ -134,9 +135,6 @@ def expired(ended: datetime | None, now: datetime, keep_days: int) -> bool:
     return ended is not None and now - ended > timedelta(days=keep_days)
 
 
-RETENTION_NOTE = "persoonsgegevens verwijderd na de bewaartermijn"
-
-
-def retention_done(history: Iterable[Any]) -> bool:
+def retention_done(history: Iterable[HistoryEntry | HaoEntry]) -> bool:
     """Whether a trajectory's history says retention anonymised it already."""
-    return any(entry.what == RETENTION_NOTE for entry in history)
+    return any(entry.kind is Event.RETENTION for entry in history)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.occasion_keys import Notice as Timed
+from domain.occasion_keys import NoticeKey, Occasion, Step, propose
 from domain.people import Role
 from domain.phases import Phase
 from domain.reminders import ReminderPolicy, policy_for
@@ -26,7 +28,7 @@ TOPICS_DAYS_BEFORE = 5
 class OpenAct:
     """Someone has to do something; ``ref`` names this one occasion of it."""
 
-    ref: str
+    ref: Occasion
     step: str
     role: Role
     since: datetime
@@ -37,71 +39,75 @@ class OpenAct:
 class Notice:
     """A timed message: a reminder, an escalation or a request before/after a meeting."""
 
-    key: str
+    occasion: NoticeKey
     template: str
     to: Role
-    ref: str
+    ref: Occasion
     step: str
     meeting: int | None = None
     about: Role | None = None  # for an escalation: who has not acted
     since: datetime | None = None  # when the act became open
     number: int = 1  # for a reminder: the first, the second, ...
 
-
-def sign_ref(match_number: int, plan_version: int) -> str:
-    """The occasion of signing one plan version of one match: its links, requests and reminders."""
-    return f"k{match_number}-sign-v{plan_version}"
+    @property
+    def key(self) -> str:
+        """The occasion of its message (the outbox key's middle part)."""
+        return self.occasion.key
 
 
 def open_acts(t: Trajectory) -> list[OpenAct]:
     """Everyone the trajectory is waiting for, and since when."""
     since = t.phase_since()
     match = t.match
-    k = f"k{len(t.matches)}"
     if t.phase is Phase.MATCHING:
-        return [OpenAct(f"{k}-match", "match", Role.FACILITATOR, since)]
+        return [OpenAct(Occasion(len(t.matches), Step.MATCH), "match", Role.FACILITATOR, since)]
     if match is None:
         return []
-    k = f"k{match.number}"
+    k = match.number
     if t.phase is Phase.KENNISMAKING:
         return [
-            OpenAct(f"{k}-kennismaking", "kennismaking", role, match.proposed_at)
+            OpenAct(Occasion(k, Step.KENNISMAKING), "kennismaking", role, match.proposed_at)
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in match.answers
         ]
     if t.phase is Phase.PLAN:
         if match.plan is None:
-            return [OpenAct(f"{k}-plan", "plan", Role.MENTEE, since)]
+            return [OpenAct(Occasion(k, Step.PLAN), "plan", Role.MENTEE, since)]
         if match.plan.awaiting_review:
-            return [OpenAct(f"{k}-plan-v{match.plan.version}-review", "review", Role.FACILITATOR,
+            return [OpenAct(Occasion(k, Step.PLAN_REVIEW, version=match.plan.version), "review", Role.FACILITATOR,
                             match.plan.submitted_at)]
         signed = match.current_signatures()
         return [
-            OpenAct(sign_ref(match.number, match.plan.version), "sign", role, match.plan.submitted_at)
+            OpenAct(Occasion(k, Step.SIGN, version=match.plan.version), "sign", role, match.plan.submitted_at)
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in signed
         ]
     acts: list[OpenAct] = []
     if t.phase in (Phase.INTERIM_EVALUATION, Phase.FINAL_EVALUATION):
-        kind = "interim" if t.phase is Phase.INTERIM_EVALUATION else "final"
-        acts.append(OpenAct(f"{k}-{kind}-evaluation", "evaluation", Role.FACILITATOR, since))
+        kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
+        acts.append(OpenAct(Occasion(k, Step.EVALUATION, kind=kind), "evaluation", Role.FACILITATOR, since))
     if t.phase.meets:
         acts.extend(_meeting_acts(match, since, k))
         if match.signed_at is not None and match.plan is not None and match.plan_unsigned:  # a changed plan
             signed = match.current_signatures()
-            acts += [OpenAct(sign_ref(match.number, match.plan.version), "sign", role, match.plan.submitted_at)
+            acts += [OpenAct(Occasion(k, Step.SIGN, version=match.plan.version), "sign", role, match.plan.submitted_at)
                      for role in (Role.MENTEE, Role.MENTOR) if role not in signed]
     elif t.phase is Phase.FINAL_EVALUATION and (planned := match.planned_meeting()) is not None:
-        acts.append(OpenAct(f"{k}-m{planned.number}-confirm", "confirm", Role.MENTEE, planned.ends_at, planned.number))
+        acts.append(_confirm(k, planned.number, planned.ends_at))
     return acts
 
 
-def _meeting_acts(match: Match, since: datetime, k: str) -> list[OpenAct]:
+def _confirm(match: int, meeting: int, ends_at: datetime) -> OpenAct:
+    """The mentee says whether a meeting took place, from the moment it ends."""
+    return OpenAct(Occasion(match, Step.MEETING_CONFIRM, meeting=meeting), "confirm", Role.MENTEE, ends_at, meeting)
+
+
+def _meeting_acts(match: Match, since: datetime, k: int) -> list[OpenAct]:
     planned = match.planned_meeting()
     if planned is not None:
         # Open from the moment the meeting ends: did it take place?
         return [
-            OpenAct(f"{k}-m{planned.number}-confirm", "confirm", Role.MENTEE, planned.ends_at, planned.number)
+            _confirm(k, planned.number, planned.ends_at)
         ]
     if match.finished:
         return []
@@ -114,9 +120,9 @@ def _meeting_acts(match: Match, since: datetime, k: str) -> list[OpenAct]:
     # A meeting called off asks for a new date with a new link (the first request's link was used).
     called_off = [m for m in match.meetings if m.status is MeetingStatus.CANCELLED and m.number > after]
     if called_off:
-        return [OpenAct(f"{k}-propose-after-m{after}-c{len(called_off)}", "propose", Role.MENTEE,
+        return [OpenAct(propose(k, after, len(called_off)), "propose", Role.MENTEE,
                         called_off[-1].cancelled_at or start)]
-    return [OpenAct(f"{k}-propose-after-m{after}", "propose", Role.MENTEE, start)]
+    return [OpenAct(propose(k, after), "propose", Role.MENTEE, start)]
 
 
 def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = None) -> list[Notice]:
@@ -133,25 +139,24 @@ def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = No
             continue
         if act.step == "confirm":
             notices.append(
-                Notice(f"{act.ref}:request:{act.role}", "meeting_confirm_request", act.role,
+                Notice(NoticeKey(act.ref, Timed.REQUEST, act.role), "meeting_confirm_request", act.role,
                        act.ref, act.step, act.meeting, since=act.since)
             )
-        notices.extend(Notice(f"{act.ref}:reminder-{n}:{act.role}", "reminder", act.role, act.ref,
+        notices.extend(Notice(NoticeKey(act.ref, Timed.REMINDER, act.role, n), "reminder", act.role, act.ref,
                               act.step, act.meeting, since=act.since, number=n)
                        for n in policy.reminders_due(act.since, now))
         if act.role is not Role.FACILITATOR and policy.escalation_due(act.since, now):
             notices.append(
-                Notice(f"{act.ref}:escalation:{act.role}", "escalation", Role.FACILITATOR, act.ref,
+                Notice(NoticeKey(act.ref, Timed.ESCALATION, act.role), "escalation", Role.FACILITATOR, act.ref,
                        act.step, act.meeting, about=act.role, since=act.since)
             )
     match = t.match
     if match is not None and t.phase.meets:
         planned = match.planned_meeting()
         if planned is not None and planned.starts_at - timedelta(days=TOPICS_DAYS_BEFORE) <= now < planned.starts_at:
-            notices.append(
-                Notice(f"k{match.number}-m{planned.number}:topics:mentee", "topics_request",
-                       Role.MENTEE, f"k{match.number}-m{planned.number}", "topics", planned.number)
-            )
+            series = Occasion(match.number, Step.MEETING, meeting=planned.number)
+            notices.append(Notice(NoticeKey(series, Timed.TOPICS, Role.MENTEE), "topics_request",
+                                  Role.MENTEE, series, "topics", planned.number))
     return notices
 
 

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.clock import add_months, local_date
 from domain.errors import DomainError
+from domain.events import Event, from_label, label
 from domain.people import Role
 from domain.phases import Phase
 from domain.rules import (
@@ -51,10 +52,19 @@ STATUS_LABELS = {MeetingStatus.PLANNED: "gepland", MeetingStatus.HELD: "gehouden
 
 
 class HistoryEntry(BaseModel):
+    """What happened (``kind``, ``detail``), in which phase, by whom; ``what`` is the line people read."""
+
     at: datetime
     phase: Phase
-    what: str
+    kind: Event
+    detail: str = ""
     by: Role | None = None
+
+    _stored_before_kinds = model_validator(mode="before")(from_label)
+
+    @property
+    def what(self) -> str:
+        return label(self.kind, self.detail)
 
 
 class Answer(BaseModel):
@@ -227,7 +237,7 @@ class Trajectory(BaseModel):
 
     def phase_since(self) -> datetime:
         for entry in reversed(self.history):
-            if entry.what.startswith("fase:"):
+            if entry.kind.enters_phase:
                 return entry.at
         return self.applied_at
 
@@ -481,7 +491,7 @@ class Trajectory(BaseModel):
             self._enter(Phase.MATCHING, now, "mentor gestopt; nieuwe match nodig", role)
             return
         self.withdrawal = Withdrawal(by=role, reason=reason.strip(), at=now)
-        self._enter(Phase.WITHDRAWN, now, f"traject beëindigd: {reason.strip()}", role)
+        self._enter(Phase.WITHDRAWN, now, reason.strip(), role, Event.WITHDRAWAL)
 
     # --- internals ---------------------------------------------------------
 
@@ -494,16 +504,16 @@ class Trajectory(BaseModel):
             raise DomainError("meeting", f"bijeenkomsten horen niet bij de fase {self.phase.label}")
         return self.require_match()
 
-    def _enter(self, phase: Phase, now: datetime, what: str, by: Role | None = None) -> None:
+    def _enter(self, phase: Phase, now: datetime, why: str, by: Role | None = None, kind: Event = Event.PHASE) -> None:
         self.phase = phase
-        self.history.append(HistoryEntry(at=now, phase=phase, what=f"fase: {what}", by=by))
+        self.history.append(HistoryEntry(at=now, phase=phase, kind=kind, detail=why, by=by))
 
     def add_note(self, text: str, by: Role, now: datetime) -> None:
         """A note for the trajectory's history (the facilitator's, from her form)."""
         text = text.strip()
         if len(text) > MAX_NOTE:
             raise DomainError("note", f"te lang ({len(text)} tekens); maximaal {MAX_NOTE}")
-        self._note(now, f"toelichting: {text}", by)
+        self._note(now, text, by, Event.NOTE)
 
-    def _note(self, now: datetime, what: str, by: Role | None = None) -> None:
-        self.history.append(HistoryEntry(at=now, phase=self.phase, what=what, by=by))
+    def _note(self, now: datetime, what: str, by: Role | None = None, kind: Event = Event.ACT) -> None:
+        self.history.append(HistoryEntry(at=now, phase=self.phase, kind=kind, detail=what, by=by))

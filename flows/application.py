@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.occasion_keys import Whole
 from domain.people import Role
 from domain.phases import Phase
 from tasks.cohort import contribution_text
@@ -16,6 +17,6 @@ def confirm(svc: Services, s: Snapshot) -> None:
     if s.trajectory.phase is not Phase.APPLICATION:
         return
     contribution = contribution_text(svc, s.trajectory.cohort)
-    send_all(svc, [Message(trajectory_id=s.id, occasion="application", template="application_confirmation",
+    send_all(svc, [Message(trajectory_id=s.id, occasion=Whole.APPLICATION.value, template="application_confirmation",
                       to=Role.MENTEE, extra={"contribution": contribution})])
     confirm_application(svc, s.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.occasion_keys import Whole
 from domain.people import Role
 from domain.phases import Phase
 from flows.meetings import meeting_messages
@@ -16,7 +17,7 @@ def close(svc: Services, s: Snapshot) -> None:
     t = s.trajectory
     messages = meeting_messages(s)  # cancellations of meetings still planned
     if t.phase is Phase.CLOSED:
-        messages += [Message(trajectory_id=s.id, occasion="closed", template="closed", to=role)
+        messages += [Message(trajectory_id=s.id, occasion=Whole.CLOSED.value, template="closed", to=role)
                      for role in (Role.MENTEE, Role.MENTOR)]
     elif t.phase is Phase.WITHDRAWN and t.withdrawal is not None:
         by = t.withdrawal.by
@@ -24,7 +25,7 @@ def close(svc: Services, s: Snapshot) -> None:
         if t.match is None:
             told = [r for r in told if r is not Role.MENTOR]
         extra = {"reason": t.withdrawal.reason, "by_role": by.value}
-        messages += [Message(trajectory_id=s.id, occasion="withdrawn", template="withdrawn", to=role, extra=extra)
-                     for role in told]
+        messages += [Message(trajectory_id=s.id, occasion=Whole.WITHDRAWN.value, template="withdrawn", to=role,
+                             extra=extra) for role in told]
     send_all(svc, messages)
     publish_documents(svc, s.trajectory)

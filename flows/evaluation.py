@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.occasion_keys import Occasion, Step
 from domain.people import Role
 from domain.phases import Phase
 from domain.trajectory import EvaluationKind
@@ -25,13 +26,13 @@ from wiring.bootstrap import Services
 def evaluate(svc: Services, s: Snapshot) -> None:
     t = s.trajectory
     kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
-    k = f"k{t.require_match().number}"
+    occasion = Occasion(t.require_match().number, Step.EVALUATION, kind=kind).key
     send_all(svc, [
-        Message(trajectory_id=s.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_request", to=role,
-                link="evaluation", link_ref=f"{k}-{kind.value}-evaluation", link_extra={"kind": kind.value},
+        Message(trajectory_id=s.id, occasion=occasion, template="evaluation_request", to=role,
+                link="evaluation", link_ref=occasion, link_extra={"kind": kind.value},
                 extra={"kind": kind.value})
         for role in (Role.MENTEE, Role.MENTOR)
-    ] + [Message(trajectory_id=s.id, occasion=f"{k}-{kind.value}-evaluation", template="evaluation_contact",
+    ] + [Message(trajectory_id=s.id, occasion=occasion, template="evaluation_contact",
                  to=Role.FACILITATOR, extra={"kind": kind.value})])
     if kind is EvaluationKind.INTERIM:
         attend(svc, s)  # meetings go on during the interim evaluation

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.occasion_keys import Occasion, Step
 from domain.people import Role
 from domain.trajectory import MatchOutcome
 from flows.common import wait
@@ -27,22 +28,23 @@ def find_mentor(svc: Services, s: Snapshot) -> None:
     attempt = len(t.matches) + 1
     messages = []
     if t.matches or not cohort_will_propose(svc, t.cohort):  # a first match comes from the cohort's proposal
-        messages.append(Message(trajectory_id=s.id, occasion=f"k{attempt}-matching", template="matching_needed",
+        messages.append(Message(trajectory_id=s.id, occasion=Occasion(attempt, Step.MATCHING).key,
+                                template="matching_needed",
                                 to=Role.FACILITATOR))
     if t.matches:
         previous = t.matches[-1]
         if previous.outcome is MatchOutcome.DECLINED:
             by = next((r for r, a in previous.answers.items() if not a.agree), Role.MENTEE)
             reason = next((a.reason for a in previous.answers.values() if not a.agree), "")
-            messages.append(Message(trajectory_id=s.id, occasion=f"k{previous.number}-declined",
+            messages.append(Message(trajectory_id=s.id, occasion=Occasion(previous.number, Step.DECLINED).key,
                                     template="kennismaking_declined", to=Role.FACILITATOR,
                                     extra={"reason": reason, "by_role": by.value}))
         elif previous.outcome is MatchOutcome.ENDED:
-            reason = previous.ended_reason
+            reason, left = previous.ended_reason, Occasion(previous.number, Step.MENTOR_LEFT).key
             messages += [
-                Message(trajectory_id=s.id, occasion=f"k{previous.number}-mentor-left", template="mentor_left",
+                Message(trajectory_id=s.id, occasion=left, template="mentor_left",
                         to=Role.MENTEE, extra={"reason": reason}),
-                Message(trajectory_id=s.id, occasion=f"k{previous.number}-mentor-left", template="withdrawn",
+                Message(trajectory_id=s.id, occasion=left, template="withdrawn",
                         to=Role.FACILITATOR, extra={"reason": reason, "by_role": Role.MENTOR.value}),
             ]
     send_all(svc, messages)

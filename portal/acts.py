@@ -17,6 +17,7 @@ from adapters.repository import Repository
 from administration.forms import checked, free_text, parse_local, text
 from domain.clock import local_date
 from domain.errors import DomainError
+from domain.occasion_keys import Occasion, Step
 from domain.people import Person, Role
 from domain.phases import Phase
 from domain.rules import MEETING_LENGTHS, MEETING_MINUTES, earliest_next_meeting
@@ -149,7 +150,7 @@ def revise_ref(t: Trajectory, claim: LinkClaim) -> str | None:
     if claim.role is not Role.MENTEE or match is None or match.plan is None:
         return None
     if t.phase is Phase.PLAN or (match.signed_at is not None and t.phase.meets):  # after the start: both sign again
-        return f"k{match.number}-plan-v{match.plan.version + 1}"
+        return Occasion(match.number, Step.PLAN_VERSION, version=match.plan.version + 1).key
     return None
 
 

@@ -26,7 +26,7 @@ def notice_messages(t: HaoTrajectory, notice: HaoNotice, staff: list[int], chair
     """One message per recipient: the contact persons and the chairs each get their own."""
     act = notice.act
     extra = {"step": act.step, "n": notice.number, "since": act.since.isoformat(), "about_role": act.role.value}
-    link, link_ref, link_extra = (None, "", {}) if notice.escalation else (act.link, act.ref, act.link_extra)
+    link, link_ref, link_extra = (None, "", {}) if notice.escalation else (act.link, act.ref.key, act.link_extra)
     if notice.escalation:
         template = "hao_answer_waiting" if isinstance(t, Consultation) and act.step == "answer" else "hao_escalation"
     else:

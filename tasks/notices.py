@@ -56,7 +56,7 @@ def notice_message(s: Snapshot, notice: Notice) -> Message:
         template_extra["about_role"] = notice.about.value if notice.about else ""
     return Message(
         trajectory_id=s.id, occasion=notice.key, template=notice.template, to=notice.to,
-        link=link, link_ref=notice.ref, link_extra=extra, meeting=notice.meeting, extra=template_extra,
+        link=link, link_ref=notice.ref.key, link_extra=extra, meeting=notice.meeting, extra=template_extra,
     )
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from adapters.personal_data import PersonalData, Rows
+from domain.events import Event
 from domain.hao.trajectory import HaoTrajectory
 from domain.hao.trajectory import HistoryEntry as HaoEntry
 from domain.privacy import (
     PARTICIPANTS,
-    RETENTION_NOTE,
     ended_at,
     expired,
     forget_authors,
@@ -54,12 +54,12 @@ def retention_plan(svc: Services, now: datetime, keep_days: int) -> tuple[Plan, 
     def peer(t: Trajectory) -> list[str]:
         texts = forget_authors(t, PARTICIPANTS)
         rewritten(t, scrub(t.model_dump(mode="json"), plan.names))
-        t.history.append(HistoryEntry(at=now, phase=t.phase, what=RETENTION_NOTE))
+        t.history.append(HistoryEntry(at=now, phase=t.phase, kind=Event.RETENTION))
         return texts
 
     def hao(t: HaoTrajectory) -> list[str]:
         texts = forget_hao(t)
-        t.history.append(HaoEntry(at=now, what=RETENTION_NOTE))
+        t.history.append(HaoEntry(at=now, kind=Event.RETENTION))
         return texts
 
     plan.peer = dict.fromkeys(gone, peer)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.hao.occasion_keys import HaoOccasion, HaoStep, conversation, whole
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, Guidance, HaoPhase, HaoTrajectory, Progress
 from domain.reminders import ReminderPolicy
@@ -58,7 +59,7 @@ def role_label(role: HaoRole, language: str) -> str:
 class HaoAct:
     """Someone has to do something; ``ref`` names this one occasion (the key of its notices)."""
 
-    ref: str
+    ref: HaoOccasion
     step: str
     role: HaoRole
     since: datetime
@@ -81,7 +82,7 @@ class HaoNotice:
 
     @property
     def occasion(self) -> str:
-        return f"{self.act.ref}:escalation" if self.escalation else f"{self.act.ref}:reminder-{self.number}"
+        return f"{self.act.ref.key}:escalation" if self.escalation else f"{self.act.ref.key}:reminder-{self.number}"
 
 
 def open_acts(t: HaoTrajectory) -> list[HaoAct]:
@@ -90,15 +91,15 @@ def open_acts(t: HaoTrajectory) -> list[HaoAct]:
         return []
     since = t.phase_since()
     if t.phase is HaoPhase.ANSWER:
-        return [HaoAct("answer", "answer", M, t.opened_at, "hao_answer")]
+        return [HaoAct(whole(HaoStep.ANSWER), "answer", M, t.opened_at, "hao_answer")]
     if t.phase is HaoPhase.COUPLING:
-        return [HaoAct("couple", "couple", CHAIR, t.opened_at, "hao_couple")]
+        return [HaoAct(whole(HaoStep.COUPLE), "couple", CHAIR, t.opened_at, "hao_couple")]
     if t.phase is HaoPhase.GOALS:
-        return [HaoAct("goals", "goals", T, since, "hao_goals")]
+        return [HaoAct(whole(HaoStep.GOALS), "goals", T, since, "hao_goals")]
     if t.phase is HaoPhase.REPORT:
-        return [HaoAct("report", "report", M, since, "hao_report")]
+        return [HaoAct(whole(HaoStep.REPORT), "report", M, since, "hao_report")]
     if t.phase is HaoPhase.DISCUSSION and isinstance(t, Guidance) and t.report is not None:
-        return [HaoAct("discussed", "discussed", T, t.report.written_at, "hao_discussed")]
+        return [HaoAct(whole(HaoStep.DISCUSSED), "discussed", T, t.report.written_at, "hao_discussed")]
     if t.phase is not HaoPhase.CONVERSATIONS:
         return []
     return _conversation_acts(t, since)
@@ -108,20 +109,20 @@ def _conversation_acts(t: HaoTrajectory, since: datetime) -> list[HaoAct]:
     acts: list[HaoAct] = []
     planned = t.planned()
     if planned is not None:  # open from the moment it ends: did it take place?
-        acts.append(HaoAct(f"c{planned.number}-held", "held", M, planned.ends_at, "hao_held", planned.number,
-                           {"conversation": planned.number}))
+        acts.append(HaoAct(conversation(HaoStep.HELD, planned.number), "held", M, planned.ends_at, "hao_held",
+                           planned.number, {"conversation": planned.number}))
     elif _asks_next(t):
         held = t.held()
         start = max(since, held[-1].held_at or held[-1].ends_at) if held else since
         if isinstance(t, Progress) and held:  # the next is asked once the last report is signed by both
             start = max([start, *(at for c in held if c.report for at in c.report.signed.values())])
         n = len(t.conversations) + 1
-        acts.append(HaoAct(f"c{n}-plan", "plan", M, start, "hao_plan"))
+        acts.append(HaoAct(conversation(HaoStep.PLAN, n), "plan", M, start, "hao_plan"))
     if isinstance(t, Progress):
         for c in t.held():
             if c.report is not None and T not in c.report.signed:
-                acts.append(HaoAct(f"c{c.number}-sign", "sign_report", T, c.report.written_at, "hao_sign_report",
-                                   c.number, {"conversation": c.number}))
+                acts.append(HaoAct(conversation(HaoStep.SIGN, c.number), "sign_report", T, c.report.written_at,
+                                   "hao_sign_report", c.number, {"conversation": c.number}))
     return acts
 
 

@@ -6,10 +6,10 @@ made for, while they wait for that act; the answer is a reason code or ``None``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from domain.hao.occasion_keys import HaoStep, parse
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, Conversation, Guidance, HaoPhase, HaoTrajectory, Progress
 
@@ -30,9 +30,6 @@ ACTIONS: dict[str, tuple[HaoRole, ...]] = {
     "hao_sign_report": (T,),  # the trainer signs the report of a progress conversation
 }
 
-PLAN_REF = re.compile(r"c([1-9][0-9]{0,3})-plan")
-
-
 def refusal(
     t: HaoTrajectory, role: HaoRole, person_id: int, action: str, ref: str, extra: Mapping[str, Any]
 ) -> str | None:
@@ -46,11 +43,11 @@ def refusal(
     if person_id != (t.trainer_id if role is HaoRole.TRAINER else t.mentor_id):
         return "not_yours"
     if action == "hao_plan":
-        found = PLAN_REF.fullmatch(ref)
-        if found is None:
+        occasion = parse(ref)
+        if occasion is None or occasion.step is not HaoStep.PLAN:
             return "invalid"
         waiting = t.phase is HaoPhase.CONVERSATIONS and t.planned() is None
-        return None if waiting and int(found.group(1)) == len(t.conversations) + 1 else "closed"
+        return None if waiting and occasion.conversation == len(t.conversations) + 1 else "closed"
     if action == "hao_held":
         c = _conversation(t, extra)
         return None if c is not None and c.held_at is None else "closed"  # a conversation may be dropped

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from domain.clock import add_months, local_date
 from domain.errors import DomainError
+from domain.events import Event, from_label, label
 from domain.hao.people import HaoRole
 from domain.text import one_of
 
@@ -118,9 +119,18 @@ class ResultsReport(BaseModel):
 
 
 class HistoryEntry(BaseModel):
+    """What happened (``kind``, ``detail``) and by whom; ``what`` is the line people read."""
+
     at: datetime
-    what: str
+    kind: Event
+    detail: str = ""
     by: HaoRole | None = None
+
+    _stored_before_kinds = model_validator(mode="before")(from_label)
+
+    @property
+    def what(self) -> str:
+        return label(self.kind, self.detail)
 
 
 class HaoTrajectory(BaseModel):
@@ -201,10 +211,10 @@ class HaoTrajectory(BaseModel):
     def _enter(self, phase: HaoPhase, now: datetime, what: str, by: HaoRole | None = None) -> None:
         self.phase = phase
         self.phase_at = now
-        self.history.append(HistoryEntry(at=now, what=f"fase: {what}", by=by))
+        self.history.append(HistoryEntry(at=now, kind=Event.PHASE, detail=what, by=by))
 
     def _note(self, now: datetime, what: str, by: HaoRole | None = None) -> None:
-        self.history.append(HistoryEntry(at=now, what=what, by=by))
+        self.history.append(HistoryEntry(at=now, kind=Event.ACT, detail=what, by=by))
 
     def _close(self, now: datetime, what: str, by: HaoRole | None) -> None:
         self.closed_at = now

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel
 
+from domain.hao.occasion_keys import HaoOccasion, HaoStep, conversation
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
 from domain.waits import Subject
@@ -63,9 +64,9 @@ def wait(svc: Services, s: HaoSnapshot, label: str, model: type[Wake] = Wake,
     waiting.wait(svc, Subject.hao(t.kind, t.require_id()), label, s.version, model, handle)
 
 
-def staff_messages(svc: Services, t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:
+def staff_messages(svc: Services, t: HaoTrajectory, occasion: HaoOccasion, template: str) -> list[HaoMessage]:
     """One message to each of the institute's contact persons."""
-    return [HaoMessage(trajectory_id=t.id, occasion=occasion, template=template, to=HaoRole.STAFF, person_id=pid)
+    return [HaoMessage(trajectory_id=t.id, occasion=occasion.key, template=template, to=HaoRole.STAFF, person_id=pid)
             for pid in staff_ids(svc)]
 
 
@@ -78,19 +79,21 @@ def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMe
     """The invitations, and the plan request while nothing is planned (and ``ask_next``)."""
     messages: list[HaoMessage] = []
     for c in t.conversations:
-        k = f"c{c.number}"
         for role in BOTH:
             link: dict = {}
             if role is HaoRole.MENTOR:
-                link = {"link": "hao_held", "link_ref": f"{k}-held", "link_extra": {"conversation": c.number}}
+                link = {"link": "hao_held", "link_ref": conversation(HaoStep.HELD, c.number).key,
+                        "link_extra": {"conversation": c.number}}
             elif isinstance(t, Consultation):
-                link = {"link": "hao_close", "link_ref": f"{k}-close"}
-            messages.append(HaoMessage(trajectory_id=t.id, occasion=f"{k}-invite", template="hao_invitation",
-                                       to=role, conversation=c.number, calendar="REQUEST", **link))
+                link = {"link": "hao_close", "link_ref": conversation(HaoStep.CLOSE, c.number).key}
+            messages.append(HaoMessage(trajectory_id=t.id, occasion=conversation(HaoStep.INVITE, c.number).key,
+                                       template="hao_invitation", to=role, conversation=c.number, calendar="REQUEST",
+                                       **link))
     if ask_next and t.phase is HaoPhase.CONVERSATIONS and t.planned() is None:
         n = len(t.conversations) + 1
-        messages.append(HaoMessage(trajectory_id=t.id, occasion=f"c{n}-plan-request", template="hao_plan_request",
-                                   to=HaoRole.MENTOR, link="hao_plan", link_ref=f"c{n}-plan",
+        messages.append(HaoMessage(trajectory_id=t.id, occasion=conversation(HaoStep.PLAN_REQUEST, n).key,
+                                   template="hao_plan_request", to=HaoRole.MENTOR, link="hao_plan",
+                                   link_ref=conversation(HaoStep.PLAN, n).key,
                                    extra={"number": n}))
     return messages
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from domain.hao.occasion_keys import HaoStep, whole
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, HaoPhase
 from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, run_phases, wait
@@ -26,16 +27,18 @@ from wiring.bootstrap import Services
 
 def answer(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
-                         to=HaoRole.MENTOR, link="hao_answer", link_ref="answer")])
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.REQUEST).key,
+                              template="hao_consultation_request", to=HaoRole.MENTOR, link="hao_answer",
+                              link_ref=whole(HaoStep.ANSWER).key)])
     wait(svc, s, "answer")
 
 
 def conversations(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
-    accepted = [HaoMessage(trajectory_id=t.id, occasion="accepted", template="hao_consultation_accepted",
-                           to=HaoRole.TRAINER)] if t.accepted_at is not None else []  # (not one asked before)
+    accepted = [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.ACCEPTED).key,
+                           template="hao_consultation_accepted", to=HaoRole.TRAINER)
+                ] if t.accepted_at is not None else []  # (not one asked before)
     send_all(svc, [*accepted, *conversation_messages(t)])
     wait(svc, s, "conversations")
 
@@ -44,11 +47,12 @@ def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
     if t.declined is not None:
-        send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="declined", template="hao_consultation_declined",
-                             to=HaoRole.TRAINER, extra={"proposed_mentor_id": t.declined.proposed_mentor_id})])
+        send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.DECLINED).key,
+                                  template="hao_consultation_declined", to=HaoRole.TRAINER,
+                                  extra={"proposed_mentor_id": t.declined.proposed_mentor_id})])
         return
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_consultation_closed", to=role)
-              for role in BOTH])
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.CLOSED).key,
+                              template="hao_consultation_closed", to=role) for role in BOTH])
 
 
 STEPS = {HaoPhase.ANSWER: answer, HaoPhase.CONVERSATIONS: conversations}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from domain.hao.occasion_keys import HaoStep, whole
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Guidance, HaoPhase
 from flows.hao.common import HaoSnapshot, conversation_messages, run_phases, staff_messages, wait
@@ -22,9 +23,9 @@ from wiring.bootstrap import Services
 
 def goals(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    sign = HaoMessage(trajectory_id=t.id, occasion="goals", template="hao_guidance_goals", to=HaoRole.TRAINER,
-                      link="hao_goals", link_ref="goals")
-    send_all(svc, [*staff_messages(svc, t, "started", "hao_guidance_started"), sign])
+    sign = HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.GOALS).key, template="hao_guidance_goals",
+                      to=HaoRole.TRAINER, link="hao_goals", link_ref=whole(HaoStep.GOALS).key)
+    send_all(svc, [*staff_messages(svc, t, whole(HaoStep.STARTED), "hao_guidance_started"), sign])
     wait(svc, s, "goals")
 
 
@@ -35,15 +36,17 @@ def conversations(svc: Services, s: HaoSnapshot) -> None:
 
 def report(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="report-request", template="hao_report_request",
-                         to=HaoRole.MENTOR, link="hao_report", link_ref="report")])
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.REPORT_REQUEST).key,
+                              template="hao_report_request", to=HaoRole.MENTOR, link="hao_report",
+                              link_ref=whole(HaoStep.REPORT).key)])
     wait(svc, s, "report")
 
 
 def discussion(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion="discuss", template="hao_discuss_request",
-                         to=HaoRole.TRAINER, link="hao_discussed", link_ref="discussed")])
+    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.DISCUSS).key,
+                              template="hao_discuss_request", to=HaoRole.TRAINER, link="hao_discussed",
+                              link_ref=whole(HaoStep.DISCUSSED).key)])
     wait(svc, s, "discussion")
 
 
@@ -52,9 +55,9 @@ def release(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Guidance)
     if t.released:
-        copy = HaoMessage(trajectory_id=t.id, occasion="released", template="hao_report_released",
+        copy = HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.RELEASED).key, template="hao_report_released",
                           to=HaoRole.MENTOR)
-        send_all(svc, [*staff_messages(svc, t, "released", "hao_report_released"), copy])
+        send_all(svc, [*staff_messages(svc, t, whole(HaoStep.RELEASED), "hao_report_released"), copy])
 
 
 STEPS = {HaoPhase.GOALS: goals, HaoPhase.CONVERSATIONS: conversations, HaoPhase.REPORT: report,

@@ -104,3 +104,37 @@ def test_a_refused_act_writes_nothing(repo):
     with pytest.raises(DomainError):
         repo.change(t.id, lambda t: t.choose_mentor(1, NOW), NOW)  # still in the application phase
     assert repo.trajectory(t.id)[1] == 1
+
+
+def test_a_trajectory_stored_before_history_had_kinds_loads_with_them(repo):
+    """A document written by the earlier code: each history entry a Dutch line (``what``), no kind."""
+    from sqlalchemy import select, update
+
+    from adapters.tables import trajectories
+    from domain.events import Event
+
+    t = new_trajectory(repo)
+    old = t.model_dump(mode="json")
+    old["phase"] = "withdrawn"
+    old["withdrawal"] = {"by": "mentee", "reason": "verhuisd", "at": "2021-01-20T09:00:00Z"}
+    old["history"] = [
+        {"at": "2021-01-18T09:00:00Z", "phase": "application", "what": "aanmelding ontvangen", "by": "mentee"},
+        {"at": "2021-01-18T10:00:00Z", "phase": "matching", "what": "fase: aanmelding bevestigd", "by": None},
+        {"at": "2021-01-19T09:00:00Z", "phase": "matching", "what": "toelichting: gebeld", "by": "facilitator"},
+        {"at": "2021-01-20T09:00:00Z", "phase": "withdrawn", "what": "fase: traject beëindigd: verhuisd",
+         "by": "mentee"},
+    ]
+    with repo.engine.begin() as conn:
+        conn.execute(update(trajectories).where(trajectories.c.id == t.id).values(document=old))
+    loaded, _ = repo.trajectory(t.id)
+    assert [(e.kind, e.detail) for e in loaded.history] == [
+        (Event.ACT, "aanmelding ontvangen"), (Event.PHASE, "aanmelding bevestigd"), (Event.NOTE, "gebeld"),
+        (Event.WITHDRAWAL, "verhuisd")]
+    assert loaded.phase_since() == datetime(2021, 1, 20, 9, 0, tzinfo=UTC)
+    # Written back, it is stored with kinds; the lines people read are the same.
+    repo.change(t.id, lambda t: t.add_note("nog eens gebeld", Role.FACILITATOR, NOW), NOW)
+    again, _ = repo.trajectory(t.id)
+    assert [e.what for e in again.history[:4]] == [e["what"] for e in old["history"]]
+    with repo.engine.connect() as conn:
+        stored = conn.execute(select(trajectories.c.document).where(trajectories.c.id == t.id)).scalar_one()
+    assert [e["kind"] for e in stored["history"]] == ["act", "phase", "note", "withdrawal", "note"]
