@@ -38,8 +38,8 @@ MENTEES = [
 
 
 @pytest.fixture(scope="module")
-def stack():
-    yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00")
+def stack(served_database):
+    yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00", database=served_database())
 
 
 def svc():
