@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's packages the tests use: chromium for the browser tests and the demo's screenshots
-# (no browser download), postgresql for the integration tier's second pass and the backups (pg_dump).
+# (no browser download), postgresql for the integration and flow tiers' second pass and the backups (pg_dump).
 system-packages:
 	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
@@ -32,7 +32,7 @@ test: $(STAMP) system-packages
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	MENTORSCHAP_TEST_WARM_START=1 $(BIN)/python -m pytest -q  # the served stacks' flow runs start warm (issue 8.8)
 	$(BIN)/python -m pytest -q tests/integration --db=postgresql  # the integration tier again, on PostgreSQL
 
 lint: $(STAMP)
