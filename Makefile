@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's packages the tests use: chromium for the browser tests and the demo's screenshots
-# (no browser download), postgresql for the integration and flow tiers' second pass and the backups (pg_dump).
+# (no browser download), postgresql for the integration tier's second pass and the backups (pg_dump).
 system-packages:
 	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
