@@ -32,7 +32,7 @@ test: $(STAMP) system-packages
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	MENTORSCHAP_TEST_WARM_START=1 $(BIN)/python -m pytest -q  # the served stacks' flow runs start warm (issue 8.8)
 	$(BIN)/python -m pytest -q tests/integration --db=postgresql  # the integration tier again, on PostgreSQL
 
 lint: $(STAMP)

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import _procs
-from mentorschap.stack import ROOT, Stack, free_port, project_env, stack_environment
+from mentorschap.stack import ROOT, Stack, flow_run_processes, free_port, project_env, stack_environment
 from wiring.bootstrap import Services
 
 VAR = ROOT / "var" / "bench"
@@ -73,11 +73,12 @@ class BenchStack:
         return _procs.cpu_seconds([self.pid(n) for n in names])
 
     def wait_idle(self, runner: str, timeout: float = 120) -> None:
-        """Until the runner has no child process (no flow run in flight) for half a second."""
+        """Until the runner has no flow-run process in flight for half a second (with the warm start its
+        forkserver and resource tracker stay children for its life: ``mentorschap.stack.flow_run_processes``)."""
         deadline = time.monotonic() + timeout
         quiet_since = None
         while time.monotonic() < deadline:
-            if _procs.children(self.pid(runner)):
+            if flow_run_processes(self.pid(runner)):
                 quiet_since = None
             elif quiet_since is None:
                 quiet_since = time.monotonic()

@@ -224,10 +224,10 @@ class Stack:
         raise TimeoutError("deployments did not appear")
 
     def wait_idle(self, name: str, timeout: float = 60) -> None:
-        """Wait until the process has no children (the runner is between flow runs)."""
+        """Wait until the runner runs no flow (it is between flow runs)."""
         proc = self.procs[name]
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _children(proc.pid):
+        while time.monotonic() < deadline and flow_run_processes(proc.pid):
             time.sleep(0.2)
 
     def _basic_auth(self) -> tuple[str, str] | None:
@@ -262,4 +262,24 @@ def _children(pid: int) -> list[int]:
             continue
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
+    return found
+
+
+# What multiprocessing starts for the warm start (deployments/warm.py) lives as long as the runner.
+FORKSERVER, RESOURCE_TRACKER = b"multiprocessing.forkserver", b"multiprocessing.resource_tracker"
+
+
+def flow_run_processes(runner: int) -> list[int]:
+    """The flow-run processes of a runner: its children, or with the warm start the forkserver's (the
+    forkserver and multiprocessing's resource tracker are not runs: they stay while the runner lives)."""
+    found = []
+    for child in _children(runner):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if FORKSERVER in command:
+            found += _children(child)
+        elif RESOURCE_TRACKER not in command:
+            found.append(child)
     return found

@@ -79,3 +79,16 @@ def drop(admin_url: str, url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def files_of(admin_url: str, url: str) -> bytes:
+    """What the files of ``url``'s database hold on disk, after a checkpoint wrote the tables to them
+    (an update leaves the old row version there until a vacuum: what an erasure must not leave)."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CHECKPOINT"))
+        folder = os.path.join(conn.execute(text("SHOW data_directory")).scalar_one(), "base", str(conn.execute(
+            text("SELECT oid FROM pg_database WHERE datname = :name"), {"name": url.rsplit("/", 1)[1]},
+        ).scalar_one()))
+    engine.dispose()
+    return b"".join(open(entry.path, "rb").read() for entry in os.scandir(folder) if entry.is_file())

@@ -31,14 +31,18 @@ def svc() -> Services:
 
 
 def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | None = None,
-                  env: dict[str, str] | None = None, deployments: tuple[str, ...] = ()) -> Iterator[Stack]:
-    """Start a stack in ``var/tests/<name>-<pid>`` with its own clock and database; stop it after."""
+                  env: dict[str, str] | None = None, deployments: tuple[str, ...] = (),
+                  database: str | None = None) -> Iterator[Stack]:
+    """Start a stack in ``var/tests/<name>-<pid>`` with its own clock and database (a SQLite file there, or
+    ``database``: the ``served_database`` fixture's); stop it after."""
     # Under var/ (not pytest's tmp) so the processes' logs outlive the run for a post-mortem.
     home = ROOT / "var" / "tests" / f"{name}-{os.getpid()}"
     shutil.rmtree(home, ignore_errors=True)
     smtp_port, portal_port = free_port(), free_port()
     stack_env = {**project_env(home, smtp_port, portal_port, f"test-secret-for-{name}", 3600, clock_start, speed),
                  **warm_start(), **(env or {})}
+    if database:
+        stack_env["MENTORSCHAP_DATABASE_URL"] = database
     s = Stack.create(home, stack_env, auth=auth)
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
@@ -57,4 +61,19 @@ def running_stack(name: str, clock_start: str, speed: float = 1, auth: str | Non
             with temporary_settings(updates={PREFECT_API_URL: s.api_url, PREFECT_API_AUTH_STRING: auth}):
                 yield s
         finally:
+            flush_prefect_client()
             s.stop_all()
+
+
+def flush_prefect_client(timeout: float = 15) -> None:
+    """Send what this process still queues for the stack's Prefect server (events, logs) while it is up.
+
+    Left queued, they are retried against a server that is gone: each failed connection takes seconds, and
+    at interpreter exit Prefect drains them one by one ("Still processing items: 25 items remaining"), which
+    held a finished test run for minutes.
+    """
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (EventsWorker, APILogWorker):
+        worker.drain_all(timeout=timeout, at_exit=False)

@@ -45,8 +45,8 @@ HAO_DEPLOYMENTS = ["hao-consultation/hao-consultation", "hao-guidance/hao-guidan
 
 
 @pytest.fixture(scope="module")
-def stack():
-    yield from running_stack("hao-stack", "2021-09-01T07:00:00+00:00", speed=SPEED,
+def stack(served_database):
+    yield from running_stack("hao-stack", "2021-09-01T07:00:00+00:00", speed=SPEED, database=served_database(),
                              env={"MENTORSCHAP_LINK_VALID_DAYS": "3650"}, deployments=tuple(HAO_DEPLOYMENTS))
 
 

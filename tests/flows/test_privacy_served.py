@@ -69,7 +69,18 @@ def run_a_trajectory_that_ends(stack, http: httpx.Client) -> int:
     return tid
 
 
-def test_an_erased_person_leaves_no_trace_in_prefect_nor_in_our_database(stack) -> None:
+def our_files(stack, request: pytest.FixtureRequest) -> bytes:
+    """What our database's files hold: the SQLite file and its journal, or on the PostgreSQL pass the
+    database's files in the cluster."""
+    url = stack.env["MENTORSCHAP_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        return b"".join(p.read_bytes() for p in Path(stack.home).glob("mentorschap.db*"))
+    from tests.postgres import files_of
+
+    return files_of(request.getfixturevalue("pg_admin_url"), url)
+
+
+def test_an_erased_person_leaves_no_trace_in_prefect_nor_in_our_database(stack, request) -> None:
     from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, PREFECT_HOME, temporary_settings
 
     from administration.export import export_trajectories
@@ -85,6 +96,7 @@ def test_an_erased_person_leaves_no_trace_in_prefect_nor_in_our_database(stack) 
         time.sleep(6)  # the event persister's flush
         before = found_in(prefect_files(stack))
         assert MENTEE["name"] in before and PLAN in before
+        assert MENTEE["name"] in found_in(our_files(stack, request))  # the grep finds what is there
 
         exported = export_person(svc(), MENTEE["email"])
         [run] = exported["prefect"]["flow_runs"]
@@ -100,8 +112,7 @@ def test_an_erased_person_leaves_no_trace_in_prefect_nor_in_our_database(stack) 
         assert counts["artifacts"] >= 1 and counts["logs"] >= 1 and counts["events"] >= 1
 
         assert found_in(prefect_files(stack)) == []
-    ours = b"".join(p.read_bytes() for p in Path(stack.home).glob("mentorschap.db*"))
-    assert found_in(ours) == []
+    assert found_in(our_files(stack, request)) == []
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
 

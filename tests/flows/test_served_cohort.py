@@ -38,8 +38,10 @@ MENTEES = [
 
 
 @pytest.fixture(scope="module")
-def stack():
-    yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00")
+def stack(served_database):
+    # Always cold (every run a new interpreter, production's default): make test runs the other stacks warm.
+    yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00", database=served_database(),
+                             env={"MENTORSCHAP_WARM_START": "0"})
 
 
 def until(what: str, check, timeout: float = 120, sweep: bool = False):

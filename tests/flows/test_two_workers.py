@@ -26,7 +26,7 @@ import pytest
 
 from mentorschap.stack import ROOT, Stack, _children, free_port, project_env, stack_environment
 from tests.postgres import cluster, database
-from tests.stack import AUTH, svc
+from tests.stack import AUTH, flush_prefect_client, svc
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +87,7 @@ def stack():
                 s.maildir = home / "maildir"  # type: ignore[attr-defined]
                 yield s
         finally:
+            flush_prefect_client()
             s.stop_all()
 
 

@@ -15,25 +15,12 @@ from adapters.db import create_schema, load_tables, make_engine, metadata
 from adapters.outbox import Outbox
 from demo.mailserver import MaildirServer
 from domain.clock import Clock
-from tests.postgres import cluster, database, drop
+from tests.conftest import on_postgres
+from tests.postgres import database, drop
 from wiring.bootstrap import Services, build, provided
 from wiring.settings import Settings
 
 TIER = "mentorschap_tier"
-
-
-def on_postgres(request: pytest.FixtureRequest) -> bool:
-    return request.config.getoption("--db") == "postgresql"
-
-
-@pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """One throwaway PostgreSQL cluster for the whole run, started only when a test asks for it."""
-    try:
-        with cluster() as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +56,7 @@ def pg_url(pg_database: str) -> str:
 @pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database of this test's own: a new SQLite file, or on the PostgreSQL pass its database emptied."""
-    if not on_postgres(request):
+    if not on_postgres(request.config):
         return f"sqlite:///{tmp_path / 'mentorschap.db'}"
     return request.getfixturevalue("pg_url")
 
@@ -116,7 +103,7 @@ def cli_services(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.fixture
 def sqlite_only(request: pytest.FixtureRequest) -> None:
     """For what exists only on SQLite (its file, WAL, VACUUM): skipped on the PostgreSQL pass."""
-    if on_postgres(request):
+    if on_postgres(request.config):
         pytest.skip("SQLite only")
 
 
@@ -139,13 +126,3 @@ def smtp(tmp_path: Path) -> Iterator[MaildirServer]:
     with MaildirServer(tmp_path / "maildir") as server:
         yield server
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass runs only what runs on the tier's database (``db_url``): the rest (mail, calendars,
-    and the tests that pick SQLite and PostgreSQL themselves) ran the same in the first pass."""
-    if config.getoption("--db") != "postgresql":
-        return
-    here = Path(__file__).parent
-    kept = [item for item in items if here not in item.path.parents or "db_url" in getattr(item, "fixturenames", ())]
-    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-    items[:] = kept

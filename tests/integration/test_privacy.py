@@ -25,6 +25,7 @@ from tasks.mail import compose
 from tasks.messages import Message
 from tasks.privacy import erase_person, export_person
 from tasks.retention import apply_retention
+from tests.postgres import files_of
 from wiring.bootstrap import Services, build, provided
 from wiring.settings import Settings
 
@@ -344,24 +345,12 @@ def test_an_application_waiting_for_membership_is_exported_and_erased(svc: Servi
 
 def test_on_postgresql_no_erased_value_stays_in_the_database_files(pg_url: str, pg_admin_url: str) -> None:
     """An update leaves the old row version on disk until a vacuum: erasure rewrites the tables."""
-    from sqlalchemy import create_engine
-
     svc = build(Settings(database_url=pg_url, environment="test"), clock=FakeClock(START))
     svc.prefect_traces = FakeTraces()  # type: ignore[assignment]
-    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-
-    def on_disk() -> bytes:
-        with admin.connect() as conn:
-            conn.execute(text("CHECKPOINT"))  # what the tables hold is written to their files
-            folder = Path(conn.execute(text("SHOW data_directory")).scalar_one(), "base", str(conn.execute(
-                text("SELECT oid FROM pg_database WHERE datname = :name"), {"name": pg_url.rsplit("/", 1)[1]},
-            ).scalar_one()))
-        return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
 
     ended_pair(svc)
-    assert SANNE["email"].encode() in on_disk()
+    assert SANNE["email"].encode() in files_of(pg_admin_url, pg_url)
     erase_person(svc, SANNE["email"])
     svc.engine.dispose()
-    left = on_disk()
-    admin.dispose()
+    left = files_of(pg_admin_url, pg_url)
     assert [s for s in SECRETS if s.encode() in left] == []
