@@ -8,9 +8,9 @@ our database, so that a Prefect that is down leaves everything as it was: run it
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -177,6 +177,20 @@ def erase_person(svc: Services, email: str) -> dict[str, int]:
     return carry_out(svc, plan_erasure(svc, rows), rows)
 
 
+class _Line(Protocol):
+    @property
+    def what(self) -> str: ...
+
+
+def readable(t: Trajectory | HaoTrajectory) -> dict[str, Any]:
+    """The stored document, each history entry with the line people read (``what``) beside its kind."""
+    doc = t.model_dump(mode="json")
+    history: Sequence[_Line] = t.history
+    for entry, shown in zip(doc["history"], history, strict=True):
+        entry["what"] = shown.what
+    return doc
+
+
 def export_person(svc: Services, email: str) -> dict[str, Any]:
     """Everything kept about the person with ``email``: our database and Prefect (right of access)."""
     rows = PersonalData(svc.engine).rows(email)
@@ -187,7 +201,7 @@ def export_person(svc: Services, email: str) -> dict[str, Any]:
     peer = []
     for tid in plan.peer:
         t, _ = svc.repo.trajectory(tid)
-        doc = t.model_dump(mode="json")
+        doc = readable(t)
         if t.mentee_id not in ids:  # their mentor's part: the matches with them
             doc = {"id": tid, "cohort": t.cohort, "phase": t.phase.value,
                    "matches": [m for m in doc["matches"] if m["mentor_id"] in ids]}
@@ -198,7 +212,7 @@ def export_person(svc: Services, email: str) -> dict[str, Any]:
             "people": rows.people, "participation": rows.participation, "members": rows.members,
             "pending_applications": rows.pending, "consultation_requests": rows.hao_requests,
             "hao_people": rows.hao_people, "trajectories": peer,
-            "hao_trajectories": [svc.hao.repo.trajectory(hid)[0].model_dump(mode="json") for hid in plan.hao],
+            "hao_trajectories": [readable(svc.hao.repo.trajectory(hid)[0]) for hid in plan.hao],
             "messages": [r for r in svc.outbox.traces([email], (), ()) if r["to_person"]],
         },
         "prefect": svc.prefect_traces.read(plan.scope),

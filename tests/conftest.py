@@ -41,13 +41,6 @@ def served_database(request: pytest.FixtureRequest) -> Callable[[], str | None]:
     return new
 
 
-@pytest.fixture(scope="session")
-def stack(served_database: Callable[[], str | None]):
-    from tests.stack import AUTH, running_stack
-
-    yield from running_stack("stack", "2021-01-18T08:00:00+00:00", auth=AUTH, database=served_database())
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL pass runs only what runs on our database as the tier gives it (``db_url`` in the
     integration tier, ``served_database`` in the flow tier): the rest (mail, calendars, the tests that pick
