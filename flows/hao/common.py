@@ -3,6 +3,8 @@
 Confidentiality: a consultation's run must show nothing but its pseudonym. So the
 tasks here take and log ids only and keep no results (``persist_result=False``);
 messages carry ids, and their text is composed from the database at send time.
+What each step sends is derived from the state in ``domain.hao.owed``, where every act
+records it too (so the hao sweep sends what a lagging run has not).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
+from domain.hao.owed import HaoOwed
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
+from domain.hao.trajectory import AnyHao
 from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
@@ -24,7 +27,6 @@ from tasks.hao_messages import HaoMessage, send_all_hao
 from wiring.bootstrap import services
 
 W = TypeVar("W", bound=Wake)
-BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)
 
 
 class HaoSnapshot(BaseModel):
@@ -53,10 +55,9 @@ def wait(s: HaoSnapshot, label: str, model: type[Wake] = Wake,
     waiting.wait(Subject.hao(t.kind, t.require_id()), label, s.version, model, handle)
 
 
-def staff_messages(t: HaoTrajectory, occasion: str, template: str) -> list[HaoMessage]:
-    """One message to each of the institute's contact persons."""
-    return [HaoMessage(trajectory_id=t.id, occasion=occasion, template=template, to=HaoRole.STAFF, person_id=pid)
-            for pid in staff_ids()]
+def staff() -> list[int]:
+    """The institute's contact persons (ids), each of whom gets her own copy."""
+    return staff_ids()
 
 
 @task(name="institute contacts", cache_policy=NO_CACHE, persist_result=False)
@@ -64,26 +65,10 @@ def staff_ids() -> list[int]:
     return [p.id for p in services().hao.repo.people(HaoRole.STAFF) if p.id is not None]
 
 
-def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMessage]:
-    """The invitations, and the plan request while nothing is planned (and ``ask_next``)."""
-    messages: list[HaoMessage] = []
-    for c in t.conversations:
-        k = f"c{c.number}"
-        for role in BOTH:
-            link: dict = {}
-            if role is HaoRole.MENTOR:
-                link = {"link": "hao_held", "link_ref": f"{k}-held", "link_extra": {"conversation": c.number}}
-            elif isinstance(t, Consultation):
-                link = {"link": "hao_close", "link_ref": f"{k}-close"}
-            messages.append(HaoMessage(trajectory_id=t.id, occasion=f"{k}-invite", template="hao_invitation",
-                                       to=role, conversation=c.number, calendar="REQUEST", **link))
-    if ask_next and t.phase is HaoPhase.CONVERSATIONS and t.planned() is None:
-        n = len(t.conversations) + 1
-        messages.append(HaoMessage(trajectory_id=t.id, occasion=f"c{n}-plan-request", template="hao_plan_request",
-                                   to=HaoRole.MENTOR, link="hao_plan", link_ref=f"c{n}-plan",
-                                   extra={"number": n}))
-    return messages
+def messages(owed: list[HaoOwed]) -> list[HaoMessage]:
+    """The messages a step owes (``domain.hao.owed``): the acts recorded the same, under the same keys."""
+    return [HaoMessage.model_validate(o.message_fields()) for o in owed]
 
 
-def send_all(messages: list[HaoMessage]) -> None:
-    send_all_hao(messages)
+def send_all(owed: list[HaoOwed]) -> None:
+    send_all_hao(messages(owed))

@@ -16,37 +16,29 @@ from __future__ import annotations
 
 from prefect import flow
 
-from domain.hao.people import HaoRole
+from domain.hao.owed import answer_owed, consultation_closed_owed, consultation_conversations_owed
 from domain.hao.trajectory import Consultation, HaoPhase
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, wait
-from tasks.hao_messages import HaoMessage
+from flows.hao.common import HaoSnapshot, load, send_all, wait
 
 
 def answer(s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all([HaoMessage(trajectory_id=t.id, occasion="request", template="hao_consultation_request",
-                         to=HaoRole.MENTOR, link="hao_answer", link_ref="answer")])
+    assert isinstance(t, Consultation)
+    send_all(answer_owed(t))
     wait(s, "answer")
 
 
 def conversations(s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
-    accepted = [HaoMessage(trajectory_id=t.id, occasion="accepted", template="hao_consultation_accepted",
-                           to=HaoRole.TRAINER)] if t.accepted_at is not None else []  # (not one asked before)
-    send_all([*accepted, *conversation_messages(t)])
+    send_all(consultation_conversations_owed(t))
     wait(s, "conversations")
 
 
 def close(s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
-    if t.declined is not None:
-        send_all([HaoMessage(trajectory_id=t.id, occasion="declined", template="hao_consultation_declined",
-                             to=HaoRole.TRAINER, extra={"proposed_mentor_id": t.declined.proposed_mentor_id})])
-        return
-    send_all([HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_consultation_closed", to=role)
-              for role in BOTH])
+    send_all(consultation_closed_owed(t))
 
 
 @flow(name="hao-consultation", log_prints=True, persist_result=True)

@@ -12,36 +12,34 @@ from __future__ import annotations
 
 from prefect import flow
 
-from domain.hao.people import HaoRole
+from domain.hao.owed import conversations_owed, discussion_owed, goals_owed, released_owed, report_owed
 from domain.hao.trajectory import Guidance, HaoPhase
-from flows.hao.common import HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
-from tasks.hao_messages import HaoMessage
+from flows.hao.common import HaoSnapshot, load, send_all, staff, wait
 
 
 def goals(s: HaoSnapshot) -> None:
     t = s.trajectory
-    sign = HaoMessage(trajectory_id=t.id, occasion="goals", template="hao_guidance_goals", to=HaoRole.TRAINER,
-                      link="hao_goals", link_ref="goals")
-    send_all([*staff_messages(t, "started", "hao_guidance_started"), sign])
+    assert isinstance(t, Guidance)
+    send_all(goals_owed(t, staff()))
     wait(s, "goals")
 
 
 def conversations(s: HaoSnapshot) -> None:
-    send_all(conversation_messages(s.trajectory))
+    send_all(conversations_owed(s.trajectory))
     wait(s, "conversations")
 
 
 def report(s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all([HaoMessage(trajectory_id=t.id, occasion="report-request", template="hao_report_request",
-                         to=HaoRole.MENTOR, link="hao_report", link_ref="report")])
+    assert isinstance(t, Guidance)
+    send_all(report_owed(t))
     wait(s, "report")
 
 
 def discussion(s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all([HaoMessage(trajectory_id=t.id, occasion="discuss", template="hao_discuss_request",
-                         to=HaoRole.TRAINER, link="hao_discussed", link_ref="discussed")])
+    assert isinstance(t, Guidance)
+    send_all(discussion_owed(t))
     wait(s, "discussion")
 
 
@@ -49,10 +47,7 @@ def release(s: HaoSnapshot) -> None:
     """The report and any dissent go to the institute: only reached after the trainer's signature."""
     t = s.trajectory
     assert isinstance(t, Guidance)
-    if t.released:
-        copy = HaoMessage(trajectory_id=t.id, occasion="released", template="hao_report_released",
-                          to=HaoRole.MENTOR)
-        send_all([*staff_messages(t, "released", "hao_report_released"), copy])
+    send_all(released_owed(t, staff()))
 
 
 STEPS = {HaoPhase.GOALS: goals, HaoPhase.CONVERSATIONS: conversations, HaoPhase.REPORT: report,

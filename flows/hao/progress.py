@@ -21,9 +21,10 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.clock import act_time
 from domain.errors import DomainError
+from domain.hao.owed import coupling_owed, dossier_owed, progress_conversations_owed
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import MIN_PROGRESS_REPORTS, HaoPhase, Progress, as_progress
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, load, send_all, staff_messages, wait
+from domain.hao.trajectory import HaoPhase, Progress, as_progress
+from flows.hao.common import HaoSnapshot, load, messages, send_all, staff, wait
 from flows.hao.inputs import MentorCoupling
 from tasks.hao_messages import HaoMessage
 from wiring.bootstrap import services
@@ -47,17 +48,10 @@ def couple(trajectory_id: int, mentor_id: int, given_at: datetime | None = None)
     return ""
 
 
-def flag_messages(t: Progress) -> list[HaoMessage]:
-    """Fewer than two signed reports at the due date: the institute's contacts are told (once)."""
-    return staff_messages(t, "flag", "hao_progress_flag") if t.flagged_at is not None else []
-
-
 def coupling(s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all([HaoMessage(trajectory_id=t.id, occasion="coupling", template="hao_coupling_needed",
-                         to=HaoRole.CHAIR, person_id=pid, link="hao_couple", link_ref="couple")
-              for pid in chair_ids()] + flag_messages(t))
+    send_all(coupling_owed(t, chair_ids(), staff()))
 
     def record(choice: MentorCoupling, given_at: datetime | None) -> list[str]:
         if choice.mentor_id is not None and (refusal := couple(t.require_id(), choice.mentor_id, given_at)):
@@ -73,50 +67,21 @@ def chair_ids() -> list[int]:
 
 
 def dossier_messages(t: Progress) -> list[HaoMessage]:
-    """Each signed report from the second on: the contact persons get the dossier as it now is, and
-    while the trajectory is open both participants hear that the minimum is met; the mentor with a
-    link to plan another conversation (allowed, not asked)."""
-    n = len(t.signed_reports())
-    if t.completed_at is None or n < MIN_PROGRESS_REPORTS:
-        return []
-    messages = staff_messages(t, f"dossier-{n}", "hao_progress_done")
-    if t.phase is HaoPhase.CLOSED:
-        return messages + [HaoMessage(trajectory_id=t.id, occasion="closed", template="hao_progress_done", to=role)
-                           for role in BOTH]
-    offer = t.offers_next()
-    return [
-        *messages,
-        HaoMessage(trajectory_id=t.id, occasion=f"dossier-{n}", template="hao_progress_done", to=HaoRole.TRAINER),
-        HaoMessage(trajectory_id=t.id, occasion=f"dossier-{n}", template="hao_progress_done", to=HaoRole.MENTOR,
-                   link="hao_plan" if offer else None, link_ref=f"c{len(t.conversations) + 1}-plan" if offer else ""),
-    ]
-
-
-def report_messages(t: Progress) -> list[HaoMessage]:
-    messages: list[HaoMessage] = []
-    for c in t.conversations:
-        if c.report is not None and HaoRole.TRAINER not in c.report.signed:
-            messages.append(HaoMessage(trajectory_id=t.id, occasion=f"c{c.number}-report-sign",
-                                       template="hao_report_sign", to=HaoRole.TRAINER, link="hao_sign_report",
-                                       link_ref=f"c{c.number}-sign", link_extra={"conversation": c.number},
-                                       conversation=c.number))
-    return messages
+    """The dossier's mail as it now is (``domain.hao.owed.dossier_owed``)."""
+    return messages(dossier_owed(t, staff()))
 
 
 def conversations(s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    messages = [HaoMessage(trajectory_id=t.id, occasion="coupled", template="hao_coupled", to=role)
-                for role in BOTH]
-    messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(t)
-    send_all(messages + dossier_messages(t))
+    send_all(progress_conversations_owed(t, staff()))
     wait(s, "conversations")
 
 
 def close(s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all(dossier_messages(t))
+    send_all(dossier_owed(t, staff()))
 
 
 @flow(name="hao-progress", log_prints=True, persist_result=True)

@@ -1,5 +1,6 @@
 """The hao timer: acts on progress conversations at their due date, starts, wakes and revives hao runs,
-and sends the reminders and escalations of every hao wait (``tasks.hao_notices``).
+sends the mail hao acts owed that a lagging run has not sent (``tasks.hao_owed``), and the
+reminders and escalations of every hao wait (``tasks.hao_notices``).
 
 At the due date (programme B's own rule) it flags fewer than two signed reports, or closes a
 trajectory that met the minimum and has nothing planned or unsigned; the
@@ -17,6 +18,7 @@ from domain.hao.trajectory import Progress, as_progress
 from domain.waits import HAO_KINDS
 from flows.sweep import due, start
 from tasks.hao_notices import send_hao_notices
+from tasks.hao_owed import send_hao_owed
 from tasks.runs import act_on, due_runs
 from wiring.bootstrap import services
 
@@ -45,10 +47,11 @@ def flag_overdue() -> int:
 def hao_sweep_now() -> dict[str, int]:
     flagged = flag_overdue()  # a flag or a close is an act: the run wakes because its trajectory changed
     counts = act_on(due_runs(HAO_KINDS, due), start)
+    owed = send_hao_owed()  # what the acts owe, whether or not their runs got there
     reminded = send_hao_notices()
     services().hao.requests.purge(services().clock.now())  # the mentor list's unconfirmed requests, by day or night
     return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
-            "reminded": reminded}
+            "reminded": reminded, "owed": owed}
 
 
 @flow(name="hao-sweep", log_prints=True)
