@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     insert,
     select,
+    update,
 )
 
 from adapters import owed
@@ -92,6 +93,16 @@ class HaoRepository:
                 role=p.role.value, name=p.name, email=p.email.lower(), language=p.language, available=p.available,
                 profile={"practice": p.practice, "region": p.region, "expertise": p.expertise, "capacity": p.capacity},
             )))
+
+    def correct_email(self, old: str, new: str) -> bool:
+        """A person's address corrected (a server refused the old one): every later mail goes to ``new``.
+        False when nobody of the programme has ``old`` (or someone has ``new`` already)."""
+        with self.engine.begin() as conn:
+            taken = conn.execute(select(hao_people.c.id).where(hao_people.c.email == new.lower())).first()
+            if taken is not None:
+                return False
+            done = conn.execute(update(hao_people).where(hao_people.c.email == old.lower()).values(email=new.lower()))
+        return bool(done.rowcount)
 
     def person(self, person_id: int) -> HaoPerson:
         with self.engine.connect() as conn:

@@ -1,6 +1,7 @@
 """The hao timer: acts on progress conversations at their due date, starts, wakes and revives hao runs,
 sends the mail hao acts owed that a lagging run has not sent (``tasks.hao_owed``), and the
-reminders and escalations of every hao wait (``tasks.hao_notices``).
+reminders and escalations of every hao wait (``tasks.hao_notices``), and tells whoever steers
+the programme of mail a server refused (``tasks.hao_undelivered``).
 
 At the due date (programme B's own rule) it flags fewer than two signed reports, or closes a
 trajectory that met the minimum and has nothing planned or unsigned; the
@@ -19,6 +20,7 @@ from domain.waits import HAO_KINDS
 from flows.sweep import due, start
 from tasks.hao_notices import send_hao_notices
 from tasks.hao_owed import send_hao_owed
+from tasks.hao_undelivered import send_hao_undelivered
 from tasks.runs import act_on, due_runs
 from wiring.bootstrap import services
 
@@ -49,9 +51,10 @@ def hao_sweep_now() -> dict[str, int]:
     counts = act_on(due_runs(HAO_KINDS, due), start)
     owed = send_hao_owed()  # what the acts owe, whether or not their runs got there
     reminded = send_hao_notices()
+    refused = send_hao_undelivered()  # a 5xx: the address to correct, to whom it may be shown
     services().hao.requests.purge(services().clock.now())  # the mentor list's unconfirmed requests, by day or night
     return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
-            "reminded": reminded, "owed": owed}
+            "reminded": reminded, "owed": owed, "refused": refused}
 
 
 @flow(name="hao-sweep", log_prints=True)

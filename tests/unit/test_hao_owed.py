@@ -113,3 +113,23 @@ def test_progress_owes_the_chairs_the_coupling_and_the_trainer_each_report_to_si
 def test_a_trajectory_not_stored_yet_owes_nothing() -> None:
     assert hao_owed_now(Consultation.request(1, 2, "phone", "", "c-1", NOW)) == []
 
+
+def test_a_refusal_about_a_consultation_or_a_request_for_one_is_never_the_institutes() -> None:
+    from domain.hao.trajectory import Kind
+    from domain.hao.undelivered import Refusal, for_institute, for_programme, is_hao, undelivered_key
+
+    kinds = {7: Kind.CONSULTATION, 8: Kind.GUIDANCE}
+    refused = [
+        Refusal(1, "h7:accepted:trainer", "hao_consultation_accepted", "a@x.org", "550"),
+        Refusal(2, "h:request-3-confirm:trainer-p4", "hao_request_confirm", "b@x.org", "550"),
+        Refusal(3, "h8:goals:trainer", "hao_guidance_goals", "c@x.org", "550"),
+        Refusal(4, "h9:closed:mentor", "hao_consultation_closed", "d@x.org", "550"),  # erased meanwhile: unknown
+        Refusal(5, "h:information-2021:trainer-p6", "hao_information", "e@x.org", "550"),
+        Refusal(6, "h:undelivered-3:staff-p11", "hao_undelivered", "s@x.org", "550"),
+        Refusal(7, "h:undelivered-6:programme", "hao_undelivered", "own@x.org", "550"),
+    ]
+    assert [r.number for r in for_institute(refused, kinds)] == [3, 5]
+    assert [r.number for r in for_programme(refused)] == [1, 2, 3, 4, 5, 6]  # a contact person's address, too
+    assert undelivered_key(for_institute(refused, kinds), "staff-p11") == "h:undelivered-5:staff-p11"
+    assert is_hao("h12:goals:trainer") and is_hao("h:digest-2021-09-01:staff-p3")
+    assert not is_hao("t12:k1-signed:mentee") and not is_hao("hash:x")
