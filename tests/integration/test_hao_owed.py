@@ -78,3 +78,54 @@ def test_a_guidance_signed_before_its_run_started_still_tells_each_contact_perso
     staff = [ids["staff"]]
     assert {m.key for m in messages(goals_owed(t, staff))} <= svc.owed.keys(g.id, "h")
     assert {m.key for m in messages(hao_owed_now(t, staff))} <= svc.owed.keys(g.id, "h")
+
+
+def test_every_step_of_the_hao_flows_sends_only_what_the_acts_before_it_recorded(world, monkeypatch) -> None:  # noqa: F811
+    """The flows' own steps (their sends and waits captured, no Prefect) against the record: a run that comes
+    late finds every key it sends owed already, so the sweep and the run never send two different mails."""
+    from domain.hao.people import HaoRole
+    from domain.hao.trajectory import Claim, Progress
+    from flows.hao import common, consultation, guidance, progress
+
+    svc, _, _, ids, _, _, _ = world
+    repo, sent = svc.hao.repo, []
+    monkeypatch.setattr(common, "send_all_hao", lambda ms: sent.extend(m.key for m in ms))
+    monkeypatch.setattr(common, "staff_ids", lambda: [ids["staff"]])
+    monkeypatch.setattr(progress, "chair_ids", lambda: [ids["chair"]])
+    monkeypatch.setattr(common, "load", lambda tid: common.HaoSnapshot(trajectory=repo.trajectory(tid)[0],
+                                                                      version=1, now=NOW))
+    for module in (consultation, guidance, progress):
+        monkeypatch.setattr(module, "wait", lambda *args, **kwargs: None)
+
+    def step(tid: int, run, act=None) -> None:
+        if act is not None:
+            repo.change(tid, act, NOW)
+        sent.clear()
+        run(common.load(tid))
+        assert sent and set(sent) <= svc.owed.keys(tid, "h"), run.__name__
+
+    later = lambda days: NOW + timedelta(days=days)  # noqa: E731
+    c = repo.add_trajectory(Consultation.request(ids["trainer"], ids["mentor"], "phone", "", "c-1", NOW), NOW)
+    step(c.id, consultation.answer)
+    step(c.id, consultation.conversations, lambda t: t.accept(NOW))
+    step(c.id, consultation.conversations, lambda t: t.plan_conversation(later(1), "phone", NOW))
+    step(c.id, consultation.close, lambda t: t.close(HaoRole.TRAINER, NOW))
+    g = repo.add_trajectory(Guidance.request(ids["trainer"], ids["mentor"], "institute", "practice",
+                                             [Goal(area=2, text="x")], "g-1", NOW), NOW)
+    step(g.id, guidance.goals)
+    step(g.id, guidance.conversations, lambda t: t.sign_goals(NOW))
+    repo.change(g.id, lambda t: t.plan_conversation(later(1), "visit", NOW), NOW)
+    repo.change(g.id, lambda t: t.record_held(1, Claim(), later(2)), NOW)
+    step(g.id, guidance.report, lambda t: t.end_conversations(NOW))
+    step(g.id, guidance.discussion, lambda t: t.write_report("Verslag.", NOW))
+    step(g.id, guidance.release, lambda t: t.sign_discussed("", NOW))
+    p = repo.add_trajectory(Progress.start(ids["trainer"], "v-1", NOW, later(100)), NOW)
+    step(p.id, progress.coupling)
+    step(p.id, progress.conversations, lambda t: t.couple(ids["mentor"], ids["chair"], NOW))
+    for n in (1, 2):
+        repo.change(p.id, lambda t, n=n: t.plan_conversation(later(10 * n), "meeting", later(10 * n - 5)), NOW)
+        step(p.id, progress.conversations, lambda t, n=n: (t.record_held(n, Claim(), later(10 * n + 1)),
+                                                           t.write_report(n, "Verslag", later(10 * n + 1))))
+        step(p.id, progress.conversations, lambda t, n=n: t.sign_report(n, HaoRole.TRAINER, later(10 * n + 2)))
+    assert f"h{p.id}:dossier-2:staff-p{ids['staff']}" in sent
+    step(p.id, progress.close, lambda t: t.finish(later(30)))
