@@ -4,8 +4,9 @@ A ``HaoMessage`` carries ids and an occasion only, never a name, an address or
 what was said: it is a Prefect task's input, and a consultation must leave nothing
 in Prefect but its pseudonym. Everything shown in the mail is read from the
 database when the mail is composed. Outbox key: ``h<trajectory>:<occasion>:<role>``
-(with ``-p<person>`` for mails to every staff member, mentor or trainer); the
-outbox row carries no trajectory id, since those ids are programme A's.
+(with ``-p<person>`` for mails to every staff member, mentor or trainer; ``programme`` for
+the programme's own address); the outbox row carries no trajectory id, since those ids are
+programme A's.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class HaoFacts(Facts):
 
     @cached_property
     def undelivered(self) -> list[Refusal]:
+        """The refusals the request names by number, as the outbox keeps them now (addresses never
+        travel in the request)."""
         from adapters.hao_views import hao_refusals
 
         numbers = set(self.extra.get("refused", []))
