@@ -3,7 +3,9 @@
 The trajectories table has the columns of programme A's (document, version, phase),
 so ``HaoRepository`` keeps its trajectories in the same ``Documents`` with their
 conditional updates. A trajectory's ``pseudonym`` is random and kept only here: it
-is what the Prefect run shows instead of names.
+is what the Prefect run shows instead of names. Every write of a trajectory records, in its
+own transaction, the mail its new state owes (``domain.hao.owed``, ``adapters.owed``), so
+no mail depends on the trajectory's run reaching that phase.
 
 Register the tables by importing this module (``adapters.tables`` does).
 """
@@ -28,10 +30,13 @@ from sqlalchemy import (
     Table,
     insert,
     select,
+    update,
 )
 
+from adapters import owed
 from adapters.db import inserted_id, metadata
 from adapters.repository import Documents, NotFound, T, insert_document
+from domain.hao.owed import hao_owed_now
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import AnyHao, HaoDocument, HaoTrajectory, Kind
 
@@ -74,7 +79,8 @@ class HaoRepository:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.documents: Documents[AnyHao] = Documents(engine, hao_trajectories, HaoDocument.model_validate)
+        self.documents: Documents[AnyHao] = Documents(engine, hao_trajectories, HaoDocument.model_validate,
+                                                      record_owed)
 
     # --- people ----------------------------------------------------------------
 
@@ -87,6 +93,16 @@ class HaoRepository:
                 role=p.role.value, name=p.name, email=p.email.lower(), language=p.language, available=p.available,
                 profile={"practice": p.practice, "region": p.region, "expertise": p.expertise, "capacity": p.capacity},
             )))
+
+    def correct_email(self, old: str, new: str) -> bool:
+        """A person's address corrected (a server refused the old one): every later mail goes to ``new``.
+        False when nobody of the programme has ``old`` (or someone has ``new`` already)."""
+        with self.engine.begin() as conn:
+            taken = conn.execute(select(hao_people.c.id).where(hao_people.c.email == new.lower())).first()
+            if taken is not None:
+                return False
+            done = conn.execute(update(hao_people).where(hao_people.c.email == old.lower()).values(email=new.lower()))
+        return bool(done.rowcount)
 
     def person(self, person_id: int) -> HaoPerson:
         with self.engine.connect() as conn:
@@ -109,7 +125,9 @@ class HaoRepository:
         with self.engine.begin() as conn:
             if also is not None:
                 also(conn)
-            return insert_document(conn, hao_trajectories, t, now, kind=t.kind.value, pseudonym=t.pseudonym)
+            t = insert_document(conn, hao_trajectories, t, now, kind=t.kind.value, pseudonym=t.pseudonym)
+            record_owed(conn, t, now)
+            return t
 
     def trajectory(self, trajectory_id: int) -> tuple[AnyHao, int]:
         """The aggregate and the version it was read at."""
@@ -148,6 +166,16 @@ class HaoRepository:
         if value is None:
             raise NotFound(f"hao trajectory {trajectory_id}")
         return Kind(value)
+
+
+def record_owed(conn: Connection, t: HaoTrajectory, now: datetime) -> int:
+    """Record in ``conn``'s transaction the mail ``t``'s state owes: to each contact person and chair as
+    they are now (``adapters.owed``); how many were new."""
+    ids = conn.execute(select(hao_people.c.id, hao_people.c.role).where(
+        hao_people.c.role.in_([HaoRole.STAFF.value, HaoRole.CHAIR.value])).order_by(hao_people.c.id)).all()
+    staff = [pid for pid, role in ids if role == HaoRole.STAFF.value]
+    chairs = [pid for pid, role in ids if role == HaoRole.CHAIR.value]
+    return owed.record(conn, hao_owed_now(t, staff, chairs), now)
 
 
 def _person(row: RowMapping) -> HaoPerson:

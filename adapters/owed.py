@@ -7,11 +7,16 @@ data. The run sends them as it derives them; the sweep sends those a lagging run
 longer derive (``tasks.owed``). Both go through the outbox by the same key, so nothing goes
 twice; a row is settled once its key is in the outbox or it is no longer wanted.
 
+Both programmes keep their owed mail here, told apart by the outbox key's first letter (as in the
+outbox itself): ``t`` for programme A's trajectories (``domain.owed``), ``h`` for programme B's
+(``domain.hao.owed``, recorded by ``adapters.hao_store``); their trajectory ids are separate series.
+
 Register the table by importing this module (``adapters.db`` does).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +24,14 @@ from sqlalchemy import JSON, Column, Connection, DateTime, Engine, Integer, Stri
 
 from adapters.db import metadata
 from adapters.outbox import outbox
+from domain.hao.occasion_keys import HaoOccasion
+from domain.hao.owed import HaoOwed
+from domain.hao.people import HaoRole
 from domain.occasion_keys import read
 from domain.owed import WITH_TEXT, Owed
 from domain.people import Role
+
+PEER, HAO = "t", "h"  # the first letter of each programme's outbox keys
 
 owed_messages = Table(
     "owed_messages",
@@ -36,7 +46,7 @@ owed_messages = Table(
 )
 
 
-def record(conn: Connection, owed: list[Owed], now: datetime) -> int:
+def record(conn: Connection, owed: Sequence[Owed | HaoOwed], now: datetime) -> int:
     """Record in ``conn``'s transaction the messages not recorded before; how many were new."""
     wanted = {o.key: o for o in owed if o.template not in WITH_TEXT}
     if not wanted:
@@ -55,21 +65,28 @@ class OwedStore:
         self.engine = engine
 
     def open(self, now: datetime, limit: int = 500) -> dict[int, list[Owed]]:
-        """The owed messages not in the outbox yet, per trajectory; those that are get settled here."""
+        """Programme A's owed messages not in the outbox yet, per trajectory; those that are get settled here."""
+        return {tid: [_owed(r) for r in rows] for tid, rows in self._open(now, PEER, limit).items()}
+
+    def open_hao(self, now: datetime, limit: int = 500) -> dict[int, list[HaoOwed]]:
+        """The same for programme B's trajectories."""
+        return {tid: [_hao_owed(r) for r in rows] for tid, rows in self._open(now, HAO, limit).items()}
+
+    def _open(self, now: datetime, programme: str, limit: int) -> dict[int, list[Any]]:
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(owed_messages, outbox.c.id.label("outbox_id"))
                 .outerjoin(outbox, outbox.c.key == owed_messages.c.key)
-                .where(owed_messages.c.settled_at.is_(None))
+                .where(owed_messages.c.settled_at.is_(None), owed_messages.c.key.startswith(programme))
                 .order_by(owed_messages.c.created_at).limit(limit)
             ).all()
             done = [r.key for r in rows if r.outbox_id is not None]
             if done:
                 conn.execute(update(owed_messages).where(owed_messages.c.key.in_(done)).values(settled_at=now))
-        found: dict[int, list[Owed]] = {}
+        found: dict[int, list[Any]] = {}
         for r in rows:
             if r.outbox_id is None:
-                found.setdefault(r.trajectory_id, []).append(_owed(r._mapping))
+                found.setdefault(r.trajectory_id, []).append(r._mapping)
         return found
 
     def settle(self, keys: list[str], now: datetime) -> None:
@@ -78,17 +95,21 @@ class OwedStore:
             with self.engine.begin() as conn:
                 conn.execute(update(owed_messages).where(owed_messages.c.key.in_(keys)).values(settled_at=now))
 
-    def keys(self, trajectory_id: int) -> set[str]:
+    def keys(self, trajectory_id: int, programme: str = PEER) -> set[str]:
         """Every key ever owed by the trajectory (tests, the chaos check)."""
         with self.engine.connect() as conn:
-            return set(conn.execute(select(owed_messages.c.key)
-                                    .where(owed_messages.c.trajectory_id == trajectory_id)).scalars())
+            return set(conn.execute(select(owed_messages.c.key).where(
+                owed_messages.c.trajectory_id == trajectory_id, owed_messages.c.key.startswith(programme))).scalars())
 
 
-def _row(o: Owed, now: datetime) -> dict[str, Any]:
-    spec = {"occasion": o.occasion.key, "link": o.link, "link_ref": o.link_ref, "link_extra": o.link_extra,
-            "meeting": o.meeting, "calendar": o.calendar, "extra": o.extra,
-            "series": o.series.key if o.series else "", "order": o.order}
+def _row(o: Owed | HaoOwed, now: datetime) -> dict[str, Any]:
+    """The row of ``o``: the fields that are not columns go to ``spec``, the occasions as their text."""
+    spec: dict[str, Any] = {"occasion": o.occasion.key, "link": o.link, "link_ref": o.link_ref,
+                            "link_extra": o.link_extra, "calendar": o.calendar, "extra": o.extra}
+    if isinstance(o, HaoOwed):
+        spec |= {"person_id": o.person_id, "conversation": o.conversation}
+    else:
+        spec |= {"meeting": o.meeting, "series": o.series.key if o.series else "", "order": o.order}
     return {"key": o.key, "trajectory_id": o.trajectory_id, "template": o.template, "recipient": o.to.value,
             "spec": spec, "created_at": now, "settled_at": None}
 
@@ -98,3 +119,9 @@ def _owed(row: Any) -> Owed:
     spec["occasion"] = read(spec["occasion"])
     spec["series"] = read(spec["series"]) if spec.get("series") else None
     return Owed(trajectory_id=row["trajectory_id"], template=row["template"], to=Role(row["recipient"]), **spec)
+
+
+def _hao_owed(row: Any) -> HaoOwed:
+    spec = dict(row["spec"])  # the occasion as stored text: read back here, at the boundary
+    spec["occasion"] = HaoOccasion.read(spec["occasion"])
+    return HaoOwed(trajectory_id=row["trajectory_id"], template=row["template"], to=HaoRole(row["recipient"]), **spec)

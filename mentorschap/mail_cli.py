@@ -2,6 +2,8 @@
 
 A 5xx refusal is parked, never retried by itself (the address is wrong, say); the facilitator sees it
 on the cohort board and in the weekly digest, and here, and sends it again once the address is right.
+Programme B's are mailed to whoever steers it (``tasks.hao_undelivered``); a corrected address of one
+of its people is corrected in its list too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import typer
 from pydantic import EmailStr, TypeAdapter
 
 from domain.errors import DomainError
+from domain.hao.undelivered import is_hao
 from mentorschap.cli import SafeGroup, _svc, app, refuse_text
 
 if TYPE_CHECKING:
@@ -59,6 +62,9 @@ def retry(
     if to is not None and refused is not None and (person := participant(svc, refused)) is not None:
         svc.repo.correct_email(person, to)
         typer.echo(f"adres van deelnemer {person} verbeterd: de volgende berichten gaan naar {to}")
+    elif to is not None and refused is not None and is_hao(refused["key"]) and svc.hao.repo.correct_email(
+            refused["recipient_email"], to):
+        typer.echo(f"adres in de lijst van de hao-mentoren verbeterd: de volgende berichten gaan naar {to}")
     status = deliver_now(svc, key, f"nummer {number}", now)
     if status == "sent":
         typer.echo(f"bericht {number} verstuurd")

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.hao.people import HaoPerson
 from domain.hao.trajectory import Conversation, HaoTrajectory
+from domain.hao.undelivered import Refusal
 from tasks.contexts import MailContext
 
 
@@ -79,6 +80,14 @@ class InstituteDigest(HaoContext):
     institute: dict[str, Any]
 
 
+class Undelivered(HaoContext):
+    """Programme B's mail a server refused (``tasks.hao_undelivered``): the request names the refusals
+    by number (``refused``), the composer reads them from the outbox."""
+
+    refused: list[int]
+    undelivered: list[Refusal]
+
+
 _FAMILIES: dict[type[HaoContext], tuple[str, ...]] = {
     AboutTrajectory: ("consultation_request", "consultation_accepted", "consultation_closed", "invitation",
                       "guidance_goals", "guidance_started", "report_request", "discuss_request", "report_released",
@@ -91,6 +100,7 @@ _FAMILIES: dict[type[HaoContext], tuple[str, ...]] = {
     Information: ("information",),
     Intervision: ("intervision",),
     InstituteDigest: ("institute_digest",),
+    Undelivered: ("undelivered",),
 }
 HAO_CONTEXTS: dict[str, type[HaoContext]] = {f"hao_{name}": model for model, names in _FAMILIES.items()
                                              for name in names}

@@ -4,8 +4,9 @@ A ``HaoMessage`` carries ids and an occasion only, never a name, an address or
 what was said: it is a Prefect task's input, and a consultation must leave nothing
 in Prefect but its pseudonym. Everything shown in the mail is read from the
 database when the mail is composed. Outbox key: ``h<trajectory>:<occasion>:<role>``
-(with ``-p<person>`` for mails to every staff member, mentor or trainer); the
-outbox row carries no trajectory id, since those ids are programme A's.
+(with ``-p<person>`` for mails to every staff member, mentor or trainer; ``programme`` for
+the programme's own address); the outbox row carries no trajectory id, since those ids are
+programme A's.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from domain.clock import local_date
 from domain.hao.acts import role_label, step_label
 from domain.hao.people import HaoPerson, HaoRole, directory
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, Conversation, HaoTrajectory, Progress
+from domain.hao.undelivered import Refusal
 from tasks.contexts import Facts
 from tasks.hao_contexts import HAO_CONTEXTS, HaoContext
 from wiring.bootstrap import Services
@@ -42,15 +44,19 @@ class HaoMessage(BaseModel):
     conversation: int | None = None
     calendar: Literal["REQUEST", "CANCEL"] | None = None
     extra: dict[str, Any] = Field(default_factory=dict, description="numbers and flags only, never names or text")
+    programme: bool = Field(False, description="to the programme's own address (the sender's), not to a person")
 
     @property
     def key(self) -> str:
-        who = self.to.value + (f"-p{self.person_id}" if self.person_id is not None else "")
+        who = "programme" if self.programme else \
+            self.to.value + (f"-p{self.person_id}" if self.person_id is not None else "")
         return f"h{self.trajectory_id if self.trajectory_id is not None else ''}:{self.occasion}:{who}"
 
 
 def recipient(svc: Services, t: HaoTrajectory | None, message: HaoMessage) -> HaoPerson:
     hao = svc.hao.repo
+    if message.programme:
+        return HaoPerson(role=message.to, name=PROGRAMME["nl"], email=svc.settings.sender_address)
     if message.person_id is not None:
         return hao.person(message.person_id)
     if t is None:
@@ -68,7 +74,7 @@ class HaoFacts(Facts):
     def __init__(self, svc: Services, t: HaoTrajectory | None, message: HaoMessage, language: str) -> None:
         super().__init__(message.extra)
         self.trajectory, self.message, self.language = t, message, language
-        self.hao = svc.hao.repo
+        self.hao, self.outbox = svc.hao.repo, svc.outbox
 
     def worded(self) -> dict[str, Any]:
         """A reminder's or an escalation's step and whom it is about, in the recipient's language."""
@@ -126,6 +132,15 @@ class HaoFacts(Facts):
         from adapters.hao_views import institute_export
 
         return institute_export(self.hao)
+
+    @cached_property
+    def undelivered(self) -> list[Refusal]:
+        """The refusals the request names by number, as the outbox keeps them now (addresses never
+        travel in the request)."""
+        from adapters.hao_views import hao_refusals
+
+        numbers = set(self.extra.get("refused", []))
+        return [r for r in hao_refusals(self.outbox, self.hao)[0] if r.number in numbers]
 
     @cached_property
     def about(self) -> HaoPerson | None:

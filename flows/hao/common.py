@@ -3,27 +3,29 @@
 Confidentiality: a consultation's run must show nothing but its pseudonym. So the
 hao tasks take and log ids only and keep no results (``persist_result=False``);
 messages carry ids, and their text is composed from the database at send time.
+What each step sends is derived from the state in ``domain.hao.owed``, where every act
+records it too (so the hao sweep sends what a lagging run has not).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel
 
-from domain.hao.occasion_keys import HaoOccasion, HaoStep, conversation
+from domain.hao.owed import HaoOwed
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import AnyHao, Consultation, HaoPhase, HaoTrajectory
+from domain.hao.trajectory import AnyHao, HaoPhase
 from domain.waits import Subject
 from flows import waiting
 from flows.inputs import Wake
 from tasks.hao_messages import HaoMessage
+from tasks.mail import send_all
 from wiring.bootstrap import Services, run_services
 
 W = TypeVar("W", bound=Wake)
-BOTH = (HaoRole.TRAINER, HaoRole.MENTOR)
 
 
 class HaoSnapshot(BaseModel):
@@ -64,36 +66,16 @@ def wait(svc: Services, s: HaoSnapshot, label: str, model: type[Wake] = Wake,
     waiting.wait(svc, Subject.hao(t.kind, t.require_id()), label, s.version, model, handle)
 
 
-def staff_messages(svc: Services, t: HaoTrajectory, occasion: HaoOccasion, template: str) -> list[HaoMessage]:
-    """One message to each of the institute's contact persons."""
-    return [HaoMessage(trajectory_id=t.id, occasion=occasion.key, template=template, to=HaoRole.STAFF, person_id=pid)
-            for pid in staff_ids(svc)]
-
-
 def staff_ids(svc: Services) -> list[int]:
-    """The institute's contact persons (a plain read, no task run)."""
+    """The institute's contact persons (a plain read, no task run), each of whom gets her own copy."""
     return [p.id for p in svc.hao.repo.people(HaoRole.STAFF) if p.id is not None]
 
 
-def conversation_messages(t: HaoTrajectory, ask_next: bool = True) -> list[HaoMessage]:
-    """The invitations, and the plan request while nothing is planned (and ``ask_next``)."""
-    messages: list[HaoMessage] = []
-    for c in t.conversations:
-        for role in BOTH:
-            link: dict = {}
-            if role is HaoRole.MENTOR:
-                link = {"link": "hao_held", "link_ref": conversation(HaoStep.HELD, c.number).key,
-                        "link_extra": {"conversation": c.number}}
-            elif isinstance(t, Consultation):
-                link = {"link": "hao_close", "link_ref": conversation(HaoStep.CLOSE, c.number).key}
-            messages.append(HaoMessage(trajectory_id=t.id, occasion=conversation(HaoStep.INVITE, c.number).key,
-                                       template="hao_invitation", to=role, conversation=c.number, calendar="REQUEST",
-                                       **link))
-    if ask_next and t.phase is HaoPhase.CONVERSATIONS and t.planned() is None:
-        n = len(t.conversations) + 1
-        messages.append(HaoMessage(trajectory_id=t.id, occasion=conversation(HaoStep.PLAN_REQUEST, n).key,
-                                   template="hao_plan_request", to=HaoRole.MENTOR, link="hao_plan",
-                                   link_ref=conversation(HaoStep.PLAN, n).key,
-                                   extra={"number": n}))
-    return messages
+def messages(owed: Sequence[HaoOwed]) -> list[HaoMessage]:
+    """The messages a step owes (``domain.hao.owed``): the acts recorded the same, under the same keys."""
+    return [HaoMessage.model_validate(o.message_fields()) for o in owed]
 
+
+def send_owed(svc: Services, owed: Sequence[HaoOwed]) -> None:
+    """Send what a step owes through the one mail pipeline (a key already in the outbox costs nothing)."""
+    send_all(svc, messages(owed))

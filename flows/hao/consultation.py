@@ -16,43 +16,30 @@ from __future__ import annotations
 
 from prefect import flow
 
-from domain.hao.occasion_keys import HaoStep, whole
-from domain.hao.people import HaoRole
+from domain.hao.owed import answer_owed, consultation_closed_owed, consultation_conversations_owed
 from domain.hao.trajectory import Consultation, HaoPhase
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, run_phases, wait
-from tasks.hao_messages import HaoMessage
-from tasks.mail import send_all
+from flows.hao.common import HaoSnapshot, run_phases, send_owed, wait
 from wiring.bootstrap import Services
 
 
 def answer(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.REQUEST).key,
-                              template="hao_consultation_request", to=HaoRole.MENTOR, link="hao_answer",
-                              link_ref=whole(HaoStep.ANSWER).key)])
+    assert isinstance(t, Consultation)
+    send_owed(svc, answer_owed(t))
     wait(svc, s, "answer")
 
 
 def conversations(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
-    accepted = [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.ACCEPTED).key,
-                           template="hao_consultation_accepted", to=HaoRole.TRAINER)
-                ] if t.accepted_at is not None else []  # (not one asked before)
-    send_all(svc, [*accepted, *conversation_messages(t)])
+    send_owed(svc, consultation_conversations_owed(t))
     wait(svc, s, "conversations")
 
 
 def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Consultation)
-    if t.declined is not None:
-        send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.DECLINED).key,
-                                  template="hao_consultation_declined", to=HaoRole.TRAINER,
-                                  extra={"proposed_mentor_id": t.declined.proposed_mentor_id})])
-        return
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.CLOSED).key,
-                              template="hao_consultation_closed", to=role) for role in BOTH])
+    send_owed(svc, consultation_closed_owed(t))
 
 
 STEPS = {HaoPhase.ANSWER: answer, HaoPhase.CONVERSATIONS: conversations}

@@ -12,41 +12,35 @@ from __future__ import annotations
 
 from prefect import flow
 
-from domain.hao.occasion_keys import HaoStep, whole
-from domain.hao.people import HaoRole
+from domain.hao.owed import conversations_owed, discussion_owed, goals_owed, released_owed, report_owed
 from domain.hao.trajectory import Guidance, HaoPhase
-from flows.hao.common import HaoSnapshot, conversation_messages, run_phases, staff_messages, wait
-from tasks.hao_messages import HaoMessage
-from tasks.mail import send_all
+from flows.hao.common import HaoSnapshot, run_phases, send_owed, staff_ids, wait
 from wiring.bootstrap import Services
 
 
 def goals(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    sign = HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.GOALS).key, template="hao_guidance_goals",
-                      to=HaoRole.TRAINER, link="hao_goals", link_ref=whole(HaoStep.GOALS).key)
-    send_all(svc, [*staff_messages(svc, t, whole(HaoStep.STARTED), "hao_guidance_started"), sign])
+    assert isinstance(t, Guidance)
+    send_owed(svc, goals_owed(t, staff_ids(svc)))
     wait(svc, s, "goals")
 
 
 def conversations(svc: Services, s: HaoSnapshot) -> None:
-    send_all(svc, conversation_messages(s.trajectory))
+    send_owed(svc, conversations_owed(s.trajectory))
     wait(svc, s, "conversations")
 
 
 def report(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.REPORT_REQUEST).key,
-                              template="hao_report_request", to=HaoRole.MENTOR, link="hao_report",
-                              link_ref=whole(HaoStep.REPORT).key)])
+    assert isinstance(t, Guidance)
+    send_owed(svc, report_owed(t))
     wait(svc, s, "report")
 
 
 def discussion(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.DISCUSS).key,
-                              template="hao_discuss_request", to=HaoRole.TRAINER, link="hao_discussed",
-                              link_ref=whole(HaoStep.DISCUSSED).key)])
+    assert isinstance(t, Guidance)
+    send_owed(svc, discussion_owed(t))
     wait(svc, s, "discussion")
 
 
@@ -54,10 +48,7 @@ def release(svc: Services, s: HaoSnapshot) -> None:
     """The report and any dissent go to the institute: only reached after the trainer's signature."""
     t = s.trajectory
     assert isinstance(t, Guidance)
-    if t.released:
-        copy = HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.RELEASED).key, template="hao_report_released",
-                          to=HaoRole.MENTOR)
-        send_all(svc, [*staff_messages(svc, t, whole(HaoStep.RELEASED), "hao_report_released"), copy])
+    send_owed(svc, released_owed(t, staff_ids(svc)))
 
 
 STEPS = {HaoPhase.GOALS: goals, HaoPhase.CONVERSATIONS: conversations, HaoPhase.REPORT: report,

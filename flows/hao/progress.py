@@ -21,13 +21,12 @@ from prefect.cache_policies import NO_CACHE
 
 from domain.clock import act_time
 from domain.errors import DomainError
-from domain.hao.occasion_keys import HaoOccasion, HaoStep, conversation, whole
+from domain.hao.owed import coupling_owed, dossier_owed, progress_conversations_owed
 from domain.hao.people import HaoRole
-from domain.hao.trajectory import MIN_PROGRESS_REPORTS, HaoPhase, Progress, as_progress
-from flows.hao.common import BOTH, HaoSnapshot, conversation_messages, run_phases, staff_messages, wait
+from domain.hao.trajectory import HaoPhase, Progress, as_progress
+from flows.hao.common import HaoSnapshot, messages, run_phases, send_owed, staff_ids, wait
 from flows.hao.inputs import MentorCoupling
 from tasks.hao_messages import HaoMessage
-from tasks.mail import send_all
 from wiring.bootstrap import Services
 
 
@@ -48,18 +47,10 @@ def couple(svc: Services, trajectory_id: int, mentor_id: int, given_at: datetime
     return ""
 
 
-def flag_messages(svc: Services, t: Progress) -> list[HaoMessage]:
-    """Fewer than two signed reports at the due date: the institute's contacts are told (once)."""
-    return staff_messages(svc, t, whole(HaoStep.FLAG), "hao_progress_flag") if t.flagged_at is not None else []
-
-
 def coupling(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all(svc, [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.COUPLING).key,
-                              template="hao_coupling_needed", to=HaoRole.CHAIR, person_id=pid, link="hao_couple",
-                              link_ref=whole(HaoStep.COUPLE).key)
-                   for pid in chair_ids(svc)] + flag_messages(svc, t))
+    send_owed(svc, coupling_owed(t, chair_ids(svc), staff_ids(svc)))
 
     def record(choice: MentorCoupling, given_at: datetime | None) -> list[str]:
         if choice.mentor_id is not None and (refusal := couple(svc, t.require_id(), choice.mentor_id, given_at)):
@@ -75,52 +66,21 @@ def chair_ids(svc: Services) -> list[int]:
 
 
 def dossier_messages(svc: Services, t: Progress) -> list[HaoMessage]:
-    """Each signed report from the second on: the contact persons get the dossier as it now is, and
-    while the trajectory is open both participants hear that the minimum is met; the mentor with a
-    link to plan another conversation (allowed, not asked)."""
-    n = len(t.signed_reports())
-    if t.completed_at is None or n < MIN_PROGRESS_REPORTS:
-        return []
-    dossier = HaoOccasion(HaoStep.DOSSIER, number=n)
-    messages = staff_messages(svc, t, dossier, "hao_progress_done")
-    if t.phase is HaoPhase.CLOSED:
-        return messages + [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.CLOSED).key,
-                                      template="hao_progress_done", to=role) for role in BOTH]
-    offer = t.offers_next()
-    next_plan = conversation(HaoStep.PLAN, len(t.conversations) + 1).key if offer else ""
-    return [
-        *messages,
-        HaoMessage(trajectory_id=t.id, occasion=dossier.key, template="hao_progress_done", to=HaoRole.TRAINER),
-        HaoMessage(trajectory_id=t.id, occasion=dossier.key, template="hao_progress_done", to=HaoRole.MENTOR,
-                   link="hao_plan" if offer else None, link_ref=next_plan),
-    ]
-
-
-def report_messages(t: Progress) -> list[HaoMessage]:
-    messages: list[HaoMessage] = []
-    for c in t.conversations:
-        if c.report is not None and HaoRole.TRAINER not in c.report.signed:
-            messages.append(HaoMessage(trajectory_id=t.id, occasion=conversation(HaoStep.REPORT_SIGN, c.number).key,
-                                       template="hao_report_sign", to=HaoRole.TRAINER, link="hao_sign_report",
-                                       link_ref=conversation(HaoStep.SIGN, c.number).key,
-                                       link_extra={"conversation": c.number}, conversation=c.number))
-    return messages
+    """The dossier's mail as it now is (``domain.hao.owed.dossier_owed``)."""
+    return messages(dossier_owed(t, staff_ids(svc)))
 
 
 def conversations(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    messages = [HaoMessage(trajectory_id=t.id, occasion=whole(HaoStep.COUPLED).key, template="hao_coupled", to=role)
-                for role in BOTH]
-    messages += conversation_messages(t, ask_next=t.wants_next()) + report_messages(t) + flag_messages(svc, t)
-    send_all(svc, messages + dossier_messages(svc, t))
+    send_owed(svc, progress_conversations_owed(t, staff_ids(svc)))
     wait(svc, s, "conversations")
 
 
 def close(svc: Services, s: HaoSnapshot) -> None:
     t = s.trajectory
     assert isinstance(t, Progress)
-    send_all(svc, dossier_messages(svc, t))
+    send_owed(svc, dossier_owed(t, staff_ids(svc)))
 
 
 STEPS = {HaoPhase.COUPLING: coupling, HaoPhase.CONVERSATIONS: conversations}

@@ -1,5 +1,7 @@
 """The hao timer: acts on progress conversations at their due date, starts, wakes and revives hao runs,
-and sends the reminders and escalations of every hao wait (``tasks.hao_notices``).
+sends the mail hao acts owed that a lagging run has not sent (``tasks.hao_owed``), and the
+reminders and escalations of every hao wait (``tasks.hao_notices``), and tells whoever steers
+the programme of mail a server refused (``tasks.hao_undelivered``).
 
 At the due date (programme B's own rule) it flags fewer than two signed reports, or closes a
 trajectory that met the minimum and has nothing planned or unsigned; the
@@ -17,6 +19,8 @@ from domain.hao.trajectory import Progress, as_progress
 from domain.waits import HAO_KINDS
 from flows.sweep import due_and_start
 from tasks.hao_notices import send_hao_notices
+from tasks.hao_owed import send_hao_owed
+from tasks.hao_undelivered import send_hao_undelivered
 from tasks.runs import act_on, due_runs
 from wiring.bootstrap import Services, run_services
 
@@ -46,10 +50,12 @@ def hao_sweep_now() -> dict[str, int]:
         flagged = flag_overdue(svc)  # a flag or a close is an act: the run wakes because its trajectory changed
         due, start = due_and_start(svc)
         counts = act_on(svc, due_runs(svc, HAO_KINDS, due), start)
+        owed = send_hao_owed(svc)  # what the acts owe, whether or not their runs got there
         reminded = send_hao_notices(svc)
+        refused = send_hao_undelivered(svc)  # a 5xx: the address to correct, to whom it may be shown
         svc.hao.requests.purge(svc.clock.now())  # the mentor list's unconfirmed requests, by day or night
         return {"started": counts["start"], "flagged": flagged, "woken": sum(counts.values()) - counts["start"],
-                "reminded": reminded}
+                "reminded": reminded, "owed": owed, "refused": refused}
 
 
 @flow(name="hao-sweep", log_prints=True)

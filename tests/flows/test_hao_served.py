@@ -305,6 +305,8 @@ def overdue_starter(stack, people) -> None:
     # The chair couples in the Prefect UI (the run's MentorCoupling form; the UI makes this same call):
     # the link in her mail then refuses clearly.
     url = wait_until("the chair's link", lambda: chair_link(stack, p.id))
+    # The flag mail is the sweep's (owed by the act), so it may arrive before the woken run waits again.
+    wait_until("coupling wait again", lambda: waits_at(p.id, "coupling"))
     assert svc().hao.wake(p.id, "facilitator", extra={"mentor_id": people["mentor4"]})
     wait_until("conversations wait", lambda: waits_at(p.id, "conversations"))
     refused = httpx.post(url, data={"mentor_id": str(people["mentor3"])}, timeout=30)

@@ -234,6 +234,7 @@ HAO_EXTRA: dict[str, dict[str, Any]] = {
     "hao_request_confirm": {"request_mentor_id": 2}, "hao_information": {"year": 2021},
     "hao_intervision": {"year": 2021, "starts_at": "2021-10-05T14:00:00+00:00", "ends_at": "2021-10-05T17:00:00+00:00",
                         "location": "Zaal 2"},
+    "hao_undelivered": {"refused": []},  # the refusals themselves: tests/integration/test_hao_undelivered.py
 }
 NOTICES = {"hao_reminder", "hao_escalation", "hao_answer_reminder", "hao_answer_waiting"}
 

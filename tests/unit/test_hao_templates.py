@@ -10,6 +10,7 @@ import pytest
 from adapters.rendering import Renderer, messages
 from domain.hao.people import HaoPerson, HaoRole
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, Claim, Consultation, Goal, Guidance, Progress
+from domain.hao.undelivered import Refusal
 
 NOW = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)
 TRAINER = HaoPerson(id=1, role=HaoRole.TRAINER, name="Hanna <Hao>", email="hanna@example.org", practice="P & Co")
@@ -56,13 +57,15 @@ def context(message: str, person: HaoPerson, action_url: str | None) -> dict:
         "due_by": P.due_by.date(), "number": 2, "request_mentor_id": 2, "proposed_mentor_id": 2, "n": 1,
         "year": 2021, "starts_at": NOW.isoformat(), "location": "Zaal 2", "since": NOW, "about": MENTOR,
         "step_label": "een datum voor het volgende gesprek", "about_label": "de mentor", "about_role": "mentor",
+        "undelivered": [Refusal(12, "h8:goals:trainer", "hao_guidance_goals", "hanna@exmple.org", "550 5.1.1 unknown",
+                                "gerichte begeleiding g-000001")],
         "institute": {"trajectories": [{"trainer": {"name": "Hanna"}, "kind": "guidance", "status": "loopt",
                                         "mentor": {"name": "Marc"}, "report": None}]},
     }
 
 
 def test_the_hao_catalogue_is_the_same_in_both_languages() -> None:
-    assert len(HAO) == 24
+    assert len(HAO) == 25
     assert sorted(m for m in Renderer().messages("en") if m.startswith("hao_")) == HAO
 
 
