@@ -31,5 +31,5 @@ class Inbox:
             msg = email.message_from_bytes(self.box.get_bytes(key), policy=email.policy.default)
             body = msg.get_body(preferencelist=("plain",))
             fresh.append(Mail(to=str(msg["To"]).rsplit("<", 1)[-1].rstrip(">"),
-                              text=body.get_content() if body else "", subject=str(msg["Subject"] or "")))
+                              text=body.get_content() if body else "", subject=str(msg["Subject"] or "").strip()))
         return fresh

@@ -48,7 +48,7 @@ def test_a_flow_run_by_prefect_uses_the_provided_services_down_to_its_mail(db_ur
     with services_for(db_url, FakeClock(datetime(2021, 9, 6, 8, 0, tzinfo=UTC)), smtp_port=smtp.port) as svc:
         for role, name in ((HaoRole.MENTOR, "Mo Mentor"), (HaoRole.STAFF, "Sanne Staf")):
             svc.hao.repo.add_person(HaoPerson(role=role, name=name, email=f"{name.split()[0].lower()}@example.org"))
-        with prefect_test_harness():
+        with prefect_test_harness(server_startup_timeout=120):  # its 30 s default is short on a loaded 2-core machine
             assert hao_intervision(2021) == 2
     assert sorted(str(m["To"]) for m in smtp.read()) == ["Mo Mentor <mo@example.org>", "Sanne Staf <sanne@example.org>"]
     assert {row["template"] for row in svc.outbox.rows()} == {"hao_intervision"}

@@ -35,7 +35,7 @@ def test_a_flow_run_forks_from_the_preloaded_forkserver(installed, tmp_path) -> 
     from prefect.testing.utilities import prefect_test_harness
 
     out = tmp_path / "ran"
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=120):
         process = run_flow_in_subprocess(probe, parameters={"out": str(out)})
         process.join(120)
     assert process.exitcode == 0 and type(process).__name__ == "ForkServerProcess"
