@@ -88,6 +88,8 @@ def stack():
                 yield s
         finally:
             flush_prefect_client()
+            for worker in WORKERS:  # a Prefect worker sits out SIGTERM for half a minute: the test is done with it
+                s.stop(worker, timeout=2)
             s.stop_all()
 
 
