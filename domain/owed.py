@@ -26,6 +26,12 @@ WITH_TEXT = frozenset({"topics_for_mentor", "plan_comment"})
 CANCELLED_ORDER = 1_000_000  # a cancellation replaces every invitation of its meeting
 
 
+def outbox_key(trajectory_id: int, occasion: str, to: Role) -> str:
+    """A programme-A message's outbox key (and so its Message-ID): one place for an owed row and a
+    ``tasks.messages.Message``, so the sweep and the run name the same mail alike."""
+    return f"t{trajectory_id}:{occasion}:{to.value}"
+
+
 @dataclass(frozen=True)
 class Owed:
     """One message to one role about one occasion (the fields of ``tasks.messages.Message``), and the
@@ -47,8 +53,7 @@ class Owed:
 
     @property
     def key(self) -> str:
-        """The outbox key (``tasks.messages.Message.key``)."""
-        return f"t{self.trajectory_id}:{self.occasion.key}:{self.to.value}"
+        return outbox_key(self.trajectory_id, self.occasion.key, self.to)
 
     def message_fields(self) -> dict[str, Any]:
         """What a ``Message`` is made of (the series is ours)."""

@@ -22,6 +22,7 @@ from adapters.mail import Envelope, Invitation, message_id_for
 from adapters.rendering import Rendered
 from domain.clock import local_date
 from domain.hao.acts import role_label, step_label
+from domain.hao.occasion_keys import addressee, hao_outbox_key
 from domain.hao.people import HaoPerson, HaoRole, directory
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, Conversation, HaoTrajectory, Progress
 from domain.hao.undelivered import Refusal
@@ -48,9 +49,8 @@ class HaoMessage(BaseModel):
 
     @property
     def key(self) -> str:
-        who = "programme" if self.programme else \
-            self.to.value + (f"-p{self.person_id}" if self.person_id is not None else "")
-        return f"h{self.trajectory_id if self.trajectory_id is not None else ''}:{self.occasion}:{who}"
+        who = "programme" if self.programme else addressee(self.to.value, self.person_id)
+        return hao_outbox_key(self.trajectory_id, self.occasion, who)
 
 
 def recipient(svc: Services, t: HaoTrajectory | None, message: HaoMessage) -> HaoPerson:

@@ -21,7 +21,7 @@ from adapters.calendar import meeting_ics
 from adapters.mail import Envelope, Invitation, message_id_for
 from adapters.rendering import Rendered
 from domain.clock import local_date
-from domain.owed import Owed
+from domain.owed import Owed, outbox_key
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.status import step_label
@@ -47,7 +47,7 @@ class Message(BaseModel):
 
     @property
     def key(self) -> str:
-        return f"t{self.trajectory_id}:{self.occasion}:{self.to.value}"
+        return outbox_key(self.trajectory_id, self.occasion, self.to)
 
     @classmethod
     def of(cls, owed: Owed) -> Message:

@@ -70,3 +70,14 @@ def whole(step: HaoStep) -> HaoOccasion:
 def parse(text: str) -> HaoOccasion | None:
     """The occasion a hao link's ref names, or ``None``: read at the boundary only."""
     return HaoOccasion.parse(text)
+
+
+def hao_outbox_key(trajectory_id: int | None, occasion: str, who: str) -> str:
+    """A hao message's outbox key (and so its Message-ID): ``h<trajectory>:<occasion>:<who>``, with no
+    trajectory for a person's letter. One place for an owed row, a ``HaoMessage`` and a refusal notice."""
+    return f"h{trajectory_id if trajectory_id is not None else ''}:{occasion}:{who}"
+
+
+def addressee(role: str, person_id: int | None) -> str:
+    """The ``who`` of a key: the role, and the person when the role has several (``staff-p3``)."""
+    return role + (f"-p{person_id}" if person_id is not None else "")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from domain.hao.occasion_keys import HaoOccasion, HaoStep, conversation, whole
+from domain.hao.occasion_keys import HaoOccasion, HaoStep, addressee, conversation, hao_outbox_key, whole
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import (
     MIN_PROGRESS_REPORTS,
@@ -55,8 +55,7 @@ class HaoOwed:
     @property
     def key(self) -> str:
         """The outbox key (``HaoMessage.key``): ``h<trajectory>:<occasion>:<role>[-p<person>]``."""
-        who = self.to.value + (f"-p{self.person_id}" if self.person_id is not None else "")
-        return f"h{self.trajectory_id}:{self.occasion.key}:{who}"
+        return hao_outbox_key(self.trajectory_id, self.occasion.key, addressee(self.to.value, self.person_id))
 
     def message_fields(self) -> dict[str, Any]:
         """What a ``HaoMessage`` is made of (the occasion as its text)."""

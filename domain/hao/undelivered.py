@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from domain.hao.occasion_keys import hao_outbox_key
 from domain.hao.trajectory import Kind
 
 NOTICE = "hao_undelivered"  # the notice that lists them
@@ -77,4 +78,4 @@ def undelivered_occasion(shown: list[Refusal]) -> str:
 def undelivered_key(shown: list[Refusal], who: str) -> str:
     """The outbox key of a notice listing ``shown`` to ``who`` (``staff-p<id>`` or ``programme``, as
     ``tasks.hao_messages.HaoMessage.key`` makes it): a new notice only when a refusal is new."""
-    return f"h:{undelivered_occasion(shown)}:{who}"
+    return hao_outbox_key(None, undelivered_occasion(shown), who)
