@@ -10,7 +10,7 @@ whole cents. ``add_applications`` writes a whole imported file in one transactio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -298,8 +298,13 @@ class CohortStore:
 
     # --- training and costs -----------------------------------------------------
 
-    def record_attendance(self, cohort: str, person_ids: list[int], attended: bool, day: date) -> int:
-        """Record that these mentors did (or did not) attend the training; points follow attendance."""
+    def record_attendance(self, plan: CohortPlan, person_ids: list[int], attended: bool, now: datetime) -> int:
+        """Record that these mentors did (or did not) attend the training; points follow attendance.
+        Refused before the training has begun, and for an id that is not an eligible mentor of the cohort."""
+        refusal = plan.attendance_refusal(now)
+        if refusal:
+            raise DomainError("attendance", refusal)
+        cohort, day = plan.id, plan.training_date
         with self.engine.begin() as conn:
             valid = set(conn.execute(select(people.c.id).where(
                 people.c.cohort == cohort, people.c.role == Role.MENTOR.value, people.c.eligible.is_(True),

@@ -96,6 +96,14 @@ class CohortPlan(BaseModel):
             return f"de aanmeldperiode voor {who} van {self.name} is gesloten sinds {local_date(closes):%d-%m-%Y}"
         return ""
 
+    def attendance_refusal(self, now: datetime) -> str:
+        """Why the training's attendance cannot be recorded at ``now`` ('' when it can): who was there
+        is known only once the training has begun (a list typed in beforehand would earn points unearned)."""
+        if now < self.training_at:
+            return (f"de mentortraining is op {local_date(self.training_at):%d-%m-%Y}; "
+                    "wie er was kan pas vanaf dan worden vastgelegd")
+        return ""
+
     def deadline(self, wait: str) -> datetime | None:
         """When the cohort run's timed wait ``wait`` ends (None: the wait is not timed)."""
         return {MENTORS_CLOSED: self.mentor_deadline, MENTEES_CLOSED: self.mentee_deadline}.get(wait)

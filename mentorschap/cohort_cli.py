@@ -105,7 +105,7 @@ def attendance(
         typer.echo(f"geweigerd: cohort: {cohort_id} is niet geopend", err=True)
         raise typer.Exit(2)
     try:
-        svc.cohorts.record_attendance(cohort_id, person_ids, not absent, plan.training_date)
+        svc.cohorts.record_attendance(plan, person_ids, not absent, svc.clock.now())
     except DomainError as exc:
         typer.echo(f"geweigerd: {exc.field}: {exc.reason}", err=True)
         raise typer.Exit(2) from exc

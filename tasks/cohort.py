@@ -109,14 +109,15 @@ def publish_applications(svc: Services, plan: CohortPlan) -> bool:
 def record_training(svc: Services, plan: CohortPlan, attended_ids: list[int]) -> list[str]:
     """Those named attended (3 points each); every other eligible mentor did not. An id that is not
     an eligible mentor of the cohort (a typo) refuses the whole list: nobody is marked absent by it."""
-    pool = [p.id for p in svc.repo.mentor_pool(plan.id)]
+    pool, now = [p.id for p in svc.repo.mentor_pool(plan.id)], svc.clock.now()
     try:
-        svc.cohorts.record_attendance(plan.id, attended_ids, True, plan.training_date)
+        svc.cohorts.record_attendance(plan, attended_ids, True, now)
     except DomainError as exc:
-        return [f"Aanwezige mentoren: {exc.reason} (de ids staan in het artefact 'aanmeldingen-{_slug(plan.id)}')"]
+        where = f" (de ids staan in het artefact 'aanmeldingen-{_slug(plan.id)}')" if exc.field == "person_id" else ""
+        return [f"Aanwezige mentoren: {exc.reason}{where}"]
     absent = [i for i in pool if i not in attended_ids]
     if absent:
-        svc.cohorts.record_attendance(plan.id, absent, False, plan.training_date)
+        svc.cohorts.record_attendance(plan, absent, False, now)
     return []
 
 

@@ -388,14 +388,35 @@ def test_attendance_earns_three_points_and_the_export_names_big_number_and_date(
         "Praktijk Strijp", "Praktijk Geldrop").replace("12345678901", "")
     stored, _ = import_applications(svc, "zob-2021", write(tmp_path, MENTOR_ROW, second), svc.clock.now())
     anneke, pieter = (a.person_id for a in stored)
-    svc.cohorts.record_attendance("zob-2021", [anneke], True, PLAN.training_date)
-    svc.cohorts.record_attendance("zob-2021", [pieter], False, PLAN.training_date)
+    svc.cohorts.record_attendance(PLAN, [anneke], True, PLAN.training_at)
+    svc.cohorts.record_attendance(PLAN, [pieter], False, PLAN.training_at)
     [row] = svc.cohorts.attendance("zob-2021")
     assert (row.name, row.big_number, row.date, row.points) == ("Dr. Anneke van Dijk", "12345678901",
                                                                 date(2021, 1, 11), 3)
     assert svc.cohorts.attended_ids("zob-2021") == {anneke}
     svc.cohorts.set_travel_costs("zob-2021", anneke, 2350)
     assert svc.cohorts.travel_costs("zob-2021") == [(anneke, "Dr. Anneke van Dijk", 2350)]
+
+
+def test_the_cli_refuses_attendance_before_the_training_and_records_nothing(cli_services: Services,
+                                                                            tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentorschap.cli import app
+
+    svc = cli_services
+    shift = svc.clock.now() - PLAN.opens_at + timedelta(days=1)  # opens tomorrow: the training is a week later
+    moved = ("opens_at", "mentor_deadline", "mentee_deadline", "training_at")
+    plan = PLAN.model_copy(update={"id": svc.cohort, **{f: getattr(PLAN, f) + shift for f in moved}})
+    svc.cohorts.open(plan, svc.clock.now())
+    assert CliRunner().invoke(app, ["import-applications", str(write(tmp_path, MENTOR_ROW)),
+                                    "--ignore-window"]).exit_code == 0
+    [anneke] = [p["id"] for p in svc.repo.people_of(svc.cohort)]
+    refused = CliRunner().invoke(app, ["attendance", str(anneke)])
+    assert refused.exit_code == 2
+    assert (f"geweigerd: attendance: de mentortraining is op {plan.training_at:%d-%m-%Y}; wie er was kan pas "
+            "vanaf dan worden vastgelegd") in refused.output
+    assert not svc.cohorts.attendance_recorded(svc.cohort)
 
 
 def test_the_cli_refuses_a_file_with_a_bad_row_and_names_row_field_and_reason(

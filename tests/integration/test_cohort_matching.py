@@ -4,6 +4,7 @@ new proposal without the mentor who did not fit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,9 @@ def cohort(svc, tmp_path: Path):  # noqa: F811
     stored, errors = import_applications(svc, PLAN.id, path, svc.clock.now())
     assert errors == []
     ids = {a.email.split("@")[0]: a for a in stored}
-    svc.cohorts.record_attendance(PLAN.id, [ids["anneke"].person_id, ids["pieter"].person_id], True,
-                                  PLAN.training_date)
-    svc.cohorts.record_attendance(PLAN.id, [ids["marloes"].person_id], False, PLAN.training_date)
+    svc.cohorts.record_attendance(PLAN, [ids["anneke"].person_id, ids["pieter"].person_id], True,
+                                  PLAN.training_at)
+    svc.cohorts.record_attendance(PLAN, [ids["marloes"].person_id], False, PLAN.training_at)
     for a in stored:
         if a.trajectory_id:
             svc.repo.change(a.trajectory_id, lambda t: t.confirm_application(svc.clock.now()), svc.clock.now())
@@ -87,7 +88,7 @@ def test_only_mentors_who_attended_the_training_are_proposed(cohort) -> None:
 
 def test_an_unmatched_mentee_is_shown_with_the_reason(cohort) -> None:
     world, ids = cohort
-    world.cohorts.record_attendance(PLAN.id, [ids["anneke"].person_id], False, PLAN.training_date)
+    world.cohorts.record_attendance(PLAN, [ids["anneke"].person_id], False, PLAN.training_at)
     proposal = cohort_tasks.propose_matching.fn(world, PLAN)
     assert len(proposal["pairs"]) == 1 and len(proposal["unmatched"]) == 2
     reasons = [r["toelichting"] for r in world.artifacts.published["matchingsvoorstel-zob-2021"] if r["mentor"] == "—"]
@@ -202,9 +203,25 @@ def test_a_mistyped_id_on_the_attendance_form_writes_nothing(cohort) -> None:
     every mentor not named, the one she meant among them, was marked absent."""
     world, ids = cohort
     anneke, pieter = ids["anneke"].person_id, ids["pieter"].person_id
+    world.clock.set(PLAN.training_ends_at)
     refused = cohort_tasks.record_training.fn(world, PLAN, [anneke, 9999])
     assert refused == ["Aanwezige mentoren: geen geschikte mentor van zob-2021: 9999 (de ids staan in het artefact "
                        "'aanmeldingen-zob-2021')"]
     assert world.cohorts.attended_ids(PLAN.id) == {anneke, pieter}  # as before the form
+    assert cohort_tasks.record_training.fn(world, PLAN, [anneke]) == []
+    assert world.cohorts.attended_ids(PLAN.id) == {anneke}
+
+
+def test_attendance_typed_in_before_the_training_is_refused_and_writes_nothing(cohort) -> None:
+    """Who was there is known only once the training has begun: a list typed in beforehand (on the form,
+    which the run shows from the mentor deadline on) would earn points nobody earned."""
+    world, ids = cohort
+    anneke = ids["anneke"].person_id
+    world.clock.set(PLAN.training_at - timedelta(minutes=1))
+    assert cohort_tasks.record_training.fn(world, PLAN, [anneke]) == [
+        f"Aanwezige mentoren: de mentortraining is op {PLAN.training_at:%d-%m-%Y}; "
+        "wie er was kan pas vanaf dan worden vastgelegd"]
+    assert world.cohorts.attended_ids(PLAN.id) == {anneke, ids["pieter"].person_id}  # as the fixture left it
+    world.clock.set(PLAN.training_at)
     assert cohort_tasks.record_training.fn(world, PLAN, [anneke]) == []
     assert world.cohorts.attended_ids(PLAN.id) == {anneke}

@@ -48,7 +48,7 @@ def build_cohort(svc: Services) -> None:
     pieter = svc.repo.add_person(cohort, application("mentor", NAMES[1]), START)
     svc.repo.add_person(cohort, application("mentor", "Dr. Kees Klein", 3), START,
                         ineligible=["een mentor heeft minimaal 5 jaar ervaring als huisarts (opgegeven: 3)"])
-    svc.cohorts.record_attendance(cohort, [anneke, pieter], True, PLAN.training_date)
+    svc.cohorts.record_attendance(PLAN, [anneke, pieter], True, PLAN.training_at)
     svc.cohorts.set_travel_costs(cohort, anneke, 2350)
     tids = []
     for name, paid in zip(NAMES[2:], (15000, 5000, 0), strict=True):

@@ -283,7 +283,7 @@ def test_a_cohort_run_is_woken_at_its_deadline_and_after_a_lost_attendance_wake_
     state = {COHORT_RUN: ("paused", str(key))}
     assert find_due(svc, state, kinds=(RunKind.COHORT,)) == []
     mentor = svc.repo.add_person(PLAN.id, person("mentor", "bram@example.org"), PLAN.opens_at)
-    svc.cohorts.record_attendance(PLAN.id, [mentor], True, PLAN.training_date)  # the CLI's wake-up was lost
+    svc.cohorts.record_attendance(PLAN, [mentor], True, PLAN.training_at)  # the CLI's wake-up was lost
     assert find_due(svc, state, kinds=(RunKind.COHORT,)) == [(PLAN.id, "changed")]
 
 
