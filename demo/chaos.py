@@ -35,9 +35,12 @@ from mentorschap.stack import ROOT, Stack, wait_http, wait_port
 
 HOME = ROOT / "var" / "chaos"
 KINDS = ("runner", "flow-run", "prefect-server", "portal", "smtp")
-# Templates the clock sends (reminders, digests, their combined forms): how many depends on timing.
-# A progress trajectory's flag goes out when too few reports are signed at its due date: timing too.
+# Templates the clock sends (reminders, digests, their combined forms), in both programmes: how many
+# depends on timing (the baseline demo runs at another speed; a person who acted while a killed run was
+# down needs no reminder). A progress trajectory's flag goes out when too few reports are signed at its
+# due date: timing too.
 TIMED = frozenset({"reminder", "reminders_combined", "escalation", "facilitator_digest", "merged",
+                   "hao_reminder", "hao_answer_reminder", "hao_escalation", "hao_answer_waiting",
                    "hao_progress_flag"})
 # Runs the sweep reschedules a kill left behind: sooner than in production, as the demo's days are seconds.
 # The demo's days pass slower than in `make demo` and links stay valid longer: a recovery of half a minute

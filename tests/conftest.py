@@ -45,7 +45,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The PostgreSQL pass runs only what runs on our database as the tier gives it (``db_url`` in the
     integration tier, ``served_database`` in the flow tier): the rest (mail, calendars, the tests that pick
     SQLite and PostgreSQL themselves, the two-worker test that is PostgreSQL throughout) ran the same in the
-    first pass."""
+    first pass.
+
+    Under pytest-xdist (``-n 2 --dist loadgroup``, as ``make test`` runs) a module's tests stay on one worker,
+    so a module's fixtures (a stack, a Prefect test server) start once; the flow tier's modules that share
+    the package's served stack stay together too."""
+    for item in items:
+        module = getattr(item, "module", None)
+        shares_stack = "stack" in getattr(item, "fixturenames", ()) and not hasattr(module, "stack")
+        item.add_marker(pytest.mark.xdist_group("served-stack" if shares_stack else item.nodeid.split("::")[0]))
     if not on_postgres(config):
         return
     kept = [item for item in items if {"db_url", "served_database"} & set(getattr(item, "fixturenames", ()))]
