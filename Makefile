@@ -43,8 +43,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every figure of issue 8.9, then the resume figures again with the warm start (suffix _warm).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	MENTORSCHAP_BENCH_WARM_START=1 $(BIN)/python -m benchmarks resume
 
 # The demo cohort while its processes are SIGKILLed and restarted (issue 11.4); compared with the last
 # `make demo` (var/demo), or with a demo without kills it runs first. Long; not part of `make test`.
