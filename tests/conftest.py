@@ -4,6 +4,7 @@ our database is a PostgreSQL one (a throwaway cluster, tests/postgres.py) in eve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -41,19 +42,39 @@ def served_database(request: pytest.FixtureRequest) -> Callable[[], str | None]:
     return new
 
 
+# The flow tier's modules that share its package's served stack (``tests/flows/conftest.py``): under
+# pytest-xdist they go to one worker together, so the stack starts once (checked at collection below).
+SHARED_STACK = frozenset(f"tests/flows/{name}.py" for name in (
+    "test_browser", "test_health_served", "test_privacy_served", "test_served_trajectory"))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test`` runs on both cores (``-n 2``): a module's tests stay on one worker, so its fixtures
+    (a served stack, a Prefect test server) start once, and the modules sharing the served stack stay
+    together. Modules go out in collection order (the flow tier's long ones first), not by test count.
+    (xdist's ``loadgroup`` cannot do this under pytest 9: it renames test ids in a way pytest 9 ignores.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "served-stack" if module in SHARED_STACK else module
+
+    config.option.loadscopereorder = False
+    return ByModule(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL pass runs only what runs on our database as the tier gives it (``db_url`` in the
     integration tier, ``served_database`` in the flow tier): the rest (mail, calendars, the tests that pick
     SQLite and PostgreSQL themselves, the two-worker test that is PostgreSQL throughout) ran the same in the
-    first pass.
-
-    Under pytest-xdist (``-n 2 --dist loadgroup``, as ``make test`` runs) a module's tests stay on one worker,
-    so a module's fixtures (a stack, a Prefect test server) start once; the flow tier's modules that share
-    the package's served stack stay together too."""
+    first pass."""
     for item in items:
         module = getattr(item, "module", None)
-        shares_stack = "stack" in getattr(item, "fixturenames", ()) and not hasattr(module, "stack")
-        item.add_marker(pytest.mark.xdist_group("served-stack" if shares_stack else item.nodeid.split("::")[0]))
+        shares = "stack" in getattr(item, "fixturenames", ()) and not hasattr(module, "stack")
+        if shares != (item.nodeid.split("::", 1)[0] in SHARED_STACK):
+            raise pytest.UsageError(f"{item.nodeid}: list its module in tests/conftest.py SHARED_STACK exactly "
+                                    "when it uses the flow tier's shared stack")
     if not on_postgres(config):
         return
     kept = [item for item in items if {"db_url", "served_database"} & set(getattr(item, "fixturenames", ()))]
