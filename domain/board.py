@@ -21,7 +21,7 @@ def overdue(t: Trajectory, now: datetime) -> list[str]:
     for act in open_acts(t):
         days = (now - act.since) // timedelta(days=1)
         if days >= REMINDER_DAYS[0]:
-            late.append(f"{WHO[act.role]}: {act.step} ({days} dagen)")
+            late.append(f"{WHO[act.role]}: {act.step.value} ({days} dagen)")
     return late
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from domain.occasion_keys import Occasion, Step, parse
 from domain.people import Role
 from domain.phases import Phase
-from domain.timing import open_acts
+from domain.timing import ActStep, open_acts
 from domain.trajectory import EvaluationKind, Match, Meeting, MeetingStatus, Trajectory
 
 
@@ -58,7 +58,7 @@ def _step_refusal(
         # A sign link for an older plan version stays open: its page says the plan changed.
         return None if revisable and match.plan is not None else "closed"
     if action == "propose":
-        return None if any(a.ref == ref and a.step == "propose" for a in open_acts(t)) else "closed"
+        return None if any(a.ref == ref and a.step is ActStep.PROPOSE for a in open_acts(t)) else "closed"
     if action in ("confirm", "topics"):
         meeting = _meeting(match, extra)
         if meeting is None:

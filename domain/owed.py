@@ -15,7 +15,7 @@ from typing import Any
 from domain.occasion_keys import Occasion, Step
 from domain.people import Role
 from domain.phases import Phase
-from domain.timing import open_acts
+from domain.timing import ActStep, open_acts
 from domain.trajectory import MeetingStatus, Trajectory
 
 BOTH = (Role.MENTEE, Role.MENTOR)
@@ -152,7 +152,7 @@ def meetings_phase_owed(t: Trajectory) -> list[Owed]:
                          Role.FACILITATOR,
                          extra={"changed": True}))
     owed += [Owed(tid, act.ref.request(), "meeting_propose_request", Role.MENTEE, link="propose",
-                  link_ref=act.ref.key) for act in open_acts(t) if act.step == "propose"]
+                  link_ref=act.ref.key) for act in open_acts(t) if act.step is ActStep.PROPOSE]
     return owed
 
 
@@ -192,5 +192,5 @@ def settled(o: Owed, t: Trajectory) -> bool:
     if o.template == "plan_for_review":
         return plan is None or plan.version != o.order or not plan.awaiting_review
     if o.template == "meeting_propose_request":
-        return all(act.ref.request() != o.occasion for act in open_acts(t) if act.step == "propose")
+        return all(act.ref.request() != o.occasion for act in open_acts(t) if act.step is ActStep.PROPOSE)
     return False  # an invitation to a meeting held meanwhile still goes: it is the pair's calendar record

@@ -92,18 +92,25 @@ def forget_authors(t: Trajectory, authors: frozenset[Role], mentor_id: int | Non
         for meeting in match.meetings:
             if Role.MENTEE in authors:
                 meeting.topics = blank(meeting.topics)
+            if meeting.changed_by in authors:  # who called it off last gave its reason
+                meeting.cancel_reason = blank(meeting.cancel_reason)
         for evaluation in match.evaluations.values():
             if Role.FACILITATOR in authors:
                 evaluation.outcome = blank(evaluation.outcome)
             evaluation.forms = {role: blank(text) if role in authors else text
                                 for role, text in evaluation.forms.items()}
-    if mentor_id is None:
-        if t.withdrawal is not None and t.withdrawal.by in authors:
-            t.withdrawal.reason = blank(t.withdrawal.reason)
-        for entry in t.history:
-            if entry.kind.authored and entry.by in authors:
-                entry.detail = blank(entry.detail)
+    if mentor_id is None and t.withdrawal is not None and t.withdrawal.by in authors:
+        t.withdrawal.reason = blank(t.withdrawal.reason)
+    for entry in t.history:
+        if entry.kind.authored and entry.by in authors and mentor_id in (None, _mentor_at(t, entry.at)):
+            entry.detail = blank(entry.detail)
     return blank.gone
+
+
+def _mentor_at(t: Trajectory, at: datetime) -> int | None:
+    """The mentor of the match in force at ``at``: whose words a mentor's entry then holds."""
+    mentors = [m.mentor_id for m in t.matches if m.proposed_at <= at]
+    return mentors[-1] if mentors else None
 
 
 def forget_hao(t: HaoTrajectory) -> list[str]:

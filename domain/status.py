@@ -7,6 +7,7 @@ from datetime import datetime
 from domain.clock import local_date
 from domain.people import Role
 from domain.phases import Phase
+from domain.timing import ActStep
 from domain.trajectory import Trajectory
 
 MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -15,34 +16,33 @@ ROLE_NL = {Role.MENTEE: "mentee", Role.MENTOR: "mentor", Role.FACILITATOR: "faci
 
 STEP_LABELS = {
     "nl": {
-        "match": "een mentor kiezen voor deze mentee",
-        "kennismaking": "laten weten of u na de kennismaking verder wilt",
-        "plan": "het mentorschapsplan (leerdoelen, één A4) opstellen",
-        "sign": "de intentieverklaring ondertekenen",
-        "review": "commentaar geven op het mentorschapsplan (de mentee vroeg erom)",
-        "propose": "een datum voor de volgende bijeenkomst voorstellen",
-        "confirm": "bevestigen dat de bijeenkomst heeft plaatsgevonden",
-        "topics": "de onderwerpen voor de bijeenkomst doorgeven",
-        "evaluation": "de uitkomst van het evaluatiecontact vastleggen",
+        ActStep.MATCH: "een mentor kiezen voor deze mentee",
+        ActStep.KENNISMAKING: "laten weten of u na de kennismaking verder wilt",
+        ActStep.PLAN: "het mentorschapsplan (leerdoelen, één A4) opstellen",
+        ActStep.SIGN: "de intentieverklaring ondertekenen",
+        ActStep.REVIEW: "commentaar geven op het mentorschapsplan (de mentee vroeg erom)",
+        ActStep.PROPOSE: "een datum voor de volgende bijeenkomst voorstellen",
+        ActStep.CONFIRM: "bevestigen dat de bijeenkomst heeft plaatsgevonden",
+        ActStep.TOPICS: "de onderwerpen voor de bijeenkomst doorgeven",
+        ActStep.EVALUATION: "de uitkomst van het evaluatiecontact vastleggen",
     },
     "en": {
-        "match": "choose a mentor for this mentee",
-        "kennismaking": "let us know whether you want to continue after the introductory meeting",
-        "plan": "write the mentorship plan (learning goals, one page)",
-        "sign": "sign the declaration of intent",
-        "review": "comment on the mentorship plan (the mentee asked for it)",
-        "propose": "propose a date for the next meeting",
-        "confirm": "confirm that the meeting took place",
-        "topics": "send the topics for the meeting",
-        "evaluation": "record the outcome of the evaluation contact",
+        ActStep.MATCH: "choose a mentor for this mentee",
+        ActStep.KENNISMAKING: "let us know whether you want to continue after the introductory meeting",
+        ActStep.PLAN: "write the mentorship plan (learning goals, one page)",
+        ActStep.SIGN: "sign the declaration of intent",
+        ActStep.REVIEW: "comment on the mentorship plan (the mentee asked for it)",
+        ActStep.PROPOSE: "propose a date for the next meeting",
+        ActStep.CONFIRM: "confirm that the meeting took place",
+        ActStep.TOPICS: "send the topics for the meeting",
+        ActStep.EVALUATION: "record the outcome of the evaluation contact",
     },
 }
 
 
-def step_label(step: str, language: str) -> str:
+def step_label(step: ActStep, language: str) -> str:
     """What someone still has to do, in their language (Dutch when unknown)."""
-    labels = STEP_LABELS.get(language, STEP_LABELS["nl"])
-    return labels.get(step, step)
+    return STEP_LABELS.get(language, STEP_LABELS["nl"])[step]
 
 
 def short_date(t_instant: datetime) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from domain.occasion_keys import Notice as Timed
 from domain.occasion_keys import NoticeKey, Occasion, Step, propose
@@ -24,12 +25,27 @@ ESCALATION_DAYS = 21
 TOPICS_DAYS_BEFORE = 5
 
 
+class ActStep(Enum):
+    """What an open act of programme A asks for; the value is the word its reminder's template and the
+    portal's link name (``step`` in a message's extra): stored and mailed, so it stays as it is."""
+
+    MATCH = "match"  # the facilitator chooses a mentor
+    KENNISMAKING = "kennismaking"  # mentee and mentor say whether to go on
+    PLAN = "plan"  # the mentee writes the plan
+    REVIEW = "review"  # the facilitator comments on the plan, when the mentee asked
+    SIGN = "sign"  # both sign the declaration of intent (again, for a changed plan)
+    PROPOSE = "propose"  # the mentee proposes the next meeting
+    CONFIRM = "confirm"  # the mentee says whether a meeting took place
+    TOPICS = "topics"  # the mentee sends the topics before a meeting
+    EVALUATION = "evaluation"  # the facilitator records an evaluation's outcome
+
+
 @dataclass(frozen=True)
 class OpenAct:
     """Someone has to do something; ``ref`` names this one occasion of it."""
 
     ref: Occasion
-    step: str
+    step: ActStep
     role: Role
     since: datetime
     meeting: int | None = None
@@ -43,7 +59,7 @@ class Notice:
     template: str
     to: Role
     ref: Occasion
-    step: str
+    step: ActStep
     meeting: int | None = None
     about: Role | None = None  # for an escalation: who has not acted
     since: datetime | None = None  # when the act became open
@@ -60,38 +76,38 @@ def open_acts(t: Trajectory) -> list[OpenAct]:
     since = t.phase_since()
     match = t.match
     if t.phase is Phase.MATCHING:
-        return [OpenAct(Occasion(len(t.matches), Step.MATCH), "match", Role.FACILITATOR, since)]
+        return [OpenAct(Occasion(len(t.matches), Step.MATCH), ActStep.MATCH, Role.FACILITATOR, since)]
     if match is None:
         return []
     k = match.number
     if t.phase is Phase.KENNISMAKING:
         return [
-            OpenAct(Occasion(k, Step.KENNISMAKING), "kennismaking", role, match.proposed_at)
+            OpenAct(Occasion(k, Step.KENNISMAKING), ActStep.KENNISMAKING, role, match.proposed_at)
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in match.answers
         ]
     if t.phase is Phase.PLAN:
         if match.plan is None:
-            return [OpenAct(Occasion(k, Step.PLAN), "plan", Role.MENTEE, since)]
+            return [OpenAct(Occasion(k, Step.PLAN), ActStep.PLAN, Role.MENTEE, since)]
         if match.plan.awaiting_review:
-            return [OpenAct(Occasion(k, Step.PLAN_REVIEW, version=match.plan.version), "review", Role.FACILITATOR,
+            return [OpenAct(Occasion(k, Step.PLAN_REVIEW, version=match.plan.version), ActStep.REVIEW, Role.FACILITATOR,
                             match.plan.submitted_at)]
         signed = match.current_signatures()
         return [
-            OpenAct(Occasion(k, Step.SIGN, version=match.plan.version), "sign", role, match.plan.submitted_at)
+            OpenAct(Occasion(k, Step.SIGN, version=match.plan.version), ActStep.SIGN, role, match.plan.submitted_at)
             for role in (Role.MENTEE, Role.MENTOR)
             if role not in signed
         ]
     acts: list[OpenAct] = []
     if t.phase in (Phase.INTERIM_EVALUATION, Phase.FINAL_EVALUATION):
         kind = EvaluationKind.INTERIM if t.phase is Phase.INTERIM_EVALUATION else EvaluationKind.FINAL
-        acts.append(OpenAct(Occasion(k, Step.EVALUATION, kind=kind), "evaluation", Role.FACILITATOR, since))
+        acts.append(OpenAct(Occasion(k, Step.EVALUATION, kind=kind), ActStep.EVALUATION, Role.FACILITATOR, since))
     if t.phase.meets:
         acts.extend(_meeting_acts(match, since, k))
         if match.signed_at is not None and match.plan is not None and match.plan_unsigned:  # a changed plan
             signed = match.current_signatures()
-            acts += [OpenAct(Occasion(k, Step.SIGN, version=match.plan.version), "sign", role, match.plan.submitted_at)
-                     for role in (Role.MENTEE, Role.MENTOR) if role not in signed]
+            acts += [OpenAct(Occasion(k, Step.SIGN, version=match.plan.version), ActStep.SIGN, role,
+                             match.plan.submitted_at) for role in (Role.MENTEE, Role.MENTOR) if role not in signed]
     elif t.phase is Phase.FINAL_EVALUATION and (planned := match.planned_meeting()) is not None:
         acts.append(_confirm(k, planned.number, planned.ends_at))
     return acts
@@ -99,7 +115,8 @@ def open_acts(t: Trajectory) -> list[OpenAct]:
 
 def _confirm(match: int, meeting: int, ends_at: datetime) -> OpenAct:
     """The mentee says whether a meeting took place, from the moment it ends."""
-    return OpenAct(Occasion(match, Step.MEETING_CONFIRM, meeting=meeting), "confirm", Role.MENTEE, ends_at, meeting)
+    return OpenAct(Occasion(match, Step.MEETING_CONFIRM, meeting=meeting), ActStep.CONFIRM, Role.MENTEE, ends_at,
+                   meeting)
 
 
 def _meeting_acts(match: Match, since: datetime, k: int) -> list[OpenAct]:
@@ -120,9 +137,9 @@ def _meeting_acts(match: Match, since: datetime, k: int) -> list[OpenAct]:
     # A meeting called off asks for a new date with a new link (the first request's link was used).
     called_off = [m for m in match.meetings if m.status is MeetingStatus.CANCELLED and m.number > after]
     if called_off:
-        return [OpenAct(propose(k, after, len(called_off)), "propose", Role.MENTEE,
+        return [OpenAct(propose(k, after, len(called_off)), ActStep.PROPOSE, Role.MENTEE,
                         called_off[-1].cancelled_at or start)]
-    return [OpenAct(propose(k, after), "propose", Role.MENTEE, start)]
+    return [OpenAct(propose(k, after), ActStep.PROPOSE, Role.MENTEE, start)]
 
 
 def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = None) -> list[Notice]:
@@ -135,9 +152,9 @@ def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = No
         return []
     notices: list[Notice] = []
     for act in open_acts(t):
-        if act.step == "confirm" and now < act.since:
+        if act.step is ActStep.CONFIRM and now < act.since:
             continue
-        if act.step == "confirm":
+        if act.step is ActStep.CONFIRM:
             notices.append(
                 Notice(NoticeKey(act.ref, Timed.REQUEST, act.role), "meeting_confirm_request", act.role,
                        act.ref, act.step, act.meeting, since=act.since)
@@ -156,7 +173,7 @@ def due_notices(t: Trajectory, now: datetime, policy: ReminderPolicy | None = No
         if planned is not None and planned.starts_at - timedelta(days=TOPICS_DAYS_BEFORE) <= now < planned.starts_at:
             series = Occasion(match.number, Step.MEETING, meeting=planned.number)
             notices.append(Notice(NoticeKey(series, Timed.TOPICS, Role.MENTEE), "topics_request",
-                                  Role.MENTEE, series, "topics", planned.number))
+                                  Role.MENTEE, series, ActStep.TOPICS, planned.number))
     return notices
 
 
@@ -208,7 +225,7 @@ def next_due(t: Trajectory, now: datetime) -> datetime | None:
     policy = policy_for(t.programme)
     candidates: list[datetime] = []
     for act in open_acts(t):
-        if act.step == "confirm":
+        if act.step is ActStep.CONFIRM:
             candidates.append(act.since)
         candidates.extend(act.since + timedelta(days=d) for d in policy.intervals)
         if act.role is not Role.FACILITATOR:
@@ -231,6 +248,7 @@ __all__ = [
     "ESCALATION_DAYS",
     "REMINDER_DAYS",
     "TOPICS_DAYS_BEFORE",
+    "ActStep",
     "Notice",
     "OpenAct",
     "due_evaluation",

@@ -9,15 +9,15 @@ sends the trajectory back to matching.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from domain.clock import add_months, local_date
 from domain.errors import DomainError
-from domain.events import Event, from_label, label
+from domain.events import Entry, Event
 from domain.people import Role
 from domain.phases import Phase
 from domain.rules import (
@@ -51,20 +51,18 @@ STATUS_LABELS = {MeetingStatus.PLANNED: "gepland", MeetingStatus.HELD: "gehouden
                  MeetingStatus.CANCELLED: "afgezegd"}
 
 
-class HistoryEntry(BaseModel):
-    """What happened (``kind``, ``detail``), in which phase, by whom; ``what`` is the line people read."""
+class EvaluationKind(StrEnum):
+    INTERIM = "interim"
+    FINAL = "final"
 
-    at: datetime
+
+class HistoryEntry(Entry):
+    """What happened (``kind`` and its facts), in which phase, by whom; ``what`` is the line people read."""
+
     phase: Phase
-    kind: Event
-    detail: str = ""
     by: Role | None = None
-
-    _stored_before_kinds = model_validator(mode="before")(from_label)
-
-    @property
-    def what(self) -> str:
-        return label(self.kind, self.detail)
+    version: int | None = None  # the plan's
+    evaluation: EvaluationKind | None = None
 
 
 class Answer(BaseModel):
@@ -117,11 +115,6 @@ class Meeting(BaseModel):
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.minutes)
-
-
-class EvaluationKind(StrEnum):
-    INTERIM = "interim"
-    FINAL = "final"
 
 
 Contact = Literal["phone", "mail", "meeting"]
@@ -251,7 +244,7 @@ class Trajectory(BaseModel):
     @classmethod
     def apply(cls, cohort: str, mentee_id: int, now: datetime) -> Trajectory:
         t = cls(cohort=cohort, mentee_id=mentee_id, applied_at=now)
-        t._note(now, "aanmelding ontvangen", Role.MENTEE)
+        t._note(now, Event.APPLIED, Role.MENTEE)
         return t
 
     def confirm_application(self, now: datetime) -> None:
@@ -285,7 +278,7 @@ class Trajectory(BaseModel):
             match.outcome = MatchOutcome.AGREED
             self._enter(Phase.PLAN, now, "kennismaking: beiden willen verder", role)
         else:
-            self._note(now, "kennismaking: wil verder", role)
+            self._note(now, Event.KENNISMAKING_ON, role)
 
     def submit_plan(self, goals: list[str], text: str, now: datetime, review: bool = False) -> Plan:
         """A (new version of the) plan, until both have signed; ``review``: the mentee asks the
@@ -304,15 +297,14 @@ class Trajectory(BaseModel):
         if match.plan and match.plan.goals == goals and match.plan.text == text.strip():
             if review and not match.plan.review_wanted:
                 match.plan.review_wanted = True
-                self._note(now, f"commentaar van de facilitator gevraagd (plan versie {match.plan.version})",
-                           Role.MENTEE)
+                self._note(now, Event.REVIEW_ASKED, Role.MENTEE, version=match.plan.version)
             return match.plan
         version = (match.plan.version + 1) if match.plan else 1
         match.plan = Plan(version=version, goals=goals, text=text.strip(), submitted_at=now, review_wanted=review)
         if version == 1:
-            self._note(now, "mentorschapsplan ingediend", Role.MENTEE)
+            self._note(now, Event.PLAN_SUBMITTED, Role.MENTEE)
         else:
-            self._note(now, f"plan gewijzigd (versie {version}); eerdere handtekeningen vervallen", Role.MENTEE)
+            self._note(now, Event.PLAN_CHANGED, Role.MENTEE, version=version)
         return match.plan
 
     def comment_plan(self, comment: str, now: datetime) -> None:
@@ -323,7 +315,7 @@ class Trajectory(BaseModel):
             raise DomainError("comment", f"te lang ({len(comment.strip())} tekens); maximaal {MAX_NOTE}")
         match.plan.facilitator_comment = comment.strip()
         match.plan.commented_at = now
-        self._note(now, f"facilitator gaf commentaar op het plan (versie {match.plan.version})", Role.FACILITATOR)
+        self._note(now, Event.PLAN_REVIEWED, Role.FACILITATOR, version=match.plan.version)
 
     def sign(self, role: Role, person_id: int, plan_version: int, now: datetime) -> bool:
         """Sign the declaration of intent for one plan version; True when both have signed. After the
@@ -350,13 +342,13 @@ class Trajectory(BaseModel):
                 Signature(role=role, person_id=person_id, plan_version=plan_version,
                           plan_digest=match.plan.digest, signed_at=now)
             )
-            self._note(now, f"intentieverklaring ondertekend (plan versie {plan_version})", role)
+            self._note(now, Event.SIGNED, role, version=plan_version)
         if all(r in match.current_signatures() for r in PARTICIPANTS):
             if match.signed_at is None:
                 match.signed_at = now
                 self._enter(Phase.MEETINGS, now, "beiden tekenden: het mentorschap is begonnen")
             elif added:
-                self._note(now, f"gewijzigd plan (versie {plan_version}) door beiden ondertekend")
+                self._note(now, Event.CHANGE_SIGNED, version=plan_version)
             return True
         return False
 
@@ -370,7 +362,7 @@ class Trajectory(BaseModel):
         check_meeting_minutes(minutes)
         meeting = Meeting(number=len(match.meetings) + 1, starts_at=starts_at, minutes=minutes)
         match.meetings.append(meeting)
-        self._note(now, f"bijeenkomst {meeting.number} gepland op {local_date(starts_at):%d-%m-%Y}", Role.MENTEE)
+        self._note(now, Event.MEETING_PLANNED, Role.MENTEE, number=meeting.number, on=local_date(starts_at))
         return meeting
 
     def reschedule_meeting(self, number: int, starts_at: datetime, now: datetime, by: Role = Role.MENTEE) -> Meeting:
@@ -383,7 +375,7 @@ class Trajectory(BaseModel):
         meeting.starts_at = starts_at
         meeting.sequence += 1
         meeting.changed_by = by
-        self._note(now, f"bijeenkomst {number} verzet naar {local_date(starts_at):%d-%m-%Y}", by)
+        self._note(now, Event.MEETING_MOVED, by, number=number, on=local_date(starts_at))
         return meeting
 
     def cancel_meeting(self, number: int, now: datetime, by: Role = Role.MENTEE, reason: str = "") -> Meeting:
@@ -396,14 +388,13 @@ class Trajectory(BaseModel):
             meeting.changed_by = by
             meeting.cancel_reason = reason.strip()
             meeting.cancelled_at = now
-            self._note(now, f"bijeenkomst {number} afgezegd" + (f": {meeting.cancel_reason}" if reason.strip() else ""),
-                       by)
+            self._note(now, Event.MEETING_CANCELLED, by, number=number, detail=meeting.cancel_reason)
         return meeting
 
     def record_topics(self, number: int, topics: str, now: datetime) -> None:
         meeting = self.require_match().meeting(number)
         meeting.topics = topics.strip()
-        self._note(now, f"onderwerpen voor bijeenkomst {number} doorgegeven", Role.MENTEE)
+        self._note(now, Event.TOPICS_SENT, Role.MENTEE, number=number)
 
     def forget_topics(self, numbers: set[int]) -> None:
         """The topics of these meetings went to the mentor: they are not kept (the privacy statement)."""
@@ -428,7 +419,7 @@ class Trajectory(BaseModel):
         meeting.status = MeetingStatus.HELD
         meeting.confirmed_at = now
         match.finished = match.finished or last
-        self._note(now, f"bijeenkomst {number} heeft plaatsgevonden", Role.MENTEE)
+        self._note(now, Event.MEETING_HELD, Role.MENTEE, number=number)
         return meeting
 
     def start_evaluation(self, kind: EvaluationKind, now: datetime) -> None:
@@ -447,7 +438,7 @@ class Trajectory(BaseModel):
         if not answers.strip():
             raise DomainError("answers", "het formulier is leeg")
         evaluation.forms[role] = answers.strip()
-        self._note(now, f"evaluatieformulier ({kind.value}) ingevuld", role)
+        self._note(now, Event.EVALUATION_FORM, role, evaluation=kind)
 
     def record_evaluation(self, kind: EvaluationKind, contact: str, outcome: str, now: datetime) -> None:
         """The facilitator records the outcome of the evaluation contact."""
@@ -513,7 +504,10 @@ class Trajectory(BaseModel):
         text = text.strip()
         if len(text) > MAX_NOTE:
             raise DomainError("note", f"te lang ({len(text)} tekens); maximaal {MAX_NOTE}")
-        self._note(now, text, by, Event.NOTE)
+        self._note(now, Event.NOTE, by, detail=text)
 
-    def _note(self, now: datetime, what: str, by: Role | None = None, kind: Event = Event.ACT) -> None:
-        self.history.append(HistoryEntry(at=now, phase=self.phase, kind=kind, detail=what, by=by))
+    def _note(self, now: datetime, kind: Event, by: Role | None = None, *, detail: str = "", number: int | None = None,
+              on: date | None = None, version: int | None = None, evaluation: EvaluationKind | None = None) -> None:
+        """Record what happened in the current phase: its kind and the facts that kind names."""
+        self.history.append(HistoryEntry(at=now, phase=self.phase, kind=kind, by=by, detail=detail, number=number,
+                                         on=on, version=version, evaluation=evaluation))

@@ -21,7 +21,7 @@ from adapters.calendar import meeting_ics
 from adapters.mail import Envelope, Invitation, message_id_for
 from adapters.rendering import Rendered
 from domain.clock import local_date
-from domain.hao.acts import role_label, step_label
+from domain.hao.acts import HaoActStep, role_label, step_label
 from domain.hao.occasion_keys import addressee, hao_outbox_key
 from domain.hao.people import HaoPerson, HaoRole, directory
 from domain.hao.trajectory import FORMS, REASONS, TASK_AREAS, Conversation, HaoTrajectory, Progress
@@ -80,7 +80,7 @@ class HaoFacts(Facts):
         """A reminder's or an escalation's step and whom it is about, in the recipient's language."""
         if "step" not in self.extra:
             return {}
-        worded = {"step_label": step_label(self.extra["step"], self.language)}
+        worded = {"step_label": step_label(HaoActStep(self.extra["step"]), self.language)}
         if "about_role" in self.extra:
             about_role = HaoRole(self.extra["about_role"])
             worded |= {"about_label": role_label(about_role, self.language), "about_role": about_role.value}

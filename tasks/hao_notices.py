@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from domain.hao.acts import STAFF, HaoNotice, due_notices
+from domain.hao.acts import STAFF, HaoActStep, HaoNotice, due_notices
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Consultation, HaoTrajectory
 from domain.reminders import policy_for
@@ -25,12 +25,13 @@ log = logging.getLogger(__name__)
 def notice_messages(t: HaoTrajectory, notice: HaoNotice, staff: list[int], chairs: list[int]) -> list[HaoMessage]:
     """One message per recipient: the contact persons and the chairs each get their own."""
     act = notice.act
-    extra = {"step": act.step, "n": notice.number, "since": act.since.isoformat(), "about_role": act.role.value}
+    extra = {"step": act.step.value, "n": notice.number, "since": act.since.isoformat(), "about_role": act.role.value}
     link, link_ref, link_extra = (None, "", {}) if notice.escalation else (act.link, act.ref.key, act.link_extra)
+    answer = act.step is HaoActStep.ANSWER
     if notice.escalation:
-        template = "hao_answer_waiting" if isinstance(t, Consultation) and act.step == "answer" else "hao_escalation"
+        template = "hao_answer_waiting" if isinstance(t, Consultation) and answer else "hao_escalation"
     else:
-        template = "hao_answer_reminder" if act.step == "answer" else "hao_reminder"
+        template = "hao_answer_reminder" if answer else "hao_reminder"
     groups: dict[HaoRole, list[int | None]] = {STAFF: [*staff], HaoRole.CHAIR: [*chairs]}
     people = groups.get(notice.to, [None])
     return [HaoMessage(trajectory_id=t.id, occasion=notice.occasion, template=template, to=notice.to,

@@ -25,6 +25,7 @@ from domain.owed import Owed, outbox_key
 from domain.people import Person, Role
 from domain.rules import earliest_next_meeting
 from domain.status import step_label
+from domain.timing import ActStep
 from domain.trajectory import Match, Meeting, Plan, Trajectory
 from tasks.contexts import CONTEXTS, Facts, PeerContext, PersonView, context_for
 from tasks.letters import Letter
@@ -227,7 +228,7 @@ class TrajectoryFacts(Facts):
         """A reminder's step, named in the recipient's language."""
         if "step" not in self.extra:
             return {}
-        return {"step_label": step_label(self.extra["step"], self.p.recipient.language)}
+        return {"step_label": step_label(ActStep(self.extra["step"]), self.p.recipient.language)}
 
     @cached_property
     def mentee(self) -> PersonView:

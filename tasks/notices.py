@@ -19,7 +19,7 @@ from domain.clock import local_date
 from domain.people import Role
 from domain.reminders import policy_for, week_key
 from domain.status import step_label
-from domain.timing import Notice, due_notices
+from domain.timing import ActStep, Notice, due_notices
 from tasks.contexts import PersonView
 from tasks.mail import post
 from tasks.messages import Direct, Message, parties, personal_link, undelivered
@@ -30,12 +30,12 @@ COMBINABLE = {"reminder", "escalation"}
 
 # Which portal action a participant's open step links to.
 LINK_FOR_STEP = {
-    "kennismaking": "kennismaking",
-    "plan": "plan",
-    "sign": "sign",
-    "propose": "propose",
-    "confirm": "confirm",
-    "topics": "topics",
+    ActStep.KENNISMAKING: "kennismaking",
+    ActStep.PLAN: "plan",
+    ActStep.SIGN: "sign",
+    ActStep.PROPOSE: "propose",
+    ActStep.CONFIRM: "confirm",
+    ActStep.TOPICS: "topics",
 }
 
 def notice_message(s: Snapshot, notice: Notice) -> Message:
@@ -43,14 +43,14 @@ def notice_message(s: Snapshot, notice: Notice) -> Message:
     match = t.match
     link = LINK_FOR_STEP.get(notice.step) if notice.to is not Role.FACILITATOR else None
     extra: dict = {}
-    if notice.step == "sign" and match and match.plan:
+    if notice.step is ActStep.SIGN and match and match.plan:
         extra = {"plan_version": match.plan.version}
     elif notice.meeting is not None:
         extra = {"meeting": notice.meeting}
     since = local_date(notice.since) if notice.since else local_date(s.now)
     template_extra: dict = {}
     if notice.template in COMBINABLE:  # what a reminder says; a request to confirm or for topics says its own
-        template_extra = {"step": notice.step, "step_label": step_label(notice.step, "nl"), "n": notice.number,
+        template_extra = {"step": notice.step.value, "step_label": step_label(notice.step, "nl"), "n": notice.number,
                           "since": since}
     if notice.template == "escalation":
         template_extra["about_role"] = notice.about.value if notice.about else ""
@@ -73,7 +73,7 @@ def send_notices(svc: Services) -> int:
         snapshot = Snapshot(trajectory=t, version=version, now=now)
         notices = due_notices(t, now)
         if not t.matches and t.programme == "peer" and cohort_will_propose(svc, t.cohort):
-            notices = [n for n in notices if n.step != "match"]  # the cohort's proposal comes first
+            notices = [n for n in notices if n.step is not ActStep.MATCH]  # the cohort's proposal comes first
         messages = [notice_message(snapshot, n) for n in notices]
         known = svc.outbox.known([m.key for m in messages])
         for message in (m for m in messages if m.key not in known):
@@ -85,7 +85,7 @@ def send_notices(svc: Services) -> int:
             item = {
                 "trajectory_id": t.id,
                 "pair": f"{p.mentee.name} en {p.mentor.name}" if p.mentor else p.mentee.name,
-                "step_label": step_label(message.extra.get("step", ""), p.recipient.language),
+                "step_label": step_label(ActStep(message.extra["step"]), p.recipient.language),
                 "since": message.extra.get("since"),
                 "escalation": message.template == "escalation",
                 "about_role": message.extra.get("about_role", ""),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from domain.hao.occasion_keys import HaoOccasion, HaoStep, conversation, whole
@@ -22,24 +23,39 @@ from domain.reminders import ReminderPolicy
 
 T, M, CHAIR, STAFF = HaoRole.TRAINER, HaoRole.MENTOR, HaoRole.CHAIR, HaoRole.STAFF
 
+
+class HaoActStep(Enum):
+    """What an open act of a hao trajectory asks for; the value is the word a reminder's template
+    sees (``step`` in a message's extra)."""
+
+    ANSWER = "answer"  # the mentor answers a consultation request
+    COUPLE = "couple"  # a chair of COMO couples a mentor
+    GOALS = "goals"  # the trainer signs the goals of a guidance
+    REPORT = "report"  # the mentor writes the results report
+    DISCUSSED = "discussed"  # the trainer signs that the report was discussed
+    PLAN = "plan"  # the mentor plans the next conversation
+    HELD = "held"  # the mentor says the conversation took place
+    SIGN_REPORT = "sign_report"  # the trainer signs a progress conversation's report
+
+
 # What is awaited, in the reader's language.
-STEP_LABELS: dict[str, dict[str, str]] = {  # neutral: read by whoever has to act and whoever hears of it
-    "nl": {"answer": "het antwoord op een verzoek om consultatie",
-           "plan": "een datum voor het volgende gesprek",
-           "held": "de bevestiging dat het gesprek heeft plaatsgevonden",
-           "goals": "de handtekening onder de doelen van de begeleiding",
-           "report": "het resultaatverslag",
-           "discussed": "de handtekening dat het resultaatverslag besproken is",
-           "sign_report": "de handtekening onder het verslag van het gesprek",
-           "couple": "de koppeling van een hao-mentor aan een startende opleider"},
-    "en": {"answer": "the answer to a consultation request",
-           "plan": "a date for the next conversation",
-           "held": "the confirmation that the conversation took place",
-           "goals": "the signature on the goals of the guidance",
-           "report": "the results report",
-           "discussed": "the signature that the results report was discussed",
-           "sign_report": "the signature on the report of the conversation",
-           "couple": "the coupling of a hao mentor to a starting trainer"},
+STEP_LABELS: dict[str, dict[HaoActStep, str]] = {  # neutral: read by whoever has to act and whoever hears of it
+    "nl": {HaoActStep.ANSWER: "het antwoord op een verzoek om consultatie",
+           HaoActStep.PLAN: "een datum voor het volgende gesprek",
+           HaoActStep.HELD: "de bevestiging dat het gesprek heeft plaatsgevonden",
+           HaoActStep.GOALS: "de handtekening onder de doelen van de begeleiding",
+           HaoActStep.REPORT: "het resultaatverslag",
+           HaoActStep.DISCUSSED: "de handtekening dat het resultaatverslag besproken is",
+           HaoActStep.SIGN_REPORT: "de handtekening onder het verslag van het gesprek",
+           HaoActStep.COUPLE: "de koppeling van een hao-mentor aan een startende opleider"},
+    "en": {HaoActStep.ANSWER: "the answer to a consultation request",
+           HaoActStep.PLAN: "a date for the next conversation",
+           HaoActStep.HELD: "the confirmation that the conversation took place",
+           HaoActStep.GOALS: "the signature on the goals of the guidance",
+           HaoActStep.REPORT: "the results report",
+           HaoActStep.DISCUSSED: "the signature that the results report was discussed",
+           HaoActStep.SIGN_REPORT: "the signature on the report of the conversation",
+           HaoActStep.COUPLE: "the coupling of a hao mentor to a starting trainer"},
 }
 ROLE_LABELS: dict[str, dict[HaoRole, str]] = {
     "nl": {T: "de opleider", M: "de mentor", CHAIR: "de voorzitter van COMO", STAFF: "het instituut"},
@@ -47,8 +63,8 @@ ROLE_LABELS: dict[str, dict[HaoRole, str]] = {
 }
 
 
-def step_label(step: str, language: str) -> str:
-    return STEP_LABELS.get(language, STEP_LABELS["nl"]).get(step, step)
+def step_label(step: HaoActStep, language: str) -> str:
+    return STEP_LABELS.get(language, STEP_LABELS["nl"])[step]
 
 
 def role_label(role: HaoRole, language: str) -> str:
@@ -60,7 +76,7 @@ class HaoAct:
     """Someone has to do something; ``ref`` names this one occasion (the key of its notices)."""
 
     ref: HaoOccasion
-    step: str
+    step: HaoActStep
     role: HaoRole
     since: datetime
     link: str  # the portal action of the personal link that does it
@@ -91,15 +107,15 @@ def open_acts(t: HaoTrajectory) -> list[HaoAct]:
         return []
     since = t.phase_since()
     if t.phase is HaoPhase.ANSWER:
-        return [HaoAct(whole(HaoStep.ANSWER), "answer", M, t.opened_at, "hao_answer")]
+        return [HaoAct(whole(HaoStep.ANSWER), HaoActStep.ANSWER, M, t.opened_at, "hao_answer")]
     if t.phase is HaoPhase.COUPLING:
-        return [HaoAct(whole(HaoStep.COUPLE), "couple", CHAIR, t.opened_at, "hao_couple")]
+        return [HaoAct(whole(HaoStep.COUPLE), HaoActStep.COUPLE, CHAIR, t.opened_at, "hao_couple")]
     if t.phase is HaoPhase.GOALS:
-        return [HaoAct(whole(HaoStep.GOALS), "goals", T, since, "hao_goals")]
+        return [HaoAct(whole(HaoStep.GOALS), HaoActStep.GOALS, T, since, "hao_goals")]
     if t.phase is HaoPhase.REPORT:
-        return [HaoAct(whole(HaoStep.REPORT), "report", M, since, "hao_report")]
+        return [HaoAct(whole(HaoStep.REPORT), HaoActStep.REPORT, M, since, "hao_report")]
     if t.phase is HaoPhase.DISCUSSION and isinstance(t, Guidance) and t.report is not None:
-        return [HaoAct(whole(HaoStep.DISCUSSED), "discussed", T, t.report.written_at, "hao_discussed")]
+        return [HaoAct(whole(HaoStep.DISCUSSED), HaoActStep.DISCUSSED, T, t.report.written_at, "hao_discussed")]
     if t.phase is not HaoPhase.CONVERSATIONS:
         return []
     return _conversation_acts(t, since)
@@ -109,7 +125,7 @@ def _conversation_acts(t: HaoTrajectory, since: datetime) -> list[HaoAct]:
     acts: list[HaoAct] = []
     planned = t.planned()
     if planned is not None:  # open from the moment it ends: did it take place?
-        acts.append(HaoAct(conversation(HaoStep.HELD, planned.number), "held", M, planned.ends_at, "hao_held",
+        acts.append(HaoAct(conversation(HaoStep.HELD, planned.number), HaoActStep.HELD, M, planned.ends_at, "hao_held",
                            planned.number, {"conversation": planned.number}))
     elif _asks_next(t):
         held = t.held()
@@ -117,11 +133,11 @@ def _conversation_acts(t: HaoTrajectory, since: datetime) -> list[HaoAct]:
         if isinstance(t, Progress) and held:  # the next is asked once the last report is signed by both
             start = max([start, *(at for c in held if c.report for at in c.report.signed.values())])
         n = len(t.conversations) + 1
-        acts.append(HaoAct(conversation(HaoStep.PLAN, n), "plan", M, start, "hao_plan"))
+        acts.append(HaoAct(conversation(HaoStep.PLAN, n), HaoActStep.PLAN, M, start, "hao_plan"))
     if isinstance(t, Progress):
         for c in t.held():
             if c.report is not None and T not in c.report.signed:
-                acts.append(HaoAct(conversation(HaoStep.SIGN, c.number), "sign_report", T, c.report.written_at,
+                acts.append(HaoAct(conversation(HaoStep.SIGN, c.number), HaoActStep.SIGN_REPORT, T, c.report.written_at,
                                    "hao_sign_report", c.number, {"conversation": c.number}))
     return acts
 

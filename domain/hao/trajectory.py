@@ -8,15 +8,15 @@ report only after the trainer signed that it was discussed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, Field, TypeAdapter
 
 from domain.clock import add_months, local_date
 from domain.errors import DomainError
-from domain.events import Event, from_label, label
+from domain.events import Entry, Event
 from domain.hao.people import HaoRole
 from domain.text import one_of
 
@@ -118,19 +118,10 @@ class ResultsReport(BaseModel):
     dissent: str = ""
 
 
-class HistoryEntry(BaseModel):
-    """What happened (``kind``, ``detail``) and by whom; ``what`` is the line people read."""
+class HistoryEntry(Entry):
+    """What happened (``kind`` and its facts) and by whom; ``what`` is the line people read."""
 
-    at: datetime
-    kind: Event
-    detail: str = ""
     by: HaoRole | None = None
-
-    _stored_before_kinds = model_validator(mode="before")(from_label)
-
-    @property
-    def what(self) -> str:
-        return label(self.kind, self.detail)
 
 
 class HaoTrajectory(BaseModel):
@@ -185,7 +176,7 @@ class HaoTrajectory(BaseModel):
             raise DomainError("form", "kies telefoongesprek, praktijkbezoek, observatie of gesprek")
         c = Conversation(number=len(self.conversations) + 1, starts_at=starts_at, form=form)
         self.conversations.append(c)
-        self._note(now, f"gesprek {c.number} gepland op {local_date(starts_at):%d-%m-%Y}", HaoRole.MENTOR)
+        self._note(now, Event.CONVERSATION_PLANNED, HaoRole.MENTOR, number=c.number, on=local_date(starts_at))
         return c
 
     def record_held(self, number: int, claim: Claim, now: datetime) -> Conversation:
@@ -199,7 +190,7 @@ class HaoTrajectory(BaseModel):
             raise DomainError("claim", "vul kilometers (0-1000) en extra uren (0-24) in")
         c.held_at = now
         c.claim = claim
-        self._note(now, f"gesprek {number} heeft plaatsgevonden", HaoRole.MENTOR)
+        self._note(now, Event.CONVERSATION_HELD, HaoRole.MENTOR, number=number)
         return c
 
     # --- internals ---------------------------------------------------------
@@ -213,8 +204,10 @@ class HaoTrajectory(BaseModel):
         self.phase_at = now
         self.history.append(HistoryEntry(at=now, kind=Event.PHASE, detail=what, by=by))
 
-    def _note(self, now: datetime, what: str, by: HaoRole | None = None) -> None:
-        self.history.append(HistoryEntry(at=now, kind=Event.ACT, detail=what, by=by))
+    def _note(self, now: datetime, kind: Event, by: HaoRole | None = None, *, number: int | None = None,
+              on: date | None = None) -> None:
+        """Record what happened: its kind and the facts that kind names."""
+        self.history.append(HistoryEntry(at=now, kind=kind, by=by, number=number, on=on))
 
     def _close(self, now: datetime, what: str, by: HaoRole | None) -> None:
         self.closed_at = now
@@ -253,7 +246,7 @@ class Consultation(HaoTrajectory):
             raise DomainError("question", f"houd de vraag kort (maximaal {QUESTION_LIMIT} tekens)")
         c = cls(trainer_id=trainer_id, mentor_id=mentor_id, form=form, question=question.strip(),
                 pseudonym=pseudonym, opened_at=now)
-        c._note(now, "consultatie aangevraagd", HaoRole.TRAINER)
+        c._note(now, Event.CONSULTATION_ASKED, HaoRole.TRAINER)
         return c
 
     def accept(self, now: datetime) -> None:
@@ -308,7 +301,7 @@ class Guidance(HaoTrajectory):
             raise DomainError("goals", "doelen horen bij taakgebied 2, 3 of 5 van het competentieprofiel")
         g = cls(trainer_id=trainer_id, mentor_id=mentor_id, requested_by=requested_by, reason=reason,
                 goals=goals, pseudonym=pseudonym, opened_at=now)
-        g._note(now, "gerichte begeleiding aangevraagd", HaoRole.STAFF)
+        g._note(now, Event.GUIDANCE_ASKED, HaoRole.STAFF)
         return g
 
     def sign_goals(self, now: datetime) -> None:
@@ -343,7 +336,7 @@ class Guidance(HaoTrajectory):
         self.report.discussed_at = now
         self.report.dissent = dissent.strip()
         self.released_at = now
-        self._note(now, "opleider tekende dat het verslag besproken is", HaoRole.TRAINER)
+        self._note(now, Event.REPORT_DISCUSSED, HaoRole.TRAINER)
         self._close(now, "resultaatverslag vrijgegeven aan het instituut", HaoRole.TRAINER)
 
     @property
@@ -372,7 +365,7 @@ class Progress(HaoTrajectory):
     def start(cls, trainer_id: int, pseudonym: str, now: datetime, due_by: datetime | None = None) -> Progress:
         p = cls(trainer_id=trainer_id, pseudonym=pseudonym, opened_at=now,
                 due_by=due_by or add_months(now, PROGRESS_MONTHS))
-        p._note(now, "startende opleider aangemeld voor voortgangsgesprekken", HaoRole.STAFF)
+        p._note(now, Event.PROGRESS_OPENED, HaoRole.STAFF)
         return p
 
     def couple(self, mentor_id: int, chair_id: int, now: datetime) -> None:
@@ -398,7 +391,7 @@ class Progress(HaoTrajectory):
         if c.report is not None and c.report.signed:
             raise DomainError("text", "het verslag is al ondertekend")
         c.report = Report(text=text.strip(), written_at=now, signed={HaoRole.MENTOR: now})
-        self._note(now, f"verslag van gesprek {number} geschreven en getekend door de mentor", HaoRole.MENTOR)
+        self._note(now, Event.REPORT_WRITTEN, HaoRole.MENTOR, number=number)
         return c.report
 
     def sign_report(self, number: int, role: HaoRole, now: datetime) -> bool:
@@ -410,11 +403,10 @@ class Progress(HaoTrajectory):
             raise DomainError("report", "opleider en mentor tekenen het verslag")
         if role not in c.report.signed:
             c.report.signed[role] = now
-            self._note(now, f"verslag van gesprek {number} getekend", role)
+            self._note(now, Event.REPORT_SIGNED, role, number=number)
         if self.completed_at is None and len(self.signed_reports()) >= MIN_PROGRESS_REPORTS:
             self.completed_at = now
-            self._note(now, f"minimaal {MIN_PROGRESS_REPORTS} verslagen door beiden getekend: voldaan; verdere "
-                            "gesprekken mogen en hun verslagen gaan ook in het hao-dossier", None)
+            self._note(now, Event.MINIMUM_MET, number=MIN_PROGRESS_REPORTS)
         self._close_if_done(now)
         return c.report.complete
 
@@ -427,7 +419,7 @@ class Progress(HaoTrajectory):
         if self.planned() is not None:
             raise DomainError("done", "er staat nog een gesprek gepland")
         self.finishing = True
-        self._note(now, "de mentor rondt de voortgangsgesprekken af", HaoRole.MENTOR)
+        self._note(now, Event.FINISHING, HaoRole.MENTOR)
         self._close_if_done(now)
 
     def idle(self) -> bool:
@@ -470,7 +462,7 @@ class Progress(HaoTrajectory):
         if not self.flag_due(now):
             return False
         self.flagged_at = now
-        self._note(now, f"minder dan {MIN_PROGRESS_REPORTS} getekende verslagen op de uiterste datum", None)
+        self._note(now, Event.SHORT_OF_REPORTS, number=MIN_PROGRESS_REPORTS)
         return True
 
 

@@ -912,7 +912,7 @@ def test_the_mentor_moves_a_meeting_beforehand_within_the_rules(world: World, pa
 
 
 def test_the_mentee_calls_a_meeting_off_with_a_reason_and_is_asked_for_a_new_date(world: World, pair) -> None:
-    from domain.timing import open_acts
+    from domain.timing import ActStep, open_acts
     from domain.trajectory import MeetingStatus
 
     tid, mentee_id, _, _ = planned_meeting(world, pair)
@@ -925,7 +925,7 @@ def test_the_mentee_calls_a_meeting_off_with_a_reason_and_is_asked_for_a_new_dat
     assert meeting.status is MeetingStatus.CANCELLED and meeting.cancel_reason == "ziek"
     assert meeting.changed_by is Role.MENTEE and meeting.sequence == 1
     # A new request to plan, with a link of its own (the first request's link was used).
-    assert [(a.step, a.ref.key) for a in open_acts(t)] == [("propose", "k1-propose-after-m0-c1")]
+    assert [(a.step, a.ref.key) for a in open_acts(t)] == [(ActStep.PROPOSE, "k1-propose-after-m0-c1")]
 
 
 def test_a_meeting_that_has_begun_cannot_be_moved_through_its_invitation(world: World, pair) -> None:

@@ -40,7 +40,8 @@ MENTEE_REASON = "Mijn zorgen over de praktijkovername met Bert bespreken."
 TOPICS = "Het conflict met mijn collega-huisarts."
 NOTE = "Sanne de Vries belde: ze stopt vanwege zwangerschap."
 WITHDRAWAL = "Ik ga met zwangerschapsverlof en stop daarom."
-SECRETS = ["Sanne de Vries", "sanne@example.org", PLAN, MENTEE_REASON, TOPICS, "zwangerschap", WITHDRAWAL]
+CANCELLED = "Ik moet onverwacht naar het ziekenhuis."  # why she called a meeting off: hers, in the history too
+SECRETS = ["Sanne de Vries", "sanne@example.org", PLAN, MENTEE_REASON, TOPICS, "zwangerschap", WITHDRAWAL, CANCELLED]
 
 
 @dataclass
@@ -80,7 +81,7 @@ def svc(db_url, tmp_path: Path) -> Services:
 
 
 def ended_pair(svc: Services) -> tuple[int, int, int]:
-    """Sanne and Bert: plan signed, a meeting with topics, notes, then Sanne stops."""
+    """Sanne and Bert: plan signed, a meeting with topics that she calls off, notes, then Sanne stops."""
     sanne, bert = person(svc, SANNE, "mentee"), person(svc, BERT, "mentor")
     now = svc.clock.now()
     t = svc.repo.add_trajectory(Trajectory.apply(COHORT, sanne, now), now)
@@ -96,6 +97,8 @@ def ended_pair(svc: Services) -> tuple[int, int, int]:
         meeting = t.propose_meeting(now + timedelta(days=7), now)
         t.record_topics(meeting.number, TOPICS, now)
         t.add_note(NOTE, Role.FACILITATOR, now)
+        t.cancel_meeting(meeting.number, now, Role.MENTEE, CANCELLED)
+        t.propose_meeting(now + timedelta(days=8), now)
 
     svc.repo.change(t.require_id(), live, now)
     for template, to in (("signed_plan", Role.FACILITATOR), ("signed", Role.MENTOR), ("signed", Role.MENTEE)):

@@ -128,7 +128,7 @@ def test_a_trajectory_stored_before_history_had_kinds_loads_with_them(repo):
         conn.execute(update(trajectories).where(trajectories.c.id == t.id).values(document=old))
     loaded, _ = repo.trajectory(t.id)
     assert [(e.kind, e.detail) for e in loaded.history] == [
-        (Event.ACT, "aanmelding ontvangen"), (Event.PHASE, "aanmelding bevestigd"), (Event.NOTE, "gebeld"),
+        (Event.APPLIED, ""), (Event.PHASE, "aanmelding bevestigd"), (Event.NOTE, "gebeld"),
         (Event.WITHDRAWAL, "verhuisd")]
     assert loaded.phase_since() == datetime(2021, 1, 20, 9, 0, tzinfo=UTC)
     # Written back, it is stored with kinds; the lines people read are the same.
@@ -137,4 +137,4 @@ def test_a_trajectory_stored_before_history_had_kinds_loads_with_them(repo):
     assert [e.what for e in again.history[:4]] == [e["what"] for e in old["history"]]
     with repo.engine.connect() as conn:
         stored = conn.execute(select(trajectories.c.document).where(trajectories.c.id == t.id)).scalar_one()
-    assert [e["kind"] for e in stored["history"]] == ["act", "phase", "note", "withdrawal", "note"]
+    assert [e["kind"] for e in stored["history"]] == ["applied", "phase", "note", "withdrawal", "note"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.hao.acts import due_notices, open_acts
+from domain.hao.acts import HaoActStep, due_notices, open_acts
 from domain.hao.people import HaoRole
 from domain.hao.trajectory import Claim, Consultation, Goal, Guidance, Progress
 from domain.reminders import policy_for
@@ -82,9 +82,9 @@ def test_progress_conversations_escalate_to_the_como_chair_until_the_minimum_is_
         p.plan_conversation(start, "meeting", start - D)
         p.record_held(n, Claim(), start + 2 * H)
         p.write_report(n, "Verslag.", start + 2 * H)
-        [sign] = [a for a in open_acts(p) if a.step == "sign_report"]
+        [sign] = [a for a in open_acts(p) if a.step is HaoActStep.SIGN_REPORT]
         assert (sign.role, sign.ref.key, sign.link_extra) == (T, f"c{n}-sign", {"conversation": n})
-        assert not [a for a in open_acts(p) if a.step == "plan"]  # the next waits for the trainer's signature
+        assert not [a for a in open_acts(p) if a.step is HaoActStep.PLAN]  # the next waits for the trainer's signature
         assert (f"c{n}-sign:escalation", CHAIR) in due(p, start + 15 * D)
         p.sign_report(n, T, start + 15 * D)
     assert p.completed_at is not None and open_acts(p) == []  # more may follow; none is asked for

@@ -8,7 +8,7 @@ from domain.clock import AMSTERDAM
 from domain.occasion_keys import read
 from domain.people import Role
 from domain.phases import Phase
-from domain.timing import OpenAct, due_evaluation, due_notices, evaluation_due_since, next_due, open_acts
+from domain.timing import ActStep, OpenAct, due_evaluation, due_notices, evaluation_due_since, next_due, open_acts
 from domain.trajectory import EvaluationKind, Trajectory
 
 MENTEE, MENTOR, OTHER_MENTOR = 11, 21, 22
@@ -91,51 +91,51 @@ def test_nobody_waits_in_application():
 
 
 def test_matching_waits_for_the_facilitator():
-    assert open_acts(matching()) == [OpenAct(read("k0-match"), "match", Role.FACILITATOR, CONFIRMED)]
+    assert open_acts(matching()) == [OpenAct(read("k0-match"), ActStep.MATCH, Role.FACILITATOR, CONFIRMED)]
 
 
 def test_a_second_matching_is_a_new_occasion():
     t = kennismaking()
     t.answer_kennismaking(Role.MENTEE, False, "past niet", at(2021, 1, 8))
-    assert open_acts(t) == [OpenAct(read("k1-match"), "match", Role.FACILITATOR, at(2021, 1, 8))]
+    assert open_acts(t) == [OpenAct(read("k1-match"), ActStep.MATCH, Role.FACILITATOR, at(2021, 1, 8))]
 
 
 def test_kennismaking_waits_for_whoever_has_not_answered():
     t = kennismaking()
     assert open_acts(t) == [
-        OpenAct(read("k1-kennismaking"), "kennismaking", Role.MENTEE, PROPOSED),
-        OpenAct(read("k1-kennismaking"), "kennismaking", Role.MENTOR, PROPOSED),
+        OpenAct(read("k1-kennismaking"), ActStep.KENNISMAKING, Role.MENTEE, PROPOSED),
+        OpenAct(read("k1-kennismaking"), ActStep.KENNISMAKING, Role.MENTOR, PROPOSED),
     ]
     t.answer_kennismaking(Role.MENTEE, True, "", at(2021, 1, 7))
-    assert open_acts(t) == [OpenAct(read("k1-kennismaking"), "kennismaking", Role.MENTOR, PROPOSED)]
+    assert open_acts(t) == [OpenAct(read("k1-kennismaking"), ActStep.KENNISMAKING, Role.MENTOR, PROPOSED)]
 
 
 def test_plan_waits_for_the_mentee_then_for_the_signatures():
     t = plan_phase()
-    assert open_acts(t) == [OpenAct(read("k1-plan"), "plan", Role.MENTEE, AGREED)]
+    assert open_acts(t) == [OpenAct(read("k1-plan"), ActStep.PLAN, Role.MENTEE, AGREED)]
     t.submit_plan(["doel"], "tekst", SUBMITTED)
     assert open_acts(t) == [
-        OpenAct(read("k1-sign-v1"), "sign", Role.MENTEE, SUBMITTED),
-        OpenAct(read("k1-sign-v1"), "sign", Role.MENTOR, SUBMITTED),
+        OpenAct(read("k1-sign-v1"), ActStep.SIGN, Role.MENTEE, SUBMITTED),
+        OpenAct(read("k1-sign-v1"), ActStep.SIGN, Role.MENTOR, SUBMITTED),
     ]
     t.sign(Role.MENTEE, MENTEE, 1, SUBMITTED + DAY)
-    assert open_acts(t) == [OpenAct(read("k1-sign-v1"), "sign", Role.MENTOR, SUBMITTED)]
+    assert open_acts(t) == [OpenAct(read("k1-sign-v1"), ActStep.SIGN, Role.MENTOR, SUBMITTED)]
     v2_at = SUBMITTED + 2 * DAY
     t.submit_plan(["doel", "ander doel"], "tekst", v2_at)
     assert open_acts(t) == [
-        OpenAct(read("k1-sign-v2"), "sign", Role.MENTEE, v2_at),
-        OpenAct(read("k1-sign-v2"), "sign", Role.MENTOR, v2_at),
+        OpenAct(read("k1-sign-v2"), ActStep.SIGN, Role.MENTEE, v2_at),
+        OpenAct(read("k1-sign-v2"), ActStep.SIGN, Role.MENTOR, v2_at),
     ]
 
 
 def test_meetings_wait_for_a_proposal_then_a_confirmation():
     t = signed()
-    assert open_acts(t) == [OpenAct(read("k1-propose-after-m0"), "propose", Role.MENTEE, SIGNED)]
+    assert open_acts(t) == [OpenAct(read("k1-propose-after-m0"), ActStep.PROPOSE, Role.MENTEE, SIGNED)]
     m1 = t.propose_meeting(at(2021, 3, 1, 14), SIGNED)
-    assert open_acts(t) == [OpenAct(read("k1-m1-confirm"), "confirm", Role.MENTEE, m1.ends_at, 1)]
+    assert open_acts(t) == [OpenAct(read("k1-m1-confirm"), ActStep.CONFIRM, Role.MENTEE, m1.ends_at, 1)]
     assert m1.ends_at == at(2021, 3, 1, 15, 30)
     t.confirm_meeting(1, at(2021, 3, 2, 8))
-    assert open_acts(t) == [OpenAct(read("k1-propose-after-m1"), "propose", Role.MENTEE, at(2021, 3, 2, 8))]
+    assert open_acts(t) == [OpenAct(read("k1-propose-after-m1"), ActStep.PROPOSE, Role.MENTEE, at(2021, 3, 2, 8))]
 
 
 def test_no_proposal_is_awaited_once_the_pair_is_finished():
@@ -156,8 +156,8 @@ def test_an_evaluation_waits_for_the_facilitator_beside_the_meetings():
     t = three_held()
     t.start_evaluation(EvaluationKind.INTERIM, at(2021, 7, 1, 14))
     acts = open_acts(t)
-    assert acts[0] == OpenAct(read("k1-interim-evaluation"), "evaluation", Role.FACILITATOR, at(2021, 7, 1, 14))
-    assert [a.step for a in acts[1:]] == ["propose"]
+    assert acts[0] == OpenAct(read("k1-interim-evaluation"), ActStep.EVALUATION, Role.FACILITATOR, at(2021, 7, 1, 14))
+    assert [a.step for a in acts[1:]] == [ActStep.PROPOSE]
 
 
 def test_nobody_waits_on_an_ended_trajectory():

@@ -401,17 +401,17 @@ def test_a_declined_trajectory_round_trips_too(clock):
 
 def test_signing_waits_for_the_facilitators_comment_only_when_the_mentee_asked_for_it(clock):
     from domain.status import describe
-    from domain.timing import open_acts
+    from domain.timing import ActStep, open_acts
 
     t = in_plan(clock)
     plan = t.submit_plan(["doel"], "tekst", step(clock, days=1), review=True)
     assert plan.awaiting_review and describe(t) == "wacht op commentaar facilitator (plan v1)"
-    assert [(a.step, a.role) for a in open_acts(t)] == [("review", Role.FACILITATOR)]
+    assert [(a.step, a.role) for a in open_acts(t)] == [(ActStep.REVIEW, Role.FACILITATOR)]
     with pytest.raises(DomainError) as exc:
         t.sign(Role.MENTEE, MENTEE, 1, step(clock, hours=1))
     assert "commentaar van de procesfacilitator" in exc.value.reason
     t.comment_plan("Goed plan; maak het doel meetbaar.", step(clock, days=1))
-    assert not plan.awaiting_review and {a.step for a in open_acts(t)} == {"sign"}
+    assert not plan.awaiting_review and {a.step for a in open_acts(t)} == {ActStep.SIGN}
     t.sign(Role.MENTEE, MENTEE, 1, step(clock, hours=1))
     # A revision without a wish for comment is signed straight away; the old signature is void.
     v2 = t.submit_plan(["doel", "meetbaar doel"], "tekst", step(clock, days=1))
@@ -429,7 +429,7 @@ def test_the_same_plan_with_a_wish_for_comment_asks_for_it_without_a_new_version
 def test_after_the_start_a_changed_plan_is_signed_again_by_both_while_the_meetings_go_on(clock):
     """Issue 10.1: 'and after, if both agree to change it: the signatures are then voided and asked again'."""
     from domain.status import describe
-    from domain.timing import open_acts
+    from domain.timing import ActStep, open_acts
 
     t = signed(clock)
     started, ends_by = t.match.signed_at, t.match.ends_by
@@ -437,7 +437,7 @@ def test_after_the_start_a_changed_plan_is_signed_again_by_both_while_the_meetin
                        step(clock, days=10), review=True)
     assert v2.version == 2 and not v2.review_wanted  # no review after the start
     assert t.phase is Phase.MEETINGS and t.match.plan_unsigned and t.match.current_signatures() == {}
-    assert {(a.step, a.role) for a in open_acts(t)} >= {("sign", Role.MENTEE), ("sign", Role.MENTOR)}
+    assert {(a.step, a.role) for a in open_acts(t)} >= {(ActStep.SIGN, Role.MENTEE), (ActStep.SIGN, Role.MENTOR)}
     assert describe(t).startswith("gewijzigd plan v2: wacht op handtekening mentee en mentor; ")
     t.propose_meeting(clock.now() + timedelta(days=20), clock.now())  # the meetings go on meanwhile
     assert t.sign(Role.MENTEE, MENTEE, 2, step(clock, hours=1)) is False
