@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"
@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     # The cohorts a facilitator declares (programme A); each gets a deployment with its Cron schedule.
     cohorts_file: Path = Field(Path(__file__).resolve().parent.parent / "cohorts.toml",
                                description="cohorts.toml: één [[cohort]]-tabel per cohort")
+
+    @field_validator("smtp_username", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_no_login(cls, value: object) -> object:
+        """``MENTORSCHAP_SMTP_USERNAME=`` (a relay without a login) means no login: an empty name would
+        still ask the relay for AUTH, which one without it refuses, and every message would wait."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:
