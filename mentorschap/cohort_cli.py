@@ -1,5 +1,6 @@
 """The facilitator's cohort commands: import applications, training attendance and the accreditation
-export, travel costs, contributions paid and unpaid (members: ``mentorschap.members_cli``)."""
+export, the matching's approval, travel costs, contributions paid and unpaid (members:
+``mentorschap.members_cli``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from domain.cohort import TRAINING
+from domain.cohort import APPROVAL, TRAINING
 from domain.errors import DomainError
 from mentorschap.cli import _svc, app
 
@@ -112,6 +113,44 @@ def attendance(
     woke = svc.cohort_runs.wake(cohort_id, "system", note="aanwezigheid (CLI)", label=TRAINING)
     typer.echo("vastgelegd" + ("; cohort-run gewekt" if woke else
                                "; de cohort-run wacht nu niet op de aanwezigheid: de timer-sweep wekt hem zo nodig"))
+
+
+@app.command("approve-matching")
+def approve_matching(
+    change: Annotated[list[str] | None, typer.Option(
+        "--change", help="TRAJECT=MENTOR: another mentor for this mentee than proposed (repeat per mentee)")] = None,
+    cohort: CohortOption = None,
+) -> None:
+    """Approve the cohort's matching proposal (the artifact 'matchingsvoorstel' on the cohort run), as her
+    form on the run does: the approval is stored first, then the run is woken to hand out the mentors."""
+    from tasks.cohort import settle_matching
+
+    svc = _svc()
+    cohort_id = _cohort(svc, cohort)
+    plan = svc.cohorts.plan(cohort_id)
+    proposal = svc.cohorts.proposal(cohort_id) if plan else None
+    if plan is None or proposal is None:
+        why = "is niet geopend" if plan is None else "heeft nog geen matchingsvoorstel (na de menteeaanmelding)"
+        typer.echo(f"geweigerd: cohort: {cohort_id} {why}", err=True)
+        raise typer.Exit(2)
+    if proposal.get("approved") is not None:
+        typer.echo(f"het matchingsvoorstel van {cohort_id} was al goedgekeurd")
+        return
+    changes = []
+    for pair in change or []:
+        trajectory, _, mentor = pair.partition("=")
+        if not (trajectory.strip().isdigit() and mentor.strip().isdigit()):
+            typer.echo(f"geweigerd: change: '{pair}' is niet TRAJECT=MENTOR (twee ids, bijvoorbeeld 12=7)", err=True)
+            raise typer.Exit(2)
+        changes.append({"trajectory_id": int(trajectory), "mentor_id": int(mentor)})
+    refusals = settle_matching.fn(svc, plan, True, changes, svc.clock.now())  # the task's body: no run here
+    for refusal in refusals:
+        typer.echo(f"geweigerd: {refusal}", err=True)
+    if refusals:
+        raise typer.Exit(2)
+    woke = svc.cohort_runs.wake(cohort_id, "system", note="goedkeuring (CLI)", label=APPROVAL)
+    typer.echo("goedgekeurd" + ("; cohort-run gewekt: hij geeft elke mentee de mentor" if woke else
+                                "; de cohort-run wacht nu niet op de goedkeuring: de timer-sweep wekt hem zo nodig"))
 
 
 @app.command("accreditation-export")

@@ -14,7 +14,7 @@ from administration.enrolment import import_applications
 from domain.people import Role
 from domain.phases import Phase
 from domain.waits import Subject
-from tests.integration.test_cohort_enrolment import HEADER, PLAN, svc  # noqa: F401  (the fixture)
+from tests.integration.test_cohort_enrolment import HEADER, PLAN, FakeRuns, svc  # noqa: F401  (the fixture)
 from wiring.bootstrap import provided
 
 MENTORS = [
@@ -225,3 +225,32 @@ def test_attendance_typed_in_before_the_training_is_refused_and_writes_nothing(c
     world.clock.set(PLAN.training_at)
     assert cohort_tasks.record_training.fn(world, PLAN, [anneke]) == []
     assert world.cohorts.attended_ids(PLAN.id) == {anneke}
+
+
+def test_the_cli_approves_the_proposal_as_her_form_does_and_refuses_a_bad_change(cohort) -> None:
+    """For an operator without the UI: the approval is stored before the run is woken (a lost wake-up is
+    the sweep's, as the version changed); a change that does not fit refuses the whole approval."""
+    from typer.testing import CliRunner
+
+    from mentorschap.cli import app
+
+    world, ids = cohort
+    world.cohort_runs = FakeRuns()  # type: ignore[misc]  # no Prefect server here: the wake-up is recorded
+    too_early = CliRunner().invoke(app, ["approve-matching", "--cohort", PLAN.id])
+    assert too_early.exit_code == 2 and "heeft nog geen matchingsvoorstel" in too_early.output
+    cohort_tasks.propose_matching.fn(world, PLAN)
+    marloes, sanne = ids["marloes"].person_id, ids["sanne"].trajectory_id
+    for bad, why in ((["--change", "twaalf=7"], "'twaalf=7' is niet TRAJECT=MENTOR"),
+                     (["--change", f"{sanne}={marloes}"], f"(traject {sanne})")):
+        refused = CliRunner().invoke(app, ["approve-matching", "--cohort", PLAN.id, *bad])
+        assert refused.exit_code == 2 and why in refused.output, refused.output
+    assert (world.cohorts.proposal(PLAN.id) or {}).get("approved") is None and world.cohort_runs.woken == []
+    version = world.cohorts.version(PLAN.id)
+    approved = CliRunner().invoke(app, ["approve-matching", "--cohort", PLAN.id])
+    assert approved.exit_code == 0 and approved.output.startswith("goedgekeurd; cohort-run gewekt"), approved.output
+    assert world.cohorts.stage(PLAN.id) == "approved" and world.cohorts.version(PLAN.id) > version
+    pairs = {p["trajectory_id"]: p["mentor_id"] for p in world.cohorts.proposal(PLAN.id)["approved"]}
+    assert pairs[sanne] == ids["anneke"].person_id
+    assert world.cohort_runs.woken == [(PLAN.id, "goedkeuring (CLI)")]
+    again = CliRunner().invoke(app, ["approve-matching", "--cohort", PLAN.id])
+    assert again.exit_code == 0 and "was al goedgekeurd" in again.output and len(world.cohort_runs.woken) == 1
