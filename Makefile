@@ -32,8 +32,10 @@ test: $(STAMP) system-packages
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	MENTORSCHAP_TEST_WARM_START=1 $(BIN)/python -m pytest -q  # the served stacks' flow runs start warm (issue 8.8)
-	$(BIN)/python -m pytest -q tests/integration --db=postgresql  # the integration tier again, on PostgreSQL
+	# On both cores (pytest-xdist; a module's tests on one worker: tests/conftest.py); the served stacks'
+	# flow runs start warm (issue 8.8).
+	MENTORSCHAP_TEST_WARM_START=1 $(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 tests/integration --db=postgresql  # the integration tier again, on PostgreSQL
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .

@@ -75,6 +75,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if shares != (item.nodeid.split("::", 1)[0] in SHARED_STACK):
             raise pytest.UsageError(f"{item.nodeid}: list its module in tests/conftest.py SHARED_STACK exactly "
                                     "when it uses the flow tier's shared stack")
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            # A served test's stack starts in its first test's setup, which pytest-timeout counts: with the
+            # other worker busy beside it that took 80 s where it takes 30 s alone.
+            item.add_marker(pytest.mark.timeout(600))
     if not on_postgres(config):
         return
     kept = [item for item in items if {"db_url", "served_database"} & set(getattr(item, "fixturenames", ()))]
