@@ -44,8 +44,27 @@ class _Headers(HeaderRegistry):
             self._made[key] = super().__getitem__(key)
         return self._made[key]
 
+    def __call__(self, name: str, value: Any) -> BaseHeader:
+        """The header; the same structural header (``Content-Type: text/plain; charset="utf-8"``...) is
+        parsed once per process, not a dozen times per message. Header objects are never changed after
+        they are made (setting a parameter makes a new one), so one may sit in many messages."""
+        if type(value) is str and name.lower() in _REPEATED:
+            return _parsed(self, name, value)
+        return self[name](name, value)
+
+
+# Headers whose few values recur in every message: the MIME structure and our fixed markers.
+_REPEATED = frozenset({"content-type", "content-transfer-encoding", "content-disposition", "mime-version",
+                       "auto-submitted", "x-auto-response-suppress"})
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(headers: _Headers, name: str, value: str) -> BaseHeader:
+    return headers[name](name, value)
+
 
 POLICY = policy.default.clone(header_factory=_Headers())  # policy.default, faster; the same bytes
+SMTP = POLICY.clone(linesep="\r\n")  # policy.SMTP with the same header classes: what the outbox stores
 
 
 class MailError(Exception):
@@ -191,7 +210,7 @@ def check_composed(message: EmailMessage, data: bytes) -> None:
         for value in values:  # what was put there holds no line break or encoded word itself
             if reason := text_refusal(value, one_line=True):
                 raise UnsafeMessageError(f"{name}: {reason}")
-    parsed = HEADERS.parsebytes(data)  # the headers are what is checked; the body is left unparsed
+    parsed = HEADERS.parsebytes(_head(data))  # the headers are what is checked; the body is not read
     put = Counter(name.lower() for name in message.keys())  # noqa: SIM118 (a message, not a dict)
     found = Counter(name.lower() for name in parsed.keys())  # noqa: SIM118
     if found != put:
@@ -223,14 +242,19 @@ def _bare(value: object) -> str:
 _RAW_HEADERS = BytesHeaderParser(policy=policy.compat32)  # plain strings: no header objects to build
 
 
+def _head(data: bytes) -> bytes:
+    """The header block of a serialised message (what a parser reads before the first empty line)."""
+    end = data.find(b"\r\n\r\n")
+    return data if end < 0 else data[:end + 2]
+
+
 def envelope_of(data: bytes) -> dict[str, Any]:
     """The SMTP envelope (sender and every recipient) of a serialised message, from its headers only.
 
     The headers are read as plain text and only the addresses taken out of them: the message was
     checked when it entered the outbox (``check_composed``), so this is the send path's one cheap look.
     """
-    end = data.find(b"\r\n\r\n")
-    headers = _RAW_HEADERS.parsebytes(data if end < 0 else data[:end + 2])
+    headers = _RAW_HEADERS.parsebytes(_head(data))
     senders = getaddresses(headers.get_all("sender") or headers.get_all("from") or [])
     recipients = [address for name in ("to", "cc", "bcc") for _, address in getaddresses(headers.get_all(name) or [])
                   if address]
