@@ -2,7 +2,8 @@
 
 A key is inserted once and its message never changes, so a replayed flow cannot send
 a second, different mail. Sending claims the row with a conditional update
-(pending → sending), so two processes never hand the same row to SMTP at once; a row
+(pending → sending), or stores it claimed at once when it goes to SMTP next (``enqueue_claimed``:
+one transaction, not two), so two processes never hand the same row to SMTP at once; a row
 left in 'sending' by a crashed sender is claimed again after ``stale_after``. The
 stored message carries its Message-ID, so such a re-send is recognisably the same
 mail (at-least-once delivery, de-duplicable by the receiver).
@@ -23,12 +24,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
@@ -49,8 +50,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from adapters.db import metadata
-from adapters.mail import POLICY, Envelope, Mailer, PermanentMailError, TemporaryMailError, check_composed
+from adapters.db import inserted_id, metadata
+from adapters.mail import POLICY, SMTP, Envelope, Mailer, PermanentMailError, TemporaryMailError, check_composed
 from domain.privacy import mentions
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def serialize(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=policy.SMTP)
+    """The message as it is stored and sent: ``policy.SMTP``'s bytes (CRLF), with our header classes."""
+    return message.as_bytes(policy=SMTP)
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -130,6 +132,13 @@ def message_text(data: bytes) -> str:
                 raw = part.get_payload(decode=True)
                 texts.append(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))
     return "\n".join(texts)
+
+
+class Claim(NamedTuple):
+    """A row taken for sending ('sending', claimed by us): its id and the bytes to send."""
+
+    row_id: int
+    mime: bytes
 
 
 class Outbox:
@@ -162,7 +171,17 @@ class Outbox:
         ``UnsafeMessageError`` (nothing stored) if the message does not parse back with
         exactly its own headers and recipients: an injected ``Bcc:`` never reaches SMTP.
         """
-        key, message = envelope.key, envelope.message()
+        return self._store(envelope, now, OutboxStatus.PENDING) is not None
+
+    def enqueue_claimed(self, envelope: Envelope, now: datetime) -> Claim | None:
+        """``enqueue`` and ``claim`` in one transaction, for a sender about to hand the message to SMTP
+        (``deliver(..., claimed=)``): the row goes in as 'sending', claimed at ``now``. None (nothing
+        changed) if the key is known. A sender that dies before recording the outcome leaves the row to
+        be claimed again after ``stale_after``, as after any claim: the same bytes, the same Message-ID."""
+        return self._store(envelope, now, OutboxStatus.SENDING)
+
+    def _store(self, envelope: Envelope, now: datetime, status: OutboxStatus) -> Claim | None:
+        message = envelope.message()
         message_id = message["Message-ID"]
         if not message_id:
             raise ValueError("a message needs a Message-ID before it goes into the outbox")
@@ -170,21 +189,19 @@ class Outbox:
         check_composed(message, mime)
         name, email = envelope.to
         row = {
-            "key": key, "message_id": str(message_id), "trajectory_id": envelope.trajectory_id,
+            "key": envelope.key, "message_id": str(message_id), "trajectory_id": envelope.trajectory_id,
             "template": envelope.template,
             "recipient_email": email, "recipient_name": name, "subject": envelope.subject,
-            "mime": mime, "status": OutboxStatus.PENDING.value, "attempts": 0, "last_error": "",
-            "created_at": _utc(now),
+            "mime": mime, "status": status.value, "attempts": 0, "last_error": "",
+            "created_at": _utc(now), "claimed_at": _utc(now) if status is OutboxStatus.SENDING else None,
         }
         with self.engine.begin() as conn:
-            if conn.execute(select(outbox.c.id).where(outbox.c.key == key)).first() is not None:
-                return False
             try:
-                with conn.begin_nested():
-                    conn.execute(insert(outbox).values(**row))
-            except IntegrityError:  # another process inserted it just now
-                return False
-        return True
+                with conn.begin_nested():  # a known key fails here alone; the transaction stays usable
+                    row_id = inserted_id(conn.execute(insert(outbox).values(**row)))
+            except IntegrityError:  # the key is known (stored earlier, or by another process just now)
+                return None
+        return Claim(row_id, mime)
 
     def record_merged(self, keys: Iterable[str], into: str, recipient: tuple[str, str], now: datetime) -> None:
         """Mark ``keys`` as sent inside the combined message ``into`` (one transaction with nothing else)."""
@@ -215,10 +232,10 @@ class Outbox:
         """Take the row for sending: its stored bytes; None if it is sent, failed, unknown, waiting out
         its backoff, or someone else is sending it."""
         claimed = self._claim(key, now, stale_after)
-        return claimed[1] if claimed else None
+        return claimed.mime if claimed else None
 
-    def _claim(self, key: str, now: datetime, stale_after: timedelta | None) -> tuple[int, bytes] | None:
-        """(row id, stored bytes) of the claimed row: one conditional UPDATE ... RETURNING."""
+    def _claim(self, key: str, now: datetime, stale_after: timedelta | None) -> Claim | None:
+        """The claimed row's id and stored bytes: one conditional UPDATE ... RETURNING."""
         now = _utc(now)
         stale_after = self.stale_after if stale_after is None else stale_after
         with self.engine.begin() as conn:
@@ -228,7 +245,7 @@ class Outbox:
                 .values(status=OutboxStatus.SENDING.value, claimed_at=now)
                 .returning(outbox.c.id, outbox.c.mime)
             ).first()
-        return (row.id, bytes(row.mime)) if row is not None else None
+        return Claim(row.id, bytes(row.mime)) if row is not None else None
 
     def mark_sent(self, key: str, now: datetime) -> None:
         """Sent; the body of an ephemeral message (``EPHEMERAL_TEMPLATES``) is dropped in the same statement."""
@@ -315,15 +332,17 @@ class Outbox:
             return list(conn.execute(select(outbox.c.key).where(waiting).order_by(outbox.c.id).limit(limit)).scalars())
 
     async def deliver(
-        self, key: str, mailer: Mailer, now: datetime, stale_after: timedelta | None = None
+        self, key: str, mailer: Mailer, now: datetime, stale_after: timedelta | None = None,
+        claimed: Claim | None = None,
     ) -> str:
         """Claim, send, record. Returns the row's status afterwards ('sent', 'sending', 'failed', or
-        'pending' while its backoff lasts).
+        'pending' while its backoff lasts). ``claimed``: the row is ours already (``enqueue_claimed``).
 
         A temporary failure leaves the row pending (due after its backoff) and re-raises, so the
         caller knows; a permanent one marks it failed, logs its row id and code, and returns 'failed'.
         """
-        claimed = self._claim(key, now, stale_after)
+        if claimed is None:
+            claimed = self._claim(key, now, stale_after)
         if claimed is None:
             current = self.status(key)
             if current is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -186,6 +186,16 @@ class Repository:
         if row is None:
             raise NotFound(f"person {person_id}")
         return _person(row)
+
+    def people_by_id(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        """Each of ``person_ids`` by id, in one query (a mail reads its mentee and mentor together)."""
+        wanted = set(person_ids)
+        with self.engine.connect() as conn:
+            found = {row["id"]: _person(row) for row in conn.execute(
+                select(people).where(people.c.id.in_(wanted))).mappings()}
+        if missing := wanted - found.keys():
+            raise NotFound(f"person {min(missing)}")
+        return found
 
     def application(self, person_id: int) -> Application:
         with self.engine.connect() as conn:

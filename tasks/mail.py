@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
 from adapters.mail import Envelope, TemporaryMailError
+from adapters.outbox import Claim
 from tasks.hao_messages import HaoMessage, compose_hao
 from tasks.messages import Direct, Letter, Message, compose_peer
 from wiring.bootstrap import Services
@@ -42,14 +43,19 @@ def compose(svc: Services, mail: Mail, now: datetime) -> Envelope:
 def post(svc: Services, mail: Mail, now: datetime, deliver: bool = True) -> bool:
     """Put ``mail`` in the outbox (composed once, only while its key is new) and try to deliver it;
     True if it was new. A delivery that fails is left to the timer sweep, which sends what is pending."""
-    fresh = False
+    fresh, claimed = False, None
     if not svc.outbox.known([mail.key]):
-        fresh = svc.outbox.enqueue(compose(svc, mail, now), now)
+        envelope = compose(svc, mail, now)
+        if deliver:  # stored and claimed in one transaction: the next step hands it to SMTP
+            claimed = svc.outbox.enqueue_claimed(envelope, now)
+            fresh = claimed is not None
+        else:
+            fresh = svc.outbox.enqueue(envelope, now)
         if fresh:
             logger().info("bericht %s klaargezet", mail.template)
     if deliver:
         try:
-            deliver_now(svc, mail.key, mail.template, now)
+            deliver_now(svc, mail.key, mail.template, now, claimed)
         except Exception as exc:  # stored: the sweep delivers it; ids only, a refusal may quote the address
             logger().warning("bezorging van %s mislukt (de timer-sweep probeert het opnieuw): %s", mail.template,
                              type(exc).__name__)
@@ -89,15 +95,15 @@ def post_all(svc: Services, mails: Iterable[Mail]) -> int:
     return sum(post(svc, mail, svc.clock.now()) for mail in unsent(svc, mails))
 
 
-def deliver_now(svc: Services, key: str, template: str, now: datetime) -> str:
-    """Hand the stored message to SMTP; the row's status afterwards.
+def deliver_now(svc: Services, key: str, template: str, now: datetime, claimed: Claim | None = None) -> str:
+    """Hand the stored message to SMTP (``claimed``: the row is ours already); the row's status afterwards.
 
     A server that cannot take it now (down, slow, 4xx) leaves it pending in the outbox, due again
     after its backoff, and the timer sweep sends it: no run fails or waits on a mail outage. The
     log names the template and the SMTP code, never the key (a letter's key holds the address).
     """
     try:
-        return run(svc.outbox.deliver(key, svc.mailer, now))
+        return run(svc.outbox.deliver(key, svc.mailer, now, claimed=claimed))
     except TemporaryMailError as exc:
         logger().warning("bericht %s wacht op de mailserver (%s); de timer-sweep verstuurt het", template, exc.code)
         return "pending"

@@ -178,9 +178,10 @@ class Parties:
 def parties(svc: Services, t: Trajectory, message: Message) -> Parties:
     """Who the message is about and to whom it goes, read from the database now."""
     s = svc.settings
-    mentee = _view(svc.repo.person(t.mentee_id))
     match = _relevant_match(t, message)
-    mentor = _view(svc.repo.person(match.mentor_id)) if match else None
+    found = svc.repo.people_by_id([t.mentee_id, match.mentor_id] if match else [t.mentee_id])
+    mentee = _view(found[t.mentee_id])
+    mentor = _view(found[match.mentor_id]) if match else None
     facilitator = PersonView(None, s.facilitator_name, s.facilitator_address, language=s.language)
     recipient = {Role.MENTEE: mentee, Role.MENTOR: mentor, Role.FACILITATOR: facilitator}[message.to]
     if recipient is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -79,6 +80,36 @@ def test_an_invitation_is_inline_and_attached() -> None:
     assert attachment.get_filename() == "invitation.ics"
     assert attachment.get_content_disposition() == "attachment"
     assert attachment.get_content() == data
+
+
+STORED = Path(__file__).with_name("invitation.eml")  # as Python 3.11's policy.SMTP wrote it before any speed-up
+
+
+def stored_invitation(name: str) -> bytes:
+    """The outbox's bytes of an invitation to ``name`` (a long one, quoted and encoded), boundaries numbered."""
+    from adapters.outbox import serialize
+
+    rendered = Rendered(subject=f"Uitnodiging: bijeenkomst één met {name}",
+                        text="Beste Zoë,\n\n" + "Tot dinsdag, om 14:00 = twee uur. " * 5 + "\n",
+                        html="<!DOCTYPE html><p>Beste Zoë,</p>\n")
+    starts = datetime(2021, 3, 9, 13, 0, tzinfo=UTC)
+    calendar = meeting_ics("m1@example.org", 0, "REQUEST", starts, starts + timedelta(minutes=90), "Bijeenkomst 1",
+                           "Geen reactie nodig", "Praktijk", SENDER, [("Anna", "anna@example.org")], NOW)
+    data = serialize(build_message(rendered, SENDER, (name, "zoe@example.org"), "<abc@example.org>", calendar,
+                                   "REQUEST", date=NOW))
+    seen: dict[bytes, bytes] = {}
+    return re.sub(rb"={15}\d+==", lambda m: seen.setdefault(m.group(0), b"BOUNDARY-%d" % len(seen)), data)
+
+
+def test_a_message_is_the_same_bytes_as_before_and_shares_nothing_that_changes() -> None:
+    """The send path parses and folds recurring headers once per process (issue 8): the bytes stay those of
+    policy.SMTP, the boundaries apart, and a message built between two others changes neither."""
+    name = 'Zoë "Anna" de Vries-Ünal, huisarts (waarneming) te Veldhoven en omstreken'
+    first = stored_invitation(name)
+    assert first == STORED.read_bytes()
+    other = stored_invitation("Bram")
+    assert b"To: Bram <zoe@example.org>" in other and other.count(b"BOUNDARY-1") == first.count(b"BOUNDARY-1")
+    assert stored_invitation(name) == first
 
 
 def test_method_must_match_the_calendar() -> None:

@@ -225,6 +225,34 @@ async def test_a_sender_that_crashed_after_the_hand_off_is_resent_with_the_same_
     assert box.rows()[0]["status"] == "sent"
 
 
+async def test_a_message_stored_claimed_is_sent_once_and_after_a_crash_again_the_same(
+    box: Outbox, smtp: MaildirServer
+) -> None:
+    """The send task stores and claims in one transaction: nobody else takes the row meanwhile, a known
+    key changes nothing, and a sender that died before the record leaves it to be claimed after the lease."""
+    key, other = "t7:k1-m1:invitation:mentee", "t7:k1-m1:invitation:mentor"
+    claimed = box.enqueue_claimed(invitation_message(key), NOW)
+    assert claimed is not None and parse(claimed.mime)["Message-ID"] == message_id_for(key, DOMAIN)
+    [row] = box.rows()
+    assert (row["status"], row["claimed_at"], row["id"]) == ("sending", NOW, claimed.row_id)
+    assert box.enqueue_claimed(invitation_message(key, "CANCEL"), NOW) is None
+    assert not box.enqueue(invitation_message(key, "CANCEL"), NOW)
+    assert box.claim(key, NOW + timedelta(minutes=1)) is None and box.pending_keys(now=NOW) == []
+    mailer = SmtpMailer("127.0.0.1", smtp.port)
+    assert await box.deliver(key, mailer, NOW, claimed=claimed) == "sent"
+    assert await box.deliver(key, mailer, NOW + timedelta(hours=1)) == "sent"
+
+    # The crash at the worst moment: handed to SMTP, the process gone before the record.
+    crashed = box.enqueue_claimed(invitation_message(other), NOW)
+    assert crashed is not None
+    await mailer.send(crashed.mime)
+    assert await box.deliver(other, mailer, NOW + timedelta(minutes=1)) == "sending"
+    assert await box.deliver(other, mailer, NOW + timedelta(minutes=11)) == "sent"
+    _first, second, third = smtp.messages()
+    assert second == third and second.replace(b"\n", b"\r\n") == crashed.mime  # the same bytes again
+    assert [r["status"] for r in box.rows()] == ["sent", "sent"]
+
+
 class RefusingHandler(MaildirHandler):
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         return "550 5.1.1 No such user here"
