@@ -4,17 +4,21 @@ One meeting keeps one UID for its whole life; every change raises SEQUENCE, so a
 calendar replaces the earlier version (REQUEST) or removes it (CANCEL). Attendees
 are asked not to reply (RSVP=FALSE): confirming goes through the portal link. The
 stamp is passed in, so the same meeting at the same sequence is the same bytes.
+
+``icalendar`` is imported by the functions that write a calendar: most runs send no invitation,
+and importing it costs more than writing one.
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import date, datetime
-from typing import Literal
-
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from typing import TYPE_CHECKING, Literal
 
 from domain.clock import AMSTERDAM
+
+if TYPE_CHECKING:
+    from icalendar import Timezone, vCalAddress
 
 PRODID = "-//Mentorschap huisartsenkring//mentorschap//NL"
 TZID = "Europe/Amsterdam"
@@ -26,6 +30,8 @@ _timezones: dict[int, Timezone] = {}
 
 def _vtimezone(year: int) -> Timezone:
     """Europe/Amsterdam around ``year`` (computing it is slow, so it is cached)."""
+    from icalendar import Timezone
+
     if year not in _timezones:
         _timezones[year] = Timezone.from_tzinfo(
             AMSTERDAM, tzid=TZID, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1)
@@ -40,6 +46,8 @@ def _vtimezone_lines(year: int) -> bytes:
 
 
 def _address(name: str, email: str, **params: str) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{email}")
     address.params["CN"] = vText(name)
     for key, value in params.items():
@@ -62,6 +70,8 @@ def meeting_ics(
 ) -> bytes:
     """A VCALENDAR with one VEVENT, times in Europe/Amsterdam with its VTIMEZONE (written once per year
     and set before the event, as ``Calendar.add_component`` would)."""
+    from icalendar import Calendar, Event
+
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
     for label, value in (("starts_at", starts_at), ("ends_at", ends_at), ("stamp", stamp)):

@@ -18,18 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Connection, DateTime, Engine, Integer, String, Table, insert, select, update
 
 from adapters.db import metadata
 from adapters.outbox import outbox
-from domain.hao.occasion_keys import HaoOccasion
-from domain.hao.owed import HaoOwed
-from domain.hao.people import HaoRole
 from domain.occasion_keys import read
 from domain.owed import WITH_TEXT, Owed
 from domain.people import Role
+
+if TYPE_CHECKING:  # programme B's owed mail, imported where a row of it is read (programme A's runs never do)
+    from domain.hao.owed import HaoOwed
 
 PEER, HAO = "t", "h"  # the first letter of each programme's outbox keys
 
@@ -106,10 +106,10 @@ def _row(o: Owed | HaoOwed, now: datetime) -> dict[str, Any]:
     """The row of ``o``: the fields that are not columns go to ``spec``, the occasions as their text."""
     spec: dict[str, Any] = {"occasion": o.occasion.key, "link": o.link, "link_ref": o.link_ref,
                             "link_extra": o.link_extra, "calendar": o.calendar, "extra": o.extra}
-    if isinstance(o, HaoOwed):
-        spec |= {"person_id": o.person_id, "conversation": o.conversation}
-    else:
+    if isinstance(o, Owed):
         spec |= {"meeting": o.meeting, "series": o.series.key if o.series else "", "order": o.order}
+    else:
+        spec |= {"person_id": o.person_id, "conversation": o.conversation}
     return {"key": o.key, "trajectory_id": o.trajectory_id, "template": o.template, "recipient": o.to.value,
             "spec": spec, "created_at": now, "settled_at": None}
 
@@ -122,6 +122,10 @@ def _owed(row: Any) -> Owed:
 
 
 def _hao_owed(row: Any) -> HaoOwed:
+    from domain.hao.occasion_keys import HaoOccasion
+    from domain.hao.owed import HaoOwed
+    from domain.hao.people import HaoRole
+
     spec = dict(row["spec"])  # the occasion as stored text: read back here, at the boundary
     spec["occasion"] = HaoOccasion.read(spec["occasion"])
     return HaoOwed(trajectory_id=row["trajectory_id"], template=row["template"], to=HaoRole(row["recipient"]), **spec)

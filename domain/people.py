@@ -70,9 +70,11 @@ class Address(BaseModel):
 
 
 class Application(BaseModel):
-    """What a GP fills in on the application form (aanmeldformulier)."""
+    """What a GP fills in on the application form (aanmeldformulier). Its validator is built when the
+    first application is checked (``defer_build``): ``EmailStr`` loads ``email_validator``, which compiles
+    its patterns, and a run that reads no application needs neither."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, defer_build=True)
 
     role: Role
     name: Line

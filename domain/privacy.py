@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.events import Event
-from domain.hao.trajectory import Consultation, Guidance, HaoTrajectory, Progress
-from domain.hao.trajectory import HistoryEntry as HaoEntry
 from domain.people import Role
 from domain.trajectory import HistoryEntry, Trajectory
+
+if TYPE_CHECKING:  # programme B's rules are in ``domain.hao.privacy``; programme A's runs never load its models
+    from domain.hao.trajectory import HistoryEntry as HaoEntry
 
 NAMELESS = "verwijderde deelnemer"
 ERASED = "[verwijderd]"
@@ -58,7 +59,7 @@ def mentions(text: str, words: Iterable[str]) -> bool:
     return any(w.lower() in low for w in words if w)
 
 
-class _Blank:
+class Blank:
     """Blanks texts and remembers what it blanked."""
 
     def __init__(self) -> None:
@@ -74,7 +75,7 @@ class _Blank:
 def forget_authors(t: Trajectory, authors: frozenset[Role], mentor_id: int | None = None) -> list[str]:
     """Blank the free texts of ``t`` written by ``authors`` (only in the matches of ``mentor_id``, when
     given); returns the texts blanked, to be looked for elsewhere (mail, Prefect)."""
-    blank = _Blank()
+    blank = Blank()
 
     for match in t.matches:
         if mentor_id is not None and match.mentor_id != mentor_id:
@@ -111,25 +112,6 @@ def _mentor_at(t: Trajectory, at: datetime) -> int | None:
     """The mentor of the match in force at ``at``: whose words a mentor's entry then holds."""
     mentors = [m.mentor_id for m in t.matches if m.proposed_at <= at]
     return mentors[-1] if mentors else None
-
-
-def forget_hao(t: HaoTrajectory) -> list[str]:
-    """Blank every free text of a hao trajectory (it is about its trainer); returns what was blanked."""
-    blank = _Blank()
-
-    if isinstance(t, Consultation):
-        t.question = blank(t.question)
-    if isinstance(t, Guidance):
-        for goal in t.goals:
-            goal.text = blank(goal.text)
-        if t.report is not None:
-            t.report.text = blank(t.report.text)
-            t.report.dissent = blank(t.report.dissent)
-    if isinstance(t, Progress):
-        for c in t.conversations:
-            if c.report is not None:
-                c.report.text = blank(c.report.text)
-    return blank.gone
 
 
 def ended_at(t: Trajectory) -> datetime | None:

@@ -21,9 +21,12 @@ from domain.trajectory import Meeting, Plan
 
 class MailContext(BaseModel):
     """What every mail of every programme says around its body: to whom, in which language, from which
-    programme, where the portal is and the recipient's personal link (if any)."""
+    programme, where the portal is and the recipient's personal link (if any).
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", frozen=True)
+    Every template's model builds its validator when it is first filled (``defer_build``): a run
+    imports the models of all templates and sends one or two."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", frozen=True, defer_build=True)
 
     person: object  # each programme's base says whose view of a person it is
     language: str

@@ -18,7 +18,7 @@ import os
 import threading
 from collections.abc import Coroutine, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -26,18 +26,22 @@ from prefect.exceptions import MissingContextError
 
 from adapters.mail import Envelope, TemporaryMailError
 from adapters.outbox import Claim
-from tasks.hao_messages import HaoMessage, compose_hao
 from tasks.messages import Direct, Letter, Message, compose_peer
 from wiring.bootstrap import Services
 
-Mail = Message | Letter | HaoMessage | Direct
+if TYPE_CHECKING:  # programme B's requests; its composer is imported by ``compose`` on use
+    from tasks.hao_messages import HaoMessage
+
+Mail: TypeAlias = "Message | Letter | HaoMessage | Direct"
 
 
 def compose(svc: Services, mail: Mail, now: datetime) -> Envelope:
     """The envelope of ``mail``, made by its programme's composer from the database's current state."""
-    if isinstance(mail, HaoMessage):
-        return compose_hao(svc, mail, now)
-    return compose_peer(svc, mail, now)
+    if isinstance(mail, Message | Letter | Direct):
+        return compose_peer(svc, mail, now)
+    from tasks.hao_messages import compose_hao  # imported here: a programme A run never loads B's composer
+
+    return compose_hao(svc, mail, now)
 
 
 def post(svc: Services, mail: Mail, now: datetime, deliver: bool = True) -> bool:

@@ -17,9 +17,10 @@ from pydantic import BaseModel
 from adapters.personal_data import PersonalData, Rows
 from adapters.prefect_privacy import Scope
 from domain.errors import DomainError
+from domain.hao.privacy import forget_hao
 from domain.hao.trajectory import HaoTrajectory
 from domain.people import Role
-from domain.privacy import forget_authors, forget_hao, needles, scrub
+from domain.privacy import forget_authors, needles, scrub
 from domain.trajectory import Trajectory
 from domain.waits import RunKind, Subject
 from wiring.bootstrap import Services

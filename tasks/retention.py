@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from adapters.personal_data import PersonalData, Rows
 from domain.events import Event
+from domain.hao.privacy import forget_hao
 from domain.hao.trajectory import HaoTrajectory
 from domain.hao.trajectory import HistoryEntry as HaoEntry
 from domain.privacy import (
@@ -20,7 +21,6 @@ from domain.privacy import (
     ended_at,
     expired,
     forget_authors,
-    forget_hao,
     retention_done,
     scrub,
 )
