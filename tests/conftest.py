@@ -65,10 +65,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass runs only what runs on our database as the tier gives it (``db_url`` in the
-    integration tier, ``served_database`` in the flow tier): the rest (mail, calendars, the tests that pick
-    SQLite and PostgreSQL themselves, the two-worker test that is PostgreSQL throughout) ran the same in the
-    first pass."""
+    """``SHARED_STACK`` must name exactly the modules using the shared stack; a served test gets ten
+    minutes. The PostgreSQL pass runs only what runs on our database as the tier gives it (``db_url`` in
+    the integration tier, ``served_database`` in the flow tier): the rest (mail, calendars, the tests that
+    pick SQLite and PostgreSQL themselves, the two-worker test that is PostgreSQL throughout) ran the same
+    in the first pass."""
     for item in items:
         module = getattr(item, "module", None)
         shares = "stack" in getattr(item, "fixturenames", ()) and not hasattr(module, "stack")
