@@ -45,11 +45,14 @@ class _ForkserverMultiprocessing:
         return multiprocessing.get_context("forkserver")
 
 
-def install() -> None:
-    """Make the runner's flow-run processes fork from a preloaded forkserver (call before ``serve``)."""
+def install(discard_output: bool = False) -> None:
+    """Make the runner's flow-run processes fork from a preloaded forkserver (call before ``serve``).
+
+    ``discard_output``: the forked runs write nothing to this process's output, as a work pool whose
+    job has ``stream_output`` off (ours: ``deployments.register``) wants; their logs go to Prefect."""
     import prefect.flow_engine
 
-    multiprocessing.set_forkserver_preload(PRELOAD)
+    multiprocessing.set_forkserver_preload([*(["deployments.warm_quiet"] if discard_output else []), *PRELOAD])
     prefect.flow_engine.multiprocessing = _ForkserverMultiprocessing()  # type: ignore[assignment]  # a stand-in module
 
 
@@ -72,12 +75,22 @@ async def _serve(served: list[RunnerDeployment], limit: int) -> None:
     for deployment in served:
         assert deployment.entrypoint is not None
         deployment_id = await runner.aadd_deployment(deployment)
-        runner._deployment_registry.register_flow(deployment_id, _flow_of(deployment.entrypoint))
+        runner._deployment_registry.register_flow(deployment_id, flow_of(deployment.entrypoint))
     await runner.start()
 
 
-def _flow_of(entrypoint: str) -> Any:
-    """The flow object of ``flows/trajectory.py:mentee_trajectory``, imported as its module (so the
-    call Prefect pickles for the child names it by reference, and the forkserver has it loaded)."""
-    path, name = entrypoint.rsplit(":", 1)
-    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+def entrypoint_module(entrypoint: str) -> tuple[str, str]:
+    """(module, flow function) of a file-path entrypoint ``flows/trajectory.py:mentee_trajectory`` or a
+    module-path one ``flows.trajectory.mentee_trajectory``."""
+    if ":" in entrypoint:
+        path, name = entrypoint.rsplit(":", 1)
+        return path.removesuffix(".py").replace("/", "."), name
+    module, _, name = entrypoint.rpartition(".")
+    return module, name
+
+
+def flow_of(entrypoint: str) -> Any:
+    """The flow object of an entrypoint, imported as its module (so the call Prefect pickles for the
+    child names it by reference, and the forkserver has it loaded)."""
+    module, name = entrypoint_module(entrypoint)
+    return getattr(importlib.import_module(module), name)

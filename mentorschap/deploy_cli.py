@@ -12,7 +12,7 @@ from mentorschap.cli import app
 @app.command()
 def deploy(pool: Annotated[str | None, typer.Option(help="work pool (MENTORSCHAP_WORK_POOL)")] = None) -> None:
     """Create the process work pool if missing and register every deployment to it (run again after an
-    upgrade or a new cohort); start workers with `prefect worker start --pool NAME --type process`."""
+    upgrade or a new cohort); start workers with `python -m deployments.worker --pool NAME`."""
     from deployments.register import register
     from wiring.settings import Settings
 

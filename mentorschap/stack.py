@@ -190,13 +190,14 @@ class Stack:
                            stdout=out, stderr=subprocess.STDOUT, check=True, timeout=300)
 
     def start_worker(self, name: str, pool: str, limit: int = 8) -> subprocess.Popen:
-        """A process worker of ``pool`` with a PREFECT_HOME and temp folder of its own, as on a machine of
-        its own; its flow runs import the installed code (the deployments' module-path entrypoints)."""
+        """A process worker of ``pool`` (``deployments.worker``, as production's units start it) with a
+        PREFECT_HOME and temp folder of its own, as on a machine of its own; its flow runs import the
+        installed code (the deployments' module-path entrypoints), or fork warm with MENTORSCHAP_WARM_START."""
         own = self.home / name
         (own / "tmp").mkdir(parents=True, exist_ok=True)
         env = {**self.env, "PREFECT_HOME": str(own / "prefect"), "TMPDIR": str(own / "tmp")}
-        return self.spawn(name, [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
-                                 "--type", "process", "--name", name, "--limit", str(limit)], env=env)
+        return self.spawn(name, [sys.executable, "-m", "deployments.worker", "--pool", pool, "--name", name,
+                                 "--limit", str(limit)], env=env)
 
     def start_mailserver(self, maildir: Path, port: int) -> None:
         self.spawn("smtp", [sys.executable, "-m", "demo.mailserver", "--maildir", str(maildir), "--port", str(port)])
@@ -270,7 +271,7 @@ FORKSERVER, RESOURCE_TRACKER = b"multiprocessing.forkserver", b"multiprocessing.
 
 
 def flow_run_processes(runner: int) -> list[int]:
-    """The flow-run processes of a runner: its children, or with the warm start the forkserver's (the
+    """The flow-run processes of a runner or worker: its children, or with the warm start the forkserver's (the
     forkserver and multiprocessing's resource tracker are not runs: they stay while the runner lives)."""
     found = []
     for child in _children(runner):

@@ -24,9 +24,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mentorschap.stack import ROOT, Stack, _children, free_port, project_env, stack_environment
+from mentorschap.stack import ROOT, Stack, _children, flow_run_processes, free_port, project_env, stack_environment
 from tests.postgres import cluster, database
-from tests.stack import AUTH, flush_prefect_client, svc
+from tests.stack import AUTH, flush_prefect_client, svc, warm_start
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,8 @@ def stack():
                # Production's services: a run left Late or Pending by a killed worker is seen again.
                "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "true",
                "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "true",
-               "PREFECT_WORKER_QUERY_SECONDS": "1"}
+               "PREFECT_WORKER_QUERY_SECONDS": "1",
+               **warm_start()}  # make test: the workers' runs fork from their preloaded forkservers
         s = Stack.create(home, env, auth=AUTH)
         from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
@@ -102,6 +103,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
 def rss_mb(pid: int) -> float:
     try:
         line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
@@ -119,19 +127,25 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Sampler:
-    """Each worker's memory, and per flow-run process (a worker's child with its own children: one wake,
-    a cohort step or a sweep) how long it held a slot, its memory and CPU, sampled every half second."""
+    """Each worker's memory, and per flow-run process (one wake, a cohort step or a sweep: a worker's child,
+    or with the warm start its forkserver's) how long it held a slot, its memory and CPU (its own children
+    counted), sampled every half second."""
 
     def __init__(self, stack: Stack) -> None:
         self.pids = {name: stack.procs[name].pid for name in WORKERS}
         self.worker_rss = dict.fromkeys(WORKERS, 0.0)
         self.runs: dict[int, dict[str, float]] = {}  # child pid -> first, last, rss, cpu
+        self.started = Counter[bool]()  # new runs by whether the worker started them itself (not its forkserver)
 
     def sample(self) -> None:
         now = time.monotonic()
         for name, pid in self.pids.items():
-            self.worker_rss[name] = max(self.worker_rss[name], rss_mb(pid))
-            for child in _children(pid):
+            runs = flow_run_processes(pid)
+            resident = [pid, *(c for c in _children(pid) if c not in runs)]  # with the warm start: its forkserver
+            self.worker_rss[name] = max(self.worker_rss[name], sum(rss_mb(p) for p in resident))
+            for child in runs:
+                if child not in self.runs:
+                    self.started[parent(child) == pid] += 1  # 0 (unknown: it had ended) counts as forked
                 tree = [child, *descendants(child)]
                 run = self.runs.setdefault(child, {"first": now, "last": now, "rss": 0.0, "cpu": 0.0})
                 run["last"] = now
@@ -226,9 +240,13 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
         log = (stack.logs / f"{name}.log").read_text(errors="replace")
         tried, not_run = Counter(SUBMITTING.findall(log)), Counter(NOT_RUN.findall(log))
         submitted[name] = sum(max(0, tried[run] - not_run[run]) for run in runs)
-    assert all(submitted[name] > 0 for name in WORKERS), submitted
-
     print(f"\ntwo workers: {elapsed:.0f}s from application to closure; trajectory submissions {dict(submitted)}; "
           f"wakes {sum(svc().run_store.wakes(Subject.trajectory(t)) for t in tids)}; messages {len(message_ids)}; "
           f"{sampler.figures()}; worker RSS MB {({k: round(v) for k, v in sampler.worker_rss.items()})}; "
-          f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
+          f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}; {dict(sampler.started)} runs started by the worker "
+          "itself (True) or forked by its forkserver (False)")
+    assert all(submitted[name] > 0 for name in WORKERS), submitted
+    if stack.env.get("MENTORSCHAP_WARM_START") == "1":  # the runs forked from the workers' forkservers
+        assert sampler.started[False] > 0 and sampler.started[True] == 0, sampler.started
+    else:
+        assert sampler.started[True] > 0, sampler.started

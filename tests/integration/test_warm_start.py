@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from uuid import UUID, uuid4
 
 import pytest
 from prefect import flow
@@ -49,3 +51,47 @@ def test_importing_what_the_forkserver_preloads_starts_no_thread() -> None:
             "print(threading.active_count())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "1"
+
+
+class _Deployments:
+    """The worker's Prefect client, as far as ``WarmProcessWorker`` reads it: deployments by id."""
+
+    def __init__(self, entrypoints: dict[UUID, str]) -> None:
+        self.entrypoints = entrypoints
+        self.reads: list[UUID] = []
+
+    async def read_deployment(self, deployment_id: UUID) -> SimpleNamespace:
+        self.reads.append(deployment_id)
+        return SimpleNamespace(entrypoint=self.entrypoints[deployment_id])
+
+
+async def test_the_worker_forks_only_our_preloaded_flows_and_asks_for_a_deployment_once() -> None:
+    from prefect.client.schemas.objects import FlowRun
+
+    import flows.trajectory
+    from deployments.worker import WarmProcessWorker
+
+    ours, by_path, foreign = uuid4(), uuid4(), uuid4()
+    client = _Deployments({ours: "flows.trajectory.mentee_trajectory", by_path: "flows/sweep.py:timer_sweep",
+                           foreign: "somebody.elses:flow"})
+    worker = WarmProcessWorker(work_pool_name="pool")
+    worker.warm = True
+    worker._client = client  # type: ignore[assignment]  # the worker's client, unstarted
+
+    def run_of(deployment_id: UUID | None) -> FlowRun:
+        return FlowRun(flow_id=uuid4(), deployment_id=deployment_id)
+
+    assert await worker._flow(run_of(ours)) is flows.trajectory.mentee_trajectory
+    assert await worker._flow(run_of(ours)) is flows.trajectory.mentee_trajectory
+    assert (await worker._flow(run_of(by_path))).name == "timer-sweep"
+    # Not ours: Prefect's usual new interpreter, and its module is never imported into the worker.
+    assert await worker._flow(run_of(foreign)) is None and "somebody" not in sys.modules
+    assert await worker._flow(run_of(None)) is None
+    assert client.reads == [ours, by_path, foreign]
+
+
+def test_a_worker_forkserver_writes_nothing_to_the_worker_output() -> None:
+    """Runs forked from a worker's forkserver write no console line (run names) to the worker's journal."""
+    code = "import os, sys; import deployments.warm_quiet; print('run'); os.write(2, b'engine')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, check=True)
+    assert done.stdout == b"" and done.stderr == b""
