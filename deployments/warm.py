@@ -22,6 +22,7 @@ import asyncio
 import importlib
 import multiprocessing
 import multiprocessing.context
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,7 +33,14 @@ PRELOAD = [
     "prefect", "prefect.flow_engine", "prefect.runner", "wiring.bootstrap", "flows.trajectory", "flows.cohort",
     "flows.sweep", "flows.retention", "flows.hao.consultation", "flows.hao.guidance", "flows.hao.progress",
     "flows.hao.support", "flows.hao.sweep",
+    # What a run imports on first use (a profile of warm wakes, py-spy): Prefect's task engine, the
+    # mail's address check, the console's emoji table, calendar files, links; numpy and scipy (about
+    # 1.3 CPU-s) for a rematch's proposal and a cohort's matching.
+    "prefect.task_engine", "email_validator", "rich._emoji_codes", "icalendar", "adapters.links",
+    "domain.matching",
 ]
+# numpy's OpenBLAS starts a thread pool when it is imported: one thread, so the forkserver has none.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 class _ForkserverMultiprocessing:
@@ -52,6 +60,7 @@ def install(discard_output: bool = False) -> None:
     job has ``stream_output`` off (ours: ``deployments.register``) wants; their logs go to Prefect."""
     import prefect.flow_engine
 
+    os.environ.update(ONE_THREAD)  # the forkserver inherits this process's environment
     multiprocessing.set_forkserver_preload([*(["deployments.warm_quiet"] if discard_output else []), *PRELOAD])
     prefect.flow_engine.multiprocessing = _ForkserverMultiprocessing()  # type: ignore[assignment]  # a stand-in module
 

@@ -23,9 +23,11 @@ def probe(out: str) -> None:
 
 
 @pytest.fixture
-def installed():
+def installed(monkeypatch):
     import prefect.flow_engine
 
+    for key in warm.ONE_THREAD:  # install sets them; put back as they were afterwards
+        monkeypatch.setenv(key, os.environ.get(key, ""))
     before = prefect.flow_engine.multiprocessing
     warm.install()
     yield
@@ -46,11 +48,18 @@ def test_a_flow_run_forks_from_the_preloaded_forkserver(installed, tmp_path) -> 
 
 
 def test_importing_what_the_forkserver_preloads_starts_no_thread() -> None:
-    """Forking a process with threads can deadlock Prefect's engine: the preload must leave one thread."""
-    code = (f"import importlib, threading; [importlib.import_module(m) for m in {warm.PRELOAD!r}]; "
-            "print(threading.active_count())")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.strip() == "1"
+    """Forking a process with threads can deadlock Prefect's engine: the preload must leave one thread,
+    native ones (numpy's OpenBLAS pool) counted, in the environment ``install`` gives the forkserver."""
+    code = (f"import importlib, os, threading; [importlib.import_module(m) for m in {warm.PRELOAD!r}]; "
+            "print(threading.active_count(), len(os.listdir('/proc/self/task')))")
+    env = {key: value for key, value in os.environ.items() if key not in warm.ONE_THREAD}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                          env={**env, **warm.ONE_THREAD})
+    assert done.stdout.split() == ["1", "1"]
+    # Without it numpy's pool is there: the setting is what keeps the forkserver single-threaded.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                          env=env)
+    assert int(done.stdout.split()[1]) > 1
 
 
 class _Deployments:
