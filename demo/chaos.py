@@ -4,7 +4,7 @@ An operator's worst day (issue 11.4): in turn the runner, a running flow-run pro
 Prefect server, the portal and the SMTP server are killed, each restarted at once with the
 same command and environment, at least ``--kills`` times. Afterwards every trajectory must
 have ended, no Message-ID may be in the Maildir twice, and nothing a run without kills sent
-may be missing (the set of (template, recipient) of a demo's database, ``--baseline``; run
+may be missing (the set of (template, recipient) of a finished demo's database, ``--baseline``;
 without one, a demo without kills runs first), nor a signature or a facilitator's form.
 Prints one line ``kills=N finished=N/N missing=N duplicated=N``; exits 1 when something is
 missing or doubled. Not part of ``make test``: it takes as long as the demo, and longer.
@@ -212,6 +212,12 @@ def sent_pairs(database: Path) -> set[tuple[str, str]]:
         return {(t, r) for t, r in rows if t not in TIMED}
 
 
+def finished_demo(database: Path) -> bool:
+    """Whether ``database`` is a demo's that ended: it wrote ``summary.json`` beside it. A demo that timed
+    out sent only part of its mail, and comparing with it would hide what a chaos run missed."""
+    return database.is_file() and (database.parent / "summary.json").is_file()
+
+
 def undelivered(database: Path) -> list[str]:
     """Keys of messages that never went out (still pending, or failed)."""
     with sqlite3.connect(database) as conn:
@@ -267,8 +273,8 @@ def run(min_kills: int, gap: tuple[float, float], baseline: Path | None, seed: i
     os.environ.setdefault("DEMO_DAYS_PER_SECOND", DAYS_PER_SECOND)
     import demo.__main__ as demo
 
-    if baseline is None or not baseline.exists():
-        print("chaos: no baseline: the demo without kills first", flush=True)
+    if baseline is None or not finished_demo(baseline):
+        print("chaos: no finished demo to compare with: the demo without kills first", flush=True)
         if demo.main(HOME / "baseline", CHAOS_ENV) != 0:
             print("chaos: the demo without kills did not finish", file=sys.stderr)
             return 1
@@ -322,7 +328,7 @@ def main() -> int:
     parser.add_argument("--gap", type=float, nargs=2, default=(12.0, 25.0), metavar=("MIN", "MAX"),
                         help="seconds between kills, drawn at random")
     parser.add_argument("--baseline", type=Path, default=ROOT / "var" / "demo" / "mentorschap.db",
-                        help="the database of a demo without kills (default: the last `make demo`)")
+                        help="the database of a demo without kills that ended (default: the last `make demo`)")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     return run(args.kills, (args.gap[0], args.gap[1]), args.baseline, args.seed)

@@ -8,7 +8,7 @@ import mailbox
 from email.message import EmailMessage
 from pathlib import Path
 
-from demo.chaos import message_ids
+from demo.chaos import finished_demo, message_ids
 
 
 def mail(message_id: str) -> bytes:
@@ -28,3 +28,14 @@ def test_a_half_written_file_in_tmp_is_no_delivery_but_two_in_new_and_cur_are_a_
     read = tmp_path / "maildir" / "new" / key
     read.rename(tmp_path / "maildir" / "cur" / f"{key}:2,S")  # read, as a mail program moves it to cur/
     assert message_ids(tmp_path / "maildir") == {"<a@example.org>": 1, "<b@example.org>": 2}
+
+
+def test_only_a_demo_that_ended_is_a_baseline(tmp_path: Path) -> None:
+    """A demo that timed out (found: one whose mentors were all refused) leaves its database without
+    ``summary.json``: chaos runs its own demo without kills rather than compare with part of the mail."""
+    database = tmp_path / "mentorschap.db"
+    assert not finished_demo(database)
+    database.write_bytes(b"")
+    assert not finished_demo(database)
+    (tmp_path / "summary.json").write_text("{}")
+    assert finished_demo(database)
