@@ -101,7 +101,7 @@ with warnings.catch_warnings():  # it takes the key "process" in this process's 
             return ProcessWorkerResult(status_code=execution.status_code, identifier=str(execution.handle.pid))
 
         async def _flow(self, flow_run: FlowRun) -> Any:
-            """The flow object of the run's deployment when it is one of ours (preloaded), else None."""
+            """The flow object of the run's deployment when it is one of our flows (preloaded), else None."""
             if flow_run.deployment_id is None:
                 return None
             cache = self.__dict__.setdefault("_flows", {})
@@ -109,7 +109,8 @@ with warnings.catch_warnings():  # it takes the key "process" in this process's 
                 deployment = await self.client.read_deployment(flow_run.deployment_id)
                 entrypoint = deployment.entrypoint or ""
                 module, _ = warm.entrypoint_module(entrypoint)
-                cache[flow_run.deployment_id] = warm.flow_of(entrypoint) if module in warm.PRELOAD else None
+                ours = module.startswith("flows.") and module in warm.PRELOAD
+                cache[flow_run.deployment_id] = warm.flow_of(entrypoint) if ours else None
             return cache[flow_run.deployment_id]
 
 

@@ -80,9 +80,9 @@ async def test_the_worker_forks_only_our_preloaded_flows_and_asks_for_a_deployme
     import flows.trajectory
     from deployments.worker import WarmProcessWorker
 
-    ours, by_path, foreign = uuid4(), uuid4(), uuid4()
+    ours, by_path, foreign, preloaded_not_a_flow = uuid4(), uuid4(), uuid4(), uuid4()
     client = _Deployments({ours: "flows.trajectory.mentee_trajectory", by_path: "flows/sweep.py:timer_sweep",
-                           foreign: "somebody.elses:flow"})
+                           foreign: "somebody.elses:flow", preloaded_not_a_flow: "prefect.flow"})
     worker = WarmProcessWorker(work_pool_name="pool")
     worker.warm = True
     worker._client = client  # type: ignore[assignment]  # the worker's client, unstarted
@@ -95,8 +95,9 @@ async def test_the_worker_forks_only_our_preloaded_flows_and_asks_for_a_deployme
     assert (await worker._flow(run_of(by_path))).name == "timer-sweep"
     # Not ours: Prefect's usual new interpreter, and its module is never imported into the worker.
     assert await worker._flow(run_of(foreign)) is None and "somebody" not in sys.modules
+    assert await worker._flow(run_of(preloaded_not_a_flow)) is None  # preloaded, but not one of our flows
     assert await worker._flow(run_of(None)) is None
-    assert client.reads == [ours, by_path, foreign]
+    assert client.reads == [ours, by_path, foreign, preloaded_not_a_flow]
 
 
 def test_a_worker_forkserver_writes_nothing_to_the_worker_output() -> None:
