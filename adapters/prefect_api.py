@@ -25,6 +25,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import FlowRun, State, StateType
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
@@ -163,6 +164,15 @@ class PrefectRuns:
             found[str(run.id)] = condition(run, now, self.stuck_after, self.lost_after)
         return found
 
+    def unfinished(self) -> set[str]:
+        """Ids of the runs Prefect shows Crashed, Pending or Running, newest first, one page: what a kill
+        may have left, whatever our database says of their subjects (``condition`` judges each)."""
+        kinds = FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.PENDING, StateType.RUNNING])
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=kinds)),
+                                         sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=READ_PAGE)
+        return {str(run.id) for run in runs}
+
     def left_behind(self, flow_names: tuple[str, ...], within: timedelta = LEFT_BEHIND_WITHIN) -> list[str]:
         """Runs of ``flow_names`` meant to start in the last ``within`` that a kill left Crashed or stuck."""
         now = datetime.now(UTC)
@@ -241,6 +251,9 @@ class RunControl:
 
     def conditions(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
         return self.api.conditions(run_ids) if run_ids else {}
+
+    def unfinished(self) -> set[str]:
+        return self.api.unfinished()
 
     def waiting_at(self, subject: Subject) -> tuple[str | None, WaitKey | None]:
         """(flow run id, wait key) when the run is suspended at the key in our database."""

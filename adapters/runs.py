@@ -11,6 +11,7 @@ Register the table by importing this module (``adapters.db`` does).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
@@ -108,17 +109,21 @@ class RunStore:
             row = conn.execute(self._select(subject.kind).where(s.id == key)).first()
         return _state(row) if row is not None else None
 
-    def all(self, kinds: tuple[RunKind, ...] = tuple(RunKind)) -> list[RunState]:
-        """Every subject that is not ended or whose run still waits, for the sweep.
+    def all(self, kinds: tuple[RunKind, ...] = tuple(RunKind), also: Collection[str] = ()) -> list[RunState]:
+        """Every subject that is not ended or whose run still waits, for the sweep, and those whose run is
+        one of ``also`` (flow run ids).
 
         An ended subject whose run still waits is one too: the act that ended it may have
-        lost its wake-up, and only a woken run sends the closing mail and completes.
+        lost its wake-up, and only a woken run sends the closing mail and completes. So is one
+        whose run a kill left before its first wait (Pending or Crashed: Prefect names them,
+        ``also``) while its people went on to the end without it (found by ``make chaos``).
         """
         found: list[RunState] = []
         with self.engine.connect() as conn:
             for kind in kinds:
                 s = SUBJECTS[kind]
-                query = self._select(kind).where(or_(~s.ended, runs.c.wait_label.is_not(None))).order_by(s.id)
+                swept = or_(~s.ended, runs.c.wait_label.is_not(None), runs.c.flow_run_id.in_(list(also)))
+                query = self._select(kind).where(swept).order_by(s.id)
                 found += [_state(r) for r in conn.execute(query)]
         return found
 

@@ -104,13 +104,18 @@ def due_runs(svc: Services, kinds: tuple[RunKind, ...], due: Callable[[RunState,
     """Every run of ``kinds`` the sweep must act on, and why: one rule set for every kind
     (``domain.waits.why_wake``); only ``due`` (the clock made a wait due) differs per kind."""
     now = svc.clock.now()
-    rows = svc.run_store.all(kinds)
     if conditions is None:
         try:
+            # With the subjects whose run Prefect shows Pending, Running or Crashed even if they ended
+            # without it: a run a kill left before its first wait never waited, so nothing else finds it.
+            rows = svc.run_store.all(kinds, also=svc.control.unfinished())
             conditions = svc.control.conditions([r.flow_run_id for r in rows if r.flow_run_id])
         except Exception as exc:  # Prefect down or restarting: only the runs never started can be helped now
             log.warning("Prefect niet bereikbaar (%s); de volgende sweep kijkt opnieuw", type(exc).__name__)
+            rows = svc.run_store.all(kinds)
             return [(row, Why.START) for row in rows if why_wake(row, None, None, due=False) is Why.START]
+    else:
+        rows = svc.run_store.all(kinds)
     found: list[tuple[RunState, Why]] = []
     for row in rows:
         state, paused_at = conditions.get(row.flow_run_id or "", (None, None))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from prefect import flow
 from prefect.client.orchestration import get_client
-from prefect.states import Completed, Crashed, Running
+from prefect.states import Completed, Crashed, Paused, Pending, Running
 from prefect.testing.utilities import prefect_test_harness
 
 from adapters.prefect_api import ONE_OFF_FLOWS, PrefectRuns
@@ -28,10 +28,15 @@ def test_a_crashed_or_lost_one_off_run_is_found_and_a_finished_one_or_a_sweep_is
         crashed = client.create_flow_run(information, state=Crashed())
         running = client.create_flow_run(information, state=Running())
         client.create_flow_run(information, state=Completed())
-        client.create_flow_run(sweep, state=Crashed())
+        swept = client.create_flow_run(sweep, state=Crashed())
         assert PrefectRuns().left_behind(ONE_OFF_FLOWS) == [str(crashed.id)]  # Running: not lost yet
         lost = PrefectRuns(lost_after=timedelta(0)).left_behind(ONE_OFF_FLOWS)
         assert sorted(lost) == sorted([str(crashed.id), str(running.id)])
+        # What the sweep adds to the subjects it looks at (an ended one's run a kill left): every run
+        # Prefect shows Crashed, Pending or Running, of whatever flow; not a finished or a paused one.
+        submitting = client.create_flow_run(information, state=Pending(name="Submitting"))
+        client.create_flow_run(information, state=Paused(pause_key="trajectory-1-w001-plan"))
+        assert PrefectRuns().unfinished() == {str(r.id) for r in (crashed, running, swept, submitting)}
 
 
 def test_a_run_is_revived_only_while_it_is_still_crashed_stuck_or_failed():
@@ -39,7 +44,7 @@ def test_a_run_is_revived_only_while_it_is_still_crashed_stuck_or_failed():
     could not suspend ("Received unexpected state from API: Herstart") and stayed Failed while its
     trajectory went on. The state is read again right before, a failed run is revived, a run that keeps
     failing without reaching a wait is left to a person."""
-    from prefect.states import Failed, Paused, Pending
+    from prefect.states import Failed
 
     from adapters.prefect_api import FAILURES_IN_A_ROW
 

@@ -22,6 +22,10 @@ class FakePrefect:
     busy: int = 0  # how many resumes it answers as busy first
     resumed: list[dict[str, Any]] = field(default_factory=list)
     rescheduled: list[str] = field(default_factory=list)
+    left: set[str] = field(default_factory=set)  # the runs it shows Crashed, Pending or Running
+
+    def unfinished(self) -> set[str]:
+        return self.left
 
     def conditions(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
         state = self.shown.pop(0) if len(self.shown) > 1 else self.shown[0]
@@ -139,6 +143,31 @@ def test_a_crashed_or_stuck_run_is_scheduled_again_even_while_our_database_holds
         assert [(row.subject, why.value) for row, why in found] == [(subject, "revive")]
         assert tasks.runs.act_on(svc, found, lambda s: None) == {"revive": 1}
         assert prefect.rescheduled == [RUN]
+
+
+def test_a_run_left_submitting_is_revived_though_its_subject_ended_without_it(stores):  # noqa: F811
+    """make chaos: a consultation's run, caught by a runner kill while being submitted, stayed Pending
+    ("Submitting") for 17 minutes while its people took the consultation to its end: it had opened no
+    wait, so the sweep never looked at it, and the demo waited for it to complete."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    import tasks.runs
+    from domain.people import Role
+    from domain.waits import STUCK
+
+    repo, _, _, runs = stores
+    t = new_trajectory(repo)
+    subject = Subject.trajectory(t.id)
+    runs.set_flow_run(subject, RUN)
+    repo.change(t.id, lambda t: t.withdraw(Role.MENTEE, "verhuisd", NOW), NOW)
+    for left, expected in ((set(), []), ({RUN}, [(subject, "revive")])):
+        prefect = FakePrefect([(STUCK, None)], left=left)
+        svc = SimpleNamespace(control=control(runs, prefect), run_store=runs,
+                              clock=SimpleNamespace(now=lambda: datetime.now(UTC)))
+        found = tasks.runs.due_runs(svc, (subject.kind,), lambda row, now: False)
+        assert [(row.subject, why.value) for row, why in found] == expected
+    assert tasks.runs.act_on(svc, found, lambda s: None) == {"revive": 1} and prefect.rescheduled == [RUN]
 
 
 def test_a_run_of_a_flow_that_runs_once_on_a_date_left_behind_by_a_kill_is_scheduled_again(stores):  # noqa: F811

@@ -78,6 +78,20 @@ def test_an_ended_subject_is_swept_only_while_its_run_still_waits(stores):
     assert runs.all() == []
 
 
+def test_an_ended_subject_whose_run_prefect_shows_unfinished_is_swept(stores):
+    """make chaos: a consultation's run was caught by a runner kill while being submitted (Pending for good)
+    and its people took it to its end without the run; no wait was ever opened, so the sweep never looked."""
+    repo, _, _, runs = stores
+    t = new_trajectory(repo)
+    subject = Subject.trajectory(t.id)
+    runs.set_flow_run(subject, "run-left-submitting")
+    repo.change(t.id, lambda t: t.withdraw(Role.MENTEE, "verhuisd", NOW), NOW)
+    assert runs.all() == []
+    assert runs.all(also={"another-run"}) == []
+    [found] = runs.all(also={"another-run", "run-left-submitting"})
+    assert (found.subject, found.flow_run_id, found.ended, found.wait) == (subject, "run-left-submitting", True, None)
+
+
 def test_a_refusal_is_kept_with_the_run_until_the_next_wake_up_says_otherwise(stores):
     repo, _, _, runs = stores
     subject = Subject.trajectory(new_trajectory(repo).id)
