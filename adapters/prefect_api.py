@@ -118,6 +118,15 @@ def condition(run: FlowRun | None, now: datetime, stuck_after: timedelta = STUCK
     return (FINISHED if state.is_final() else ACTIVE), None
 
 
+def _unfinished_runs(flows: FlowFilter | None = None) -> list[FlowRun]:
+    """One page of the runs (of ``flows``) Prefect shows Crashed, Pending or Running, newest first."""
+    kinds = FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.PENDING, StateType.RUNNING])
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(flow_filter=flows,
+                                     flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=kinds)),
+                                     sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=READ_PAGE)
+
+
 def synchronous(result: R | Coroutine[Any, Any, R]) -> R:
     """The result of one of Prefect's ``async_dispatch`` functions (``to_deployment``, ``run_deployment``).
 
@@ -167,21 +176,12 @@ class PrefectRuns:
     def unfinished(self) -> set[str]:
         """Ids of the runs Prefect shows Crashed, Pending or Running, newest first, one page: what a kill
         may have left, whatever our database says of their subjects (``condition`` judges each)."""
-        kinds = FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.PENDING, StateType.RUNNING])
-        with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=kinds)),
-                                         sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=READ_PAGE)
-        return {str(run.id) for run in runs}
+        return {str(run.id) for run in _unfinished_runs()}
 
     def left_behind(self, flow_names: tuple[str, ...], within: timedelta = LEFT_BEHIND_WITHIN) -> list[str]:
         """Runs of ``flow_names`` meant to start in the last ``within`` that a kill left Crashed or stuck."""
         now = datetime.now(UTC)
-        kinds = FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.PENDING, StateType.RUNNING])
-        with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=list(flow_names))),
-                                         flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=kinds)),
-                                         limit=READ_PAGE)
-        return [str(run.id) for run in runs
+        return [str(run.id) for run in _unfinished_runs(FlowFilter(name=FlowFilterName(any_=list(flow_names))))
                 if run.expected_start_time is not None and now - run.expected_start_time < within
                 and condition(run, now, self.stuck_after, self.lost_after)[0] in (CRASHED, STUCK)]
 

@@ -69,7 +69,10 @@ with warnings.catch_warnings():  # it takes the key "process" in this process's 
         """A process worker whose runs of our flows fork from the preloaded forkserver."""
 
         warm = False  # main() sets it from MENTORSCHAP_WARM_START, after warm.install()
-        _flows: dict[UUID, Any]
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._flows: dict[UUID, Any] = {}  # deployment id -> our flow object, or None: not ours
 
         async def run(self, flow_run: FlowRun, configuration: ProcessJobConfiguration,
                       task_status: anyio.abc.TaskStatus[int] | None = None) -> ProcessWorkerResult:
@@ -104,14 +107,13 @@ with warnings.catch_warnings():  # it takes the key "process" in this process's 
             """The flow object of the run's deployment when it is one of our flows (preloaded), else None."""
             if flow_run.deployment_id is None:
                 return None
-            cache = self.__dict__.setdefault("_flows", {})
-            if flow_run.deployment_id not in cache:
+            if flow_run.deployment_id not in self._flows:
                 deployment = await self.client.read_deployment(flow_run.deployment_id)
                 entrypoint = deployment.entrypoint or ""
                 module, _ = warm.entrypoint_module(entrypoint)
                 ours = module.startswith("flows.") and module in warm.PRELOAD
-                cache[flow_run.deployment_id] = warm.flow_of(entrypoint) if ours else None
-            return cache[flow_run.deployment_id]
+                self._flows[flow_run.deployment_id] = warm.flow_of(entrypoint) if ours else None
+            return self._flows[flow_run.deployment_id]
 
 
 async def _work(pool: str, name: str | None, limit: int) -> None:
