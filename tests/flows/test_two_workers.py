@@ -1,6 +1,7 @@
 """Production's parts (issue 11.3): PostgreSQL for Prefect and for us, the deployments registered to one
 process work pool, two workers as on two machines (own PREFECT_HOME and temp folder), and two mentee
-trajectories driven through the portal from application to closure.
+trajectories driven through the portal from application to closure. Prefect's server, the deploy step,
+the workers and the portal start with the command lines of deploy/systemd's units (tests/units.py).
 
 The participants and the facilitator are the demo's simulated people (they read the Maildir and act
 through the portal and the runs' input forms) on a clock at four days a second, so nine months take
@@ -24,9 +25,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mentorschap.stack import ROOT, Stack, _children, flow_run_processes, free_port, project_env, stack_environment
+from mentorschap.stack import (
+    ROOT,
+    Stack,
+    _children,
+    flow_run_processes,
+    free_port,
+    project_env,
+    stack_environment,
+    wait_http,
+)
 from tests.postgres import cluster, database
 from tests.stack import AUTH, flush_prefect_client, svc, warm_start
+from tests.units import Units
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +58,7 @@ MENTEES = [
     {"name": "Youssef el Amrani", "email": "youssef@example.org", "practice_name": "Praktijk Nuenen",
      "postcode": "5671 GE", "years_experience": "3", "learning_goals": "associëren"},
 ]
-SUBMITTING = re.compile(r"Worker '[\w-]+' submitting flow run '([0-9a-f-]{36})'")
+SUBMITTING = re.compile(r"Worker '[\w.-]+' submitting flow run '([0-9a-f-]{36})'")
 NOT_RUN = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker had taken it
 
 
@@ -62,6 +73,7 @@ def stack():
                              "2021-01-18T08:00:00+00:00", DAYS_PER_SECOND * 86400),
                "MENTORSCHAP_DATABASE_URL": database(admin, "mentorschap"),
                "MENTORSCHAP_VAR_DIR": str(home / "var"),
+               "MENTORSCHAP_WORK_POOL": POOL,
                # 30 days are 7.5 s at this speed: on a loaded machine a link could lapse between the run
                # that rendered it and the participant's click (the demo's people do not ask again).
                "MENTORSCHAP_LINK_VALID_DAYS": "3650",
@@ -76,14 +88,18 @@ def stack():
 
         try:
             s.start_mailserver(home / "maildir", smtp_port)
-            s.start_prefect()
-            s.register_deployments(POOL)
+            # Production's parts, each started by its unit's own command line (tests/units.py).
+            units = Units(s, home, ports={8100: portal_port})
+            s.units = units  # type: ignore[attr-defined]
+            wait_http(s.api_url + "/health", timeout=120, proc=units.start("prefect-server.service"))
+            units.run("mentorschap-deploy.service")  # our schema migrated, the deployments registered to POOL
             # The clock stands still at the start until the applications are in (the window closes that day).
             s.env["MENTORSCHAP_CLOCK_ANCHOR"] = (datetime.now(UTC) + timedelta(seconds=STANDSTILL_SECONDS)).isoformat()
             # stack_environment builds our schema, once, before the portal and the flow runs open the database.
             with stack_environment(s.env), temporary_settings(updates={PREFECT_API_URL: s.api_url,
                                                                        PREFECT_API_AUTH_STRING: AUTH}):
-                s.start_portal(portal_port)
+                units.start("mentorschap-portal.service", name="portal")
+                wait_http(f"http://127.0.0.1:{portal_port}/portal.css", timeout=60, proc=s.procs["portal"])
                 s.portal = f"http://127.0.0.1:{portal_port}"  # type: ignore[attr-defined]
                 s.maildir = home / "maildir"  # type: ignore[attr-defined]
                 yield s
@@ -192,7 +208,7 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
     assert len(tids) == 2
     # Their runs wait for a worker: two start, as on two machines.
     for name in WORKERS:
-        stack.start_worker(name, POOL, limit=4)
+        stack.units.start("mentorschap-worker@.service", instance=name, name=name)
     mentors = {p.email: p.id for p in svc().repo.mentor_pool(svc().cohort)}
     chosen = dict(zip(tids, [mentors[m["email"]] for m in MENTORS], strict=True))
 
