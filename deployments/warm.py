@@ -25,6 +25,8 @@ import multiprocessing.context
 import os
 from typing import TYPE_CHECKING, Any
 
+from prefect.flows import Flow
+
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
@@ -99,7 +101,29 @@ def entrypoint_module(entrypoint: str) -> tuple[str, str]:
 
 
 def flow_of(entrypoint: str) -> Any:
-    """The flow object of an entrypoint, imported as its module (so the call Prefect pickles for the
-    child names it by reference, and the forkserver has it loaded)."""
+    """The flow object of an entrypoint, imported as its module (the forkserver has it loaded), in a copy
+    that pickles as that import, so the run's process gets the module's own flow. Pickled as it is,
+    cloudpickle would rebuild the flow's function by value (the module's name for it is the flow, not the
+    function) with only the globals its code names, and a parameter annotated with a class the body never
+    names (the cohort flow's ``plan: CohortPlan``) would then fail Prefect's parameter validation."""
+    found = _imported(entrypoint)
+    if not isinstance(found, Flow):
+        return found
+    copy = object.__new__(ImportedFlow)
+    copy.__dict__.update(vars(found))
+    copy.entrypoint = entrypoint
+    return copy
+
+
+def _imported(entrypoint: str) -> Any:
     module, name = entrypoint_module(entrypoint)
     return getattr(importlib.import_module(module), name)
+
+
+class ImportedFlow(Flow):
+    """A flow that pickles as the import of its entrypoint (``flow_of``)."""
+
+    entrypoint: str
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return _imported, (self.entrypoint,)

@@ -62,6 +62,39 @@ def test_importing_what_the_forkserver_preloads_starts_no_thread() -> None:
     assert int(done.stdout.split()[1]) > 1
 
 
+def test_a_run_process_gets_each_deployment_flow_as_its_module_has_it_and_validates_its_parameters() -> None:
+    """The forked run gets its flow through cloudpickle. Pickled as such, a flow's function was rebuilt by
+    value with only the globals its code names: the cohort flow (``plan: CohortPlan``) then failed its
+    parameter validation in every warm kickoff. ``flow_of`` makes it the import of the module's flow."""
+    import cloudpickle
+    from prefect.types.entrypoint import EntrypointType
+
+    from deployments.serve import deployments
+    from wiring.settings import Settings
+
+    served = deployments(Settings(), EntrypointType.MODULE_PATH)
+    pairs = [(d.entrypoint, warm.flow_of(d.entrypoint), d.parameters) for d in served]
+    complete = [e for e, flow, params in pairs if set(flow.parameters.required or ()) <= set(params)]
+    assert any(e.startswith("flows.cohort.") for e in complete), complete  # the cohorts' plans are given
+    code = ("import cloudpickle, sys, deployments.warm as warm\n"
+            "for entrypoint, flow, params in cloudpickle.loads(sys.stdin.buffer.read()):\n"
+            "    assert flow is warm._imported(entrypoint), entrypoint\n"
+            "    if set(flow.parameters.required or ()) <= set(params):\n"
+            "        flow.validate_parameters(params)\n"
+            "    print(entrypoint)\n")
+    done = subprocess.run([sys.executable, "-c", code], input=cloudpickle.dumps(pairs), capture_output=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert done.stdout.decode().split() == [e for e, _, _ in pairs]
+    # Without flow_of, as it was: the cohort flow's function comes back without CohortPlan.
+    cohort = next(d for d in served if d.entrypoint.startswith("flows.cohort."))
+    code = ("import cloudpickle, sys\nflow, params = cloudpickle.loads(sys.stdin.buffer.read())\n"
+            "flow.validate_parameters(params)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, check=False,
+                          input=cloudpickle.dumps((warm._imported(cohort.entrypoint), cohort.parameters)))
+    assert done.returncode != 0 and b"CohortPlan" in done.stderr
+
+
 class _Deployments:
     """The worker's Prefect client, as far as ``WarmProcessWorker`` reads it: deployments by id."""
 
@@ -90,8 +123,8 @@ async def test_the_worker_forks_only_our_preloaded_flows_and_asks_for_a_deployme
     def run_of(deployment_id: UUID | None) -> FlowRun:
         return FlowRun(flow_id=uuid4(), deployment_id=deployment_id)
 
-    assert await worker._flow(run_of(ours)) is flows.trajectory.mentee_trajectory
-    assert await worker._flow(run_of(ours)) is flows.trajectory.mentee_trajectory
+    first = await worker._flow(run_of(ours))
+    assert first.fn is flows.trajectory.mentee_trajectory.fn and await worker._flow(run_of(ours)) is first
     assert (await worker._flow(run_of(by_path))).name == "timer-sweep"
     # Not ours: Prefect's usual new interpreter, and its module is never imported into the worker.
     assert await worker._flow(run_of(foreign)) is None and "somebody" not in sys.modules
