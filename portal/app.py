@@ -101,9 +101,10 @@ def create_app(services: Any) -> FastAPI:
 
     # --- small pages -----------------------------------------------------------
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
     async def healthz() -> JSONResponse:
-        """For an operator's monitor: our database and Prefect's API, each within a few seconds.
+        """For an operator's monitor (GET, or HEAD as `curl -I` and many monitors ask): our database and
+        Prefect's API, each within a few seconds.
 
         503 names the part that failed ({"status": "error", "failed": ["prefect"]}), nothing else:
         no traceback, no address, nothing of a person.

@@ -377,8 +377,10 @@ def test_health_answers_ok_when_the_database_and_prefect_answer(world: World) ->
     with prefect_api("admin:geheim") as url, temporary_settings(
             updates={PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: "admin:geheim"}):
         assert world.client.get("/healthz").json() == {"status": "ok"}
+        assert world.client.head("/healthz").status_code == 200  # a monitor's HEAD (curl -I) gets the same check
         with temporary_settings(updates={PREFECT_API_AUTH_STRING: "admin:fout"}):
             assert world.client.get("/healthz").status_code == 503
+            assert world.client.head("/healthz").status_code == 503
 
 
 def test_health_names_prefect_when_its_api_is_down(world: World) -> None:
