@@ -42,6 +42,7 @@ from tests.units import Units
 pytestmark = pytest.mark.slow
 
 POOL = "mentorschap"
+COHORT = "zob-2021"
 WORKERS = ("worker-a", "worker-b")
 DAYS_PER_SECOND = 4
 STANDSTILL_SECONDS = 30  # the clock stands still this long after the portal starts, for the applications
@@ -181,6 +182,20 @@ class Sampler:
                 f"CPU p50 {median('cpu'):.1f}s, RSS p50 {median('rss'):.0f} MB (max {max(r['rss'] for r in done):.0f})")
 
 
+def kick_off(stack: Stack) -> str:
+    """The cohort deployment's run, with the plan its schedule gives it moved to now (the clock's)."""
+    from prefect.deployments import run_deployment
+
+    from deployments.cohorts import declared_cohorts
+
+    now = svc().clock.now()
+    plan = next(p for p in declared_cohorts() if p.id == COHORT).model_copy(update={
+        "opens_at": now, "mentor_deadline": now + timedelta(days=3650), "training_at": now + timedelta(days=3651),
+        "mentee_deadline": now + timedelta(days=3652)})
+    run = run_deployment(f"cohort/{COHORT}", parameters={"plan": plan.model_dump(mode="json")}, timeout=0)
+    return str(run.id)
+
+
 def apply(portal: str, role: str, person: dict) -> None:
     response = httpx.post(f"{portal}/apply?role={role}", data={**PERSON, **person}, timeout=30)
     assert response.status_code == 200, response.text[-500:]
@@ -209,6 +224,9 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
     # Their runs wait for a worker: two start, as on two machines.
     for name in WORKERS:
         stack.units.start("mentorschap-worker@.service", instance=name, name=name)
+    # A cohort's kickoff runs on a worker too (its plan a parameter: a warm kickoff once failed to validate
+    # it, deployments.warm.flow_of): it opens the window and waits for the mentors' deadline, years ahead.
+    kickoff = kick_off(stack)
     mentors = {p.email: p.id for p in svc().repo.mentor_pool(svc().cohort)}
     chosen = dict(zip(tids, [mentors[m["email"]] for m in MENTORS], strict=True))
 
@@ -248,6 +266,9 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
         assert t.phase.value == "closed", (tid, t.phase)
     message_ids = [m["Message-ID"] for m in mails(stack.maildir)]
     assert len(message_ids) == len(set(message_ids)), "a message was sent twice"
+
+    _, waits_at = svc().cohort_runs.waiting_at(COHORT)
+    assert waits_at is not None and waits_at.label == "mentors-closed", (kickoff, svc().cohort_runs.state(COHORT))
 
     # Both workers executed trajectory runs (a resumed run is submitted anew each wake, by either worker).
     runs = {svc().run_store.flow_run_id(Subject.trajectory(tid)) for tid in tids}
