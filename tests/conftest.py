@@ -3,10 +3,16 @@ our database is a PostgreSQL one (a throwaway cluster, tests/postgres.py) in eve
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+# No test starts Prefect's ephemeral server behind its back (a Prefect client with no PREFECT_API_URL
+# does: `mentorschap status` in an outage test did): it cost seconds, outlived the test, and its stop at
+# exit logged a traceback into pytest's closed output. A test that wants Prefect starts one and names it.
+os.environ["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
