@@ -184,22 +184,6 @@ class Stack:
         self.spawn("runner", [sys.executable, "-m", "deployments.serve"])
         self._wait_deployments(["mentee-trajectory/mentee-trajectory", "timer-sweep/timer-sweep"])
 
-    def register_deployments(self, pool: str) -> None:
-        """Production's way instead of ``start_runner``: every deployment registered to a process work pool."""
-        with open(self.logs / "register.log", "ab") as out:
-            subprocess.run([sys.executable, "-m", "deployments.register", "--pool", pool], env=self.env, cwd=ROOT,
-                           stdout=out, stderr=subprocess.STDOUT, check=True, timeout=300)
-
-    def start_worker(self, name: str, pool: str, limit: int = 8) -> subprocess.Popen:
-        """A process worker of ``pool`` (``deployments.worker``, as production's units start it) with a
-        PREFECT_HOME and temp folder of its own, as on a machine of its own; its flow runs import the
-        installed code (the deployments' module-path entrypoints), or fork warm with MENTORSCHAP_WARM_START."""
-        own = self.home / name
-        (own / "tmp").mkdir(parents=True, exist_ok=True)
-        env = {**self.env, "PREFECT_HOME": str(own / "prefect"), "TMPDIR": str(own / "tmp")}
-        return self.spawn(name, [sys.executable, "-m", "deployments.worker", "--pool", pool, "--name", name,
-                                 "--limit", str(limit)], env=env)
-
     def start_mailserver(self, maildir: Path, port: int) -> None:
         self.spawn("smtp", [sys.executable, "-m", "demo.mailserver", "--maildir", str(maildir), "--port", str(port)])
         wait_port(port, timeout=30)
