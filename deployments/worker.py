@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import signal
 import warnings
 from typing import Any
 from uuid import UUID
@@ -26,7 +26,6 @@ from prefect.runner._control_channel import ControlChannel
 from prefect.runner._flow_run_executor import FlowRunExecutionResult, FlowRunExecutorContext
 from prefect.runner._process_manager import ProcessHandle
 from prefect.settings import PREFECT_WORKER_HEARTBEAT_SECONDS
-from prefect.utilities.processutils import setup_signal_handlers_worker
 from prefect.workers.process import ProcessJobConfiguration, ProcessWorker, ProcessWorkerResult
 
 from deployments import warm
@@ -117,8 +116,15 @@ with warnings.catch_warnings():  # it takes the key "process" in this process's 
 
 
 async def _work(pool: str, name: str | None, limit: int) -> None:
+    """The worker until SIGTERM or SIGINT, which cancel it: it takes no new run and ends in seconds. (Prefect's
+    own handler turns SIGTERM into a SIGINT that its worker, once it has run a flow, no longer acts on: a
+    stop waited for systemd's SIGKILL, 30 s. A run stopped in its step is scheduled again by the sweep.)"""
     worker = WarmProcessWorker(work_pool_name=pool, name=name, limit=limit,
                                heartbeat_interval_seconds=int(PREFECT_WORKER_HEARTBEAT_SECONDS.value()))
+    stopping = asyncio.current_task()
+    assert stopping is not None
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stopping.cancel)
     try:
         await worker.start(printer=print)
     except asyncio.CancelledError:
@@ -135,7 +141,6 @@ def main(argv: list[str] | None = None) -> None:
     if settings.warm_start:
         warm.install(discard_output=True)  # before any thread: the forkserver starts from this process
         WarmProcessWorker.warm = True
-    setup_signal_handlers_worker(os.getpid(), "the process worker", print)
     asyncio.run(_work(args.pool, args.name, args.limit))
 
 

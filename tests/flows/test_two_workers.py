@@ -17,6 +17,8 @@ import mailbox
 import os
 import re
 import shutil
+import signal
+import socket
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -125,6 +127,14 @@ def parent(pid: int) -> int:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except OSError:
         return 0
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie (an exited process nobody reaped yet: a container's first process may not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def rss_mb(pid: int) -> float:
@@ -283,6 +293,18 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
           f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}; {dict(sampler.started)} runs started by the worker "
           "itself (True) or forked by its forkserver (False)")
     assert all(submitted[name] > 0 for name in WORKERS), submitted
+    # A stop (systemctl's SIGTERM to the worker) ends a worker that has run flows in seconds, its forkserver
+    # with it: Prefect's own signal handling left it running until systemd's SIGKILL, 30 s later.
+    for name in WORKERS:
+        worker = stack.procs[name]
+        family = [worker.pid, *descendants(worker.pid)]
+        stopped = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=15) == 0
+        while any(map(alive, family[1:])) and time.monotonic() - stopped < 15:
+            time.sleep(0.2)
+        assert not [pid for pid in family[1:] if alive(pid)], name
+        assert f"Worker '{socket.gethostname()}-{name}' stopped!" in (stack.logs / f"{name}.log").read_text()
     if stack.env.get("MENTORSCHAP_WARM_START") == "1":  # the runs forked from the workers' forkservers
         assert sampler.started[False] > 0 and sampler.started[True] == 0, sampler.started
     else:
