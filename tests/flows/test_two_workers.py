@@ -108,7 +108,7 @@ def stack():
                 yield s
         finally:
             flush_prefect_client()
-            for worker in WORKERS:  # a Prefect worker sits out SIGTERM for half a minute: the test is done with it
+            for worker in WORKERS:  # the test stopped them itself; after a failure, 2 s of grace
                 s.stop(worker, timeout=2)
             s.stop_all()
 
