@@ -6,7 +6,8 @@ forks from the forkserver ``deployments.warm`` preloads (Prefect and our flows i
 instead of a new ``python -m prefect.engine`` that imports them all again, about two CPU-seconds
 a wake. The run is the same call Prefect's own runner makes for a flow it holds
 (``DirectSubprocessStarter``), with the job's environment; a deployment whose entrypoint is not one
-of ours, or a pool whose job sets its own command, runs the process worker's usual way.
+of ours, or a pool whose job sets its own command, runs the process worker's usual way. And it
+stops on SIGTERM (``_work``), which Prefect's own stops acting on once it has run a flow.
 """
 
 from __future__ import annotations
