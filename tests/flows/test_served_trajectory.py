@@ -109,7 +109,10 @@ def test_trajectory_suspends_resumes_through_portal_and_survives_a_restart(stack
     stack.stop("prefect-server")
     stack.start_prefect()
     stack.start_runner()
-    assert suspended_at(tid, "plan")
+    # Waits at the plan again once the runner is back. Not at once: a resume Prefect's SQLite refused
+    # ("database is locked", 503) is retried by Prefect's client seconds later, and may land on the wait
+    # that came next; the run then wakes once more, finds nothing new and suspends at the same step.
+    wait_until("plan wait after the restart", lambda: suspended_at(tid, "plan"))
 
     url = wait_until("plan link", lambda: link_for(stack.maildir, "sanne@example.org", "plan"))
     r = http.post(url, data={"goals": "Grenzen stellen\nEigen stijl", "text": "Eén A4 met mijn plan."})
