@@ -39,7 +39,8 @@ MENTEES = [
 
 @pytest.fixture(scope="module")
 def stack(served_database):
-    # Always cold (every run a new interpreter, production's default): make test runs the other stacks warm.
+    # Always cold (every run a new interpreter: Prefect's own way, MENTORSCHAP_WARM_START=0), so make test
+    # keeps that path tested; the other stacks and the two-worker test run warm, as production does.
     yield from running_stack("cohort-stack", "2021-01-04T08:00:00+00:00", database=served_database(),
                              env={"MENTORSCHAP_WARM_START": "0"})
 
