@@ -14,7 +14,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import State, StateType
 
-from benchmarks import _procs
+from mentorschap import procs
 
 TRAJECTORY_DEPLOYMENT = "mentee-trajectory/mentee-trajectory"
 
@@ -54,7 +54,7 @@ def wait_suspended(run_id: UUID, runner_pid: int, after: UUID | None, timeout: f
     deadline = time.monotonic() + timeout
     asked, reads = 0.0, 0
     while time.monotonic() < deadline:
-        idle = not _procs.children(runner_pid)
+        idle = not procs.children(runner_pid)
         if (idle and time.monotonic() - asked > 0.2) or time.monotonic() - asked > 1.0:
             asked = time.monotonic()
             current = state(run_id)

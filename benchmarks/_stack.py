@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import _procs
+from mentorschap import procs
 from mentorschap.stack import ROOT, Stack, flow_run_processes, free_port, project_env, stack_environment
 from wiring.bootstrap import Services
 
@@ -70,7 +70,7 @@ class BenchStack:
         return self.stack.procs[name].pid
 
     def cpu(self, *names: str) -> float:
-        return _procs.cpu_seconds([self.pid(n) for n in names])
+        return procs.cpu_seconds([self.pid(n) for n in names])
 
     def wait_idle(self, runner: str, timeout: float = 120) -> None:
         """Until the runner has no flow-run process in flight for half a second (with the warm start its

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import time
 
-from benchmarks import _procs, _runs
+from benchmarks import _runs
 from benchmarks._participants import Portal, mentee_form
 from benchmarks._stack import bench_stack
+from mentorschap import procs
 
 WAITING = 100
 STUCK_SECONDS = 300
@@ -30,7 +31,7 @@ def run() -> dict[str, float | int]:
 
     with bench_stack("idle") as b:
         b.wait_idle("runner")
-        empty_rss = _procs.rss_bytes(b.pid("prefect-server"))
+        empty_rss = procs.rss_bytes(b.pid("prefect-server"))
         cpu_before = b.cpu("prefect-server", "runner")
         started = time.monotonic()
         portal = Portal(b.portal)
@@ -49,15 +50,15 @@ def run() -> dict[str, float | int]:
         fill_seconds = time.monotonic() - started
         start_cpu = (b.cpu("prefect-server", "runner") - cpu_before) / WAITING
         time.sleep(2)
-        stats = _procs.all_stats()
+        stats = procs.all_stats()
         roots = {b.pid(name) for name in ROOTS}
-        ours = {s.pid for root in roots for s in _procs.tree(root, stats)}
-        ours |= set(_procs.with_environment("PREFECT_HOME", b.stack.env["PREFECT_HOME"]))
+        ours = {s.pid for root in roots for s in procs.tree(root, stats)}
+        ours |= set(procs.with_environment("PREFECT_HOME", b.stack.env["PREFECT_HOME"]))
         extra = sorted(ours - roots)
         for pid in extra:
             print(f"  still alive: {pid} {_cmdline(pid)}")
         idle = b.idle_cpu("prefect-server", "runner")
-        rss = {name: _procs.rss_bytes(b.pid(name)) / MB for name in ROOTS}
+        rss = {name: procs.rss_bytes(b.pid(name)) / MB for name in ROOTS}
         trajectories = len(b.svc.repo.trajectory_ids())
     return {
         "waiting_trajectories": paused,

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from mentorschap import procs
+
 if TYPE_CHECKING:
     from wiring.bootstrap import Services
 
@@ -239,18 +241,6 @@ class Stack:
             self.stop(name)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 # What multiprocessing starts for the warm start (deployments/warm.py) lives as long as the runner.
 FORKSERVER, RESOURCE_TRACKER = b"multiprocessing.forkserver", b"multiprocessing.resource_tracker"
 
@@ -259,13 +249,13 @@ def flow_run_processes(runner: int) -> list[int]:
     """The flow-run processes of a runner or worker: its children, or with the warm start the forkserver's (the
     forkserver and multiprocessing's resource tracker are not runs: they stay while the runner lives)."""
     found = []
-    for child in _children(runner):
+    for child in procs.children(runner):
         try:
             command = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
             continue
         if FORKSERVER in command:
-            found += _children(child)
+            found += procs.children(child)
         elif RESOURCE_TRACKER not in command:
             found.append(child)
     return found

@@ -63,8 +63,8 @@ class Units:
         words = [re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], word) for word in shlex.split(line)]
         return [str(self.ports.get(int(w), w)) if w.isdigit() else w for w in words]
 
-    def prepare(self, unit: str, instance: str = "") -> tuple[list[list[str]], dict[str, str]]:
-        """The unit's ``ExecStart=`` commands and the environment it gives them."""
+    def prepare(self, unit: str, instance: str = "") -> tuple[list[list[str]], dict[str, str], Path]:
+        """The unit's ``ExecStart=`` commands, the environment it gives them and their working folder."""
         env = {k: v for k, v in self.stack.env.items() if k != "PYTHONPATH"}  # the installed package only
         commands, service = [], service_section(unit)
         for key, value in service:
@@ -78,21 +78,17 @@ class Units:
         for key, value in service:
             if key == "ExecStart":
                 commands.append(self._command(value, instance, env))
-        return commands, env
-
-    def _cwd(self, unit: str) -> Path:
-        folder = dict(service_section(unit)).get("WorkingDirectory", STATE)
-        return Path(self._specifiers(folder, ""))
+        return commands, env, Path(self._specifiers(dict(service).get("WorkingDirectory", STATE), instance))
 
     def start(self, unit: str, instance: str = "", name: str | None = None) -> subprocess.Popen:
         """A long-running unit (``Type=simple``): its one command, as the stack's child ``name``."""
-        (command,), env = self.prepare(unit, instance)
-        return self.stack.spawn(name or unit_name(unit, instance), command, env=env, cwd=self._cwd(unit))
+        (command,), env, cwd = self.prepare(unit, instance)
+        return self.stack.spawn(name or unit_name(unit, instance), command, env=env, cwd=cwd)
 
     def run(self, unit: str) -> None:
         """A one-shot unit: its commands in turn, each to succeed, as systemd runs ``Type=oneshot``."""
-        commands, env = self.prepare(unit)
+        commands, env, cwd = self.prepare(unit)
         with open(self.stack.logs / f"{unit}.log", "ab") as out:
             for command in commands:
-                subprocess.run(command, env=env, cwd=self._cwd(unit), stdout=out, stderr=subprocess.STDOUT,
-                               check=True, timeout=300)
+                subprocess.run(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, check=True,
+                               timeout=300)

@@ -27,10 +27,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mentorschap import procs
 from mentorschap.stack import (
     ROOT,
     Stack,
-    _children,
     flow_run_processes,
     free_port,
     project_env,
@@ -46,6 +46,7 @@ pytestmark = pytest.mark.slow
 POOL = "mentorschap"
 COHORT = "zob-2021"
 WORKERS = ("worker-a", "worker-b")
+MB = 2**20
 DAYS_PER_SECOND = 4
 STANDSTILL_SECONDS = 30  # the clock stands still this long after the portal starts, for the applications
 PERSON = {"phone": "040-2123456", "street": "Hoogstraat 12", "city": "Eindhoven", "consent": "on", "language": "nl"}
@@ -113,44 +114,9 @@ def stack():
             s.stop_all()
 
 
-def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        children = _children(todo.pop())
-        found += children
-        todo += children
-    return found
-
-
-def parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
-
-
 def alive(pid: int) -> bool:
     """Running, not a zombie (an exited process nobody reaped yet: a container's first process may not)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
-    except (OSError, StopIteration):
-        return 0.0
-    return int(line.split()[1]) / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (found := procs.stat(pid)) is not None and found.state != "Z"
 
 
 class Sampler:
@@ -166,18 +132,19 @@ class Sampler:
 
     def sample(self) -> None:
         now = time.monotonic()
+        stats = procs.all_stats()  # one reading of /proc per sample
         for name, pid in self.pids.items():
             runs = flow_run_processes(pid)
-            resident = [pid, *(c for c in _children(pid) if c not in runs)]  # with the warm start: its forkserver
-            self.worker_rss[name] = max(self.worker_rss[name], sum(rss_mb(p) for p in resident))
+            resident = [s for s in stats.values() if s.pid == pid or (s.ppid == pid and s.pid not in runs)]
+            self.worker_rss[name] = max(self.worker_rss[name], sum(s.rss for s in resident) / MB)  # with its forkserver
             for child in runs:
-                if child not in self.runs:
-                    self.started[parent(child) == pid] += 1  # 0 (unknown: it had ended) counts as forked
-                tree = [child, *descendants(child)]
+                if child not in self.runs:  # unknown (it had ended) counts as forked
+                    self.started[child in stats and stats[child].ppid == pid] += 1
+                tree = procs.tree(child, stats)
                 run = self.runs.setdefault(child, {"first": now, "last": now, "rss": 0.0, "cpu": 0.0})
                 run["last"] = now
-                run["rss"] = max(run["rss"], sum(rss_mb(p) for p in tree))
-                run["cpu"] = max(run["cpu"], sum(cpu_seconds(p) for p in tree))
+                run["rss"] = max(run["rss"], sum(s.rss for s in tree) / MB)
+                run["cpu"] = max(run["cpu"], sum(s.own for s in tree))
 
     def figures(self) -> str:
         done = [r for r in self.runs.values() if r["last"] > r["first"]]
@@ -297,13 +264,13 @@ def test_two_workers_carry_two_trajectories_to_closure(stack):
     # with it: Prefect's own signal handling left it running until systemd's SIGKILL, 30 s later.
     for name in WORKERS:
         worker = stack.procs[name]
-        family = [worker.pid, *descendants(worker.pid)]
+        children = [s.pid for s in procs.tree(worker.pid)[1:]]
         stopped = time.monotonic()
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=15) == 0
-        while any(map(alive, family[1:])) and time.monotonic() - stopped < 15:
+        while any(map(alive, children)) and time.monotonic() - stopped < 15:
             time.sleep(0.2)
-        assert not [pid for pid in family[1:] if alive(pid)], name
+        assert not [pid for pid in children if alive(pid)], name
         assert f"Worker '{socket.gethostname()}-{name}' stopped!" in (stack.logs / f"{name}.log").read_text()
     if stack.env.get("MENTORSCHAP_WARM_START") == "1":  # the runs forked from the workers' forkservers
         assert sampler.started[False] > 0 and sampler.started[True] == 0, sampler.started

@@ -1,4 +1,5 @@
-"""CPU time and memory of process trees, read from /proc.
+"""Processes, their CPU time and memory, read from /proc (the stack's flow-run processes, the benchmarks'
+figures, the two-worker test's samples).
 
 CPU of a tree = for every live process in it (the root and its descendants), its own user +
 system time plus the times of its children that have exited and been waited for (``cutime`` +
@@ -22,6 +23,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 @dataclass(frozen=True)
 class Stat:
     pid: int
+    state: str  # R, S, D, Z (a zombie: exited, not yet reaped) ... as proc(5) gives it
     ppid: int
     own: float  # seconds of CPU of the process itself (user + system)
     reaped: float  # seconds of CPU of its exited, waited-for children
@@ -34,7 +36,7 @@ def stat(pid: int) -> Stat | None:
     except (OSError, IndexError):
         return None
     # fields[0] is field 3 (state) of proc(5): ppid is 4, utime..cstime 14-17, rss 24.
-    return Stat(pid, int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK,
+    return Stat(pid, fields[0], int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK,
                 (int(fields[13]) + int(fields[14])) / TICK, int(fields[21]) * PAGE)
 
 
