@@ -8,7 +8,7 @@ act through the links in their mail: four trajectories from matching to a propos
 and one that is rematched five times (the same two wakes over and over, for the growth).
 
 Each wake (and each bare cycle) is measured alone: CPU of the server and the runner trees,
-exited flow-run processes included (``_procs``), from just before the act until the run is
+exited flow-run processes included (``mentorschap.procs``), from just before the act until the run is
 PAUSED again and its process has ended; the portal's CPU apart; the API calls the server
 logged in between; the run's new task runs. The runners poll the server once a second and the
 server runs its loops: that background is inside both figures, per second of wall time.
